@@ -1,0 +1,800 @@
+#!/usr/bin/env python3
+"""Generate the bundled remat example training steps.
+
+Each example is written once, by hand, against a tiny tensor-program builder
+whose ops both emit upstream MLIR (linalg on tensors) and evaluate with numpy.
+The same Python function therefore gives the checked-in .mlir file and a numpy
+reference of its loss and gradients (test/examples-py checks the gradients
+against finite differences and the files against this generator).
+
+Usage:
+    python3 examples/gen_examples.py [--out-dir DIR]
+
+writes DIR/{tiny_chain,mlp,transformer_block}.mlir and DIR/README.md (DIR
+defaults to the directory of this script) and prints the memory summary.
+
+Conventions of the emitted IR (see docs and DESIGN.md, "memory model"):
+  * one func.func @train_step per file; parameters then batch as arguments;
+  * results: loss (0-d tensor<f32>, marked {remat.loss}) then the gradient of
+    every parameter, in parameter order;
+  * every `outs` operand is a fresh tensor.empty (zero-filled with linalg.fill
+    where the op accumulates) emitted immediately before its user;
+  * the backward pass (manual reverse mode) follows the forward in reverse order.
+"""
+
+import argparse
+import contextlib
+import math
+import os
+import sys
+
+import numpy as np
+
+F32_BYTES = 4
+
+
+# --------------------------------------------------------------------------
+# Scalar expressions: the bodies of linalg.generic.
+# --------------------------------------------------------------------------
+
+class Expr:
+    """A scalar f32 expression; evaluates elementwise on numpy arrays."""
+
+    def __init__(self, op, args=(), value=None):
+        self.op = op          # 'in', 'const', or an arith/math op name
+        self.args = tuple(args)
+        self.value = value    # input index for 'in', float for 'const'
+
+    def __add__(self, o): return Expr('arith.addf', (self, lift(o)))
+    def __radd__(self, o): return Expr('arith.addf', (lift(o), self))
+    def __sub__(self, o): return Expr('arith.subf', (self, lift(o)))
+    def __rsub__(self, o): return Expr('arith.subf', (lift(o), self))
+    def __mul__(self, o): return Expr('arith.mulf', (self, lift(o)))
+    def __rmul__(self, o): return Expr('arith.mulf', (lift(o), self))
+    def __truediv__(self, o): return Expr('arith.divf', (self, lift(o)))
+    def __rtruediv__(self, o): return Expr('arith.divf', (lift(o), self))
+    def __neg__(self): return Expr('arith.negf', (self,))
+
+
+def lift(x):
+    return x if isinstance(x, Expr) else Expr('const', value=float(x))
+
+
+def exp(x): return Expr('math.exp', (x,))
+def tanh(x): return Expr('math.tanh', (x,))
+def rsqrt(x): return Expr('math.rsqrt', (x,))
+
+
+_NUMPY_FN = {
+    'arith.addf': lambda a, b: a + b,
+    'arith.subf': lambda a, b: a - b,
+    'arith.mulf': lambda a, b: a * b,
+    'arith.divf': lambda a, b: a / b,
+    'arith.negf': lambda a: -a,
+    'math.exp': np.exp,
+    'math.tanh': np.tanh,
+    'math.rsqrt': lambda a: 1.0 / np.sqrt(a),
+}
+
+
+def eval_expr(e, inputs, dtype):
+    memo = {}
+
+    def go(x):
+        if id(x) in memo:
+            return memo[id(x)]
+        if x.op == 'in':
+            r = inputs[x.value]
+        elif x.op == 'const':
+            r = dtype.type(x.value)
+        else:
+            r = _NUMPY_FN[x.op](*[go(a) for a in x.args])
+        memo[id(x)] = r
+        return r
+
+    return go(e)
+
+
+def f32_literal(v):
+    if v == -math.inf:
+        return '0xFF800000'
+    return '%.9e' % v
+
+
+def emit_expr(e, arg_names, lines):
+    """Appends the SSA lines of `e` to `lines`; returns the name of its value."""
+    memo = {}
+    counter = [0]
+
+    def go(x):
+        if x.op == 'in':
+            return arg_names[x.value]
+        if id(x) in memo:
+            return memo[id(x)]
+        operands = [go(a) for a in x.args]
+        name = '%%s%d' % counter[0]
+        if x.op == 'const':
+            lines.append('%s = arith.constant %s : f32' % (name, f32_literal(x.value)))
+        else:
+            lines.append('%s = %s %s : f32' % (name, x.op, ', '.join(operands)))
+        counter[0] += 1
+        memo[id(x)] = name
+        return name
+
+    return go(e)
+
+
+# --------------------------------------------------------------------------
+# Tensor values and the builder.
+# --------------------------------------------------------------------------
+
+def tensor_type(shape):
+    return 'tensor<%sf32>' % ''.join('%dx' % d for d in shape)
+
+
+def affine_map(rank, dims):
+    ds = ', '.join('d%d' % i for i in range(rank))
+    return 'affine_map<(%s) -> (%s)>' % (ds, ', '.join('d%d' % d for d in dims))
+
+
+class Value:
+    def __init__(self, name, shape, data, kind, phase, index, root=None):
+        self.name = name            # SSA name without '%'
+        self.shape = tuple(shape)
+        self.data = data            # numpy array (None for inits)
+        self.kind = kind            # 'arg', 'op', 'view', 'init'
+        self.phase = phase          # 'forward' / 'backward' / None for args
+        self.def_index = index      # index of the defining op (-1 for args)
+        self.root = root or self    # the value whose buffer this one aliases
+        self.use_indices = []
+        self.use_phases = set()
+
+    @property
+    def bytes(self):
+        return int(np.prod(self.shape, dtype=np.int64)) * F32_BYTES
+
+    @property
+    def type(self):
+        return tensor_type(self.shape)
+
+    def __repr__(self):
+        return '%%%s: %s' % (self.name, self.type)
+
+
+# SSA names used inside linalg.generic bodies; top-level names must not shadow them.
+def _is_body_name(n):
+    return n in ('out',) or (n[:1] in ('s',) and n[1:].isdigit()) or \
+        (n.startswith('in') and n[2:].isdigit())
+
+
+class Builder:
+    def __init__(self, args):
+        """args: list of (name, numpy array); all arguments of @train_step."""
+        self.lines = []          # top-level op lines (each may span several lines)
+        self.op_names = []       # op name of each top-level op
+        self.names = set()
+        self.constants = {}      # literal -> name, emitted at the top
+        self.phase_name = 'forward'
+        self.dtype = None
+        self.values = []
+        self.args = []
+        for name, data in args:
+            data = np.asarray(data)
+            self.dtype = self.dtype or data.dtype
+            v = Value(self._fresh(name), data.shape, data, 'arg', None, -1)
+            self.args.append(v)
+            self.values.append(v)
+        self.results = None
+
+    # ---- bookkeeping --------------------------------------------------
+    def _fresh(self, hint):
+        base = hint
+        assert not _is_body_name(base), base
+        name, n = base, 0
+        while name in self.names:
+            n += 1
+            name = '%s_%d' % (base, n)
+        self.names.add(name)
+        return name
+
+    @contextlib.contextmanager
+    def phase(self, name):
+        old, self.phase_name = self.phase_name, name
+        try:
+            yield
+        finally:
+            self.phase_name = old
+
+    def _emit(self, op_name, text, operands):
+        index = len(self.lines)
+        self.lines.append(text)
+        self.op_names.append(op_name)
+        for v in operands:
+            v.use_indices.append(index)
+            v.use_phases.add(self.phase_name)
+        return index
+
+    def _new(self, hint, shape, data, kind='op', root=None):
+        v = Value(self._fresh(hint), shape, data, kind, self.phase_name,
+                  len(self.lines), root)
+        self.values.append(v)
+        return v
+
+    def _constant(self, value):
+        lit = f32_literal(value)
+        if lit not in self.constants:
+            name = self._fresh({0.0: 'zero', -math.inf: 'neg_inf'}[value])
+            self.constants[lit] = name
+        return self.constants[lit]
+
+    def _init(self, hint, shape, fill=None):
+        """tensor.empty (+ linalg.fill) right before its user."""
+        init = self._new(hint + '_init', shape, None, kind='init')
+        self._emit('tensor.empty', '%%%s = tensor.empty() : %s' % (init.name, init.type), [])
+        if fill is None:
+            return init
+        c = self._constant(fill)
+        filled = self._new(hint + '_acc', shape, None, kind='init')
+        self._emit('linalg.fill',
+                   '%%%s = linalg.fill ins(%%%s : f32) outs(%%%s : %s) -> %s'
+                   % (filled.name, c, init.name, init.type, init.type), [init])
+        return filled
+
+    # ---- tensor ops -----------------------------------------------------
+    def matmul(self, a, b, name):
+        (m, k), (k2, n) = a.shape, b.shape
+        assert k == k2, (a, b)
+        return self._contraction('linalg.matmul', a, b, name, (m, n), a.data @ b.data)
+
+    def batch_matmul(self, a, b, name):
+        (bs, m, k), (bs2, k2, n) = a.shape, b.shape
+        assert bs == bs2 and k == k2, (a, b)
+        return self._contraction('linalg.batch_matmul', a, b, name, (bs, m, n),
+                                 np.matmul(a.data, b.data))
+
+    def _contraction(self, op, a, b, name, shape, data):
+        acc = self._init(name, shape, fill=0.0)
+        r = self._new(name, shape, data)
+        self._emit(op, '%%%s = %s ins(%%%s, %%%s : %s, %s) outs(%%%s : %s) -> %s'
+                   % (r.name, op, a.name, b.name, a.type, b.type, acc.name,
+                      r.type, r.type), [a, b, acc])
+        return r
+
+    def transpose(self, a, perm, name):
+        shape = tuple(a.shape[p] for p in perm)
+        init = self._init(name, shape)
+        r = self._new(name, shape, np.ascontiguousarray(np.transpose(a.data, perm)))
+        self._emit('linalg.transpose',
+                   '%%%s = linalg.transpose ins(%%%s : %s) outs(%%%s : %s) permutation = [%s]'
+                   % (r.name, a.name, a.type, init.name, r.type,
+                      ', '.join(str(p) for p in perm)), [a, init])
+        return r
+
+    def expand(self, a, reassoc, shape, name):
+        r = self._new(name, shape, a.data.reshape(shape), kind='view', root=a.root)
+        self._emit('tensor.expand_shape',
+                   '%%%s = tensor.expand_shape %%%s %s output_shape [%s] : %s into %s'
+                   % (r.name, a.name, _reassoc(reassoc), ', '.join(map(str, shape)),
+                      a.type, r.type), [a])
+        return r
+
+    def collapse(self, a, reassoc, name):
+        shape = tuple(int(np.prod([a.shape[i] for i in group])) for group in reassoc)
+        r = self._new(name, shape, a.data.reshape(shape), kind='view', root=a.root)
+        self._emit('tensor.collapse_shape',
+                   '%%%s = tensor.collapse_shape %%%s %s : %s into %s'
+                   % (r.name, a.name, _reassoc(reassoc), a.type, r.type), [a])
+        return r
+
+    def generic(self, name, ins, fn, space, out_dims=None, reduce=None):
+        """linalg.generic over the iteration space `space` (a shape).
+
+        ins: list of (Value, dims) where dims lists the loop dimensions that
+             index the value (a projected permutation: broadcasts allowed).
+        fn:  Python function of one Expr per input, returning an Expr.
+        out_dims: loop dims of the result (default: all, i.e. elementwise).
+        reduce: None, 'sum' or 'max' over the loop dims not in out_dims.
+        """
+        rank = len(space)
+        out_dims = tuple(range(rank)) if out_dims is None else tuple(out_dims)
+        reduced = [d for d in range(rank) if d not in out_dims]
+        assert bool(reduced) == bool(reduce), (name, reduced, reduce)
+        out_shape = tuple(space[d] for d in out_dims)
+        for v, dims in ins:
+            assert tuple(space[d] for d in dims) == v.shape, (name, v, dims)
+
+        # numpy: broadcast every input to the iteration space, apply fn, reduce.
+        expr = fn(*[Expr('in', value=i) for i in range(len(ins))])
+        full = np.broadcast_to(
+            eval_expr(expr, [_to_space(v.data, dims, rank) for v, dims in ins],
+                      self.dtype), space)
+        if reduce == 'sum':
+            full = full.sum(axis=tuple(reduced), keepdims=True)
+        elif reduce == 'max':
+            full = full.max(axis=tuple(reduced), keepdims=True)
+        data = full.reshape(tuple(space[d] for d in sorted(out_dims)))
+        if len(out_dims) > 1:
+            data = np.transpose(data, tuple(int(i) for i in np.argsort(np.argsort(out_dims))))
+        data = np.array(data, order="C")  # (ascontiguousarray would make 0-d arrays 1-d)
+
+        init = self._init(name, out_shape,
+                          fill={None: None, 'sum': 0.0, 'max': -math.inf}[reduce])
+        r = self._new(name, out_shape, data)
+        arg_names = ['%%in%d' % i for i in range(len(ins))]
+        body = []
+        value = emit_expr(expr, arg_names, body)
+        if reduce:
+            combine = {'sum': 'arith.addf', 'max': 'arith.maximumf'}[reduce]
+            body.append('%%s%d = %s %s, %%out : f32' % (len(body), combine, value))
+            value = '%%s%d' % (len(body) - 1)
+        maps = [affine_map(rank, dims) for _, dims in ins] + [affine_map(rank, out_dims)]
+        iters = ', '.join('"reduction"' if d in reduced else '"parallel"' for d in range(rank))
+        text = ['%%%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]}'
+                % (r.name, ', '.join(maps), iters)]
+        text.append('    ins(%s : %s)' % (', '.join('%' + v.name for v, _ in ins),
+                                          ', '.join(v.type for v, _ in ins)))
+        text.append('    outs(%%%s : %s) {' % (init.name, init.type))
+        text.append('^bb0(%s):' % ', '.join('%s: f32' % a for a in arg_names + ['%out']))
+        text.extend('  ' + line for line in body)
+        text.append('  linalg.yield %s : f32' % value)
+        text.append('} -> %s' % r.type)
+        self._emit('linalg.generic', '\n'.join(text), [v for v, _ in ins] + [init])
+        return r
+
+    # ---- conveniences built on generic ----------------------------------
+    def elementwise(self, name, ins, fn):
+        """All inputs share the result shape except broadcast ones given as
+        (Value, dims); plain Values use all dims."""
+        space = next(v.shape for v in ins if isinstance(v, Value))
+        full = tuple(range(len(space)))
+        pairs = [(v, full) if isinstance(v, Value) else v for v in ins]
+        return self.generic(name, pairs, fn, space)
+
+    def sum_rows(self, name, v, scale=1.0):
+        """[N, M] -> [N]: scale * sum over the last dim."""
+        return self.generic(name, [(v, (0, 1))], lambda a: a * scale if scale != 1.0 else a,
+                            v.shape, out_dims=(0,), reduce='sum')
+
+    def sum_cols(self, name, v):
+        """[N, M] -> [M]: sum over the first dim (bias gradients)."""
+        return self.generic(name, [(v, (0, 1))], lambda a: a, v.shape,
+                            out_dims=(1,), reduce='sum')
+
+    # ---- output ------------------------------------------------------------
+    def finish(self, loss, grads):
+        assert loss.shape == ()
+        self.results = [loss] + list(grads)
+        for v in self.results:
+            v.use_indices.append(len(self.lines))
+            v.use_phases.add('return')
+
+    def mlir(self, header_comment=''):
+        params = ', '.join('%%%s: %s' % (a.name, a.type) for a in self.args)
+        rtypes = ['%s {remat.loss}' % self.results[0].type] + \
+            [v.type for v in self.results[1:]]
+        out = []
+        out += ['// ' + l if l else '//' for l in header_comment.splitlines()]
+        out.append('func.func @train_step(%s)' % params)
+        out.append('    -> (%s) {' % ', '.join(rtypes))
+        for lit, name in self.constants.items():
+            out.append('  %%%s = arith.constant %s : f32' % (name, lit))
+        for text in self.lines:
+            out.extend('  ' + l for l in text.split('\n'))
+        out.append('  return %s' % ', '.join('%' + v.name for v in self.results))
+        out.append('    : %s' % ', '.join(v.type for v in self.results))
+        out.append('}')
+        return '\n'.join(out) + '\n'
+
+    # ---- memory summary ----------------------------------------------------
+    def stashed(self):
+        """Forward values (op results or views of them) that a backward op uses."""
+        return [v for v in self.values
+                if v.phase == 'forward' and v.kind in ('op', 'view')
+                and 'backward' in v.use_phases]
+
+    def summary(self):
+        stash = self.stashed()
+        roots = {}
+        for v in stash:
+            if v.root.kind != 'arg':
+                roots[v.root.name] = v.root
+        stash_bytes = sum(r.bytes for r in roots.values())
+        arg_bytes = sum(a.bytes for a in self.args)
+        result_bytes = sum(v.bytes for v in self.results)
+        counts = {'arith.constant': len(self.constants)} if self.constants else {}
+        for op in self.op_names:
+            counts[op] = counts.get(op, 0) + 1
+        # Op indices are positions among the body's top-level ops, whose first
+        # ops are the scalar constants that mlir() hoists to the top.
+        first = len(self.constants)
+        stash = [(v, first + v.def_index, first + max(v.use_indices)) for v in stash]
+        return dict(stash=stash, stash_bytes=stash_bytes, arg_bytes=arg_bytes,
+                    result_bytes=result_bytes, op_count=sum(counts.values()),
+                    op_counts=counts,
+                    compute_ops=sum(n for op, n in counts.items()
+                                    if op not in ('arith.constant', 'tensor.empty',
+                                                  'linalg.fill',
+                                                  'tensor.expand_shape',
+                                                  'tensor.collapse_shape')))
+
+
+def _reassoc(groups):
+    return '[%s]' % ', '.join('[%s]' % ', '.join(map(str, g)) for g in groups)
+
+
+def _to_space(data, dims, rank):
+    """View `data` (axes indexed by loop dims `dims`) broadcastable to `rank` dims."""
+    order = np.argsort(dims)
+    t = np.transpose(data, order) if len(dims) > 1 else data
+    shape = [1] * rank
+    for d in sorted(dims):
+        shape[d] = data.shape[list(dims).index(d)]
+    return t.reshape(shape)
+
+
+# --------------------------------------------------------------------------
+# The examples. Each returns (loss, [gradients in parameter order]).
+# --------------------------------------------------------------------------
+
+def tiny_chain(b, w1, w2, x):
+    """h = tanh(x @ w1); o = h @ w2; loss = mean(o^2)."""
+    n = float(np.prod(x.shape[:1] + w2.shape[1:]))
+    with b.phase('forward'):
+        z = b.matmul(x, w1, 'z')
+        h = b.elementwise('h', [z], tanh)
+        o = b.matmul(h, w2, 'o')
+        loss = b.generic('loss', [(o, (0, 1))], lambda a: a * a * (1.0 / n),
+                         o.shape, out_dims=(), reduce='sum')
+    with b.phase('backward'):
+        do = b.elementwise('d_o', [o], lambda a: a * (2.0 / n))
+        hT = b.transpose(h, [1, 0], 'hT')
+        dw2 = b.matmul(hT, do, 'dw2')
+        w2T = b.transpose(w2, [1, 0], 'w2T')
+        dh = b.matmul(do, w2T, 'dh')
+        dz = b.elementwise('dz', [dh, h], lambda g, t: g * (1.0 - t * t))
+        xT = b.transpose(x, [1, 0], 'xT')
+        dw1 = b.matmul(xT, dz, 'dw1')
+    return loss, [dw1, dw2]
+
+
+def mlp(b, w1, b1, w2, b2, w3, b3, x, y):
+    """3-layer tanh MLP, loss = mean((h2 @ w3 + b3 - y)^2)."""
+    n = float(np.prod(y.shape))
+    with b.phase('forward'):
+        mm1 = b.matmul(x, w1, 'mm1')
+        h1 = b.elementwise('h1', [mm1, (b1, (1,))], lambda z, c: tanh(z + c))
+        mm2 = b.matmul(h1, w2, 'mm2')
+        h2 = b.elementwise('h2', [mm2, (b2, (1,))], lambda z, c: tanh(z + c))
+        mm3 = b.matmul(h2, w3, 'mm3')
+        diff = b.elementwise('diff', [mm3, (b3, (1,)), y], lambda z, c, t: z + c - t)
+        loss = b.generic('loss', [(diff, (0, 1))], lambda d: d * d * (1.0 / n),
+                         diff.shape, out_dims=(), reduce='sum')
+    with b.phase('backward'):
+        dout = b.elementwise('dout', [diff], lambda d: d * (2.0 / n))
+        db3 = b.sum_cols('db3', dout)
+        h2T = b.transpose(h2, [1, 0], 'h2T')
+        dw3 = b.matmul(h2T, dout, 'dw3')
+        w3T = b.transpose(w3, [1, 0], 'w3T')
+        dh2 = b.matmul(dout, w3T, 'dh2')
+        dz2 = b.elementwise('dz2', [dh2, h2], lambda g, t: g * (1.0 - t * t))
+        db2 = b.sum_cols('db2', dz2)
+        h1T = b.transpose(h1, [1, 0], 'h1T')
+        dw2 = b.matmul(h1T, dz2, 'dw2')
+        w2T = b.transpose(w2, [1, 0], 'w2T')
+        dh1 = b.matmul(dz2, w2T, 'dh1')
+        dz1 = b.elementwise('dz1', [dh1, h1], lambda g, t: g * (1.0 - t * t))
+        db1 = b.sum_cols('db1', dz1)
+        xT = b.transpose(x, [1, 0], 'xT')
+        dw1 = b.matmul(xT, dz1, 'dw1')
+    return loss, [dw1, db1, dw2, db2, dw3, db3]
+
+
+LN_EPS = 1e-5
+GELU_C = math.sqrt(2.0 / math.pi)
+GELU_A = 0.044715
+
+
+def layer_norm(b, x, g, beta, tag):
+    """Returns (y, xhat, rstd) for y = (x - mean) * rstd * g + beta over the last dim."""
+    t, d = x.shape
+    mean = b.sum_rows(tag + '_mean', x, scale=1.0 / d)
+    xc = b.elementwise(tag + '_xc', [x, (mean, (0,))], lambda a, m: a - m)
+    var = b.generic(tag + '_var', [(xc, (0, 1))], lambda a: a * a * (1.0 / d),
+                    xc.shape, out_dims=(0,), reduce='sum')
+    rstd = b.elementwise(tag + '_rstd', [var], lambda v: rsqrt(v + LN_EPS))
+    xhat = b.elementwise(tag + '_xhat', [xc, (rstd, (0,))], lambda a, r: a * r)
+    y = b.elementwise(tag, [xhat, (g, (1,)), (beta, (1,))], lambda a, s, c: a * s + c)
+    return y, xhat, rstd
+
+
+def layer_norm_backward(b, dy, xhat, rstd, g, tag, residual=None):
+    """Gradients of layer_norm: (dx or None, dg, dbeta).
+
+    dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) [+ residual];
+    rstd None means dx is not needed (only the parameter gradients).
+    """
+    t, d = dy.shape
+    dg = b.generic('d' + tag + '_g', [(dy, (0, 1)), (xhat, (0, 1))], lambda a, h: a * h,
+                   dy.shape, out_dims=(1,), reduce='sum')
+    dbeta = b.sum_cols('d' + tag + '_b', dy)
+    if rstd is None:
+        return None, dg, dbeta
+    dxhat = b.elementwise('d' + tag + '_xhat', [dy, (g, (1,))], lambda a, s: a * s)
+    m1 = b.sum_rows('d' + tag + '_m1', dxhat, scale=1.0 / d)
+    m2 = b.generic('d' + tag + '_m2', [(dxhat, (0, 1)), (xhat, (0, 1))],
+                   lambda a, h: a * h * (1.0 / d), dy.shape, out_dims=(0,), reduce='sum')
+    ins = [dxhat, xhat, (rstd, (0,)), (m1, (0,)), (m2, (0,))]
+    if residual is None:
+        fn = lambda a, h, r, u, v: r * (a - u - h * v)
+    else:
+        ins.append(residual)
+        fn = lambda a, h, r, u, v, res: res + r * (a - u - h * v)
+    dx = b.elementwise('d' + tag + '_in', ins, fn)
+    return dx, dg, dbeta
+
+
+def gelu(u):
+    return 0.5 * u * (1.0 + tanh(GELU_C * (u + GELU_A * u * u * u)))
+
+
+def gelu_grad(u):
+    t = tanh(GELU_C * (u + GELU_A * u * u * u))
+    return 0.5 * (1.0 + t) + 0.5 * u * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * GELU_A * u * u)
+
+
+def transformer_block(b, ln1_g, ln1_b, wq, wk, wv, wo, ln2_g, ln2_b,
+                      w1, b1, w2, b2, x, heads):
+    """Pre-LN block: r = x + MHA(LN1(x)); out = r + W2 gelu(W1 LN2(r) + b1) + b2;
+    loss = mean(out^2). Returns gradients of all parameters (not of x)."""
+    bsz, seq, d = x.shape
+    dh = d // heads
+    bh = bsz * heads
+    tokens = bsz * seq
+    n = float(tokens * d)
+    scale = 1.0 / math.sqrt(dh)
+
+    def to_heads(v, name):
+        """[T, D] -> [B*H, S, Dh]."""
+        v4 = b.expand(v, [[0, 1], [2, 3]], (bsz, seq, heads, dh), name + '4')
+        vt = b.transpose(v4, [0, 2, 1, 3], name + 't')
+        return b.collapse(vt, [[0, 1], [2], [3]], name)
+
+    def from_heads(v, name):
+        """[B*H, S, Dh] -> [T, D]."""
+        v4 = b.expand(v, [[0, 1], [2], [3]], (bsz, heads, seq, dh), name + '4')
+        vt = b.transpose(v4, [0, 2, 1, 3], name + 't')
+        return b.collapse(vt, [[0, 1], [2, 3]], name)
+
+    with b.phase('forward'):
+        x2 = b.collapse(x, [[0, 1], [2]], 'x2')
+        a1, xhat1, _ = layer_norm(b, x2, ln1_g, ln1_b, 'ln1')
+        q = b.matmul(a1, wq, 'q')
+        qh = to_heads(q, 'qh')
+        k = b.matmul(a1, wk, 'k')
+        kh = to_heads(k, 'kh')
+        v = b.matmul(a1, wv, 'v')
+        vh = to_heads(v, 'vh')
+        khT = b.transpose(kh, [0, 2, 1], 'khT')
+        scores = b.batch_matmul(qh, khT, 'scores')
+        smax = b.generic('smax', [(scores, (0, 1, 2))], lambda s: s * scale,
+                         scores.shape, out_dims=(0, 1), reduce='max')
+        sexp = b.elementwise('sexp', [scores, (smax, (0, 1))],
+                             lambda s, m: exp(s * scale - m))
+        ssum = b.generic('ssum', [(sexp, (0, 1, 2))], lambda e: e, sexp.shape,
+                         out_dims=(0, 1), reduce='sum')
+        p = b.elementwise('p', [sexp, (ssum, (0, 1))], lambda e, z: e / z)
+        ctxh = b.batch_matmul(p, vh, 'ctxh')
+        ctx = from_heads(ctxh, 'ctx')
+        attn = b.matmul(ctx, wo, 'attn')
+        r1 = b.elementwise('r1', [x2, attn], lambda a, c: a + c)
+        a2, xhat2, rstd2 = layer_norm(b, r1, ln2_g, ln2_b, 'ln2')
+        f1 = b.matmul(a2, w1, 'f1')
+        u = b.elementwise('u', [f1, (b1, (1,))], lambda z, c: z + c)
+        g = b.elementwise('gelu', [u], gelu)
+        f2 = b.matmul(g, w2, 'f2')
+        out = b.elementwise('block_out', [r1, f2, (b2, (1,))], lambda r, z, c: r + z + c)
+        loss = b.generic('loss', [(out, (0, 1))], lambda o: o * o * (1.0 / n),
+                         out.shape, out_dims=(), reduce='sum')
+
+    with b.phase('backward'):
+        dout = b.elementwise('dout', [out], lambda o: o * (2.0 / n))
+        db2 = b.sum_cols('db2', dout)
+        gT = b.transpose(g, [1, 0], 'gT')
+        dw2 = b.matmul(gT, dout, 'dw2')
+        w2T = b.transpose(w2, [1, 0], 'w2T')
+        dg = b.matmul(dout, w2T, 'dgelu')
+        du = b.elementwise('du', [dg, u], lambda a, z: a * gelu_grad(z))
+        db1 = b.sum_cols('db1', du)
+        a2T = b.transpose(a2, [1, 0], 'a2T')
+        dw1 = b.matmul(a2T, du, 'dw1')
+        w1T = b.transpose(w1, [1, 0], 'w1T')
+        da2 = b.matmul(du, w1T, 'da2')
+        dr1, dln2_g, dln2_b = layer_norm_backward(b, da2, xhat2, rstd2, ln2_g, 'ln2',
+                                                  residual=dout)
+        ctxT = b.transpose(ctx, [1, 0], 'ctxT')
+        dwo = b.matmul(ctxT, dr1, 'dwo')
+        woT = b.transpose(wo, [1, 0], 'woT')
+        dctx = b.matmul(dr1, woT, 'dctx')
+        dctxh = to_heads(dctx, 'dctxh')
+        pT = b.transpose(p, [0, 2, 1], 'pT')
+        dvh = b.batch_matmul(pT, dctxh, 'dvh')
+        vhT = b.transpose(vh, [0, 2, 1], 'vhT')
+        dp = b.batch_matmul(dctxh, vhT, 'dp')
+        rowdot = b.generic('rowdot', [(dp, (0, 1, 2)), (p, (0, 1, 2))], lambda a, s: a * s,
+                           dp.shape, out_dims=(0, 1), reduce='sum')
+        dscores = b.elementwise('dscores', [dp, p, (rowdot, (0, 1))],
+                                lambda a, s, r: s * (a - r) * scale)
+        dscoresT = b.transpose(dscores, [0, 2, 1], 'dscoresT')
+        dkh = b.batch_matmul(dscoresT, qh, 'dkh')
+        dqh = b.batch_matmul(dscores, kh, 'dqh')
+        dv = from_heads(dvh, 'dv')
+        dk = from_heads(dkh, 'dk')
+        dq = from_heads(dqh, 'dq')
+        a1T = b.transpose(a1, [1, 0], 'a1T')
+        dwv = b.matmul(a1T, dv, 'dwv')
+        dwk = b.matmul(a1T, dk, 'dwk')
+        dwq = b.matmul(a1T, dq, 'dwq')
+        wvT = b.transpose(wv, [1, 0], 'wvT')
+        da1_v = b.matmul(dv, wvT, 'da1_v')
+        wkT = b.transpose(wk, [1, 0], 'wkT')
+        da1_k = b.matmul(dk, wkT, 'da1_k')
+        wqT = b.transpose(wq, [1, 0], 'wqT')
+        da1_q = b.matmul(dq, wqT, 'da1_q')
+        da1 = b.elementwise('da1', [da1_q, da1_k, da1_v], lambda a, c, e: a + c + e)
+        # Only parameter gradients are returned, so LN1 needs no input gradient.
+        _, dln1_g, dln1_b = layer_norm_backward(b, da1, xhat1, None, ln1_g, 'ln1')
+    return loss, [dln1_g, dln1_b, dwq, dwk, dwv, dwo, dln2_g, dln2_b, dw1, db1, dw2, db2]
+
+
+# --------------------------------------------------------------------------
+# Example registry.
+# --------------------------------------------------------------------------
+
+class Example:
+    def __init__(self, name, title, build, arg_shapes, num_params, notes, **kwargs):
+        self.name = name
+        self.title = title
+        self.build = build
+        self.arg_shapes = arg_shapes      # list of (name, shape); params first
+        self.num_params = num_params      # the remaining arguments are batch
+        self.notes = notes
+        self.kwargs = kwargs
+
+    @property
+    def param_names(self):
+        return [n for n, _ in self.arg_shapes[:self.num_params]]
+
+    def random_inputs(self, seed=0, dtype=np.float64):
+        rng = np.random.default_rng(seed)
+        out = {}
+        for name, shape in self.arg_shapes:
+            if name.startswith('ln') and name.endswith('_g'):
+                a = 1.0 + 0.1 * rng.standard_normal(shape)
+            elif len(shape) == 2 and name.startswith('w'):
+                a = rng.standard_normal(shape) / math.sqrt(shape[0])
+            else:
+                a = 0.5 * rng.standard_normal(shape)
+            out[name] = a.astype(dtype)
+        return out
+
+    def run(self, inputs=None):
+        """Builds (and evaluates in numpy) the program; returns the Builder."""
+        inputs = self.random_inputs() if inputs is None else inputs
+        b = Builder([(n, inputs[n]) for n, _ in self.arg_shapes])
+        loss, grads = self.build(b, *b.args, **self.kwargs)
+        b.finish(loss, grads)
+        return b
+
+    def loss_and_grads(self, inputs):
+        b = self.run(inputs)
+        return (float(b.results[0].data),
+                {n: g.data for n, g in zip(self.param_names, b.results[1:])})
+
+
+EXAMPLES = [
+    Example('tiny_chain', 'four-op chain: tanh(x @ w1) @ w2, loss = mean(o^2)',
+            tiny_chain,
+            [('w1', (16, 32)), ('w2', (32, 8)), ('x', (8, 16))], 2,
+            'batch 8, dims 16 -> 32 -> 8.'),
+    Example('mlp', '3-layer tanh MLP, mean-squared-error loss', mlp,
+            [('w1', (64, 128)), ('b1', (128,)), ('w2', (128, 128)), ('b2', (128,)),
+             ('w3', (128, 10)), ('b3', (10,)), ('x', (32, 64)), ('y', (32, 10))], 6,
+            'batch 32, dims 64 -> 128 -> 128 -> 10, tanh, loss = mean((out - y)^2).'),
+    Example('transformer_block', 'pre-LayerNorm transformer block, loss = mean(out^2)',
+            transformer_block,
+            [('ln1_g', (64,)), ('ln1_b', (64,)), ('wq', (64, 64)), ('wk', (64, 64)),
+             ('wv', (64, 64)), ('wo', (64, 64)), ('ln2_g', (64,)), ('ln2_b', (64,)),
+             ('w1', (64, 256)), ('b1', (256,)), ('w2', (256, 64)), ('b2', (64,)),
+             ('x', (2, 32, 64))], 12,
+            'batch 2, seq 32, d_model 64, 4 heads of 16, ffn 256, GELU (tanh '
+            'approximation), no attention mask, no q/k/v/o biases, LayerNorm eps '
+            '1e-5; loss = mean(out^2); the gradient of x is not returned.',
+            heads=4),
+]
+BY_NAME = {e.name: e for e in EXAMPLES}
+
+
+def header(e):
+    return ('%s\n\nGenerated by examples/gen_examples.py; do not edit by hand.\n'
+            'Regenerate: python3 examples/gen_examples.py\n%s\n'
+            'Results: loss, then the gradients of %s.' % (
+                e.title, e.notes, ', '.join(e.param_names)))
+
+
+def fmt_shape(shape):
+    return 'x'.join(map(str, shape)) if shape else 'scalar'
+
+
+def summary_text(e, b):
+    s = b.summary()
+    lines = ['## %s.mlir' % e.name, '', e.title + '; ' + e.notes, '',
+             'Arguments: %s.' % ', '.join('%s %s' % (a.name, fmt_shape(a.shape))
+                                           for a in b.args),
+             '', 'Stashed activations (forward values used by the backward pass; '
+             '"def op" and "last use op" are 0-based positions among the top-level '
+             'ops of the function body, scalar constants included):', '',
+             '| value | shape | bytes | def op | last use op | note |',
+             '|---|---|---|---|---|---|']
+    for v, def_index, last_use in s['stash']:
+        note = '' if v.root is v else 'view of %%%s' % v.root.name
+        lines.append('| %%%s | %s | %d | %d | %d | %s |' % (
+            v.name, fmt_shape(v.shape), v.bytes, def_index, last_use, note))
+    lines += ['',
+              '- total stashed bytes (views counted once, with their source): %d'
+              % s['stash_bytes'],
+              '- argument bytes (parameters + batch): %d' % s['arg_bytes'],
+              '- result bytes (loss + gradients): %d' % s['result_bytes'],
+              '- op count (top-level ops in the body, scalar constants included, '
+              'func.return excluded): %d'
+              % s['op_count'],
+              '  - compute ops (excluding constants, tensor.empty, linalg.fill, reshapes): %d'
+              % s['compute_ops'],
+              '  - by op: %s' % ', '.join('%s %d' % kv for kv in sorted(s['op_counts'].items())),
+              '']
+    return '\n'.join(lines)
+
+
+README_HEAD = """# remat examples
+
+Training steps (forward and hand-written reverse-mode backward) in upstream MLIR
+linalg on tensors, one `func.func @train_step` per file. Generated by
+`gen_examples.py` (python3 + numpy); do not edit the `.mlir` files by hand.
+
+    python3 examples/gen_examples.py            # rewrites examples/*.mlir and this README
+    python3 -m pytest test/examples-py          # gradients vs finite differences, files vs generator
+
+Conventions: parameters then batch are the arguments; the first result is the loss
+(`tensor<f32> {remat.loss}`), then the gradient of each parameter in parameter order.
+Every `outs` operand is a fresh `tensor.empty` (zero- or -inf-filled by
+`linalg.fill` for reductions and matmuls) emitted immediately before its user; the
+backward pass follows the forward pass in reverse order. All tensors are f32 (4
+bytes per element). A "stashed activation" is a forward op result (or a view of
+one) that a backward op uses; arguments are not counted there.
+"""
+
+
+def generate(out_dir):
+    readme = [README_HEAD]
+    for e in EXAMPLES:
+        b = e.run()
+        with open(os.path.join(out_dir, e.name + '.mlir'), 'w') as f:
+            f.write(b.mlir(header(e)))
+        readme.append(summary_text(e, b))
+    text = '\n'.join(readme)
+    with open(os.path.join(out_dir, 'README.md'), 'w') as f:
+        f.write(text)
+    return text
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--out-dir', default=os.path.dirname(os.path.abspath(__file__)))
+    p.add_argument('--quiet', action='store_true')
+    args = p.parse_args(argv)
+    text = generate(args.out_dir)
+    if not args.quiet:
+        sys.stdout.write(text)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,173 @@
+//===- RematReport.cpp - Where a training step's memory goes --------------===//
+
+#include "remat/Transforms/Passes.h"
+
+#include "remat/Analysis/CostModel.h"
+#include "remat/Analysis/MemorySimulator.h"
+#include "remat/Analysis/TrainingGraph.h"
+#include "remat/Transforms/Report.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+
+namespace remat {
+#define GEN_PASS_DEF_REMATREPORT
+#include "remat/Transforms/Passes.h.inc"
+
+namespace {
+
+/// The numbers of one function's report, gathered once for both outputs.
+struct FunctionReport {
+  std::string name;
+  bool trainingStep = false;
+  unsigned lossIndex = 0;
+  int64_t forwardFlops = 0;
+  int64_t backwardFlops = 0;
+  int64_t stashedBytes = 0;
+  llvm::SmallVector<ValueInfo> stashed;
+  llvm::SmallVector<ValueInfo> liveAtPeak;
+};
+
+/// Bytes of the distinct buffers holding the stashed values; arguments and
+/// constants are live anyway and do not count.
+static int64_t getStashedBytes(const TrainingGraph &graph,
+                               const MemorySimulator &sim) {
+  llvm::SmallPtrSet<const Buffer *, 16> seen;
+  int64_t total = 0;
+  for (Value value : graph.getStashed()) {
+    const Buffer *buffer = sim.getBuffer(value);
+    if (buffer && buffer->kind == Buffer::Kind::Allocation &&
+        seen.insert(buffer).second)
+      total += buffer->bytes;
+  }
+  return total;
+}
+
+struct RematReportPass : public impl::RematReportBase<RematReportPass> {
+  using RematReportBase::RematReportBase;
+
+  void runOnOperation() override {
+    std::string error;
+    std::unique_ptr<llvm::ToolOutputFile> file;
+    if (!reportFile.empty()) {
+      file = openOutputFile(reportFile, &error);
+      if (!file) {
+        getOperation().emitError("remat-report: cannot write '")
+            << reportFile << "': " << error;
+        return signalPassFailure();
+      }
+    }
+    llvm::json::Array functions;
+    for (auto fn : getOperation().getOps<FunctionOpInterface>()) {
+      if (fn.isExternal())
+        continue;
+      functions.push_back(reportFunction(fn));
+    }
+    if (file) {
+      file->os() << llvm::formatv("{0:2}", llvm::json::Value(std::move(functions)))
+                 << "\n";
+      file->keep();
+    }
+    markAllAnalysesPreserved();
+  }
+
+  llvm::json::Object reportFunction(FunctionOpInterface fn) {
+    const auto &graph = getChildAnalysis<TrainingGraph>(fn);
+    const auto &costs = getChildAnalysis<CostModel>(fn);
+    const auto &sim = getChildAnalysis<MemorySimulator>(fn);
+    emitFindings(graph.getFindings());
+    emitFindings(costs.getFindings());
+    emitFindings(sim.getFindings());
+
+    AsmState state(fn);
+    FunctionReport report;
+    report.name = fn.getName().str();
+    report.trainingStep = graph.isTrainingStep();
+    report.lossIndex = graph.getLossIndex();
+    for (Operation *op : graph.getOps())
+      (graph.isForward(op) ? report.forwardFlops : report.backwardFlops) +=
+          costs.getFlops(op);
+    for (Value value : graph.getStashed())
+      report.stashed.push_back(describeValue(value, sim, state));
+    report.stashedBytes = getStashedBytes(graph, sim);
+    if (!sim.getSteps().empty()) {
+      for (const Buffer *buffer : sim.getLiveBuffers(sim.getPeakStep())) {
+        if (report.liveAtPeak.size() == topValues)
+          break;
+        report.liveAtPeak.push_back(describeBuffer(*buffer, sim, state));
+      }
+    }
+    emitRemarks(fn, report, sim);
+    return toJson(report, sim);
+  }
+
+  void emitRemarks(FunctionOpInterface fn, const FunctionReport &report,
+                   const MemorySimulator &sim) {
+    if (sim.getSteps().empty())
+      return;
+    Operation *peakOp = sim.getPeakOp();
+    InFlightDiagnostic diag = emitRemark(fn.getLoc(), "remat-report: peak ");
+    diag << formatBytes(sim.getPeakBytes()) << " (" << sim.getPeakBytes()
+         << " bytes) at step " << sim.getPeakStep() << " of "
+         << sim.getSteps().size() << " ('" << peakOp->getName() << "'); "
+         << "arguments " << sim.getArgumentBytes() << " bytes";
+    if (report.trainingStep)
+      diag << "; forward " << report.forwardFlops << " FLOPs, backward "
+           << report.backwardFlops << " FLOPs; stashed activations: "
+           << report.stashed.size() << " values, " << report.stashedBytes
+           << " bytes";
+    diag.attachNote(peakOp->getLoc()) << "the peak is reached here";
+    for (const ValueInfo &info : report.liveAtPeak)
+      diag.attachNote(info.loc)
+          << "live at the peak: " << info.name << " ("
+          << formatBytes(info.bytes) << ", " << info.bytes << " bytes), from '"
+          << info.opName << "'";
+  }
+
+  llvm::json::Object toJson(const FunctionReport &report,
+                            const MemorySimulator &sim) {
+    llvm::json::Array timeline, timelineOps;
+    for (auto [op, live] : llvm::zip(sim.getSteps(), sim.getTimeline())) {
+      timeline.push_back(live);
+      timelineOps.push_back(op->getName().getStringRef());
+    }
+    llvm::json::Object object{
+        {"function", report.name},
+        {"training_step", report.trainingStep},
+        {"loss_index", report.lossIndex},
+        {"peak_bytes", sim.getPeakBytes()},
+        {"peak_step", sim.getPeakStep()},
+        {"argument_bytes", sim.getArgumentBytes()},
+        {"forward_flops", report.forwardFlops},
+        {"backward_flops", report.backwardFlops},
+        {"stashed_count", report.stashed.size()},
+        {"stashed_bytes", report.stashedBytes},
+        {"stashed", toJson(report.stashed)},
+        {"live_at_peak", toJson(report.liveAtPeak)},
+        {"timeline", std::move(timeline)},
+        {"timeline_ops", std::move(timelineOps)},
+    };
+    if (Operation *peakOp = sim.getPeakOp()) {
+      object["peak_op"] = peakOp->getName().getStringRef();
+      object["peak_loc"] = formatLocation(peakOp->getLoc());
+    }
+    return object;
+  }
+
+  static llvm::json::Array toJson(llvm::ArrayRef<ValueInfo> values) {
+    llvm::json::Array array;
+    for (const ValueInfo &info : values)
+      array.push_back(llvm::json::Object{{"value", info.name},
+                                         {"op", info.opName},
+                                         {"bytes", info.bytes},
+                                         {"loc", formatLocation(info.loc)}});
+    return array;
+  }
+};
+
+} // namespace
+} // namespace remat

@@ -1,0 +1,205 @@
+"""Checks of the bundled examples (examples/gen_examples.py and its outputs).
+
+Run: python3 -m pytest test/examples-py
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+EXAMPLES_DIR = os.path.join(ROOT, 'examples')
+sys.path.insert(0, EXAMPLES_DIR)
+
+import gen_examples  # noqa: E402
+
+LLVM_BIN = os.environ.get('REMAT_LLVM_BIN', '/usr/lib/llvm-22/bin')
+LLVM_LIB = os.environ.get('REMAT_LLVM_LIB', os.path.join(os.path.dirname(LLVM_BIN), 'lib'))
+NAMES = [e.name for e in gen_examples.EXAMPLES]
+
+
+def tool(name):
+    path = os.path.join(LLVM_BIN, name)
+    if os.access(path, os.X_OK):
+        return path
+    found = shutil.which(name)
+    if not found:
+        pytest.skip('%s not found (looked in %s and PATH; set REMAT_LLVM_BIN)' % (name, LLVM_BIN))
+    return found
+
+
+# ---- (a) gradients of the numpy evaluation vs central finite differences ----
+
+def _loss(example, inputs):
+    return example.loss_and_grads(inputs)[0]
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_gradients_match_finite_differences(name):
+    example = gen_examples.BY_NAME[name]
+    inputs = example.random_inputs(seed=1, dtype=np.float64)
+    _, grads = example.loss_and_grads(inputs)
+    rng = np.random.default_rng(2)
+    eps = 1e-6
+
+    # Per parameter: a directional derivative over the whole tensor and a few
+    # single entries.
+    for pname in example.param_names:
+        g = grads[pname]
+        assert g.shape == inputs[pname].shape, pname
+        scale = max(np.abs(g).max(), 1e-12)
+        directions = [rng.standard_normal(g.shape)]
+        for flat in rng.choice(g.size, size=min(4, g.size), replace=False):
+            e = np.zeros(g.size)
+            e[flat] = 1.0
+            directions.append(e.reshape(g.shape))
+        for d in directions:
+            plus = dict(inputs, **{pname: inputs[pname] + eps * d})
+            minus = dict(inputs, **{pname: inputs[pname] - eps * d})
+            fd = (_loss(example, plus) - _loss(example, minus)) / (2 * eps)
+            analytic = float(np.sum(g * d))
+            tol = 1e-6 * scale * max(1.0, np.abs(d).sum() ** 0.5) + 1e-10
+            assert abs(fd - analytic) <= tol, (pname, fd, analytic)
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_float32_evaluation_close_to_float64(name):
+    example = gen_examples.BY_NAME[name]
+    l64, g64 = example.loss_and_grads(example.random_inputs(seed=3, dtype=np.float64))
+    l32, g32 = example.loss_and_grads(example.random_inputs(seed=3, dtype=np.float32))
+    assert abs(l32 - l64) <= 1e-5 * max(1.0, abs(l64))
+    for pname in example.param_names:
+        assert g32[pname].dtype == np.float32
+        np.testing.assert_allclose(g32[pname], g64[pname], rtol=0,
+                                   atol=1e-4 * np.abs(g64[pname]).max() + 1e-8)
+
+
+# ---- (b) the checked-in files are what the generator writes ----
+
+def test_checked_in_files_match_generator(tmp_path):
+    gen_examples.main(['--out-dir', str(tmp_path), '--quiet'])
+    for fname in [n + '.mlir' for n in NAMES] + ['README.md']:
+        with open(os.path.join(EXAMPLES_DIR, fname)) as f:
+            checked_in = f.read()
+        with open(os.path.join(tmp_path, fname)) as f:
+            fresh = f.read()
+        assert checked_in == fresh, (
+            'examples/%s is stale; regenerate with: python3 examples/gen_examples.py' % fname)
+
+
+# ---- (c) mlir-opt parses, verifies and bufferizes each file ----
+
+@pytest.mark.parametrize('name', NAMES)
+def test_mlir_opt_parses_and_verifies(name):
+    path = os.path.join(EXAMPLES_DIR, name + '.mlir')
+    subprocess.run([tool('mlir-opt'), path], check=True, stdout=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_mlir_opt_bufferizes_and_lowers_to_loops(name):
+    path = os.path.join(EXAMPLES_DIR, name + '.mlir')
+    subprocess.run([tool('mlir-opt'), path,
+                    '--one-shot-bufferize=bufferize-function-boundaries',
+                    '--convert-linalg-to-loops'],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def test_examples_follow_conventions():
+    for example in gen_examples.EXAMPLES:
+        b = example.run()
+        loss = b.results[0]
+        assert loss.shape == () and loss.phase == 'forward'
+        assert len(b.results) == 1 + example.num_params
+        for arg, grad in zip(b.args, b.results[1:]):
+            assert arg.shape == grad.shape
+        # Every destination is a fresh init right before its user, used once.
+        for v in b.values:
+            if v.kind == 'init':
+                assert v.use_indices == [v.def_index + 1], v
+
+
+# ---- (d) execution: lower to LLVM, run with mlir-runner, compare to numpy ----
+
+LOWER_TO_LLVM = [
+    '--one-shot-bufferize=bufferize-function-boundaries',
+    '--convert-linalg-to-loops',
+    '--expand-strided-metadata',
+    '--lower-affine',
+    '--convert-scf-to-cf',
+    '--convert-math-to-llvm',
+    '--convert-arith-to-llvm',
+    '--finalize-memref-to-llvm',
+    '--convert-cf-to-llvm',
+    '--convert-func-to-llvm',
+    '--reconcile-unrealized-casts',
+]
+
+
+def _dense(a):
+    def rows(x):
+        if x.ndim == 0:
+            return '%.9e' % x
+        return '[' + ', '.join(rows(y) for y in x) + ']'
+    return 'dense<%s> : %s' % (rows(a), gen_examples.tensor_type(a.shape))
+
+
+def _wrapper(example, inputs, b):
+    """A module holding @train_step and a @main that feeds `inputs` and prints results."""
+    with open(os.path.join(EXAMPLES_DIR, example.name + '.mlir')) as f:
+        body = f.read()
+    lines = ['module {', body,
+             'func.func private @printMemrefF32(tensor<*xf32>)',
+             'func.func @main() {']
+    for a in b.args:
+        lines.append('  %%%s = arith.constant %s' % (a.name, _dense(inputs[a.name])))
+    res = ['%%r%d' % i for i in range(len(b.results))]
+    lines.append('  %s = call @train_step(%s) : (%s) -> (%s)' % (
+        ', '.join(res), ', '.join('%' + a.name for a in b.args),
+        ', '.join(a.type for a in b.args), ', '.join(v.type for v in b.results)))
+    for r, v in zip(res, b.results):
+        lines.append('  %s_u = tensor.cast %s : %s to tensor<*xf32>' % (r, r, v.type))
+        lines.append('  call @printMemrefF32(%s_u) : (tensor<*xf32>) -> ()' % r)
+    lines += ['  return', '}', '}']
+    return '\n'.join(lines)
+
+
+def _parse_printed(text, count):
+    """Numbers of each printMemrefF32 block, flattened, in order."""
+    blocks = text.split('Unranked Memref')[1:]
+    assert len(blocks) == count, text[:2000]
+    out = []
+    for blk in blocks:
+        data = blk[blk.index('\n'):]
+        nums = data.replace('[', ' ').replace(']', ' ').replace(',', ' ').split()
+        out.append(np.array([float(x) for x in nums]))
+    return out
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_execution_matches_numpy(name, tmp_path):
+    opt, runner = tool('mlir-opt'), tool('mlir-runner')
+    libs = [os.path.join(LLVM_LIB, l) for l in
+            ('libmlir_runner_utils.so', 'libmlir_c_runner_utils.so')]
+    for lib in libs:
+        if not os.path.exists(lib):
+            pytest.skip('%s not found (set REMAT_LLVM_LIB)' % lib)
+    example = gen_examples.BY_NAME[name]
+    inputs = example.random_inputs(seed=4, dtype=np.float32)
+    b = example.run(inputs)
+    src = tmp_path / 'wrapper.mlir'
+    src.write_text(_wrapper(example, inputs, b))
+    llvm = subprocess.run([opt, str(src)] + LOWER_TO_LLVM, check=True,
+                          capture_output=True, text=True).stdout
+    run = subprocess.run([runner, '-e', 'main', '-entry-point-result=void',
+                          '-shared-libs=' + ','.join(libs)], input=llvm, check=True,
+                         capture_output=True, text=True)
+    printed = _parse_printed(run.stdout, len(b.results))
+    for v, got in zip(b.results, printed):
+        want = v.data.astype(np.float64).ravel()
+        # printMemrefF32 prints 6 significant digits.
+        np.testing.assert_allclose(got, want, rtol=1e-4,
+                                   atol=1e-4 * np.abs(want).max() + 1e-7, err_msg=v.name)
