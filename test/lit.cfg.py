@@ -18,4 +18,5 @@ config.substitutions.append(("%examples", os.path.join(config.remat_src_root, "e
 
 tool_dirs = [config.remat_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
-    ["remat-opt", "remat-plan", "mlir-opt", "split-file"], tool_dirs)
+    ["remat-opt", "remat-plan", "mlir-opt", "split-file", "not", "FileCheck"],
+    tool_dirs)

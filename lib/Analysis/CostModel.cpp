@@ -78,11 +78,11 @@ namespace {
 // linalg
 //===----------------------------------------------------------------------===//
 
-/// Arithmetic ops in a linalg payload; index and yield ops do no arithmetic.
+/// Arithmetic ops in a linalg payload; index, constant and yield ops do none.
 static int64_t countPayloadOps(linalg::LinalgOp op) {
   int64_t count = 0;
   for (Operation &nested : op.getBlock()->without_terminator())
-    if (!isa<linalg::IndexOp>(nested))
+    if (!isa<linalg::IndexOp>(nested) && !nested.hasTrait<OpTrait::ConstantLike>())
       ++count;
   return count;
 }

@@ -104,9 +104,9 @@ void MemorySimulator::assignBuffers(Block &entry) {
     if (!getStaticBytes(arg.getType())) {
       findings.push_back(
           {Finding::Kind::Warning, arg.getLoc(),
-           ("argument #" + Twine(arg.getArgNumber()) + " of type " +
+           ("argument #" + Twine(arg.getArgNumber()) + " of type '" +
             llvm::formatv("{0}", arg.getType()) +
-            " has no static shape: remat cannot size it and counts it as "
+            "' has no static shape: remat cannot size it and counts it as "
             "0 bytes")
                .str()});
       continue;
@@ -136,9 +136,9 @@ void MemorySimulator::assignResultBuffer(Operation *op, unsigned step,
   if (!getStaticBytes(result.getType())) {
     findings.push_back(
         {Finding::Kind::Warning, op->getLoc(),
-         ("result #" + Twine(result.getResultNumber()) + " of type " +
+         ("result #" + Twine(result.getResultNumber()) + " of type '" +
           llvm::formatv("{0}", result.getType()) +
-          " has no static shape: remat cannot size it and counts it as 0 "
+          "' has no static shape: remat cannot size it and counts it as 0 "
           "bytes")
              .str()});
     return;

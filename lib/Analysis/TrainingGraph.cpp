@@ -104,9 +104,12 @@ void TrainingGraph::markForward(Value loss) {
 void TrainingGraph::collectStashed() {
   Block *block = ops.front()->getBlock();
   for (Operation *op : ops) {
-    if (!forward.contains(op))
+    // Constants are static data, always at hand; only tensors are stashed.
+    if (!forward.contains(op) || op->hasTrait<OpTrait::ConstantLike>())
       continue;
     for (Value result : op->getResults()) {
+      if (!isa<TensorType>(result.getType()))
+        continue;
       bool usedByBackward = llvm::any_of(result.getUsers(), [&](Operation *u) {
         Operation *user = getTopLevelOp(u, block);
         return user && isBackward(user);

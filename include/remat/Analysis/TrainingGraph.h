@@ -18,8 +18,9 @@ inline constexpr llvm::StringLiteral kLossAttrName = "remat.loss";
 ///
 /// The loss is the result marked `remat.loss`, or the first result. Forward
 /// ops are those the loss depends on; every other op is backward. A stashed
-/// activation is a value produced by a forward op and used by a backward op:
-/// what a training step keeps from the forward pass for the backward pass.
+/// activation is a tensor produced by a forward op (not a constant) and used
+/// by a backward op: what a training step keeps from the forward pass for the
+/// backward pass.
 /// Only the function's entry block is analysed, in program order; an op with
 /// regions counts as one op.
 class TrainingGraph {

@@ -1,0 +1,71 @@
+//===- Retention.h - Plans from a per-value keep/recompute choice -*- C++ -*-===//
+//
+// The family of plans the baselines, the fast solver and the tests' brute force
+// share. Each value has a retention:
+//
+//   Keep    its original version serves every consumer;
+//   Cut     its original version serves only the consumers before the
+//           value's cut position (and recomputes no later than the last of
+//           them); the first later use recomputes it, and that version
+//           serves all later consumers;
+//   Always  like Cut, but every later use recomputes it again, and the
+//           recomputed version serves only that use.
+//
+// The cut position of a forward value of a training graph is its first
+// backward consumer; in a graph without a backward pass, it is the consumer
+// after the largest gap between consecutive uses (counting the definition).
+// A value with no such use (forward-only, or no gap) is cut right after its
+// last consumer: only recomputes of other values can then need it again.
+// Recomputes needed before a node run right before it, in program order,
+// recursively from values still valid there. Every plan of this family is a
+// Checkmate stage schedule, so `exact` is never worse than the family's best.
+//
+//===----------------------------------------------------------------------===//
+#ifndef REMAT_PLANNER_RETENTION_H
+#define REMAT_PLANNER_RETENTION_H
+
+#include "remat/Planner/Problem.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace remat::planner {
+
+enum class Retention : uint8_t { Keep, Cut, Always };
+
+/// Per-problem facts the family needs, computed once.
+class RetentionFamily {
+public:
+  explicit RetentionFamily(const Problem &problem);
+
+  const Problem &problem() const { return problem_; }
+  /// Values whose retention may be other than Keep: recomputable, with a
+  /// later use a cut can serve.
+  const std::vector<int> &candidates() const { return candidates_; }
+  bool isCandidate(int node) const { return cutPosition_[node] < numNodes(); }
+  /// Program position of the first use that a non-Keep retention recomputes
+  /// for; the node count when there is none.
+  int cutPosition(int node) const { return cutPosition_[node]; }
+  /// A cut serves a consumer of the original program (a stashed activation),
+  /// not only recomputes of other values.
+  bool isStashed(int node) const { return stashed_[node]; }
+  /// The last consumer the original version serves under a cut (the node
+  /// itself when none).
+  int lastUseBeforeCut(int node) const { return lastUseBeforeCut_[node]; }
+
+  /// The plan for the given retention of every node (non-candidates Keep).
+  Plan build(const std::vector<Retention> &retention) const;
+
+private:
+  int numNodes() const { return problem_.nodes.size(); }
+
+  const Problem &problem_;
+  std::vector<int> cutPosition_;
+  std::vector<int> lastUseBeforeCut_;
+  std::vector<bool> stashed_;
+  std::vector<int> candidates_;
+};
+
+} // namespace remat::planner
+
+#endif // REMAT_PLANNER_RETENTION_H

@@ -1,0 +1,101 @@
+//===- Baselines.cpp - Recompute-all, Chen sqrt(n), knapsack --------------===//
+//
+// Benchmark baselines only; all are plans of the retention family.
+//
+//===----------------------------------------------------------------------===//
+
+#include "SolverImpl.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace remat::planner {
+
+Plan recomputeAllPlan(const RetentionFamily &family) {
+  std::vector<Retention> retention(family.problem().nodes.size(),
+                                   Retention::Keep);
+  for (int node : family.candidates())
+    retention[node] = Retention::Always;
+  return family.build(retention);
+}
+
+Plan sqrtNPlan(const RetentionFamily &family) {
+  const std::vector<int> &candidates = family.candidates();
+  std::vector<Retention> retention(family.problem().nodes.size(),
+                                   Retention::Keep);
+  const int segment = std::max<int>(
+      1, std::lround(std::sqrt(static_cast<double>(candidates.size()))));
+  // Segment ends stay as checkpoints; the values inside a segment are
+  // recomputed once, from the previous checkpoint, for its backward pass.
+  for (int k = 0, e = candidates.size(); k < e; ++k)
+    if (k % segment != segment - 1)
+      retention[candidates[k]] = Retention::Cut;
+  return family.build(retention);
+}
+
+namespace {
+
+/// 0/1 knapsack maximizing kept recompute cost within `capacity` bytes. Sizes
+/// are rounded up to `kBuckets` units of the capacity, so the choice never
+/// exceeds it.
+std::vector<bool> knapsack(const std::vector<int64_t> &bytes,
+                           const std::vector<double> &value, int64_t capacity) {
+  constexpr int kBuckets = 2000;
+  const int n = bytes.size();
+  std::vector<bool> take(n, false);
+  if (capacity <= 0)
+    return take;
+  const double unit = static_cast<double>(capacity) / kBuckets;
+  std::vector<int> weight(n);
+  for (int i = 0; i < n; ++i)
+    weight[i] = static_cast<int>(std::min<double>(
+        kBuckets + 1, std::ceil(static_cast<double>(bytes[i]) / unit)));
+  // best[w]: most value in w buckets so far; chose[i][w]: item i improved it.
+  std::vector<double> best(kBuckets + 1, 0);
+  std::vector<std::vector<bool>> chose(n, std::vector<bool>(kBuckets + 1));
+  for (int i = 0; i < n; ++i)
+    for (int w = kBuckets; w >= weight[i]; --w)
+      if (best[w - weight[i]] + value[i] > best[w]) {
+        best[w] = best[w - weight[i]] + value[i];
+        chose[i][w] = true;
+      }
+  for (int i = n - 1, w = kBuckets; i >= 0; --i)
+    if (chose[i][w]) {
+      take[i] = true;
+      w -= weight[i];
+    }
+  return take;
+}
+
+} // namespace
+
+Plan knapsackPlan(const RetentionFamily &family, int64_t budgetBytes) {
+  const Problem &problem = family.problem();
+  std::vector<int> stashed;
+  for (int node : family.candidates())
+    if (family.isStashed(node))
+      stashed.push_back(node);
+  std::vector<int64_t> bytes;
+  std::vector<double> value;
+  int64_t stashedBytes = 0;
+  for (int node : stashed) {
+    bytes.push_back(problem.nodes[node].bytes);
+    value.push_back(problem.nodes[node].cost);
+    stashedBytes += problem.nodes[node].bytes;
+  }
+  // Like PyTorch's memory-budget knob: the budget minus what is not stashed is
+  // what the kept stash may use, as if everything else were never live at once.
+  const int64_t unplannedPeak =
+      simulate(problem, keepAllPlan(problem)).peakBytes;
+  std::vector<bool> keep =
+      knapsack(bytes, value, budgetBytes - (unplannedPeak - stashedBytes));
+  std::vector<Retention> retention(problem.nodes.size(), Retention::Keep);
+  for (int node : family.candidates())
+    retention[node] = Retention::Cut;
+  for (int k = 0, e = stashed.size(); k < e; ++k)
+    if (keep[k])
+      retention[stashed[k]] = Retention::Keep;
+  return family.build(retention);
+}
+
+} // namespace remat::planner

@@ -1,0 +1,282 @@
+//===- Exact.cpp - Checkmate's MILP on COIN-OR CBC ------------------------===//
+//
+// Jain et al., "Checkmate", MLSys 2020, section 4. Stage t computes node t
+// (frontier-advancing); R[t][i] = node i is (re)computed in stage t, S[t][i] =
+// i's value is in memory when stage t starts, U[t][k] = memory right after
+// node k runs in stage t, FREE[t][i][k] = i is freed right after k runs.
+//
+// Two departures from the paper, both exact at integral R and S:
+// * FREE is continuous with one upper bound per hazard (k not run, i kept for
+//   the next stage, a later user of i run in this stage) instead of a binary
+//   with an aggregated hazard count. Freeing only ever lowers U, so the
+//   optimum sets FREE to its bound, which is 0 or 1; the LP is tighter and
+//   the branching is on R and S alone.
+// * Outputs are kept to the end (S fixed to 1, never freed), and the constant
+//   `alwaysLiveBytes` is taken off the budget, so the model's memory is
+//   remat's simulator's, which the returned plan is checked against anyway.
+//
+//===----------------------------------------------------------------------===//
+
+#include "SolverImpl.h"
+
+#include <coin/Cbc_C_Interface.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <memory>
+
+namespace remat::planner {
+
+namespace {
+
+/// Larger models take CBC longer to load than any time limit we would use.
+constexpr int64_t kMaxNonzeros = 4'000'000;
+
+/// A MILP in row-wise triplets, handed to CBC column-wise.
+class MilpBuilder {
+public:
+  int addColumn(double lower, double upper, double objective, bool integer) {
+    lower_.push_back(lower);
+    upper_.push_back(upper);
+    objective_.push_back(objective);
+    integer_.push_back(integer);
+    return lower_.size() - 1;
+  }
+  void addRow(const std::vector<std::pair<int, double>> &terms, double lower,
+              double upper) {
+    const int row = rowLower_.size();
+    for (const auto &[column, coefficient] : terms)
+      entries_.push_back({column, row, coefficient});
+    rowLower_.push_back(lower);
+    rowUpper_.push_back(upper);
+  }
+  int64_t numNonzeros() const { return entries_.size(); }
+  void fixLower(int column, double value) { lower_[column] = value; }
+  void fixUpper(int column, double value) { upper_[column] = value; }
+
+  void load(Cbc_Model *model) {
+    std::sort(entries_.begin(), entries_.end(),
+              [](const Entry &a, const Entry &b) {
+                return a.column != b.column ? a.column < b.column
+                                            : a.row < b.row;
+              });
+    const int numColumns = lower_.size();
+    std::vector<CoinBigIndex> start(numColumns + 1, 0);
+    std::vector<int> index;
+    std::vector<double> value;
+    index.reserve(entries_.size());
+    value.reserve(entries_.size());
+    for (const Entry &entry : entries_) {
+      ++start[entry.column + 1];
+      index.push_back(entry.row);
+      value.push_back(entry.coefficient);
+    }
+    for (int c = 0; c < numColumns; ++c)
+      start[c + 1] += start[c];
+    Cbc_loadProblem(model, numColumns, rowLower_.size(), start.data(),
+                    index.data(), value.data(), lower_.data(), upper_.data(),
+                    objective_.data(), rowLower_.data(), rowUpper_.data());
+    for (int c = 0; c < numColumns; ++c)
+      if (integer_[c])
+        Cbc_setInteger(model, c);
+  }
+
+private:
+  struct Entry {
+    int column;
+    int row;
+    double coefficient;
+  };
+  std::vector<double> lower_, upper_, objective_;
+  std::vector<bool> integer_;
+  std::vector<Entry> entries_;
+  std::vector<double> rowLower_, rowUpper_;
+};
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+/// Column indices of the Checkmate variables; -1 where a variable does not
+/// exist (S[t][i] needs i < t, R and U need i <= t).
+class CheckmateModel {
+public:
+  CheckmateModel(const Problem &problem, int64_t budgetBytes)
+      : problem_(problem), n_(problem.nodes.size()) {
+    int64_t largest = 1;
+    for (const Node &node : problem.nodes)
+      largest = std::max(largest, node.bytes);
+    // Memory in units of the largest value keeps coefficients near 1.
+    scale_ = static_cast<double>(largest);
+    capacity_ = (budgetBytes - problem.alwaysLiveBytes) / scale_;
+    users_.resize(n_);
+    for (int j = 0; j < n_; ++j)
+      for (int i : problem.nodes[j].inputs)
+        users_[i].push_back(j);
+  }
+
+  bool build(std::string &why);
+  void load(Cbc_Model *model) { milp_.load(model); }
+  Plan planFrom(const double *solution) const;
+
+private:
+  double bytes(int i) const { return problem_.nodes[i].bytes / scale_; }
+  /// Values that may be freed right after node k runs.
+  std::vector<int> freeable(int k) const;
+  void addVariables();
+  void addDependencyRows();
+  void addMemoryRows(int t);
+  void addFreeRows(int t, int i, int k, int freeColumn);
+
+  const Problem &problem_;
+  const int n_;
+  double scale_ = 1, capacity_ = 0;
+  std::vector<std::vector<int>> users_;
+  MilpBuilder milp_;
+  std::vector<std::vector<int>> r_, s_, u_;
+};
+
+std::vector<int> CheckmateModel::freeable(int k) const {
+  std::vector<int> values = problem_.nodes[k].inputs;
+  values.push_back(k);
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  values.erase(std::remove_if(values.begin(), values.end(),
+                              [&](int i) { return problem_.nodes[i].output; }),
+               values.end());
+  return values;
+}
+
+void CheckmateModel::addVariables() {
+  r_.assign(n_, {});
+  s_.assign(n_, {});
+  u_.assign(n_, {});
+  for (int t = 0; t < n_; ++t)
+    for (int i = 0; i <= t; ++i) {
+      const Node &node = problem_.nodes[i];
+      // Frontier-advancing: stage t runs t; others only if recomputable.
+      double lower = i == t ? 1 : 0;
+      double upper = i == t || node.recomputable ? 1 : 0;
+      r_[t].push_back(milp_.addColumn(lower, upper, node.cost, true));
+      if (i < t)
+        s_[t].push_back(milp_.addColumn(node.output ? 1 : 0, 1, 0, true));
+      u_[t].push_back(milp_.addColumn(0, capacity_, 0, false));
+    }
+}
+
+void CheckmateModel::addDependencyRows() {
+  for (int t = 0; t < n_; ++t)
+    for (int j = 0; j <= t; ++j)
+      for (int i : problem_.nodes[j].inputs)
+        // A node runs only when each input is kept or run before it.
+        milp_.addRow({{r_[t][j], 1}, {r_[t][i], -1}, {s_[t][i], -1}},
+                     -kInfinity, 0);
+  for (int t = 0; t + 1 < n_; ++t)
+    for (int i = 0; i < t; ++i)
+      // A value is kept into the next stage only if it was there or ran.
+      milp_.addRow({{s_[t + 1][i], 1}, {s_[t][i], -1}, {r_[t][i], -1}},
+                   -kInfinity, 0);
+}
+
+void CheckmateModel::addFreeRows(int t, int i, int k, int freeColumn) {
+  milp_.addRow({{freeColumn, 1}, {r_[t][k], -1}}, -kInfinity, 0);
+  if (t + 1 < n_)
+    milp_.addRow({{freeColumn, 1}, {s_[t + 1][i], 1}}, -kInfinity, 1);
+  for (int j : users_[i])
+    if (j > k && j <= t)
+      milp_.addRow({{freeColumn, 1}, {r_[t][j], 1}}, -kInfinity, 1);
+}
+
+void CheckmateModel::addMemoryRows(int t) {
+  // U[t][0]: what the stage starts with, plus node 0 if it runs.
+  std::vector<std::pair<int, double>> start = {{u_[t][0], 1},
+                                               {r_[t][0], -bytes(0)}};
+  for (int i = 0; i < t; ++i)
+    start.push_back({s_[t][i], -bytes(i)});
+  milp_.addRow(start, 0, 0);
+  for (int k = 1; k <= t; ++k) {
+    // U[t][k] = U[t][k-1] - freed after k-1 + node k if it runs.
+    std::vector<std::pair<int, double>> step = {
+        {u_[t][k], 1}, {u_[t][k - 1], -1}, {r_[t][k], -bytes(k)}};
+    for (int i : freeable(k - 1)) {
+      int freeColumn = milp_.addColumn(0, 1, 0, false);
+      addFreeRows(t, i, k - 1, freeColumn);
+      step.push_back({freeColumn, bytes(i)});
+    }
+    milp_.addRow(step, 0, 0);
+  }
+}
+
+bool CheckmateModel::build(std::string &why) {
+  if (capacity_ < 0) {
+    why = "the budget is below the always-live bytes";
+    return false;
+  }
+  addVariables();
+  addDependencyRows();
+  for (int t = 0; t < n_; ++t) {
+    addMemoryRows(t);
+    if (milp_.numNonzeros() > kMaxNonzeros) {
+      why = "the MILP exceeds " + std::to_string(kMaxNonzeros) +
+            " nonzeros; use the fast solver for graphs this large";
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Stage t runs the recomputed nodes i < t with R[t][i] = 1 in program order,
+/// then node t.
+Plan CheckmateModel::planFrom(const double *solution) const {
+  Plan plan;
+  for (int t = 0; t < n_; ++t) {
+    for (int i = 0; i < t; ++i)
+      if (solution[r_[t][i]] > 0.5)
+        plan.schedule.push_back({i, /*recompute=*/true});
+    plan.schedule.push_back({t, /*recompute=*/false});
+  }
+  return plan;
+}
+
+using CbcModelPtr = std::unique_ptr<Cbc_Model, void (*)(Cbc_Model *)>;
+
+} // namespace
+
+SolveResult exactSolve(const Problem &problem, const SolveOptions &options) {
+  auto begin = std::chrono::steady_clock::now();
+  SolveResult result;
+  CheckmateModel checkmate(problem, options.budgetBytes);
+  std::string why;
+  if (!checkmate.build(why)) {
+    result.message = "exact: " + why;
+    return result;
+  }
+  CbcModelPtr model(Cbc_newModel(), Cbc_deleteModel);
+  checkmate.load(model.get());
+  Cbc_setLogLevel(model.get(), 0);
+  double elapsed = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - begin)
+                       .count();
+  Cbc_setMaximumSeconds(model.get(),
+                        std::max(1.0, options.timeLimitSeconds - elapsed));
+  Cbc_solve(model.get());
+
+  const double *solution = Cbc_bestSolution(model.get());
+  if (!solution) {
+    result.message = Cbc_isProvenInfeasible(model.get())
+                         ? "exact: no schedule fits the budget (MILP infeasible)"
+                         : "exact: no solution found within the time limit";
+    return result;
+  }
+  result.plan = checkmate.planFrom(solution);
+  result.provenOptimal = Cbc_isProvenOptimal(model.get());
+  double objective = Cbc_getObjValue(model.get());
+  double bound = Cbc_getBestPossibleObjValue(model.get());
+  result.gap = result.provenOptimal
+                   ? 0
+                   : std::max(0.0, (objective - bound) /
+                                       std::max(1e-9, std::fabs(objective)));
+  return result;
+}
+
+} // namespace remat::planner

@@ -1,0 +1,309 @@
+//===- Fast.cpp - Greedy descent and local search over retentions ---------===//
+//
+// See docs/planner.md, "fast". The search state is one Retention per value;
+// every state is turned into a plan by the retention family and judged by the
+// simulator, so the search never trusts an estimate for feasibility. Work is
+// bounded by a count of simulated steps, which keeps the result deterministic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Liveness.h"
+#include "SolverImpl.h"
+
+#include <algorithm>
+
+namespace remat::planner {
+
+namespace {
+
+using State = std::vector<Retention>;
+
+/// Simulated schedule steps the whole search may spend, and the most states
+/// it evaluates on tiny graphs where steps are cheap.
+constexpr int64_t kWorkSteps = 40'000'000;
+constexpr int64_t kMaxEvaluations = 20'000;
+/// Moves simulated one by one per descent step on large schedules; smaller
+/// schedules simulate every move at the peak.
+constexpr int kMovesToTry = 8;
+constexpr size_t kSmallSchedule = 4000;
+/// Largest graph whose recompute-all start (a quadratic schedule) is tried.
+constexpr size_t kTopDownNodes = 500;
+
+struct Evaluation {
+  Plan plan;
+  Simulation sim;
+  std::vector<int> lastLive;
+  /// Bytes over budget summed over steps: unlike the peak, it moves whenever
+  /// a move relieves any over-budget step, which guides the descent.
+  double excess = 0;
+  bool feasible = false;
+};
+
+struct Move {
+  int node;
+  Retention to;
+  double estimate;
+};
+
+Retention weaker(Retention r) {
+  return r == Retention::Always ? Retention::Cut : Retention::Keep;
+}
+
+class FastSearch {
+public:
+  FastSearch(const RetentionFamily &family, int64_t budget)
+      : family_(family), problem_(family.problem()), budget_(budget) {
+    double total = 0;
+    for (const Node &node : problem_.nodes)
+      total += node.cost;
+    costEpsilon_ = 1e-6 * (total / std::max<size_t>(1, problem_.nodes.size()) + 1);
+  }
+
+  Plan run();
+
+private:
+  bool canEvaluate() const {
+    return workLeft_ > 0 && evaluationsLeft_ > 0;
+  }
+  Evaluation evaluate(const State &state);
+  static bool better(const Evaluation &a, const Evaluation &b);
+  std::vector<Move> movesAtPeak(const State &state, const Evaluation &eval) const;
+  bool tryBatch(State &state, Evaluation &eval, const std::vector<Move> &moves);
+  bool bestSingleMove(State &state, Evaluation &eval, std::vector<Move> moves);
+  void descend(State &state, Evaluation &eval);
+  void relaxGroup(State &state, Evaluation &eval, const std::vector<int> &group);
+  void relax(State &state, Evaluation &eval);
+  void swapImprove(State &state, Evaluation &eval);
+  std::vector<int> droppedByCost(const State &state) const;
+
+  const RetentionFamily &family_;
+  const Problem &problem_;
+  const int64_t budget_;
+  double costEpsilon_;
+  int64_t workLeft_ = kWorkSteps;
+  int64_t evaluationsLeft_ = kMaxEvaluations;
+  bool smallSchedule_ = true;
+};
+
+Evaluation FastSearch::evaluate(const State &state) {
+  Evaluation eval;
+  eval.plan = family_.build(state);
+  eval.sim = simulate(problem_, eval.plan);
+  eval.lastLive = versionLastLiveStep(problem_, eval.plan);
+  for (int64_t live : eval.sim.timeline)
+    eval.excess += static_cast<double>(std::max<int64_t>(0, live - budget_));
+  eval.feasible = eval.sim.peakBytes <= budget_;
+  workLeft_ -= eval.plan.schedule.size();
+  --evaluationsLeft_;
+  return eval;
+}
+
+bool FastSearch::better(const Evaluation &a, const Evaluation &b) {
+  if (a.feasible != b.feasible)
+    return a.feasible;
+  if (!a.feasible)
+    return a.excess < b.excess;
+  return a.sim.recomputeCost < b.sim.recomputeCost;
+}
+
+/// Retention changes that would free a value live at the peak, best estimated
+/// bytes per cost first. A cut helps only past the original's last use before
+/// the cut; past the cut itself only Always frees the recomputed version.
+std::vector<Move> FastSearch::movesAtPeak(const State &state,
+                                          const Evaluation &eval) const {
+  const std::vector<Step> &schedule = eval.plan.schedule;
+  const int peak = eval.sim.peakStep;
+  int position = peak;
+  while (schedule[position].recompute)
+    ++position;
+  position = schedule[position].node;
+
+  std::vector<Move> moves;
+  for (int s = 0; s <= peak; ++s) {
+    if (eval.lastLive[s] < peak)
+      continue;
+    const int node = schedule[s].node;
+    if (!family_.isCandidate(node))
+      continue;
+    const Node &value = problem_.nodes[node];
+    const double estimate = value.bytes / (value.cost + costEpsilon_);
+    if (schedule[s].recompute) {
+      if (state[node] == Retention::Cut)
+        moves.push_back({node, Retention::Always, estimate});
+      continue;
+    }
+    if (state[node] != Retention::Keep ||
+        position <= family_.lastUseBeforeCut(node))
+      continue;
+    bool cutHelps = position < family_.cutPosition(node);
+    moves.push_back(
+        {node, cutHelps ? Retention::Cut : Retention::Always, estimate});
+  }
+  std::stable_sort(moves.begin(), moves.end(),
+                   [](const Move &a, const Move &b) {
+                     return a.estimate > b.estimate;
+                   });
+  return moves;
+}
+
+/// Large schedules: apply the best-estimated moves that together cover the
+/// excess at the peak, in one simulation.
+bool FastSearch::tryBatch(State &state, Evaluation &eval,
+                          const std::vector<Move> &moves) {
+  State next = state;
+  int64_t freed = 0;
+  const int64_t needed = eval.sim.peakBytes - budget_;
+  for (const Move &move : moves) {
+    if (freed >= needed)
+      break;
+    next[move.node] = move.to;
+    freed += problem_.nodes[move.node].bytes;
+  }
+  Evaluation candidate = evaluate(next);
+  if (candidate.excess >= eval.excess)
+    return false;
+  state = std::move(next);
+  eval = std::move(candidate);
+  return true;
+}
+
+/// Simulate each move and take the one with most excess removed per unit of
+/// added recompute cost.
+bool FastSearch::bestSingleMove(State &state, Evaluation &eval,
+                                std::vector<Move> moves) {
+  if (!smallSchedule_ && moves.size() > kMovesToTry)
+    moves.resize(kMovesToTry);
+  double bestScore = 0;
+  State bestState;
+  Evaluation bestEval;
+  for (const Move &move : moves) {
+    if (!canEvaluate())
+      break;
+    State next = state;
+    next[move.node] = move.to;
+    Evaluation candidate = evaluate(next);
+    double relieved = eval.excess - candidate.excess;
+    double added = std::max(0.0, candidate.sim.recomputeCost -
+                                     eval.sim.recomputeCost);
+    double score = relieved / (added + costEpsilon_);
+    if (relieved > 0 && score > bestScore) {
+      bestScore = score;
+      bestState = std::move(next);
+      bestEval = std::move(candidate);
+    }
+  }
+  if (bestScore == 0)
+    return false;
+  state = std::move(bestState);
+  eval = std::move(bestEval);
+  return true;
+}
+
+void FastSearch::descend(State &state, Evaluation &eval) {
+  while (!eval.feasible && canEvaluate()) {
+    std::vector<Move> moves = movesAtPeak(state, eval);
+    if (moves.empty())
+      return;
+    if (!smallSchedule_ && tryBatch(state, eval, moves))
+      continue;
+    if (!bestSingleMove(state, eval, std::move(moves)))
+      return;
+  }
+}
+
+std::vector<int> FastSearch::droppedByCost(const State &state) const {
+  std::vector<int> dropped;
+  for (int node : family_.candidates())
+    if (state[node] != Retention::Keep)
+      dropped.push_back(node);
+  std::stable_sort(dropped.begin(), dropped.end(), [&](int a, int b) {
+    return problem_.nodes[a].cost > problem_.nodes[b].cost;
+  });
+  return dropped;
+}
+
+/// Weaken a whole group at once; when that breaks the budget, bisect, so a
+/// group of unneeded recomputes costs one simulation instead of one each.
+void FastSearch::relaxGroup(State &state, Evaluation &eval,
+                            const std::vector<int> &group) {
+  if (group.empty() || !canEvaluate())
+    return;
+  State next = state;
+  for (int node : group)
+    next[node] = weaker(next[node]);
+  Evaluation candidate = evaluate(next);
+  if (candidate.feasible && better(candidate, eval)) {
+    state = std::move(next);
+    eval = std::move(candidate);
+    return;
+  }
+  if (group.size() == 1)
+    return;
+  auto middle = group.begin() + group.size() / 2;
+  relaxGroup(state, eval, std::vector<int>(group.begin(), middle));
+  relaxGroup(state, eval, std::vector<int>(middle, group.end()));
+}
+
+void FastSearch::relax(State &state, Evaluation &eval) {
+  // Always -> Cut -> Keep takes two rounds.
+  for (int round = 0; round < 2 && eval.feasible; ++round)
+    relaxGroup(state, eval, droppedByCost(state));
+}
+
+/// Give up one recompute and repair the budget with others; keep the result
+/// when it is cheaper. Escapes the descent's early, greedy choices.
+void FastSearch::swapImprove(State &state, Evaluation &eval) {
+  bool improved = true;
+  while (improved && eval.feasible && canEvaluate()) {
+    improved = false;
+    for (int node : droppedByCost(state)) {
+      if (!canEvaluate())
+        return;
+      State next = state;
+      next[node] = weaker(next[node]);
+      Evaluation candidate = evaluate(next);
+      descend(next, candidate);
+      if (candidate.feasible && better(candidate, eval)) {
+        relax(next, candidate);
+        state = std::move(next);
+        eval = std::move(candidate);
+        improved = true;
+        break;
+      }
+    }
+  }
+}
+
+Plan FastSearch::run() {
+  const size_t numNodes = problem_.nodes.size();
+  smallSchedule_ = numNodes <= kSmallSchedule;
+  State state(numNodes, Retention::Keep);
+  Evaluation eval = evaluate(state);
+  descend(state, eval);
+  relax(state, eval);
+
+  // A second start from the other end: everything recomputed, then relaxed.
+  // Only where recompute-all's quadratic schedule is cheap to simulate.
+  if (numNodes <= kTopDownNodes && canEvaluate()) {
+    State top(numNodes, Retention::Keep);
+    for (int node : family_.candidates())
+      top[node] = Retention::Always;
+    Evaluation topEval = evaluate(top);
+    relax(top, topEval);
+    if (better(topEval, eval)) {
+      state = std::move(top);
+      eval = std::move(topEval);
+    }
+  }
+  if (smallSchedule_)
+    swapImprove(state, eval);
+  return std::move(eval.plan);
+}
+
+} // namespace
+
+Plan fastPlan(const RetentionFamily &family, int64_t budgetBytes) {
+  return FastSearch(family, budgetBytes).run();
+}
+
+} // namespace remat::planner

@@ -1,0 +1,93 @@
+//===- Problem.cpp - Identity plan, memory simulation, validation --------===//
+
+#include "Liveness.h"
+
+namespace remat::planner {
+
+Plan keepAllPlan(const Problem &problem) {
+  Plan plan;
+  plan.schedule.reserve(problem.nodes.size());
+  for (int i = 0, e = problem.nodes.size(); i < e; ++i)
+    plan.schedule.push_back({i, /*recompute=*/false});
+  return plan;
+}
+
+std::vector<int> versionLastLiveStep(const Problem &problem, const Plan &plan) {
+  const int numSteps = plan.schedule.size();
+  // The step whose version each node's consumers currently read.
+  std::vector<int> current(problem.nodes.size(), -1);
+  std::vector<int> lastLive(numSteps);
+  for (int s = 0; s < numSteps; ++s) {
+    const int node = plan.schedule[s].node;
+    for (int input : problem.nodes[node].inputs)
+      if (current[input] >= 0)
+        lastLive[current[input]] = s;
+    // A version nobody reads is still materialized by the step that makes it.
+    lastLive[s] = s;
+    current[node] = s;
+  }
+  for (int i = 0, e = problem.nodes.size(); i < e; ++i)
+    if (problem.nodes[i].output && current[i] >= 0)
+      lastLive[current[i]] = numSteps - 1;
+  return lastLive;
+}
+
+Simulation simulate(const Problem &problem, const Plan &plan) {
+  const int numSteps = plan.schedule.size();
+  std::vector<int> lastLive = versionLastLiveStep(problem, plan);
+  // Difference array: +bytes where a version starts, -bytes after it dies.
+  std::vector<int64_t> delta(numSteps + 1, 0);
+  Simulation sim;
+  for (int s = 0; s < numSteps; ++s) {
+    const Step &step = plan.schedule[s];
+    const Node &node = problem.nodes[step.node];
+    delta[s] += node.bytes;
+    delta[lastLive[s] + 1] -= node.bytes;
+    if (step.recompute)
+      sim.recomputeCost += node.cost;
+  }
+  sim.timeline.resize(numSteps);
+  int64_t live = problem.alwaysLiveBytes;
+  sim.peakBytes = problem.alwaysLiveBytes;
+  for (int s = 0; s < numSteps; ++s) {
+    live += delta[s];
+    sim.timeline[s] = live;
+    if (s == 0 || live > sim.peakBytes) {
+      sim.peakBytes = live;
+      sim.peakStep = s;
+    }
+  }
+  return sim;
+}
+
+std::string validate(const Problem &problem, const Plan &plan) {
+  const int numNodes = problem.nodes.size();
+  std::vector<bool> defined(numNodes, false);
+  int nextOriginal = 0;
+  for (int s = 0, e = plan.schedule.size(); s < e; ++s) {
+    const Step &step = plan.schedule[s];
+    const std::string where = "step " + std::to_string(s);
+    if (step.node < 0 || step.node >= numNodes)
+      return where + ": node index " + std::to_string(step.node) +
+             " out of range";
+    const Node &node = problem.nodes[step.node];
+    if (step.recompute && !node.recomputable)
+      return where + ": recomputes non-recomputable node '" + node.name + "'";
+    if (!step.recompute && step.node != nextOriginal)
+      return where + ": runs node '" + node.name +
+             "' out of program order or twice (expected node " +
+             std::to_string(nextOriginal) + ")";
+    for (int input : node.inputs)
+      if (!defined[input])
+        return where + ": node '" + node.name + "' reads '" +
+               problem.nodes[input].name + "' before it is defined";
+    if (!step.recompute)
+      ++nextOriginal;
+    defined[step.node] = true;
+  }
+  if (nextOriginal != numNodes)
+    return "node '" + problem.nodes[nextOriginal].name + "' never runs";
+  return "";
+}
+
+} // namespace remat::planner

@@ -1,0 +1,117 @@
+//===- Retention.cpp - Plans from a per-value keep/recompute choice ------===//
+
+#include "remat/Planner/Retention.h"
+
+#include <algorithm>
+
+namespace remat::planner {
+
+namespace {
+
+std::vector<std::vector<int>> consumersOf(const Problem &problem) {
+  std::vector<std::vector<int>> consumers(problem.nodes.size());
+  for (int j = 0, e = problem.nodes.size(); j < e; ++j)
+    for (int input : problem.nodes[j].inputs)
+      if (consumers[input].empty() || consumers[input].back() != j)
+        consumers[input].push_back(j);
+  return consumers;
+}
+
+/// The consumer after the widest gap between uses (the definition counts as
+/// the first use), or -1 when every gap is a single step.
+int afterWidestGap(int node, const std::vector<int> &consumers) {
+  int best = -1, widest = 1, previous = node;
+  for (int c : consumers) {
+    if (c - previous > widest) {
+      widest = c - previous;
+      best = c;
+    }
+    previous = c;
+  }
+  return best;
+}
+
+int firstBackwardConsumer(const Problem &problem,
+                          const std::vector<int> &consumers) {
+  for (int c : consumers)
+    if (problem.nodes[c].backward)
+      return c;
+  return -1;
+}
+
+} // namespace
+
+RetentionFamily::RetentionFamily(const Problem &problem) : problem_(problem) {
+  const int n = numNodes();
+  const bool hasBackward =
+      std::any_of(problem.nodes.begin(), problem.nodes.end(),
+                  [](const Node &node) { return node.backward; });
+  std::vector<std::vector<int>> consumers = consumersOf(problem);
+  cutPosition_.assign(n, n);
+  lastUseBeforeCut_.resize(n);
+  stashed_.assign(n, false);
+  for (int i = 0; i < n; ++i) {
+    lastUseBeforeCut_[i] = consumers[i].empty() ? i : consumers[i].back();
+    const Node &node = problem.nodes[i];
+    // Backward values are consumed right away; cutting them buys nothing.
+    if (!node.recomputable || consumers[i].empty() || node.backward)
+      continue;
+    int cut = hasBackward ? firstBackwardConsumer(problem, consumers[i])
+                          : afterWidestGap(i, consumers[i]);
+    stashed_[i] = cut >= 0;
+    if (cut < 0)
+      cut = std::min(consumers[i].back() + 1, n);
+    cutPosition_[i] = cut;
+    auto before = std::lower_bound(consumers[i].begin(), consumers[i].end(), cut);
+    lastUseBeforeCut_[i] =
+        before == consumers[i].begin() ? i : *std::prev(before);
+    if (cut < n)
+      candidates_.push_back(i);
+  }
+}
+
+Plan RetentionFamily::build(const std::vector<Retention> &retention) const {
+  const int n = numNodes();
+  // Position of the node whose recompute closure made the current version,
+  // -1 while the original version is current.
+  std::vector<int> recomputedFor(n, -1);
+  std::vector<int> visitedFor(n, -1);
+  auto isValidAt = [&](int value, int position) {
+    // A dropped original serves only its own consumers before the cut:
+    // letting a recompute read it later would stretch its lifetime.
+    if (recomputedFor[value] < 0)
+      return retention[value] == Retention::Keep || !isCandidate(value) ||
+             position <= lastUseBeforeCut_[value];
+    return retention[value] != Retention::Always ||
+           recomputedFor[value] == position;
+  };
+
+  Plan plan;
+  plan.schedule.reserve(n);
+  std::vector<int> stack, closure;
+  for (int v = 0; v < n; ++v) {
+    closure.clear();
+    stack.assign(problem_.nodes[v].inputs.begin(),
+                 problem_.nodes[v].inputs.end());
+    while (!stack.empty()) {
+      int value = stack.back();
+      stack.pop_back();
+      if (visitedFor[value] == v || isValidAt(value, v))
+        continue;
+      visitedFor[value] = v;
+      closure.push_back(value);
+      stack.insert(stack.end(), problem_.nodes[value].inputs.begin(),
+                   problem_.nodes[value].inputs.end());
+    }
+    // Program order is a topological order of any closure.
+    std::sort(closure.begin(), closure.end());
+    for (int value : closure) {
+      plan.schedule.push_back({value, /*recompute=*/true});
+      recomputedFor[value] = v;
+    }
+    plan.schedule.push_back({v, /*recompute=*/false});
+  }
+  return plan;
+}
+
+} // namespace remat::planner

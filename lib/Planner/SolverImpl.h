@@ -1,0 +1,23 @@
+//===- SolverImpl.h - Solvers behind planner::solve (internal) ---*- C++ -*-===//
+#ifndef REMAT_LIB_PLANNER_SOLVERIMPL_H
+#define REMAT_LIB_PLANNER_SOLVERIMPL_H
+
+#include "remat/Planner/Retention.h"
+#include "remat/Planner/Solvers.h"
+
+namespace remat::planner {
+
+/// Every forward value Always recomputed.
+Plan recomputeAllPlan(const RetentionFamily &family);
+/// Chen et al. 2016: every ~sqrt(n)-th candidate kept, the rest Cut.
+Plan sqrtNPlan(const RetentionFamily &family);
+/// PyTorch-style: stashed values kept by a 0/1 knapsack, liveness ignored.
+Plan knapsackPlan(const RetentionFamily &family, int64_t budgetBytes);
+/// Greedy descent and local search over the retention family.
+Plan fastPlan(const RetentionFamily &family, int64_t budgetBytes);
+/// Checkmate's MILP on CBC; fills plan, provenOptimal, gap and message.
+SolveResult exactSolve(const Problem &problem, const SolveOptions &options);
+
+} // namespace remat::planner
+
+#endif // REMAT_LIB_PLANNER_SOLVERIMPL_H

@@ -1,0 +1,109 @@
+//===- Solvers.cpp - Solver selection and the final simulator check -------===//
+
+#include "SolverImpl.h"
+
+#include <chrono>
+
+namespace remat::planner {
+
+namespace {
+
+struct SolverName {
+  SolverKind kind;
+  std::string_view name;
+};
+
+constexpr SolverName kSolverNames[] = {
+    {SolverKind::Fast, "fast"},
+    {SolverKind::Exact, "exact"},
+    {SolverKind::KeepAll, "keep-all"},
+    {SolverKind::RecomputeAll, "recompute-all"},
+    {SolverKind::SqrtN, "sqrtn"},
+    {SolverKind::Knapsack, "knapsack"},
+};
+
+SolveResult runSolver(const Problem &problem, SolverKind kind,
+                      const SolveOptions &options) {
+  if (kind == SolverKind::Exact)
+    return exactSolve(problem, options);
+  SolveResult result;
+  if (kind == SolverKind::KeepAll) {
+    result.plan = keepAllPlan(problem);
+    return result;
+  }
+  RetentionFamily family(problem);
+  switch (kind) {
+  case SolverKind::Fast:
+    result.plan = fastPlan(family, options.budgetBytes);
+    break;
+  case SolverKind::RecomputeAll:
+    result.plan = recomputeAllPlan(family);
+    break;
+  case SolverKind::SqrtN:
+    result.plan = sqrtNPlan(family);
+    break;
+  case SolverKind::Knapsack:
+    result.plan = knapsackPlan(family, options.budgetBytes);
+    break;
+  default:
+    break;
+  }
+  return result;
+}
+
+/// The only judge of feasibility: the simulator, on a plan that validates.
+void checkBySimulation(const Problem &problem, const SolveOptions &options,
+                       SolveResult &result) {
+  if (result.plan.schedule.empty() && !problem.nodes.empty()) {
+    result.feasible = false;
+    result.provenOptimal = false;
+    return;
+  }
+  std::string invalid = validate(problem, result.plan);
+  if (!invalid.empty()) {
+    result.feasible = false;
+    result.provenOptimal = false;
+    result.message = "internal error: invalid plan: " + invalid;
+    return;
+  }
+  result.sim = simulate(problem, result.plan);
+  result.feasible = result.sim.peakBytes <= options.budgetBytes;
+  if (!result.feasible && result.message.empty())
+    result.message = "planned peak " + std::to_string(result.sim.peakBytes) +
+                     " bytes exceeds the budget of " +
+                     std::to_string(options.budgetBytes) + " bytes";
+}
+
+} // namespace
+
+std::optional<SolverKind> parseSolverKind(std::string_view name) {
+  for (const SolverName &entry : kSolverNames)
+    if (entry.name == name)
+      return entry.kind;
+  return std::nullopt;
+}
+
+std::string_view solverKindName(SolverKind kind) {
+  for (const SolverName &entry : kSolverNames)
+    if (entry.kind == kind)
+      return entry.name;
+  return "unknown";
+}
+
+SolveResult solve(const Problem &problem, SolverKind kind,
+                  const SolveOptions &options) {
+  auto begin = std::chrono::steady_clock::now();
+  SolveResult result = runSolver(problem, kind, options);
+  checkBySimulation(problem, options, result);
+  result.solveSeconds = std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - begin)
+                            .count();
+  return result;
+}
+
+int64_t smallestFeasibleBudget(const Problem &problem) {
+  return simulate(problem, recomputeAllPlan(RetentionFamily(problem)))
+      .peakBytes;
+}
+
+} // namespace remat::planner
