@@ -33,6 +33,70 @@ def RematReport : Pass<"remat-report", "mlir::ModuleOp"> {
   let dependentDialects = ["::remat::RematDialect"];
 }
 
+def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
+  let summary = "Fit each training step into a memory budget by recomputation";
+  let description = [{
+    Plans each training step (see docs/planner.md): chooses which stashed
+    activations to keep and which to recompute so that the simulated peak is
+    at most `budget` at the least recompute cost, re-checks the plan with the
+    memory simulator, then rewrites the function: each recomputation is a
+    `remat.recompute` region placed right before the backward op that needs
+    it, and that op's uses are rewired to the region's results. Forward ops are
+    untouched. Only ops free of memory effects are recomputed.
+
+    An infeasible budget is an error at the function naming the smallest
+    feasible budget. Without `budget` the pass changes nothing.
+
+    Before (%h is stashed for the backward matmul):
+    ```mlir
+    %h = math.tanh %a : tensor<64x64xf32>
+    ... forward, loss ...
+    %dw = linalg.matmul ins(%hT, %dz ...) ...   // %hT = transpose %h
+    ```
+    After, with a budget that cannot keep %h:
+    ```mlir
+    %h = math.tanh %a : tensor<64x64xf32>
+    ...
+    %h2 = remat.recompute (%x = %a) : (tensor<64x64xf32>) -> tensor<64x64xf32> {
+      %t = math.tanh %x : tensor<64x64xf32>
+      remat.yield %t : tensor<64x64xf32>
+    }
+    %hT = linalg.transpose ins(%h2 ...) ...
+    ```
+  }];
+  let options = [
+    Option<"budget", "budget", "std::string", /*default=*/"\"\"",
+           "Memory budget: bytes with a unit (512MiB, 2GB, 1073741824) or a "
+           "fraction in (0, 1] of the unplanned peak">,
+    Option<"solver", "solver", "std::string", /*default=*/"\"fast\"",
+           "fast | exact | keep-all | recompute-all | sqrtn | knapsack">,
+    Option<"timeLimit", "time-limit", "double", /*default=*/"60.0",
+           "Time limit of the exact solver, in seconds">,
+  ];
+  let dependentDialects = ["::remat::RematDialect"];
+}
+
+def RematInlineRecompute : Pass<"remat-inline-recompute"> {
+  let summary = "Dissolve remat.recompute regions into plain ops";
+  let description = [{
+    Moves the body of each `remat.recompute` in place of the op and replaces
+    its results with the yielded values. Run it right before bufferization and
+    not earlier: while the recomputation sits in a region that is isolated
+    from above, CSE cannot see that it computes the same values as the
+    forward ops and merge them back, which would undo the plan (the forward
+    values would be kept alive again).
+
+    ```mlir
+    %r = remat.recompute (%x = %a) : (tensor<4xf32>) -> tensor<4xf32> {
+      %t = math.tanh %x : tensor<4xf32>
+      remat.yield %t : tensor<4xf32>
+    }
+    // becomes
+    %r = math.tanh %a : tensor<4xf32>
+    ```
+  }];
+}
+
 def RematTestTrainingGraph
     : Pass<"remat-test-training-graph", "mlir::func::FuncOp"> {
   let summary = "Annotate ops with the TrainingGraph analysis (for tests)";

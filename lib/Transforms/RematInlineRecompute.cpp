@@ -1,0 +1,41 @@
+//===- RematInlineRecompute.cpp - Dissolve remat.recompute regions --------===//
+
+#include "remat/Transforms/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+
+namespace remat {
+#define GEN_PASS_DEF_REMATINLINERECOMPUTE
+#include "remat/Transforms/Passes.h.inc"
+
+namespace {
+
+/// Replaces `op` by the ops of its body: block arguments become the kept
+/// values, results the yielded values.
+static void inlineRecompute(RecomputeOp op, RewriterBase &rewriter) {
+  Block &body = op.getBody().front();
+  auto yield = cast<YieldOp>(body.getTerminator());
+  SmallVector<Value> yielded(yield.getValues());
+  rewriter.eraseOp(yield);
+  rewriter.inlineBlockBefore(&body, op, op.getKept());
+  rewriter.replaceOp(op, yielded);
+}
+
+struct RematInlineRecomputePass
+    : public impl::RematInlineRecomputeBase<RematInlineRecomputePass> {
+  void runOnOperation() override {
+    SmallVector<RecomputeOp> ops;
+    // Post-order: nested regions dissolve before the ones holding them.
+    getOperation()->walk([&](RecomputeOp op) { ops.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (RecomputeOp op : ops) {
+      rewriter.setInsertionPoint(op);
+      inlineRecompute(op, rewriter);
+    }
+  }
+};
+
+} // namespace
+} // namespace remat
