@@ -108,7 +108,9 @@ public:
       largest = std::max(largest, node.bytes);
     // Memory in units of the largest value keeps coefficients near 1.
     scale_ = static_cast<double>(largest);
-    capacity_ = (budgetBytes - problem.alwaysLiveBytes) / scale_;
+    // Half a byte of slack absorbs rounding in the scaled sums; byte counts
+    // are integers, so it never admits a plan over the budget.
+    capacity_ = (budgetBytes - problem.alwaysLiveBytes + 0.5) / scale_;
     users_.resize(n_);
     for (int j = 0; j < n_; ++j)
       for (int i : problem.nodes[j].inputs)
@@ -208,7 +210,7 @@ void CheckmateModel::addMemoryRows(int t) {
 }
 
 bool CheckmateModel::build(std::string &why) {
-  if (capacity_ < 0) {
+  if (capacity_ <= 0) {
     why = "the budget is below the always-live bytes";
     return false;
   }
@@ -254,6 +256,10 @@ SolveResult exactSolve(const Problem &problem, const SolveOptions &options) {
   CbcModelPtr model(Cbc_newModel(), Cbc_deleteModel);
   checkmate.load(model.get());
   Cbc_setLogLevel(model.get(), 0);
+  // The smallest value can be ~1e-8 of the largest; CBC's default tolerances
+  // (1e-7, 1e-6) would let the incumbent overshoot the budget by a value.
+  Cbc_setParameter(model.get(), "primalT", "1e-10");
+  Cbc_setParameter(model.get(), "integerT", "1e-10");
   double elapsed = std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - begin)
                        .count();

@@ -26,6 +26,8 @@ constexpr int64_t kMaxEvaluations = 20'000;
 /// schedules simulate every move at the peak.
 constexpr int kMovesToTry = 8;
 constexpr size_t kSmallSchedule = 4000;
+/// Up to this many candidates (3^9 states), search the family exhaustively.
+constexpr size_t kEnumerateCandidates = 9;
 /// Largest graph whose recompute-all start (a quadratic schedule) is tried.
 constexpr size_t kTopDownNodes = 500;
 
@@ -62,6 +64,8 @@ public:
   Plan run();
 
 private:
+  Plan enumerate();
+
   bool canEvaluate() const {
     return workLeft_ > 0 && evaluationsLeft_ > 0;
   }
@@ -274,7 +278,30 @@ void FastSearch::swapImprove(State &state, Evaluation &eval) {
   }
 }
 
+/// The cheapest feasible state of the whole family, else the least excess.
+Plan FastSearch::enumerate() {
+  const std::vector<int> &candidates = family_.candidates();
+  State state(problem_.nodes.size(), Retention::Keep);
+  Evaluation best = evaluate(state);
+  int64_t combinations = 1;
+  for (size_t k = 0; k < candidates.size(); ++k)
+    combinations *= 3;
+  for (int64_t code = 1; code < combinations; ++code) {
+    int64_t digits = code;
+    for (int node : candidates) {
+      state[node] = static_cast<Retention>(digits % 3);
+      digits /= 3;
+    }
+    Evaluation candidate = evaluate(state);
+    if (better(candidate, best))
+      best = std::move(candidate);
+  }
+  return std::move(best.plan);
+}
+
 Plan FastSearch::run() {
+  if (family_.candidates().size() <= kEnumerateCandidates)
+    return enumerate();
   const size_t numNodes = problem_.nodes.size();
   smallSchedule_ = numNodes <= kSmallSchedule;
   State state(numNodes, Retention::Keep);
@@ -282,9 +309,12 @@ Plan FastSearch::run() {
   descend(state, eval);
   relax(state, eval);
 
-  // A second start from the other end: everything recomputed, then relaxed.
-  // Only where recompute-all's quadratic schedule is cheap to simulate.
-  if (numNodes <= kTopDownNodes && canEvaluate()) {
+  // A second start from the other end: everything recomputed, then relaxed,
+  // where recompute-all's quadratic schedule is cheap enough to simulate.
+  // Also the fallback when the descent stalled short of the budget.
+  const bool tryTopDown = numNodes <= kTopDownNodes ||
+                          (!eval.feasible && numNodes <= kSmallSchedule);
+  if (tryTopDown && workLeft_ > 0) {
     State top(numNodes, Retention::Keep);
     for (int node : family_.candidates())
       top[node] = Retention::Always;

@@ -1,0 +1,172 @@
+//===- SolverPropertyTest.cpp - Solvers on seeded random training graphs --===//
+//
+// Properties, not timings: every plan a solver calls feasible fits the budget
+// under the simulator and validates; exact is at least as good as a brute
+// force over the retention family on tiny graphs; fast is close to exact.
+//
+//===----------------------------------------------------------------------===//
+
+#include "remat/Planner/RandomGraph.h"
+#include "remat/Planner/Retention.h"
+#include "remat/Planner/Solvers.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+using namespace remat::planner;
+
+namespace {
+
+int64_t unplannedPeak(const Problem &problem) {
+  return simulate(problem, keepAllPlan(problem)).peakBytes;
+}
+
+/// Budgets from the unplanned peak down to the smallest feasible one.
+std::vector<int64_t> budgetsFor(const Problem &problem) {
+  const int64_t top = unplannedPeak(problem);
+  const int64_t bottom = smallestFeasibleBudget(problem);
+  std::vector<int64_t> budgets = {top, bottom};
+  for (double f : {0.8, 0.6, 0.45})
+    budgets.push_back(std::max(bottom, static_cast<int64_t>(f * top)));
+  return budgets;
+}
+
+SolveResult solveWith(const Problem &problem, SolverKind kind, int64_t budget) {
+  SolveOptions options;
+  options.budgetBytes = budget;
+  options.timeLimitSeconds = 20;
+  return solve(problem, kind, options);
+}
+
+void expectHonest(const Problem &problem, const SolveResult &result,
+                  int64_t budget, const std::string &what) {
+  if (!result.feasible) {
+    EXPECT_FALSE(result.message.empty()) << what;
+    return;
+  }
+  EXPECT_EQ(validate(problem, result.plan), "") << what;
+  Simulation sim = simulate(problem, result.plan);
+  EXPECT_LE(sim.peakBytes, budget) << what;
+  EXPECT_EQ(sim.peakBytes, result.sim.peakBytes) << what;
+  EXPECT_EQ(sim.recomputeCost, result.sim.recomputeCost) << what;
+}
+
+TEST(SolverProperty, FeasiblePlansFitAndValidate) {
+  const SolverKind kinds[] = {SolverKind::Fast, SolverKind::KeepAll,
+                              SolverKind::RecomputeAll, SolverKind::SqrtN,
+                              SolverKind::Knapsack};
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    Problem problem = randomTrainingGraph(8 + seed % 53, seed);
+    const int64_t smallest = smallestFeasibleBudget(problem);
+    for (int64_t budget : budgetsFor(problem))
+      for (SolverKind kind : kinds) {
+        std::string what = "seed " + std::to_string(seed) + " budget " +
+                           std::to_string(budget) + " " +
+                           std::string(solverKindName(kind));
+        SolveResult result = solveWith(problem, kind, budget);
+        expectHonest(problem, result, budget, what);
+        if (kind == SolverKind::Fast && budget >= smallest)
+          EXPECT_TRUE(result.feasible) << what << ": " << result.message;
+      }
+  }
+}
+
+TEST(SolverProperty, ReportsInfeasibleBelowEverything) {
+  Problem problem = randomTrainingGraph(30, 7);
+  for (SolverKind kind : {SolverKind::Fast, SolverKind::Exact,
+                          SolverKind::Knapsack, SolverKind::SqrtN}) {
+    SolveResult result = solveWith(problem, kind, problem.alwaysLiveBytes);
+    EXPECT_FALSE(result.feasible) << solverKindName(kind);
+    EXPECT_FALSE(result.message.empty()) << solverKindName(kind);
+  }
+}
+
+/// The cheapest feasible plan of the retention family, by enumeration.
+double bruteForceCost(const Problem &problem, int64_t budget) {
+  RetentionFamily family(problem);
+  const std::vector<int> &candidates = family.candidates();
+  std::vector<Retention> state(problem.nodes.size(), Retention::Keep);
+  double best = std::numeric_limits<double>::infinity();
+  int64_t combinations = 1;
+  for (size_t k = 0; k < candidates.size(); ++k)
+    combinations *= 3;
+  for (int64_t code = 0; code < combinations; ++code) {
+    int64_t rest = code;
+    for (int node : candidates) {
+      state[node] = static_cast<Retention>(rest % 3);
+      rest /= 3;
+    }
+    Simulation sim = simulate(problem, family.build(state));
+    if (sim.peakBytes <= budget)
+      best = std::min(best, sim.recomputeCost);
+  }
+  return best;
+}
+
+TEST(SolverProperty, ExactBeatsBruteForceOnTinyGraphs) {
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    Problem problem = randomTrainingGraph(4 + seed % 5, 1000 + seed);
+    for (int64_t budget : budgetsFor(problem)) {
+      std::string what =
+          "seed " + std::to_string(seed) + " budget " + std::to_string(budget);
+      double brute = bruteForceCost(problem, budget);
+      ASSERT_TRUE(std::isfinite(brute)) << what;
+      SolveResult exact = solveWith(problem, SolverKind::Exact, budget);
+      expectHonest(problem, exact, budget, what);
+      ASSERT_TRUE(exact.feasible) << what << ": " << exact.message;
+      EXPECT_TRUE(exact.provenOptimal) << what;
+      EXPECT_LE(exact.sim.recomputeCost, brute + 1e-6) << what;
+      SolveResult fast = solveWith(problem, SolverKind::Fast, budget);
+      ASSERT_TRUE(fast.feasible) << what;
+      EXPECT_GE(fast.sim.recomputeCost, exact.sim.recomputeCost - 1e-6)
+          << what;
+    }
+  }
+}
+
+double totalCost(const Problem &problem, const SolveResult &result) {
+  double base = 0;
+  for (const Node &node : problem.nodes)
+    base += node.cost;
+  return base + result.sim.recomputeCost;
+}
+
+/// The design target is 1.02. Checkmate's stage schedules are a strictly
+/// larger family than the retention family `fast` searches (see
+/// docs/planner.md, "Measured"), and on these graphs the measured geomean is
+/// about 1.07; the bound guards against regressions, the print shows the
+/// number.
+constexpr double kFastOverExactBound = 1.12;
+
+TEST(SolverProperty, FastIsCloseToExact) {
+  double logRatioSum = 0, worst = 1;
+  int compared = 0;
+  for (uint64_t seed = 1; seed <= 24; ++seed) {
+    Problem problem = randomTrainingGraph(10 + seed % 9, 5000 + seed);
+    const int64_t top = unplannedPeak(problem);
+    const int64_t bottom = smallestFeasibleBudget(problem);
+    const int64_t budget = std::max(bottom, static_cast<int64_t>(0.6 * top));
+    SolveResult exact = solveWith(problem, SolverKind::Exact, budget);
+    expectHonest(problem, exact, budget, "exact");
+    if (!exact.provenOptimal)
+      continue;
+    SolveResult fast = solveWith(problem, SolverKind::Fast, budget);
+    ASSERT_TRUE(fast.feasible) << "seed " << seed;
+    // Not asserted >= 1: the MILP's accounting is conservative where a value
+    // is both kept and recomputed, so fast occasionally wins (documented).
+    double ratio = totalCost(problem, fast) / totalCost(problem, exact);
+    logRatioSum += std::log(ratio);
+    worst = std::max(worst, ratio);
+    ++compared;
+  }
+  ASSERT_GE(compared, 20);
+  double geomean = std::exp(logRatioSum / compared);
+  std::printf("fast/exact total cost over %d instances: geomean %.4f, worst "
+              "%.4f\n",
+              compared, geomean, worst);
+  EXPECT_LE(geomean, kFastOverExactBound);
+}
+
+} // namespace
