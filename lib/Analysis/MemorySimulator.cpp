@@ -14,9 +14,7 @@ using namespace mlir;
 
 namespace remat {
 
-/// Ops whose tensor result is a view of their first operand after
-/// bufferization.
-static bool isViewLike(Operation *op) {
+bool isViewLikeTensorOp(Operation *op) {
   return isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp,
              tensor::ExtractSliceOp, tensor::CastOp, tensor::ReshapeOp,
              tensor::BitcastOp>(op);
@@ -160,7 +158,7 @@ void MemorySimulator::assignResultBuffer(Operation *op, unsigned step,
     buffers[it->second].values.push_back(result);
     return true;
   };
-  if (isViewLike(op) && joinBuffer(resolve(op->getOperand(0))))
+  if (isViewLikeTensorOp(op) && joinBuffer(resolve(op->getOperand(0))))
     return;
   if (auto dps = dyn_cast<DestinationStyleOpInterface>(op)) {
     Value init = resolve(dps.getTiedOpOperand(result)->get());

@@ -9,6 +9,10 @@
 
 namespace remat {
 
+/// Tensor ops whose result is a view of their first operand after
+/// bufferization: reshape, expand/collapse_shape, extract_slice, cast, bitcast.
+bool isViewLikeTensorOp(mlir::Operation *op);
+
 /// One allocation of the bufferized program: the tensor values that will share
 /// it (a value, the in-place results written into it, the views of it) and the
 /// steps during which it is live.

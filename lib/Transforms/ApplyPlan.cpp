@@ -1,0 +1,177 @@
+//===- ApplyPlan.cpp - Rewrite a function after a plan --------------------===//
+
+#include "remat/Transforms/ApplyPlan.h"
+
+#include "remat/Dialect/Remat/RematDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+
+using namespace mlir;
+
+namespace remat {
+namespace {
+
+class PlanRewriter {
+public:
+  PlanRewriter(const PlanningProblem &problem) : problem(problem) {}
+
+  void run(const planner::Plan &plan);
+
+private:
+  void emitRecompute(ArrayRef<int> nodes, int consumer);
+  Operation *getInsertionPoint(ArrayRef<int> nodes, int consumer) const;
+  void rewireOperands(Operation *op);
+  Value getNewest(Value value, Operation *before);
+
+  const PlanningProblem &problem;
+  /// The newest version of each value an op of the plan produced.
+  IRMapping newest;
+};
+
+} // namespace
+
+/// Values read by `op` or its regions, with the operand that reads each.
+static SmallVector<OpOperand *> getReadOperands(Operation *op) {
+  SmallVector<OpOperand *> operands;
+  op->walk([&](Operation *nested) {
+    for (OpOperand &operand : nested->getOpOperands())
+      if (!op->isAncestor(operand.get().getParentRegion()->getParentOp()))
+        operands.push_back(&operand);
+  });
+  return operands;
+}
+
+Value PlanRewriter::getNewest(Value value, Operation *before) {
+  if (Value mapped = newest.lookupOrNull(value))
+    return mapped;
+  Operation *def = value.getDefiningOp();
+  if (!def || !isFreeOp(def) || def->getNumOperands() == 0)
+    return value;
+  // A view of a value that was recomputed: view the new version instead.
+  SmallVector<Value> operands;
+  bool changed = false;
+  for (Value operand : def->getOperands()) {
+    operands.push_back(getNewest(operand, before));
+    changed |= operands.back() != operand;
+  }
+  if (!changed)
+    return value;
+  OpBuilder builder(before);
+  IRMapping mapping;
+  mapping.map(def->getOperands(), operands);
+  Operation *clone = builder.clone(*def, mapping);
+  return clone->getResult(cast<OpResult>(value).getResultNumber());
+}
+
+void PlanRewriter::rewireOperands(Operation *op) {
+  for (OpOperand *operand : getReadOperands(op)) {
+    Value value = getNewest(operand->get(), op);
+    if (value != operand->get())
+      operand->set(value);
+  }
+}
+
+Operation *PlanRewriter::getInsertionPoint(ArrayRef<int> nodes,
+                                           int consumer) const {
+  llvm::SmallDenseSet<int> recomputed(nodes.begin(), nodes.end());
+  const auto &members = problem.members[consumer];
+  for (Operation *op : members)
+    for (OpOperand *operand : getReadOperands(op))
+      if (recomputed.contains(problem.getProducerNode(operand->get())))
+        return op;
+  return members.back();
+}
+
+void PlanRewriter::emitRecompute(ArrayRef<int> nodes, int consumer) {
+  Operation *insertionPoint = getInsertionPoint(nodes, consumer);
+  // The body is built detached, so its arguments can grow as kept values
+  // are found; the builder takes its context from the consumer.
+  auto *body = new Block();
+  OpBuilder inner(insertionPoint->getContext());
+  inner.setInsertionPointToEnd(body);
+  IRMapping local;
+  SmallVector<Value> kept;
+  DenseMap<Value, Value> keptArgs;
+
+  // The value `value` stands for inside the region: a clone made there, a
+  // free op re-made there, or a block argument for a kept value.
+  std::function<Value(Value)> inside = [&](Value value) -> Value {
+    if (Value mapped = local.lookupOrNull(value))
+      return mapped;
+    Operation *def = value.getDefiningOp();
+    if (def && isFreeOp(def)) {
+      for (Value operand : def->getOperands())
+        inside(operand);
+      Operation *clone = inner.clone(*def, local);
+      return clone->getResult(cast<OpResult>(value).getResultNumber());
+    }
+    Value outside = getNewest(value, insertionPoint);
+    auto [it, inserted] = keptArgs.try_emplace(outside, Value());
+    if (inserted) {
+      it->second = body->addArgument(outside.getType(), outside.getLoc());
+      kept.push_back(outside);
+    }
+    local.map(value, it->second);
+    return it->second;
+  };
+
+  SmallVector<Value> recomputedValues;
+  for (int node : nodes) {
+    for (Operation *op : problem.members[node]) {
+      for (OpOperand *operand : getReadOperands(op))
+        inside(operand->get());
+      inner.clone(*op, local);
+      llvm::append_range(recomputedValues, op->getResults());
+    }
+  }
+  SmallVector<Value> yielded;
+  SmallVector<Type> types;
+  for (Value value : recomputedValues) {
+    yielded.push_back(local.lookup(value));
+    types.push_back(value.getType());
+  }
+  inner.create<YieldOp>(insertionPoint->getLoc(), yielded);
+
+  OpBuilder outer(insertionPoint);
+  OperationState state(insertionPoint->getLoc(),
+                       RecomputeOp::getOperationName());
+  state.addOperands(kept);
+  state.addTypes(types);
+  state.addRegion()->push_back(body);
+  Operation *recompute = outer.create(state);
+  for (auto [original, result] :
+       llvm::zip(recomputedValues, recompute->getResults()))
+    newest.map(original, result);
+}
+
+void PlanRewriter::run(const planner::Plan &plan) {
+  SmallVector<int> pending;
+  for (const planner::Step &step : plan.schedule) {
+    if (step.recompute) {
+      pending.push_back(step.node);
+      continue;
+    }
+    if (!pending.empty()) {
+      emitRecompute(pending, step.node);
+      pending.clear();
+    }
+    for (Operation *op : problem.members[step.node])
+      rewireOperands(op);
+  }
+  // Results are read by the terminator, after every step.
+  Operation *terminator =
+      problem.members.empty() ? nullptr
+                              : problem.members.back().back()->getBlock()
+                                    ->getTerminator();
+  if (terminator)
+    rewireOperands(terminator);
+}
+
+void applyPlan(FunctionOpInterface fn, const PlanningProblem &problem,
+               const planner::Plan &plan) {
+  (void)fn;
+  PlanRewriter(problem).run(plan);
+}
+
+} // namespace remat
