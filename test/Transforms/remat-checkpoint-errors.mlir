@@ -1,0 +1,51 @@
+// RUN: remat-opt %s --split-input-file --remat-checkpoint="budget=0.5" --verify-diagnostics
+// RUN: not remat-opt %s --remat-checkpoint="budget=lots" 2>&1 | FileCheck %s --check-prefix=BUDGET
+// RUN: not remat-opt %s --remat-checkpoint="budget=0.9 solver=magic" 2>&1 | FileCheck %s --check-prefix=SOLVER
+// RUN: not remat-opt %s --split-input-file --remat-checkpoint="budget=0.9 solver=keep-all" 2>&1 | FileCheck %s --check-prefix=KEEP
+
+// BUDGET: error: remat-checkpoint: invalid budget 'lots':
+// SOLVER: error: remat-checkpoint: unknown solver 'magic'; expected fast, exact, keep-all, recompute-all, sqrtn or knapsack
+
+// Half the unplanned peak (28676 / 2) is below what recomputing everything
+// reaches: %x, two live layers and the backward temporaries, 16388 bytes.
+// expected-error @below {{remat-checkpoint: budget of 14338 bytes is below the smallest feasible budget for this step, 16388 bytes (16.0 KiB: the peak with every recomputable activation recomputed; the unplanned peak is 28676 bytes)}}
+func.func @chain(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tensor<1024xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant dense<1.0> : tensor<1024xf32>
+  %a1 = math.tanh %x : tensor<1024xf32>
+  %a2 = math.tanh %a1 : tensor<1024xf32>
+  %a3 = math.tanh %a2 : tensor<1024xf32>
+  %a4 = math.tanh %a3 : tensor<1024xf32>
+  %a5 = math.tanh %a4 : tensor<1024xf32>
+  %l_init = tensor.empty() : tensor<f32>
+  %l_acc = linalg.fill ins(%zero : f32) outs(%l_init : tensor<f32>) -> tensor<f32>
+  %loss = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]}
+      ins(%a5 : tensor<1024xf32>) outs(%l_acc : tensor<f32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %s = arith.addf %in, %acc : f32
+      linalg.yield %s : f32
+  } -> tensor<f32>
+  %s5 = arith.mulf %a5, %a5 : tensor<1024xf32>
+  %g5 = arith.subf %one, %s5 : tensor<1024xf32>
+  %s4 = arith.mulf %a4, %a4 : tensor<1024xf32>
+  %g4 = arith.mulf %g5, %s4 : tensor<1024xf32>
+  %s3 = arith.mulf %a3, %a3 : tensor<1024xf32>
+  %g3 = arith.mulf %g4, %s3 : tensor<1024xf32>
+  %s2 = arith.mulf %a2, %a2 : tensor<1024xf32>
+  %g2 = arith.mulf %g3, %s2 : tensor<1024xf32>
+  %s1 = arith.mulf %a1, %a1 : tensor<1024xf32>
+  %g1 = arith.mulf %g2, %s1 : tensor<1024xf32>
+  return %loss, %g1 : tensor<f32>, tensor<1024xf32>
+}
+// A baseline that cannot meet a budget says so; it never returns a plan over
+// budget.
+// KEEP: error: remat-checkpoint: solver 'keep-all' found no plan within 25808 bytes (its plan peaks at 28676 bytes
+
+// -----
+
+// Functions that are not training steps are left alone, with a remark.
+// expected-remark @below {{not a training step}}
+func.func @inference(%x: tensor<1024xf32>) -> tensor<1024xf32> {
+  %y = math.exp %x : tensor<1024xf32>
+  return %y : tensor<1024xf32>
+}
