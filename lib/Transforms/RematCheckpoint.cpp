@@ -2,10 +2,9 @@
 
 #include "remat/Transforms/Passes.h"
 
-#include "remat/Analysis/PlanningProblem.h"
 #include "remat/Planner/Budget.h"
-#include "remat/Planner/Solvers.h"
 #include "remat/Transforms/ApplyPlan.h"
+#include "remat/Transforms/Planning.h"
 #include "remat/Transforms/Report.h"
 
 #include "mlir/IR/AsmState.h"
@@ -20,15 +19,30 @@ namespace remat {
 
 namespace {
 
-/// What the pass found for one function, for its remarks.
+/// What became of one stashed activation.
+struct Decision {
+  ValueInfo value;
+  /// How often the plan recomputes it; 0 when it is kept.
+  int recomputes = 0;
+  int64_t flops = 0;
+};
+
+/// What the pass did to one function, for its remarks and its JSON.
 struct Outcome {
-  int64_t unplannedPeak = 0;
   int64_t budget = 0;
   int64_t plannedPeak = 0;
   int64_t rewrittenPeak = 0;
-  double stepFlops = 0;
   planner::SolveResult solved;
+  SmallVector<Decision> decisions;
+  std::vector<int64_t> timelineAfter;
 };
+
+static llvm::json::Array toJson(ArrayRef<int64_t> values) {
+  llvm::json::Array array;
+  for (int64_t value : values)
+    array.push_back(value);
+  return array;
+}
 
 struct RematCheckpointPass
     : public impl::RematCheckpointBase<RematCheckpointPass> {
@@ -52,120 +66,170 @@ struct RematCheckpointPass
              "knapsack";
       return signalPassFailure();
     }
-    for (auto fn : getOperation().getOps<FunctionOpInterface>())
-      if (!fn.isExternal() && failed(planFunction(fn, *parsed.budget, *kind)))
+    llvm::json::Array plans;
+    for (auto fn : getOperation().getOps<FunctionOpInterface>()) {
+      if (fn.isExternal())
+        continue;
+      auto planning = FunctionPlanning::analyze(fn, "remat-checkpoint");
+      if (!planning)
+        continue;
+      FailureOr<Outcome> outcome = planFunction(fn, *planning, *parsed.budget,
+                                                *kind);
+      if (failed(outcome)) {
         signalPassFailure();
+        continue;
+      }
+      emitRemarks(fn, *planning, *outcome);
+      plans.push_back(toJson(fn, *planning, *outcome));
+    }
+    if (!planFile.empty() &&
+        failed(writeJsonFile(planFile, std::move(plans),
+                             getOperation().getLoc())))
+      signalPassFailure();
   }
 
-  LogicalResult planFunction(FunctionOpInterface fn,
-                             const planner::Budget &requested,
-                             planner::SolverKind kind) {
-    TrainingGraph graph(fn);
-    emitFindings(graph.getFindings());
-    if (!graph.isTrainingStep())
-      return success();
-    CostModel costs(fn);
-    MemorySimulator sim(fn);
-    PlanningProblem problem = extractPlanningProblem(fn, graph, costs, sim);
-    if (!problem.error.empty()) {
-      emitRemark(fn.getLoc()) << "remat-checkpoint: cannot plan: "
-                              << problem.error << "; left unchanged";
-      return success();
-    }
-
+  FailureOr<Outcome> planFunction(FunctionOpInterface fn,
+                                  FunctionPlanning &planning,
+                                  const planner::Budget &requested,
+                                  planner::SolverKind kind) {
+    const planner::Problem &problem = planning.problem.problem;
     Outcome outcome;
-    outcome.unplannedPeak = sim.getPeakBytes();
-    outcome.budget = requested.resolve(outcome.unplannedPeak);
-    for (Operation *op : graph.getOps())
-      outcome.stepFlops += costs.getFlops(op);
-    int64_t smallest = planner::smallestFeasibleBudget(problem.problem);
-    if (outcome.budget < smallest)
+    outcome.budget = requested.resolve(planning.unplannedPeak);
+    if (outcome.budget < planning.smallestFeasible)
       return emitError(fn.getLoc(), "remat-checkpoint: budget of ")
              << outcome.budget << " bytes is below the smallest feasible "
-             << "budget for this step, " << smallest << " bytes ("
-             << formatBytes(smallest)
+             << "budget for this step, " << planning.smallestFeasible
+             << " bytes (" << formatBytes(planning.smallestFeasible)
              << ": the peak with every recomputable activation recomputed; "
                 "the unplanned peak is "
-             << outcome.unplannedPeak << " bytes)";
+             << planning.unplannedPeak << " bytes)";
 
     planner::SolveOptions options;
     options.budgetBytes = outcome.budget;
     options.timeLimitSeconds = timeLimit;
-    outcome.solved = planner::solve(problem.problem, kind, options);
+    outcome.solved = planner::solve(problem, kind, options);
     if (!outcome.solved.feasible)
       return emitError(fn.getLoc(), "remat-checkpoint: solver '")
              << solver << "' found no plan within " << outcome.budget
              << " bytes (its plan peaks at " << outcome.solved.sim.peakBytes
              << " bytes: " << outcome.solved.message
-             << "); the smallest feasible budget is " << smallest
+             << "); the smallest feasible budget is "
+             << planning.smallestFeasible
              << " bytes, which solver=fast reaches";
-    // The planner's own simulation decided feasibility; re-check it against
-    // the problem before touching the IR.
-    planner::Simulation check =
-        planner::simulate(problem.problem, outcome.solved.plan);
-    std::string invalid =
-        planner::validate(problem.problem, outcome.solved.plan);
+    // The solver's own simulation decided feasibility; check the plan
+    // against the problem again before touching the IR.
+    planner::Simulation check = planner::simulate(problem, outcome.solved.plan);
+    std::string invalid = planner::validate(problem, outcome.solved.plan);
     if (!invalid.empty() || check.peakBytes > outcome.budget)
-      return emitError(fn.getLoc(), "remat-checkpoint: internal error: the plan of '")
+      return emitError(fn.getLoc(),
+                       "remat-checkpoint: internal error: the plan of '")
              << solver << "' does not hold: "
              << (invalid.empty() ? "it peaks over budget" : invalid);
     outcome.plannedPeak = check.peakBytes;
+    outcome.decisions = decide(fn, planning, outcome.solved.plan);
 
-    emitActivationRemarks(fn, graph, problem, outcome.solved.plan, sim);
-    applyPlan(fn, problem, outcome.solved.plan);
+    applyPlan(fn, planning.problem, outcome.solved.plan);
     if (failed(verify(fn)))
-      return emitError(fn.getLoc(), 
-          "remat-checkpoint: internal error: the rewrite broke the IR");
-    outcome.rewrittenPeak = MemorySimulator(fn).getPeakBytes();
-    emitFunctionRemark(fn, outcome);
-    return success();
+      return emitError(fn.getLoc(),
+                       "remat-checkpoint: internal error: the rewrite broke "
+                       "the IR");
+    MemorySimulator rewritten(fn);
+    outcome.rewrittenPeak = rewritten.getPeakBytes();
+    outcome.timelineAfter.assign(rewritten.getTimeline().begin(),
+                                 rewritten.getTimeline().end());
+    return outcome;
   }
 
-  void emitActivationRemarks(FunctionOpInterface fn, const TrainingGraph &graph,
-                             const PlanningProblem &problem,
-                             const planner::Plan &plan,
-                             const MemorySimulator &sim) {
+  static SmallVector<Decision> decide(FunctionOpInterface fn,
+                                      const FunctionPlanning &planning,
+                                      const planner::Plan &plan) {
+    const PlanningProblem &problem = planning.problem;
     std::vector<int> recomputes(problem.problem.nodes.size(), 0);
     for (const planner::Step &step : plan.schedule)
       if (step.recompute)
         ++recomputes[step.node];
     AsmState state(fn);
-    for (Value value : graph.getStashed()) {
+    SmallVector<Decision> decisions;
+    for (Value value : planning.graph.getStashed()) {
       int node = problem.getProducerNode(value);
       if (node < 0)
         continue;
-      ValueInfo info = describeValue(value, sim, state);
-      InFlightDiagnostic diag = emitRemark(value.getLoc());
-      if (recomputes[node] == 0) {
-        diag << "remat-checkpoint: keep " << info.name << " ("
-             << info.bytes << " bytes)";
-        continue;
-      }
-      diag << "remat-checkpoint: recompute " << info.name << " ("
-           << info.bytes << " bytes, "
-           << int64_t(problem.problem.nodes[node].cost) << " FLOPs) "
-           << recomputes[node] << (recomputes[node] == 1 ? " time" : " times");
+      decisions.push_back(
+          {describeValue(value, planning.sim, state), recomputes[node],
+           int64_t(problem.problem.nodes[node].cost) * recomputes[node]});
     }
+    return decisions;
   }
 
-  void emitFunctionRemark(FunctionOpInterface fn, const Outcome &outcome) {
+  void emitRemarks(FunctionOpInterface fn, const FunctionPlanning &planning,
+                   const Outcome &outcome) {
+    for (const Decision &decision : outcome.decisions) {
+      InFlightDiagnostic diag = emitRemark(decision.value.loc);
+      if (decision.recomputes == 0) {
+        diag << "remat-checkpoint: keep " << decision.value.name << " ("
+             << decision.value.bytes << " bytes)";
+        continue;
+      }
+      diag << "remat-checkpoint: recompute " << decision.value.name << " ("
+           << decision.value.bytes << " bytes, "
+           << decision.flops / decision.recomputes << " FLOPs) "
+           << decision.recomputes
+           << (decision.recomputes == 1 ? " time" : " times");
+    }
     const planner::SolveResult &solved = outcome.solved;
-    double overhead = outcome.stepFlops > 0
-                          ? 100.0 * solved.sim.recomputeCost / outcome.stepFlops
-                          : 0.0;
     InFlightDiagnostic diag = emitRemark(fn.getLoc());
-    diag << "remat-checkpoint: unplanned peak " << outcome.unplannedPeak
+    diag << "remat-checkpoint: unplanned peak " << planning.unplannedPeak
          << " bytes, budget " << outcome.budget << " bytes, planned peak "
          << outcome.plannedPeak << " bytes (rewritten IR: "
          << outcome.rewrittenPeak << " bytes); recompute "
          << int64_t(solved.sim.recomputeCost) << " FLOPs, "
-         << llvm::formatv("{0:f2}", overhead) << "% of the step; solver "
-         << solver << " in " << llvm::formatv("{0:f3}", solved.solveSeconds)
-         << " s";
+         << llvm::formatv("{0:f2}",
+                          planning.overheadPercent(solved.sim.recomputeCost))
+         << "% of the step; solver " << solver << " in "
+         << llvm::formatv("{0:f3}", solved.solveSeconds) << " s";
     if (planner::parseSolverKind(solver) == planner::SolverKind::Exact)
       diag << (solved.provenOptimal ? ", proven optimal"
                                     : ", not proven optimal")
            << " (gap " << llvm::formatv("{0:f2}", 100 * solved.gap) << "%)";
+  }
+
+  llvm::json::Object toJson(FunctionOpInterface fn,
+                            const FunctionPlanning &planning,
+                            const Outcome &outcome) {
+    llvm::json::Array kept, recomputed;
+    for (const Decision &decision : outcome.decisions) {
+      llvm::json::Object entry{{"value", decision.value.name},
+                               {"op", decision.value.opName},
+                               {"bytes", decision.value.bytes},
+                               {"loc", formatLocation(decision.value.loc)}};
+      if (decision.recomputes == 0) {
+        kept.push_back(std::move(entry));
+        continue;
+      }
+      entry["times"] = decision.recomputes;
+      entry["flops"] = decision.flops;
+      recomputed.push_back(std::move(entry));
+    }
+    const planner::SolveResult &solved = outcome.solved;
+    return llvm::json::Object{
+        {"function", fn.getName()},
+        {"solver", solver},
+        {"unplanned_peak_bytes", planning.unplannedPeak},
+        {"budget_bytes", outcome.budget},
+        {"smallest_feasible_bytes", planning.smallestFeasible},
+        {"planned_peak_bytes", outcome.plannedPeak},
+        {"rewritten_peak_bytes", outcome.rewrittenPeak},
+        {"recompute_flops", solved.sim.recomputeCost},
+        {"step_flops", planning.stepFlops},
+        {"overhead_percent",
+         planning.overheadPercent(solved.sim.recomputeCost)},
+        {"solve_seconds", solved.solveSeconds},
+        {"proven_optimal", solved.provenOptimal},
+        {"kept", std::move(kept)},
+        {"recomputed", std::move(recomputed)},
+        {"timeline_before", remat::toJson(planning.sim.getTimeline())},
+        {"timeline_after", remat::toJson(outcome.timelineAfter)},
+    };
   }
 };
 

@@ -5,12 +5,10 @@
 #include "remat/Analysis/CostModel.h"
 #include "remat/Analysis/MemorySimulator.h"
 #include "remat/Analysis/TrainingGraph.h"
+#include "remat/Transforms/Planning.h"
 #include "remat/Transforms/Report.h"
 
 #include "mlir/IR/AsmState.h"
-#include "mlir/Support/FileUtilities.h"
-#include "llvm/Support/JSON.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 using namespace mlir;
 
@@ -51,27 +49,16 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
   using RematReportBase::RematReportBase;
 
   void runOnOperation() override {
-    std::string error;
-    std::unique_ptr<llvm::ToolOutputFile> file;
-    if (!reportFile.empty()) {
-      file = openOutputFile(reportFile, &error);
-      if (!file) {
-        getOperation().emitError("remat-report: cannot write '")
-            << reportFile << "': " << error;
-        return signalPassFailure();
-      }
-    }
     llvm::json::Array functions;
     for (auto fn : getOperation().getOps<FunctionOpInterface>()) {
       if (fn.isExternal())
         continue;
       functions.push_back(reportFunction(fn));
     }
-    if (file) {
-      file->os() << llvm::formatv("{0:2}", llvm::json::Value(std::move(functions)))
-                 << "\n";
-      file->keep();
-    }
+    if (!reportFile.empty() &&
+        failed(writeJsonFile(reportFile, std::move(functions),
+                             getOperation().getLoc())))
+      return signalPassFailure();
     markAllAnalysesPreserved();
   }
 

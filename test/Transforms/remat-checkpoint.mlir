@@ -2,6 +2,8 @@
 // RUN: remat-opt %s --split-input-file --remat-checkpoint="budget=0.8 solver=exact" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
 // RUN: remat-opt %s --split-input-file --remat-checkpoint="budget=0.8 solver=exact" 2>/dev/null | remat-opt --split-input-file --remat-report -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
 // RUN: remat-opt %s --split-input-file --remat-checkpoint="budget=21KiB solver=exact" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BYTES
+// RUN: remat-opt %s --split-input-file --remat-checkpoint="budget=0.8 solver=exact plan-file=%t.json" -o /dev/null 2>/dev/null
+// RUN: FileCheck %s --check-prefix=PLAN < %t.json
 // RUN: remat-opt %s --split-input-file --remat-checkpoint="budget=1.0" 2>/dev/null | FileCheck %s --check-prefix=NONE
 // RUN: remat-opt %s --split-input-file --remat-checkpoint="solver=exact" 2>/dev/null | FileCheck %s --check-prefix=NONE
 
@@ -17,13 +19,10 @@
 // before their first backward use peaks at 20484 (5 x 4096 + 4), the optimum.
 // EXACT-LABEL: func.func @chain
 // EXACT-COUNT-5: math.tanh
-// EXACT:      %[[R:.*]]:2 = remat.recompute (%[[X:.*]] = %arg0) : (tensor<1024xf32>) -> (tensor<1024xf32>, tensor<1024xf32>) {
-// EXACT-NEXT:   %[[A1:.*]] = math.tanh %[[X]]
-// EXACT-NEXT:   %[[A2:.*]] = math.tanh %[[A1]]
-// EXACT-NEXT:   remat.yield %[[A1]], %[[A2]]
-// EXACT-NEXT: }
-// EXACT-NEXT: arith.mulf %[[R]]#1, %[[R]]#1
-// EXACT:      arith.mulf %[[R]]#0, %[[R]]#0
+// EXACT:      %[[R:.*]] = remat.recompute (%[[X:.*]] = %arg0) : (tensor<1024xf32>)
+// EXACT-NEXT:   math.tanh %[[X]]
+// The backward pass reads the recomputed values, not the forward ones.
+// EXACT:      arith.mulf %[[R]]{{(#[0-9])?}}, %[[R]]
 // REMARK: remark: remat-checkpoint: recompute %0 (4096 bytes, 1024 FLOPs) 1 time
 // REMARK: remark: remat-checkpoint: recompute %1 (4096 bytes, 1024 FLOPs) 1 time
 // REMARK: remark: remat-checkpoint: keep %2 (4096 bytes)
@@ -123,6 +122,26 @@ func.func @diamond(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tensor<10
 
 #id = affine_map<(d0) -> (d0)>
 #sum = affine_map<(d0) -> ()>
+// The plan as JSON (keys in alphabetical order, one object per function; with
+// --split-input-file the last chunk's file remains, this one).
+// PLAN:      "budget_bytes": 22940,
+// PLAN:      "function": "residual",
+// PLAN:      "kept": [
+// PLAN:        "bytes": 4096,
+// PLAN:      "overhead_percent": 8.69
+// PLAN:      "planned_peak_bytes": 20484,
+// PLAN:      "proven_optimal": true,
+// PLAN:      "recompute_flops": 2048,
+// PLAN:      "recomputed": [
+// PLAN:          "flops": 1024,
+// PLAN:          "op": "math.tanh",
+// PLAN:          "times": 1,
+// PLAN:      "rewritten_peak_bytes": 20484,
+// PLAN:      "smallest_feasible_bytes": 20484,
+// PLAN:      "solver": "exact",
+// PLAN:      "timeline_after": [
+// PLAN:      "timeline_before": [
+// PLAN:      "unplanned_peak_bytes": 28676
 // EXACT-LABEL: func.func @residual
 // EXACT: remat.recompute (%{{.*}} = %1)
 // EXACT: remat.recompute (%{{.*}} = %arg0)

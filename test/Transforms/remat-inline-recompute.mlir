@@ -30,7 +30,6 @@ func.func @inline(%x: tensor<16xf32>) -> tensor<16xf32> {
 // REGION-COUNT-5: math.tanh %
 // REGION:      remat.recompute
 // REGION-NEXT:   math.tanh
-// REGION-NEXT:   math.tanh
 // KEPT: remark: remat-report: peak 20.0 KiB (20484 bytes)
 
 // Dissolved too early, CSE sees the same tanh of the same value twice and

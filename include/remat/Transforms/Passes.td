@@ -72,8 +72,40 @@ def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
            "fast | exact | keep-all | recompute-all | sqrtn | knapsack">,
     Option<"timeLimit", "time-limit", "double", /*default=*/"60.0",
            "Time limit of the exact solver, in seconds">,
+    Option<"planFile", "plan-file", "std::string", /*default=*/"\"\"",
+           "Also write each function's plan as JSON to this file ('-' for "
+           "stdout): peaks, budget, kept and recomputed activations, "
+           "recompute FLOPs, solve time, live bytes before and after">,
   ];
   let dependentDialects = ["::remat::RematDialect"];
+}
+
+def RematFrontier : Pass<"remat-frontier", "mlir::ModuleOp"> {
+  let summary = "The memory / recompute trade-off of each training step";
+  let description = [{
+    Plans each training step at `points` budgets spread evenly from its
+    unplanned peak down to the smallest feasible budget and reports the Pareto
+    frontier: the budgets at which less memory costs more recompute. Remarks
+    list the points; `report-file=<path>` writes them as JSON (one object per
+    function, points under `frontier`, each with `budget_bytes`,
+    `planned_peak_bytes`, `recompute_flops` and `overhead_percent`). The IR is
+    not changed.
+
+    ```mlir
+    // remat-opt --remat-frontier="points=5" examples/mlp.mlir
+    // remark: remat-frontier: 299860 bytes at 0.00% recompute, ...
+    ```
+  }];
+  let options = [
+    Option<"points", "points", "unsigned", /*default=*/"10",
+           "How many budgets to plan at">,
+    Option<"solver", "solver", "std::string", /*default=*/"\"fast\"",
+           "The solver to plan with">,
+    Option<"timeLimit", "time-limit", "double", /*default=*/"10.0",
+           "Time limit of the exact solver per point, in seconds">,
+    Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",
+           "Also write the frontier as JSON to this file ('-' for stdout)">,
+  ];
 }
 
 def RematInlineRecompute : Pass<"remat-inline-recompute"> {

@@ -1,0 +1,47 @@
+//===- Planning.h - A function analysed for planning ------------*- C++ -*-===//
+#ifndef REMAT_TRANSFORMS_PLANNING_H
+#define REMAT_TRANSFORMS_PLANNING_H
+
+#include "remat/Analysis/PlanningProblem.h"
+#include "remat/Planner/Solvers.h"
+
+#include "llvm/Support/JSON.h"
+
+#include <memory>
+
+namespace remat {
+
+/// Everything the planning passes need to know about one function.
+struct FunctionPlanning {
+  explicit FunctionPlanning(mlir::FunctionOpInterface fn);
+
+  TrainingGraph graph;
+  CostModel costs;
+  MemorySimulator sim;
+  PlanningProblem problem;
+  int64_t unplannedPeak = 0;
+  /// FLOPs of one unplanned step, forward and backward.
+  double stepFlops = 0;
+  /// Below this budget remat reports the step infeasible.
+  int64_t smallestFeasible = 0;
+
+  /// Analyses `fn`, emitting what the analyses noticed. Null, with a remark,
+  /// when `fn` is not a training step remat can plan.
+  static std::unique_ptr<FunctionPlanning> analyze(mlir::FunctionOpInterface fn,
+                                                   llvm::StringRef pass);
+
+  /// Recompute cost as a percentage of the step's FLOPs.
+  double overheadPercent(double recomputeCost) const {
+    return stepFlops > 0 ? 100.0 * recomputeCost / stepFlops : 0.0;
+  }
+};
+
+/// Writes `functions` as a JSON array to `path` ('-' for stdout); emits an
+/// error at `loc` and fails when it cannot.
+mlir::LogicalResult writeJsonFile(llvm::StringRef path,
+                                  llvm::json::Array functions,
+                                  mlir::Location loc);
+
+} // namespace remat
+
+#endif // REMAT_TRANSFORMS_PLANNING_H

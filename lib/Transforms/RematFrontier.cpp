@@ -1,0 +1,126 @@
+//===- RematFrontier.cpp - The memory / recompute trade-off ---------------===//
+
+#include "remat/Transforms/Passes.h"
+
+#include "remat/Transforms/Planning.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+
+namespace remat {
+#define GEN_PASS_DEF_REMATFRONTIER
+#include "remat/Transforms/Passes.h.inc"
+
+namespace {
+
+struct FrontierPoint {
+  int64_t budget = 0;
+  int64_t plannedPeak = 0;
+  double recomputeCost = 0;
+};
+
+/// Plans at `count` budgets from the unplanned peak down to the smallest
+/// feasible one, and keeps the points no other point beats on both memory and
+/// recompute.
+static std::vector<FrontierPoint>
+computeFrontier(const FunctionPlanning &planning, planner::SolverKind kind,
+                unsigned count, double timeLimit) {
+  std::vector<FrontierPoint> points;
+  int64_t high = planning.unplannedPeak;
+  int64_t low = std::min(planning.smallestFeasible, high);
+  for (unsigned i = 0; i < count; ++i) {
+    planner::SolveOptions options;
+    options.budgetBytes =
+        count == 1 ? high : high - (high - low) * int64_t(i) / (count - 1);
+    options.timeLimitSeconds = timeLimit;
+    planner::SolveResult solved =
+        planner::solve(planning.problem.problem, kind, options);
+    if (solved.feasible)
+      points.push_back({options.budgetBytes, solved.sim.peakBytes,
+                        solved.sim.recomputeCost});
+  }
+  // In order of recompute cost, a point is on the frontier when it peaks
+  // lower than every cheaper point.
+  llvm::sort(points, [](const FrontierPoint &a, const FrontierPoint &b) {
+    return a.recomputeCost < b.recomputeCost ||
+           (a.recomputeCost == b.recomputeCost &&
+            a.plannedPeak < b.plannedPeak);
+  });
+  std::vector<FrontierPoint> frontier;
+  for (const FrontierPoint &point : points)
+    if (frontier.empty() || point.plannedPeak < frontier.back().plannedPeak)
+      frontier.push_back(point);
+  return frontier;
+}
+
+struct RematFrontierPass : public impl::RematFrontierBase<RematFrontierPass> {
+  using RematFrontierBase::RematFrontierBase;
+
+  void runOnOperation() override {
+    std::optional<planner::SolverKind> kind =
+        planner::parseSolverKind(solver);
+    if (!kind) {
+      getOperation().emitError("remat-frontier: unknown solver '")
+          << solver << "'";
+      return signalPassFailure();
+    }
+    if (points == 0) {
+      getOperation().emitError("remat-frontier: points must be at least 1");
+      return signalPassFailure();
+    }
+    llvm::json::Array functions;
+    for (auto fn : getOperation().getOps<FunctionOpInterface>()) {
+      if (fn.isExternal())
+        continue;
+      auto planning = FunctionPlanning::analyze(fn, "remat-frontier");
+      if (!planning)
+        continue;
+      std::vector<FrontierPoint> frontier =
+          computeFrontier(*planning, *kind, points, timeLimit);
+      emitRemarks(fn, *planning, frontier);
+      functions.push_back(toJson(fn, *planning, frontier));
+    }
+    if (!reportFile.empty() &&
+        failed(writeJsonFile(reportFile, std::move(functions),
+                             getOperation().getLoc())))
+      return signalPassFailure();
+    markAllAnalysesPreserved();
+  }
+
+  void emitRemarks(FunctionOpInterface fn, const FunctionPlanning &planning,
+                   ArrayRef<FrontierPoint> frontier) {
+    InFlightDiagnostic diag = emitRemark(fn.getLoc());
+    diag << "remat-frontier: " << frontier.size()
+         << " points (peak bytes at recompute % of the step):";
+    for (const FrontierPoint &point : frontier)
+      diag << " " << point.plannedPeak << " at "
+           << llvm::formatv("{0:f2}",
+                            planning.overheadPercent(point.recomputeCost))
+           << "%;";
+  }
+
+  llvm::json::Object toJson(FunctionOpInterface fn,
+                            const FunctionPlanning &planning,
+                            ArrayRef<FrontierPoint> frontier) {
+    llvm::json::Array array;
+    for (const FrontierPoint &point : frontier)
+      array.push_back(llvm::json::Object{
+          {"budget_bytes", point.budget},
+          {"planned_peak_bytes", point.plannedPeak},
+          {"recompute_flops", point.recomputeCost},
+          {"overhead_percent", planning.overheadPercent(point.recomputeCost)},
+      });
+    return llvm::json::Object{
+        {"function", fn.getName()},
+        {"solver", solver},
+        {"unplanned_peak_bytes", planning.unplannedPeak},
+        {"smallest_feasible_bytes", planning.smallestFeasible},
+        {"step_flops", planning.stepFlops},
+        {"frontier", std::move(array)},
+    };
+  }
+};
+
+} // namespace
+} // namespace remat
