@@ -10,7 +10,7 @@ against finite differences and the files against this generator).
 Usage:
     python3 examples/gen_examples.py [--out-dir DIR]
 
-writes DIR/{tiny_chain,mlp,transformer_block}.mlir and DIR/README.md (DIR
+writes DIR/{tiny_chain,mlp,deep_mlp,transformer_block}.mlir and DIR/README.md (DIR
 defaults to the directory of this script) and prints the memory summary.
 
 Conventions of the emitted IR (see docs and DESIGN.md, "memory model"):
@@ -489,6 +489,57 @@ def mlp(b, w1, b1, w2, b2, w3, b3, x, y):
     return loss, [dw1, db1, dw2, db2, dw3, db3]
 
 
+def deep_mlp(b, *args):
+    """A deep tanh MLP: hidden layers h_i = tanh(h_{i-1} @ w_i + b_i), then a
+    linear output layer; loss = mean((out - y)^2). The arguments are the
+    weights and biases of every layer, then x and y."""
+    *params, x, y = args
+    layers = [(params[i], params[i + 1]) for i in range(0, len(params), 2)]
+    n = float(np.prod(y.shape))
+    hidden = [x]
+    with b.phase('forward'):
+        for i, (w, bias) in enumerate(layers[:-1], start=1):
+            mm = b.matmul(hidden[-1], w, 'mm%d' % i)
+            hidden.append(b.elementwise('h%d' % i, [mm, (bias, (1,))],
+                                        lambda z, c: tanh(z + c)))
+        w_out, b_out = layers[-1]
+        out = b.matmul(hidden[-1], w_out, 'mm_out')
+        diff = b.elementwise('diff', [out, (b_out, (1,)), y],
+                             lambda z, c, t: z + c - t)
+        loss = b.generic('loss', [(diff, (0, 1))], lambda d: d * d * (1.0 / n),
+                         diff.shape, out_dims=(), reduce='sum')
+    grads = []
+    with b.phase('backward'):
+        dz = b.elementwise('dout', [diff], lambda d: d * (2.0 / n))
+        for i in range(len(layers), 0, -1):
+            w, _ = layers[i - 1]
+            grads.append(b.sum_cols('db%d' % i, dz))
+            hT = b.transpose(hidden[i - 1], [1, 0], 'h%dT' % (i - 1))
+            grads.append(b.matmul(hT, dz, 'dw%d' % i))
+            if i == 1:
+                break
+            wT = b.transpose(w, [1, 0], 'w%dT' % i)
+            dh = b.matmul(dz, wT, 'dh%d' % (i - 1))
+            dz = b.elementwise('dz%d' % (i - 1), [dh, hidden[i - 1]],
+                               lambda g, t: g * (1.0 - t * t))
+    # Gradients in parameter order: w1, b1, w2, b2, ...
+    ordered = []
+    for i in range(len(grads) // 2 - 1, -1, -1):
+        ordered += [grads[2 * i + 1], grads[2 * i]]
+    return loss, ordered
+
+
+def deep_mlp_shapes(dims, batch):
+    shapes = []
+    for i, (d_in, d_out) in enumerate(zip(dims, dims[1:]), start=1):
+        shapes += [('w%d' % i, (d_in, d_out)), ('b%d' % i, (d_out,))]
+    return shapes + [('x', (batch, dims[0])), ('y', (batch, dims[-1]))]
+
+
+DEEP_MLP_DIMS = [64] + [128] * 8 + [10]
+DEEP_MLP_BATCH = 256
+
+
 LN_EPS = 1e-5
 GELU_C = math.sqrt(2.0 / math.pi)
 GELU_A = 0.044715
@@ -700,6 +751,11 @@ EXAMPLES = [
             [('w1', (64, 128)), ('b1', (128,)), ('w2', (128, 128)), ('b2', (128,)),
              ('w3', (128, 10)), ('b3', (10,)), ('x', (32, 64)), ('y', (32, 10))], 6,
             'batch 32, dims 64 -> 128 -> 128 -> 10, tanh, loss = mean((out - y)^2).'),
+    Example('deep_mlp', '8-layer tanh MLP at batch 256, mean-squared-error loss',
+            deep_mlp, deep_mlp_shapes(DEEP_MLP_DIMS, DEEP_MLP_BATCH),
+            2 * (len(DEEP_MLP_DIMS) - 1),
+            'batch 256, dims 64 -> 8 x 128 -> 10, tanh, loss = mean((out - y)^2); '
+            'the activations outweigh the parameters, as in real training.'),
     Example('transformer_block', 'pre-LayerNorm transformer block, loss = mean(out^2)',
             transformer_block,
             [('ln1_g', (64,)), ('ln1_b', (64,)), ('wq', (64, 64)), ('wk', (64, 64)),

@@ -14,7 +14,7 @@ import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SOLVERS = ["fast", "exact", "keep-all", "recompute-all", "sqrtn", "knapsack"]
-FRACTIONS = ["1.0", "0.8", "0.6", "0.4", "0.3"]
+FRACTIONS = ["1.0", "0.9", "0.8", "0.6", "0.4", "0.3"]
 
 
 def run_plan(tool, source, budget, solver, time_limit):

@@ -20,14 +20,21 @@ using State = std::vector<Retention>;
 
 /// Simulated schedule steps the whole search may spend, and the most states
 /// it evaluates on tiny graphs where steps are cheap.
-constexpr int64_t kWorkSteps = 40'000'000;
+constexpr int64_t kWorkSteps = 25'000'000;
 constexpr int64_t kMaxEvaluations = 20'000;
 /// Moves simulated one by one per descent step on large schedules; smaller
 /// schedules simulate every move at the peak.
 constexpr int kMovesToTry = 8;
 constexpr size_t kSmallSchedule = 4000;
+/// Up to this many nodes, every move at the peak is simulated on its own at
+/// each descent step; larger graphs try a batch first and at most
+/// kMovesToTry single moves (else a 1k-node descent spent its whole
+/// evaluation budget on a few hundred steps and stalled short of the budget).
+constexpr size_t kExhaustiveMoves = 300;
 /// Up to this many candidates (3^9 states), search the family exhaustively.
 constexpr size_t kEnumerateCandidates = 9;
+/// Feasible states of the enumeration that are polished.
+constexpr size_t kPolishedStates = 8;
 /// Largest graph whose recompute-all start (a quadratic schedule) is tried.
 constexpr size_t kTopDownNodes = 500;
 
@@ -79,6 +86,7 @@ private:
   void relax(State &state, Evaluation &eval);
   void swapImprove(State &state, Evaluation &eval);
   std::vector<int> droppedByCost(const State &state) const;
+  Plan finish(const std::vector<State> &starts);
 
   const RetentionFamily &family_;
   const Problem &problem_;
@@ -87,13 +95,13 @@ private:
   int64_t workLeft_ = kWorkSteps;
   int64_t evaluationsLeft_ = kMaxEvaluations;
   bool smallSchedule_ = true;
+  bool exhaustiveMoves_ = true;
 };
 
 Evaluation FastSearch::evaluate(const State &state) {
   Evaluation eval;
   eval.plan = family_.build(state);
-  eval.sim = simulate(problem_, eval.plan);
-  eval.lastLive = versionLastLiveStep(problem_, eval.plan);
+  eval.sim = simulateWithLiveness(problem_, eval.plan, eval.lastLive);
   for (int64_t live : eval.sim.timeline)
     eval.excess += static_cast<double>(std::max<int64_t>(0, live - budget_));
   eval.feasible = eval.sim.peakBytes <= budget_;
@@ -175,7 +183,7 @@ bool FastSearch::tryBatch(State &state, Evaluation &eval,
 /// added recompute cost.
 bool FastSearch::bestSingleMove(State &state, Evaluation &eval,
                                 std::vector<Move> moves) {
-  if (!smallSchedule_ && moves.size() > kMovesToTry)
+  if (!exhaustiveMoves_ && moves.size() > kMovesToTry)
     moves.resize(kMovesToTry);
   double bestScore = 0;
   State bestState;
@@ -208,7 +216,7 @@ void FastSearch::descend(State &state, Evaluation &eval) {
     std::vector<Move> moves = movesAtPeak(state, eval);
     if (moves.empty())
       return;
-    if (!smallSchedule_ && tryBatch(state, eval, moves))
+    if (!exhaustiveMoves_ && tryBatch(state, eval, moves))
       continue;
     if (!bestSingleMove(state, eval, std::move(moves)))
       return;
@@ -278,11 +286,63 @@ void FastSearch::swapImprove(State &state, Evaluation &eval) {
   }
 }
 
+/// Leave the family: each start, and the start with every Cut made Always
+/// (more recompute steps to choose from), is polished by dropping recompute
+/// steps the budget does not need. The cheapest feasible plan wins.
+Plan FastSearch::finish(const std::vector<State> &starts) {
+  Plan best;
+  double bestCost = 0;
+  bool bestFeasible = false;
+  int64_t bestExcess = 0;
+  auto consider = [&](Plan plan) {
+    Simulation sim = simulate(problem_, plan);
+    const bool feasible = sim.peakBytes <= budget_;
+    const int64_t excess = sim.peakBytes - budget_;
+    if (best.schedule.empty() ||
+        (feasible && (!bestFeasible || sim.recomputeCost < bestCost)) ||
+        (!feasible && !bestFeasible && excess < bestExcess)) {
+      best = std::move(plan);
+      bestCost = sim.recomputeCost;
+      bestFeasible = feasible;
+      bestExcess = excess;
+    }
+  };
+  const int64_t trials = 4 * static_cast<int64_t>(problem_.nodes.size()) + 1000;
+  for (const State &start : starts) {
+    Plan plan = family_.build(start);
+    consider(polishPlan(problem_, plan, budget_, trials));
+    State always = start;
+    bool any = false;
+    for (Retention &r : always)
+      if (r == Retention::Cut) {
+        r = Retention::Always;
+        any = true;
+      }
+    if (any)
+      consider(polishPlan(problem_, family_.build(always), budget_, trials));
+    consider(std::move(plan));
+  }
+  return best;
+}
+
 /// The cheapest feasible state of the whole family, else the least excess.
 Plan FastSearch::enumerate() {
   const std::vector<int> &candidates = family_.candidates();
   State state(problem_.nodes.size(), Retention::Keep);
   Evaluation best = evaluate(state);
+  State bestState = state;
+  // The cheapest few feasible states go on to be polished.
+  std::vector<std::pair<double, State>> cheapest;
+  auto remember = [&](const Evaluation &eval) {
+    if (!eval.feasible)
+      return;
+    cheapest.push_back({eval.sim.recomputeCost, state});
+    std::stable_sort(cheapest.begin(), cheapest.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    if (cheapest.size() > kPolishedStates)
+      cheapest.pop_back();
+  };
+  remember(best);
   int64_t combinations = 1;
   for (size_t k = 0; k < candidates.size(); ++k)
     combinations *= 3;
@@ -293,10 +353,16 @@ Plan FastSearch::enumerate() {
       digits /= 3;
     }
     Evaluation candidate = evaluate(state);
-    if (better(candidate, best))
+    remember(candidate);
+    if (better(candidate, best)) {
       best = std::move(candidate);
+      bestState = state;
+    }
   }
-  return std::move(best.plan);
+  std::vector<State> starts = {bestState};
+  for (auto &entry : cheapest)
+    starts.push_back(std::move(entry.second));
+  return finish(starts);
 }
 
 Plan FastSearch::run() {
@@ -304,6 +370,7 @@ Plan FastSearch::run() {
     return enumerate();
   const size_t numNodes = problem_.nodes.size();
   smallSchedule_ = numNodes <= kSmallSchedule;
+  exhaustiveMoves_ = numNodes <= kExhaustiveMoves;
   State state(numNodes, Retention::Keep);
   Evaluation eval = evaluate(state);
   descend(state, eval);
@@ -327,7 +394,7 @@ Plan FastSearch::run() {
   }
   if (smallSchedule_)
     swapImprove(state, eval);
-  return std::move(eval.plan);
+  return finish({state});
 }
 
 } // namespace

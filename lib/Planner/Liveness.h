@@ -17,6 +17,10 @@ namespace remat::planner {
 /// defines is live.
 std::vector<int> versionLastLiveStep(const Problem &problem, const Plan &plan);
 
+/// `simulate`, also handing back the version lifetimes it computed.
+Simulation simulateWithLiveness(const Problem &problem, const Plan &plan,
+                                std::vector<int> &lastLive);
+
 } // namespace remat::planner
 
 #endif // REMAT_LIB_PLANNER_LIVENESS_H

@@ -33,8 +33,14 @@ std::vector<int> versionLastLiveStep(const Problem &problem, const Plan &plan) {
 }
 
 Simulation simulate(const Problem &problem, const Plan &plan) {
+  std::vector<int> lastLive;
+  return simulateWithLiveness(problem, plan, lastLive);
+}
+
+Simulation simulateWithLiveness(const Problem &problem, const Plan &plan,
+                                std::vector<int> &lastLive) {
   const int numSteps = plan.schedule.size();
-  std::vector<int> lastLive = versionLastLiveStep(problem, plan);
+  lastLive = versionLastLiveStep(problem, plan);
   // Difference array: +bytes where a version starts, -bytes after it dies.
   std::vector<int64_t> delta(numSteps + 1, 0);
   Simulation sim;

@@ -22,6 +22,29 @@ constexpr SolverName kSolverNames[] = {
     {SolverKind::Knapsack, "knapsack"},
 };
 
+/// Fast's plan, unless a baseline is cheaper and fits: fast is never worse
+/// than the best feasible baseline. Recompute-all (a quadratic schedule on
+/// long chains) is built only when nothing else fits.
+Plan fastWithBaselines(const RetentionFamily &family, int64_t budget) {
+  const Problem &problem = family.problem();
+  Plan best = fastPlan(family, budget);
+  Simulation bestSim = simulate(problem, best);
+  auto consider = [&](Plan plan) {
+    Simulation sim = simulate(problem, plan);
+    if (sim.peakBytes > budget)
+      return;
+    if (bestSim.peakBytes > budget || sim.recomputeCost < bestSim.recomputeCost) {
+      best = std::move(plan);
+      bestSim = std::move(sim);
+    }
+  };
+  consider(sqrtNPlan(family));
+  consider(knapsackPlan(family, budget));
+  if (bestSim.peakBytes > budget)
+    consider(recomputeAllPlan(family));
+  return best;
+}
+
 SolveResult runSolver(const Problem &problem, SolverKind kind,
                       const SolveOptions &options) {
   if (kind == SolverKind::Exact)
@@ -34,7 +57,7 @@ SolveResult runSolver(const Problem &problem, SolverKind kind,
   RetentionFamily family(problem);
   switch (kind) {
   case SolverKind::Fast:
-    result.plan = fastPlan(family, options.budgetBytes);
+    result.plan = fastWithBaselines(family, options.budgetBytes);
     break;
   case SolverKind::RecomputeAll:
     result.plan = recomputeAllPlan(family);

@@ -60,7 +60,8 @@ TEST(SolverProperty, FeasiblePlansFitAndValidate) {
   for (uint64_t seed = 1; seed <= 200; ++seed) {
     Problem problem = randomTrainingGraph(8 + seed % 53, seed);
     const int64_t smallest = smallestFeasibleBudget(problem);
-    for (int64_t budget : budgetsFor(problem))
+    for (int64_t budget : budgetsFor(problem)) {
+      double fastCost = std::numeric_limits<double>::infinity();
       for (SolverKind kind : kinds) {
         std::string what = "seed " + std::to_string(seed) + " budget " +
                            std::to_string(budget) + " " +
@@ -69,7 +70,29 @@ TEST(SolverProperty, FeasiblePlansFitAndValidate) {
         expectHonest(problem, result, budget, what);
         if (kind == SolverKind::Fast && budget >= smallest)
           EXPECT_TRUE(result.feasible) << what << ": " << result.message;
+        if (kind == SolverKind::Fast && result.feasible)
+          fastCost = result.sim.recomputeCost;
+        // Fast is never worse than a baseline that fits.
+        if (kind != SolverKind::Fast && result.feasible)
+          EXPECT_LE(fastCost, result.sim.recomputeCost + 1e-6) << what;
       }
+    }
+  }
+}
+
+/// Regression: on this graph the descent used to spend its evaluation budget
+/// at 1k nodes and fall back to recompute-all (8426% overhead).
+TEST(SolverProperty, FastDoesNotStallOnLargeGraphs) {
+  for (uint64_t seed : {1, 2}) {
+    Problem problem = randomTrainingGraph(1000, seed);
+    const int64_t budget = unplannedPeak(problem) / 2;
+    SolveResult fast = solveWith(problem, SolverKind::Fast, budget);
+    expectHonest(problem, fast, budget, "fast 1k");
+    ASSERT_TRUE(fast.feasible);
+    double base = 0;
+    for (const Node &node : problem.nodes)
+      base += node.cost;
+    EXPECT_LE(fast.sim.recomputeCost, 0.05 * base) << "seed " << seed;
   }
 }
 
@@ -133,12 +156,9 @@ double totalCost(const Problem &problem, const SolveResult &result) {
   return base + result.sim.recomputeCost;
 }
 
-/// The design target is 1.02. Checkmate's stage schedules are a strictly
-/// larger family than the retention family `fast` searches (see
-/// docs/planner.md, "Measured"), and on these graphs the measured geomean is
-/// about 1.07; the bound guards against regressions, the print shows the
-/// number.
-constexpr double kFastOverExactBound = 1.12;
+/// Geomean of fast's total cost over the proven MILP optimum. Measured 1.0024
+/// (worst 1.034) on these instances; see docs/planner.md, "Measured".
+constexpr double kFastOverExactBound = 1.02;
 
 TEST(SolverProperty, FastIsCloseToExact) {
   double logRatioSum = 0, worst = 1;
@@ -154,8 +174,9 @@ TEST(SolverProperty, FastIsCloseToExact) {
       continue;
     SolveResult fast = solveWith(problem, SolverKind::Fast, budget);
     ASSERT_TRUE(fast.feasible) << "seed " << seed;
-    // Not asserted >= 1: the MILP's accounting is conservative where a value
-    // is both kept and recomputed, so fast occasionally wins (documented).
+    // Not asserted >= 1: CBC's preprocessing can cut off the true optimum at
+    // budgets tight to the byte (seed 9 here: 78 "proven" vs fast's 77;
+    // docs/planner.md, "exact").
     double ratio = totalCost(problem, fast) / totalCost(problem, exact);
     logRatioSum += std::log(ratio);
     worst = std::max(worst, ratio);

@@ -1,0 +1,232 @@
+//===- Polish.cpp - Drop recompute steps a plan does not need -------------===//
+//
+// Local improvement in the space of all schedules (Checkmate's stage
+// schedules), not only the retention family: remove one recompute step at a
+// time, most expensive first, and keep the removal when the plan still fits.
+// Consumers of the removed version then read the previous version of the
+// node, which lives longer; the inputs the removed step read may die earlier.
+//
+// Each trial is incremental: the timeline lives in a segment tree with range
+// add and global max, and a removal changes O(inputs + 2) live intervals, so a
+// trial costs O((inputs + readers) log steps) instead of a full simulation.
+// Removed steps keep their slot (its live bytes set to -infinity) so step
+// indices stay stable. The result is always re-checked by `simulate` by the
+// caller (solve), so an error here can cost quality, never honesty.
+//
+//===----------------------------------------------------------------------===//
+
+#include "SolverImpl.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace remat::planner {
+
+namespace {
+
+/// Range add, global max.
+class MaxTree {
+public:
+  explicit MaxTree(const std::vector<int64_t> &values) {
+    size_ = 1;
+    while (size_ < static_cast<int>(values.size()))
+      size_ *= 2;
+    max_.assign(2 * size_, kMinusInfinity);
+    add_.assign(2 * size_, 0);
+    for (size_t i = 0; i < values.size(); ++i)
+      max_[size_ + i] = values[i];
+    for (int i = size_ - 1; i >= 1; --i)
+      max_[i] = std::max(max_[2 * i], max_[2 * i + 1]);
+  }
+  void add(int lo, int hi, int64_t delta) {
+    if (lo <= hi)
+      add(1, 0, size_ - 1, lo, hi, delta);
+  }
+  int64_t max() const { return max_[1]; }
+
+  static constexpr int64_t kMinusInfinity =
+      std::numeric_limits<int64_t>::min() / 4;
+
+private:
+  void add(int node, int nodeLo, int nodeHi, int lo, int hi, int64_t delta) {
+    if (hi < nodeLo || nodeHi < lo)
+      return;
+    if (lo <= nodeLo && nodeHi <= hi) {
+      max_[node] += delta;
+      add_[node] += delta;
+      return;
+    }
+    int mid = (nodeLo + nodeHi) / 2;
+    add(2 * node, nodeLo, mid, lo, hi, delta);
+    add(2 * node + 1, mid + 1, nodeHi, lo, hi, delta);
+    max_[node] = std::max(max_[2 * node], max_[2 * node + 1]) + add_[node];
+  }
+
+  int size_ = 1;
+  std::vector<int64_t> max_, add_;
+};
+
+class Polisher {
+public:
+  Polisher(const Problem &problem, const Plan &plan, int64_t budget)
+      : problem_(problem), schedule_(plan.schedule), budget_(budget),
+        tree_(simulate(problem, plan).timeline) {
+    const int numSteps = schedule_.size();
+    const int numNodes = problem.nodes.size();
+    alive_.assign(numSteps, true);
+    prev_.assign(numSteps, -1);
+    next_.assign(numSteps, -1);
+    readers_.assign(numSteps, {});
+    readStart_.assign(numSteps + 1, 0);
+    std::vector<int> current(numNodes, -1);
+    for (int s = 0; s < numSteps; ++s) {
+      const int node = schedule_[s].node;
+      readStart_[s] = reads_.size();
+      for (int input : problem.nodes[node].inputs) {
+        reads_.push_back(current[input]);
+        readers_[current[input]].push_back(s);
+      }
+      if (current[node] >= 0) {
+        prev_[s] = current[node];
+        next_[current[node]] = s;
+      }
+      current[node] = s;
+    }
+    readStart_[numSteps] = reads_.size();
+    lastLive_.resize(numSteps);
+    for (int s = 0; s < numSteps; ++s)
+      lastLive_[s] = computeLastLive(s);
+  }
+
+  /// Greedy removal passes; `work` bounds the trials.
+  Plan run(int64_t work) {
+    std::vector<int> order;
+    for (int s = 0, e = schedule_.size(); s < e; ++s)
+      if (schedule_[s].recompute)
+        order.push_back(s);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+      return problem_.nodes[schedule_[a].node].cost >
+             problem_.nodes[schedule_[b].node].cost;
+    });
+    bool changed = true;
+    while (changed && work > 0) {
+      changed = false;
+      for (int s : order) {
+        if (!alive_[s])
+          continue;
+        if (--work < 0)
+          break;
+        if (tryRemove(s))
+          changed = true;
+      }
+    }
+    Plan plan;
+    for (int s = 0, e = schedule_.size(); s < e; ++s)
+      if (alive_[s])
+        plan.schedule.push_back(schedule_[s]);
+    return plan;
+  }
+
+private:
+  int lastStep() const { return static_cast<int>(schedule_.size()) - 1; }
+
+  int computeLastLive(int version) const {
+    if (next_[version] < 0 && problem_.nodes[schedule_[version].node].output)
+      return lastStep();
+    int last = version;
+    for (int reader : readers_[version])
+      last = std::max(last, reader);
+    return last;
+  }
+
+  struct Change {
+    int lo, hi;
+    int64_t delta;
+  };
+
+  void apply(const Change &change) { tree_.add(change.lo, change.hi, change.delta); }
+
+  /// Set a version's last live step, recording the timeline change.
+  void setLastLive(int version, int last, std::vector<Change> &changes) {
+    const int old = lastLive_[version];
+    const int64_t bytes = problem_.nodes[schedule_[version].node].bytes;
+    if (last > old)
+      changes.push_back({old + 1, last, bytes});
+    else if (last < old)
+      changes.push_back({last + 1, old, -bytes});
+    lastLive_[version] = last;
+  }
+
+  bool tryRemove(int s) {
+    const int node = schedule_[s].node;
+    const int64_t bytes = problem_.nodes[node].bytes;
+    const int p = prev_[s], n = next_[s];
+    std::vector<Change> changes;
+    const int oldLastS = lastLive_[s];
+    const int oldLastP = lastLive_[p];
+    // The removed step's own slot and version vanish.
+    changes.push_back({s, s, MaxTree::kMinusInfinity});
+    changes.push_back({s, oldLastS, -bytes});
+    // Its readers read the previous version instead.
+    next_[p] = n;
+    if (n >= 0)
+      prev_[n] = p;
+    std::vector<int> movedReaders = readers_[s];
+    readers_[p].insert(readers_[p].end(), movedReaders.begin(),
+                       movedReaders.end());
+    setLastLive(p, std::max(oldLastP, computeLastLive(p)), changes);
+    // Inputs it read may die earlier.
+    std::vector<std::pair<int, int>> inputLast;
+    for (int k = readStart_[s]; k < readStart_[s + 1]; ++k) {
+      const int version = reads_[k];
+      auto &readers = readers_[version];
+      readers.erase(std::find(readers.begin(), readers.end(), s));
+      inputLast.push_back({version, lastLive_[version]});
+      setLastLive(version, computeLastLive(version), changes);
+    }
+    for (const Change &change : changes)
+      apply(change);
+    if (tree_.max() <= budget_) {
+      alive_[s] = false;
+      for (int reader : movedReaders)
+        for (int k = readStart_[reader]; k < readStart_[reader + 1]; ++k)
+          if (reads_[k] == s)
+            reads_[k] = p;
+      readers_[s].clear();
+      return true;
+    }
+    // Undo.
+    for (const Change &change : changes)
+      tree_.add(change.lo, change.hi, -change.delta);
+    for (int k = readStart_[s]; k < readStart_[s + 1]; ++k)
+      readers_[reads_[k]].push_back(s);
+    for (auto it = inputLast.rbegin(); it != inputLast.rend(); ++it)
+      lastLive_[it->first] = it->second;
+    readers_[p].resize(readers_[p].size() - movedReaders.size());
+    lastLive_[p] = oldLastP;
+    next_[p] = s;
+    if (n >= 0)
+      prev_[n] = s;
+    return false;
+  }
+
+  const Problem &problem_;
+  std::vector<Step> schedule_;
+  const int64_t budget_;
+  MaxTree tree_;
+  std::vector<bool> alive_;
+  std::vector<int> prev_, next_, lastLive_;
+  std::vector<std::vector<int>> readers_;
+  std::vector<int> readStart_, reads_;
+};
+
+} // namespace
+
+Plan polishPlan(const Problem &problem, const Plan &plan, int64_t budgetBytes,
+                int64_t maxTrials) {
+  if (simulate(problem, plan).peakBytes > budgetBytes)
+    return plan;
+  return Polisher(problem, plan, budgetBytes).run(maxTrials);
+}
+
+} // namespace remat::planner
