@@ -19,7 +19,7 @@
 // before their first backward use peaks at 20484 (5 x 4096 + 4), the optimum.
 // EXACT-LABEL: func.func @chain
 // EXACT-COUNT-5: math.tanh
-// EXACT:      %[[R:.*]] = remat.recompute (%[[X:.*]] = %arg0) : (tensor<1024xf32>)
+// EXACT:      %[[R:[0-9]+]]{{(:[0-9])?}} = remat.recompute (%[[X:.*]] = %arg0) : (tensor<1024xf32>)
 // EXACT-NEXT:   math.tanh %[[X]]
 // The backward pass reads the recomputed values, not the forward ones.
 // EXACT:      arith.mulf %[[R]]{{(#[0-9])?}}, %[[R]]
