@@ -1,0 +1,103 @@
+//===- PlanningProblemTest.cpp - The planner's view matches the IR's ------===//
+//
+// The planner plans on a Problem extracted from the IR; the rewrite applies
+// its plan to the IR. Both sides must agree on memory: the Problem's unplanned
+// peak is the simulator's, and the rewritten IR peaks where the plan said.
+//
+//===----------------------------------------------------------------------===//
+
+#include "remat/Analysis/PlanningProblem.h"
+#include "remat/Dialect/Remat/RematDialect.h"
+#include "remat/Planner/Solvers.h"
+#include "remat/Transforms/ApplyPlan.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir;
+
+namespace {
+
+class PlanningProblemTest : public ::testing::TestWithParam<const char *> {
+protected:
+  PlanningProblemTest() {
+    DialectRegistry registry;
+    registry.insert<arith::ArithDialect, func::FuncDialect,
+                    linalg::LinalgDialect, math::MathDialect,
+                    tensor::TensorDialect, remat::RematDialect>();
+    remat::registerCostModelExternalModels(registry);
+    context.appendDialectRegistry(registry);
+    context.loadAllAvailableDialects();
+  }
+
+  /// Parses the bundled example `name` and returns its function.
+  func::FuncOp load(const char *name) {
+    std::string path = std::string(REMAT_SOURCE_DIR) + "/examples/" + name;
+    module = parseSourceFile<ModuleOp>(path, &context);
+    EXPECT_TRUE(module) << "cannot parse " << path;
+    return *module->getOps<func::FuncOp>().begin();
+  }
+
+  MLIRContext context;
+  OwningOpRef<ModuleOp> module;
+};
+
+TEST_P(PlanningProblemTest, UnplannedPeakIsTheSimulators) {
+  func::FuncOp fn = load(GetParam());
+  remat::TrainingGraph graph(fn);
+  remat::CostModel costs(fn);
+  remat::MemorySimulator sim(fn);
+  remat::PlanningProblem problem =
+      remat::extractPlanningProblem(fn, graph, costs, sim);
+  ASSERT_TRUE(problem.error.empty()) << problem.error;
+  remat::planner::Plan plan = remat::planner::keepAllPlan(problem.problem);
+  EXPECT_EQ(remat::planner::simulate(problem.problem, plan).peakBytes,
+            sim.getPeakBytes());
+}
+
+// Every solver, at budgets from the unplanned peak down to the smallest
+// feasible one: the rewritten IR verifies and its simulated peak is the
+// planned peak.
+TEST_P(PlanningProblemTest, RewrittenIRPeaksAsPlanned) {
+  using namespace remat::planner;
+  for (SolverKind kind : {SolverKind::Fast, SolverKind::RecomputeAll,
+                          SolverKind::SqrtN, SolverKind::Knapsack}) {
+    for (double fraction : {1.0, 0.9, 0.8, 0.7, 0.6, 0.0}) {
+      func::FuncOp fn = load(GetParam());
+      remat::TrainingGraph graph(fn);
+      remat::CostModel costs(fn);
+      remat::MemorySimulator sim(fn);
+      remat::PlanningProblem problem =
+          remat::extractPlanningProblem(fn, graph, costs, sim);
+      int64_t smallest = smallestFeasibleBudget(problem.problem);
+      SolveOptions options;
+      options.budgetBytes = std::max<int64_t>(
+          smallest, int64_t(fraction * sim.getPeakBytes()));
+      SolveResult solved = solve(problem.problem, kind, options);
+      if (!solved.feasible)
+        continue;
+      remat::applyPlan(fn, problem, solved.plan);
+      ASSERT_TRUE(succeeded(verify(fn)))
+          << solverKindName(kind) << " at " << options.budgetBytes;
+      EXPECT_EQ(remat::MemorySimulator(fn).getPeakBytes(),
+                solved.sim.peakBytes)
+          << solverKindName(kind) << " at " << options.budgetBytes;
+      EXPECT_LE(solved.sim.peakBytes, options.budgetBytes);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, PlanningProblemTest,
+                         ::testing::Values("tiny_chain.mlir", "mlp.mlir",
+                                           "deep_mlp.mlir",
+                                           "transformer_block.mlir"));
+
+} // namespace
