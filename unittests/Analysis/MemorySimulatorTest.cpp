@@ -7,15 +7,11 @@
 
 #include "remat/Analysis/CostModel.h"
 #include "remat/Analysis/MemorySimulator.h"
-#include "remat/Dialect/Remat/RematDialect.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Parser/Parser.h"
+
+#include "TestContext.h"
 
 #include <gtest/gtest.h>
 
@@ -26,13 +22,7 @@ namespace {
 class MemorySimulatorTest : public ::testing::Test {
 protected:
   MemorySimulatorTest() {
-    DialectRegistry registry;
-    registry.insert<arith::ArithDialect, func::FuncDialect,
-                    linalg::LinalgDialect, math::MathDialect,
-                    tensor::TensorDialect, remat::RematDialect>();
-    remat::registerCostModelExternalModels(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
+    remat::test::loadTrainingDialects(context);
   }
 
   /// Parses `source` and simulates its first function.

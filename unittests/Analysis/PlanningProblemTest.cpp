@@ -7,18 +7,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "remat/Analysis/PlanningProblem.h"
-#include "remat/Dialect/Remat/RematDialect.h"
 #include "remat/Planner/Solvers.h"
 #include "remat/Transforms/ApplyPlan.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
+
+#include "TestContext.h"
 
 #include <gtest/gtest.h>
 
@@ -29,13 +25,7 @@ namespace {
 class PlanningProblemTest : public ::testing::TestWithParam<const char *> {
 protected:
   PlanningProblemTest() {
-    DialectRegistry registry;
-    registry.insert<arith::ArithDialect, func::FuncDialect,
-                    linalg::LinalgDialect, math::MathDialect,
-                    tensor::TensorDialect, remat::RematDialect>();
-    remat::registerCostModelExternalModels(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
+    remat::test::loadTrainingDialects(context);
   }
 
   /// Parses the bundled example `name` and returns its function.
@@ -46,21 +36,28 @@ protected:
     return *module->getOps<func::FuncOp>().begin();
   }
 
+  /// The planning problem of the example `name`, whose function `fn` gets.
+  remat::PlanningProblem extract(const char *name, func::FuncOp &fn) {
+    fn = load(name);
+    remat::TrainingGraph graph(fn);
+    remat::CostModel costs(fn);
+    remat::MemorySimulator sim(fn);
+    unplannedPeak = sim.getPeakBytes();
+    return remat::extractPlanningProblem(fn, graph, costs, sim);
+  }
+
   MLIRContext context;
   OwningOpRef<ModuleOp> module;
+  int64_t unplannedPeak = 0;
 };
 
 TEST_P(PlanningProblemTest, UnplannedPeakIsTheSimulators) {
-  func::FuncOp fn = load(GetParam());
-  remat::TrainingGraph graph(fn);
-  remat::CostModel costs(fn);
-  remat::MemorySimulator sim(fn);
-  remat::PlanningProblem problem =
-      remat::extractPlanningProblem(fn, graph, costs, sim);
+  func::FuncOp fn;
+  remat::PlanningProblem problem = extract(GetParam(), fn);
   ASSERT_TRUE(problem.error.empty()) << problem.error;
   remat::planner::Plan plan = remat::planner::keepAllPlan(problem.problem);
   EXPECT_EQ(remat::planner::simulate(problem.problem, plan).peakBytes,
-            sim.getPeakBytes());
+            unplannedPeak);
 }
 
 // Every solver, at budgets from the unplanned peak down to the smallest
@@ -71,16 +68,12 @@ TEST_P(PlanningProblemTest, RewrittenIRPeaksAsPlanned) {
   for (SolverKind kind : {SolverKind::Fast, SolverKind::RecomputeAll,
                           SolverKind::SqrtN, SolverKind::Knapsack}) {
     for (double fraction : {1.0, 0.9, 0.8, 0.7, 0.6, 0.0}) {
-      func::FuncOp fn = load(GetParam());
-      remat::TrainingGraph graph(fn);
-      remat::CostModel costs(fn);
-      remat::MemorySimulator sim(fn);
-      remat::PlanningProblem problem =
-          remat::extractPlanningProblem(fn, graph, costs, sim);
+      func::FuncOp fn;
+      remat::PlanningProblem problem = extract(GetParam(), fn);
       int64_t smallest = smallestFeasibleBudget(problem.problem);
       SolveOptions options;
       options.budgetBytes = std::max<int64_t>(
-          smallest, int64_t(fraction * sim.getPeakBytes()));
+          smallest, int64_t(fraction * unplannedPeak));
       SolveResult solved = solve(problem.problem, kind, options);
       if (!solved.feasible)
         continue;
