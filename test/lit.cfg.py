@@ -18,5 +18,14 @@ config.substitutions.append(("%examples", os.path.join(config.remat_src_root, "e
 
 tool_dirs = [config.remat_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
-    ["remat-opt", "remat-plan", "mlir-opt", "split-file", "not", "FileCheck"],
+    ["remat-opt", "remat-plan", "remat-run", "mlir-opt", "split-file", "not",
+     "FileCheck", "llvm-nm"],
     tool_dirs)
+
+# GPU compilation (test/Execution/nvvm-*): remat-run links the CUDA runtime,
+# gpu-module-to-binary needs ptxas.
+cuda_bin = "/usr/local/cuda/bin"
+if (os.path.exists(os.path.join(config.remat_obj_root, "lib", "libremat_runtime_cuda.a"))
+        and os.access(os.path.join(cuda_bin, "ptxas"), os.X_OK)):
+    config.available_features.add("cuda-toolkit")
+    llvm_config.with_environment("PATH", cuda_bin, append_path=True)

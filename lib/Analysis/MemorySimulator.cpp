@@ -154,8 +154,10 @@ void MemorySimulator::assignResultBuffer(Operation *op, unsigned step,
     auto it = bufferOf.find(source);
     if (it == bufferOf.end())
       return false;
-    bufferOf[result] = it->second;
-    buffers[it->second].values.push_back(result);
+    // Inserting may grow the map and invalidate `it`.
+    unsigned id = it->second;
+    bufferOf[result] = id;
+    buffers[id].values.push_back(result);
     return true;
   };
   if (isViewLikeTensorOp(op) && joinBuffer(resolve(op->getOperand(0))))

@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Liveness.h"
 #include "SolverImpl.h"
 
 #include <coin/Cbc_C_Interface.h>
@@ -24,6 +25,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <memory>
 
@@ -120,6 +122,12 @@ public:
   bool build(std::string &why);
   void load(Cbc_Model *model) { milp_.load(model); }
   Plan planFrom(const double *solution) const;
+  /// Values of the integer columns (R and S) of the stage schedule `plan`,
+  /// for CBC's MIP start; false when `plan` is not a stage schedule in
+  /// program order (a recompute of a node at or after its stage, twice in a
+  /// stage, or out of order).
+  bool startFrom(const Plan &plan, std::vector<int> &columns,
+                 std::vector<double> &values) const;
 
 private:
   double bytes(int i) const { return problem_.nodes[i].bytes / scale_; }
@@ -240,22 +248,80 @@ Plan CheckmateModel::planFrom(const double *solution) const {
   return plan;
 }
 
+bool CheckmateModel::startFrom(const Plan &plan, std::vector<int> &columns,
+                               std::vector<double> &values) const {
+  const int numSteps = plan.schedule.size();
+  // Stage of each step and the first step of each stage.
+  std::vector<int> stageOf(numSteps), stageBegin(n_ + 1, numSteps);
+  std::vector<std::vector<char>> ran(n_, std::vector<char>(n_, 0));
+  int stage = 0, lastInStage = -1;
+  for (int s = 0; s < numSteps; ++s) {
+    if (stageBegin[stage] == numSteps)
+      stageBegin[stage] = s;
+    const Step &step = plan.schedule[s];
+    if (stage >= n_)
+      return false;
+    stageOf[s] = stage;
+    if (step.node <= lastInStage || step.node > stage)
+      return false;
+    if (step.recompute == (step.node == stage))
+      return false;
+    lastInStage = step.node;
+    ran[stage][step.node] = 1;
+    if (!step.recompute) {
+      ++stage;
+      lastInStage = -1;
+    }
+  }
+  if (stage != n_)
+    return false;
+  // S[t][i]: the version of i current when stage t starts is read at or
+  // after that point (outputs: always).
+  std::vector<int> lastLive = versionLastLiveStep(problem_, plan);
+  std::vector<int> current(n_, -1);
+  std::vector<std::vector<char>> kept(n_, std::vector<char>(n_, 0));
+  for (int s = 0, t = 0; t < n_; ++t) {
+    for (int i = 0; i < t; ++i)
+      kept[t][i] = current[i] >= 0 && lastLive[current[i]] >= stageBegin[t];
+    for (; s < numSteps && stageOf[s] == t; ++s)
+      current[plan.schedule[s].node] = s;
+  }
+  columns.clear();
+  values.clear();
+  for (int t = 0; t < n_; ++t)
+    for (int i = 0; i <= t; ++i) {
+      columns.push_back(r_[t][i]);
+      values.push_back(ran[t][i]);
+      if (i < t) {
+        columns.push_back(s_[t][i]);
+        values.push_back(kept[t][i] || problem_.nodes[i].output);
+      }
+    }
+  return true;
+}
+
 using CbcModelPtr = std::unique_ptr<Cbc_Model, void (*)(Cbc_Model *)>;
 
 } // namespace
 
-SolveResult exactSolve(const Problem &problem, const SolveOptions &options) {
+SolveResult exactSolve(const Problem &problem, const SolveOptions &options,
+                       const Plan *start, double startSeconds) {
   auto begin = std::chrono::steady_clock::now();
   SolveResult result;
   CheckmateModel checkmate(problem, options.budgetBytes);
   std::string why;
   if (!checkmate.build(why)) {
     result.message = "exact: " + why;
+    if (start) {
+      result.plan = *start;
+      result.gap = 1;
+      result.message += "; returning fast's plan";
+    }
     return result;
   }
   CbcModelPtr model(Cbc_newModel(), Cbc_deleteModel);
   checkmate.load(model.get());
-  Cbc_setLogLevel(model.get(), 0);
+  Cbc_setLogLevel(model.get(), std::getenv("REMAT_CBC_LOG") ? 1 : 0);
   // The smallest value can be ~1e-8 of the largest; CBC's default tolerances
   // (1e-7, 1e-6) would let the incumbent overshoot the budget by a value.
   Cbc_setParameter(model.get(), "primalT", "1e-10");
@@ -267,28 +333,70 @@ SolveResult exactSolve(const Problem &problem, const SolveOptions &options) {
   // cost above a plan `fast` finds. `preprocess off` fixes that instance but
   // makes CLP abort (ClpNonLinearCost assertion) on vgg16 at 0.6, so it stays
   // on.
-  double elapsed = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - begin)
-                       .count();
+  // The limit is wall-clock, like the option says (CBC counts CPU time by
+  // default, which on a busy machine let exact run several times its limit).
+  Cbc_setParameter(model.get(), "timeMode", "elapsed");
+  bool started = false;
+  if (start) {
+    std::vector<int> columns;
+    std::vector<double> values;
+    if (checkmate.startFrom(*start, columns, values)) {
+      Cbc_setMIPStartI(model.get(), columns.size(), columns.data(),
+                       values.data());
+      started = true;
+    }
+  }
+  double elapsed = startSeconds + std::chrono::duration<double>(
+                                      std::chrono::steady_clock::now() - begin)
+                                      .count();
   Cbc_setMaximumSeconds(model.get(),
                         std::max(1.0, options.timeLimitSeconds - elapsed));
   Cbc_solve(model.get());
+  if (start && !started)
+    result.message = "exact: the start plan is not a stage schedule; CBC "
+                     "started without it";
 
   const double *solution = Cbc_bestSolution(model.get());
-  if (!solution) {
+  const double bound = Cbc_getBestPossibleObjValue(model.get());
+  if (solution) {
+    result.plan = checkmate.planFrom(solution);
+    result.provenOptimal = Cbc_isProvenOptimal(model.get());
+    double objective = Cbc_getObjValue(model.get());
+    result.gap = result.provenOptimal
+                     ? 0
+                     : std::max(0.0, (objective - bound) /
+                                         std::max(1e-9, std::fabs(objective)));
+  } else {
     result.message = Cbc_isProvenInfeasible(model.get())
                          ? "exact: no schedule fits the budget (MILP infeasible)"
                          : "exact: no solution found within the time limit";
-    return result;
   }
-  result.plan = checkmate.planFrom(solution);
-  result.provenOptimal = Cbc_isProvenOptimal(model.get());
-  double objective = Cbc_getObjValue(model.get());
-  double bound = Cbc_getBestPossibleObjValue(model.get());
-  result.gap = result.provenOptimal
-                   ? 0
-                   : std::max(0.0, (objective - bound) /
-                                       std::max(1e-9, std::fabs(objective)));
+  if (!start)
+    return result;
+  // Never worse than the start: CBC may end without an incumbent (its
+  // preprocessing can even drop the start), and the simulator, not the
+  // MILP, is the judge of cost.
+  const double startCost = simulate(problem, *start).recomputeCost;
+  if (solution) {
+    Simulation sim = simulate(problem, result.plan);
+    if (sim.peakBytes <= options.budgetBytes &&
+        sim.recomputeCost <= startCost)
+      return result;
+  }
+  const bool claimedOptimal = solution && result.provenOptimal;
+  result.plan = *start;
+  result.provenOptimal = false;
+  const bool boundKnown = std::isfinite(bound) && bound > -1e300 &&
+                          !Cbc_isProvenInfeasible(model.get());
+  result.gap = boundKnown && startCost > 0
+                   ? std::max(0.0, (startCost - bound) / startCost)
+                   : 1;
+  result.message =
+      claimedOptimal || (!solution && Cbc_isProvenInfeasible(model.get()))
+          ? "exact: CBC's optimum (after its preprocessing) is worse than "
+            "fast's plan; returning fast's plan, not proven optimal"
+          : "exact: CBC found nothing better than fast's plan (its MIP "
+            "start) within the time limit";
   return result;
 }
 

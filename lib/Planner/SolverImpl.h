@@ -15,13 +15,20 @@ Plan sqrtNPlan(const RetentionFamily &family);
 Plan knapsackPlan(const RetentionFamily &family, int64_t budgetBytes);
 /// Greedy descent and local search over the retention family.
 Plan fastPlan(const RetentionFamily &family, int64_t budgetBytes);
+/// Rotor-style DP over the segments of the forward chain (Chain.cpp),
+/// polished; an empty plan when the graph is no chain or nothing fits.
+Plan chainPlan(const RetentionFamily &family, int64_t budgetBytes);
 /// Removes recompute steps, most expensive first, while the plan fits the
 /// budget (simulated incrementally); at most `maxTrials` removal trials. A
 /// plan over the budget is returned unchanged.
 Plan polishPlan(const Problem &problem, const Plan &plan, int64_t budgetBytes,
                 int64_t maxTrials);
 /// Checkmate's MILP on CBC; fills plan, provenOptimal, gap and message.
-SolveResult exactSolve(const Problem &problem, const SolveOptions &options);
+/// `start` (may be null), a feasible stage schedule, is handed to CBC as its
+/// first incumbent (MIP start); `startSeconds` already spent count against
+/// the time limit.
+SolveResult exactSolve(const Problem &problem, const SolveOptions &options,
+                       const Plan *start = nullptr, double startSeconds = 0);
 
 } // namespace remat::planner
 

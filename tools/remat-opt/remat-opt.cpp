@@ -7,6 +7,7 @@
 
 #include "remat/Analysis/CostModel.h"
 #include "remat/Dialect/Remat/RematDialect.h"
+#include "remat/Pipelines/Pipelines.h"
 #include "remat/Transforms/Passes.h"
 
 #include "mlir/InitAllDialects.h"
@@ -23,6 +24,7 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
   registry.insert<remat::RematDialect>();
   remat::registerCostModelExternalModels(registry);
+  remat::registerRematPipelines(registry);
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "remat: memory planning for MLIR training graphs\n",

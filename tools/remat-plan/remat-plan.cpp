@@ -1,6 +1,8 @@
 //===- remat-plan.cpp - Plan a training graph without IR ------------------===//
 //
-// Reads a graph in networkx node-link JSON (the formats of shared/graphs), or
+// Reads a graph in networkx node-link JSON (the formats of shared/graphs), a
+// planner Problem dump (`{"format": "remat-problem", ...}`, written by any
+// solve() run with REMAT_PLANNER_DUMP=PATH set, e.g. by remat-opt), or
 // generates a seeded random training graph, solves it for a budget and prints
 // one JSON object with the result.
 //
@@ -123,6 +125,44 @@ std::vector<int64_t> programOrder(const llvm::json::Object &graph,
   return ids;
 }
 
+/// The remat-problem format: {"format": "remat-problem", "always_live_bytes":
+/// N, "nodes": [{"name", "bytes", "cost", "backward", "recomputable",
+/// "output", "inputs": [indices of earlier nodes]}]} in program order.
+Problem readProblemDump(const std::string &path,
+                        const llvm::json::Object &object) {
+  const llvm::json::Array *nodes = object.getArray("nodes");
+  if (!nodes)
+    die("'" + path + "': a remat-problem needs 'nodes'");
+  Problem problem;
+  problem.alwaysLiveBytes = object.getInteger("always_live_bytes").value_or(0);
+  for (const llvm::json::Value &value : *nodes) {
+    const llvm::json::Object *entry = value.getAsObject();
+    if (!entry)
+      die("'" + path + "': a node is not an object");
+    Node node;
+    if (auto name = entry->getString("name"))
+      node.name = name->str();
+    else
+      node.name = std::to_string(problem.nodes.size());
+    node.bytes = entry->getInteger("bytes").value_or(0);
+    node.cost = entry->getNumber("cost").value_or(0);
+    node.backward = entry->getBoolean("backward").value_or(false);
+    node.recomputable = entry->getBoolean("recomputable").value_or(true);
+    node.output = entry->getBoolean("output").value_or(false);
+    if (const llvm::json::Array *inputs = entry->getArray("inputs"))
+      for (const llvm::json::Value &input : *inputs) {
+        auto index = input.getAsInteger();
+        if (!index || *index < 0 ||
+            *index >= static_cast<int64_t>(problem.nodes.size()))
+          die("'" + path + "': node " + llvm::Twine(problem.nodes.size()) +
+              " has an input that is not an earlier node");
+        node.inputs.push_back(*index);
+      }
+    problem.nodes.push_back(std::move(node));
+  }
+  return problem;
+}
+
 Problem readGraph(const std::string &path) {
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer)
@@ -132,6 +172,8 @@ Problem readGraph(const std::string &path) {
   if (!json)
     die("'" + path + "' is not JSON: " + llvm::toString(json.takeError()));
   const llvm::json::Object *graph = json->getAsObject();
+  if (graph && graph->getString("format") == llvm::StringRef("remat-problem"))
+    return readProblemDump(path, *graph);
   const llvm::json::Array *nodes = graph ? graph->getArray("nodes") : nullptr;
   const llvm::json::Array *links = graph ? graph->getArray("links") : nullptr;
   if (!nodes || !links)

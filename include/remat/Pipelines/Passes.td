@@ -1,0 +1,145 @@
+//===- Passes.td - passes of remat's lowering pipelines ----*- tablegen -*-===//
+//
+// Small passes that make the lowered program follow remat's memory model
+// (docs/lowering.md) or map the bufferized step onto the CPU or the GPU. They
+// run inside --remat-pipeline-cpu / --remat-pipeline-nvvm.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef REMAT_PIPELINES_PASSES
+#define REMAT_PIPELINES_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def RematReadonlyArguments
+    : Pass<"remat-readonly-arguments", "mlir::func::FuncOp"> {
+  let summary = "Mark tensor arguments non-writable for bufferization";
+  let description = [{
+    The memory model never writes into a function argument (parameters and
+    batch belong to the caller). One-shot bufferization with function
+    boundaries would otherwise write a destination-style op in place into an
+    argument used as its `outs`. This pass sets `bufferization.writable =
+    false` on every tensor argument, so such an op gets a buffer of its own,
+    as the simulator assumes.
+
+    ```mlir
+    func.func @f(%a: tensor<4xf32>) -> tensor<4xf32>
+    // becomes
+    func.func @f(%a: tensor<4xf32> {bufferization.writable = false}) -> tensor<4xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
+def RematSinkAllocations
+    : Pass<"remat-sink-allocations", "mlir::func::FuncOp"> {
+  let summary = "Move each allocation right before its first user";
+  let description = [{
+    The memory model counts a buffer from its first writer (a `tensor.empty`
+    allocates nothing by itself). Bufferization allocates at the
+    `tensor.empty`, which may sit above unrelated ops, e.g. a recompute
+    region the planner placed between an init and its user. This pass moves
+    each `memref.alloc` of the function body down to right before the first
+    op of the same block that uses it, so nothing is allocated earlier than
+    the model says.
+
+    ```mlir
+    %a = memref.alloc() : memref<8xf32>
+    %b = memref.alloc() : memref<8xf32>
+    linalg.fill ins(%c : f32) outs(%b : memref<8xf32>)
+    linalg.fill ins(%c : f32) outs(%a : memref<8xf32>)
+    // becomes
+    %b = memref.alloc() : memref<8xf32>
+    linalg.fill ins(%c : f32) outs(%b : memref<8xf32>)
+    %a = memref.alloc() : memref<8xf32>
+    linalg.fill ins(%c : f32) outs(%a : memref<8xf32>)
+    ```
+  }];
+}
+
+def RematVectorizeContractions
+    : Pass<"remat-vectorize-contractions", "mlir::func::FuncOp"> {
+  let summary = "Tile buffer matmuls to register tiles and vectorize them";
+  let description = [{
+    Tiles every `linalg.matmul` and `linalg.batch_matmul` on buffers into
+    register tiles whose sizes divide the static shape (at most
+    `tile-m` x `tile-n` x `tile-k`, batch 1), so every tile is a full static
+    tile, and vectorizes each tile to a `vector.contract`. The tile sizes
+    depend only on the op's shapes, so an op lowers the same way whether the
+    planner recomputed it or not: planned and unplanned programs compute
+    bitwise the same values.
+
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<32x64xf32>, memref<64x128xf32>) outs(%c : memref<32x128xf32>)
+    // becomes
+    scf.for %i = %c0 to %c32 step %c8 {
+      scf.for %j = %c0 to %c128 step %c16 {
+        scf.for %k = %c0 to %c64 step %c16 {
+          ... vector.transfer_read ... vector.contract ... vector.transfer_write
+    ```
+  }];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
+           "Largest tile along the rows of the result">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"16",
+           "Largest tile along the columns of the result">,
+    Option<"tileK", "tile-k", "int64_t", /*default=*/"16",
+           "Largest tile along the reduction">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def RematWrapSerialOps
+    : Pass<"remat-wrap-serial-ops", "mlir::func::FuncOp"> {
+  let summary = "Put linalg ops without a parallel loop in a 1-trip scf.parallel";
+  let description = [{
+    On the GPU every access to a device buffer must run in a kernel, but
+    only parallel loops become kernels. A buffer linalg op without a parallel
+    dimension (a fill of a 0-d buffer, a full reduction such as a mean loss)
+    would lower to host loops reading device memory. This pass wraps each
+    such op in a one-iteration `scf.parallel`, which the GPU mapping turns
+    into a one-thread kernel.
+
+    ```mlir
+    linalg.fill ins(%c : f32) outs(%l : memref<f32>)
+    // becomes
+    scf.parallel (%i) = (%c0) to (%c1) step (%c1) {
+      linalg.fill ins(%c : f32) outs(%l : memref<f32>)
+      scf.reduce
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def RematDeviceBuffers
+    : Pass<"remat-device-buffers", "mlir::func::FuncOp"> {
+  let summary = "Allocate the step's buffers on the GPU";
+  let description = [{
+    Replaces `memref.alloc` / `memref.dealloc` by host-side `gpu.alloc` /
+    `gpu.dealloc` (device memory, not managed memory) and `memref.copy` by
+    `gpu.memcpy` (the host never touches device memory), each on a stream of
+    its own that is waited for at once (gpu-to-llvm lowers only the
+    asynchronous forms), so the
+    runtime's CUDA wrappers see and measure every allocation of the step.
+    The caller passes arguments in device memory and receives results there.
+
+    ```mlir
+    %a = memref.alloc() : memref<8xf32>
+    memref.dealloc %a : memref<8xf32>
+    // becomes
+    %s = gpu.wait async
+    %a, %t = gpu.alloc async [%s] () : memref<8xf32>
+    gpu.wait [%t]
+    %s2 = gpu.wait async
+    %t2 = gpu.dealloc async [%s2] %a : memref<8xf32>
+    gpu.wait [%t2]
+    ```
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+#endif // REMAT_PIPELINES_PASSES

@@ -1,0 +1,73 @@
+//===- Pipelines.h - remat's end-to-end lowering pipelines ------*- C++ -*-===//
+//
+// The registered pipelines --remat-pipeline-cpu and --remat-pipeline-nvvm: plan
+// (when a budget is given), bufferize so that the program follows the memory
+// model, then lower to LLVM (CPU) or to NVVM kernels and host code (GPU). See
+// docs/lowering.md.
+//
+//===----------------------------------------------------------------------===//
+#ifndef REMAT_PIPELINES_PIPELINES_H
+#define REMAT_PIPELINES_PIPELINES_H
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace remat {
+
+/// The planning options both pipelines share (remat-checkpoint's).
+template <typename Derived>
+struct PlanningOptions : public mlir::PassPipelineOptions<Derived> {
+  template <typename T>
+  using Option = mlir::detail::PassOptions::Option<T>;
+
+  Option<std::string> budget{
+      *this, "budget",
+      llvm::cl::desc("Memory budget for remat-checkpoint (bytes with a unit "
+                     "or a fraction of the unplanned peak); absent: no "
+                     "planning, the unplanned baseline")};
+  Option<std::string> solver{*this, "solver",
+                             llvm::cl::desc("remat-checkpoint's solver"),
+                             llvm::cl::init("fast")};
+  Option<double> timeLimit{
+      *this, "time-limit",
+      llvm::cl::desc("Time limit of the exact solver, in seconds"),
+      llvm::cl::init(60.0)};
+};
+
+struct CpuPipelineOptions : public PlanningOptions<CpuPipelineOptions> {};
+
+struct NvvmPipelineOptions : public PlanningOptions<NvvmPipelineOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("CUDA architecture of the cubin"),
+                           llvm::cl::init("sm_90")};
+  Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX features (CUDA 13's ptxas needs +ptx80 or newer)"),
+      llvm::cl::init("+ptx80")};
+  Option<std::string> cudaPath{
+      *this, "cuda-path",
+      llvm::cl::desc("CUDA toolkit root for ptxas and libdevice (default: the "
+                     "toolkit remat was built with)")};
+  Option<std::string> format{
+      *this, "format", llvm::cl::desc("gpu-module-to-binary format"),
+      llvm::cl::init("fatbin")};
+  Option<int64_t> blockSize{
+      *this, "block-size",
+      llvm::cl::desc("Threads per block along each of the two innermost "
+                     "parallel dimensions"),
+      llvm::cl::init(16)};
+};
+
+void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &options);
+void buildNvvmPipeline(mlir::OpPassManager &pm,
+                       const NvvmPipelineOptions &options);
+
+/// Registers remat's passes of lib/Pipelines and the two pipelines, and adds
+/// to `registry` the translations to LLVM IR that gpu-module-to-binary needs
+/// to serialize the kernels.
+void registerRematPipelines(mlir::DialectRegistry &registry);
+
+} // namespace remat
+
+#endif // REMAT_PIPELINES_PIPELINES_H

@@ -1,0 +1,149 @@
+//===- Pipelines.cpp - remat's end-to-end lowering pipelines --------------===//
+//
+// Both pipelines share the front half (plan, bufferize, free after last use)
+// so that the CPU and the GPU programs hold the same buffers at the same
+// points: the ones the MemorySimulator predicts. See docs/lowering.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "remat/Pipelines/Pipelines.h"
+
+#include "remat/Pipelines/Passes.h"
+#include "remat/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace remat {
+
+/// Plans (only when a budget is given), dissolves the recompute regions and
+/// bufferizes so that buffers follow the memory model: arguments are never
+/// written, destination-style ops write in place, each buffer is allocated
+/// right before its first writer and freed right after its last use.
+template <typename Derived>
+static void buildPlanAndBufferize(OpPassManager &pm,
+                                  const PlanningOptions<Derived> &options) {
+  if (!options.budget.empty()) {
+    RematCheckpointOptions checkpoint;
+    checkpoint.budget = options.budget;
+    checkpoint.solver = options.solver;
+    checkpoint.timeLimit = options.timeLimit;
+    pm.addPass(createRematCheckpoint(checkpoint));
+  }
+  pm.addPass(createRematInlineRecompute());
+  pm.addNestedPass<func::FuncOp>(createRematReadonlyArguments());
+
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  // No alignment padding: the runtime then measures exactly the bytes the
+  // model counts (element count x element size).
+  bufferize.bufferAlignment = 0;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addNestedPass<func::FuncOp>(
+      bufferization::createOptimizeAllocationLivenessPass());
+  pm.addNestedPass<func::FuncOp>(createRematSinkAllocations());
+}
+
+/// Host-side lowering of what is left after the loops: the step becomes an
+/// LLVM function with a C interface (`_mlir_ciface_<name>`) for remat-run.
+static void buildHostToLLVM(OpPassManager &pm) {
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  ConvertVectorToLLVMPassOptions vector;
+  vector.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
+  pm.addPass(createConvertVectorToLLVMPass(vector));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  // Every allocation goes through the runtime's tracked allocator.
+  FinalizeMemRefToLLVMConversionPassOptions memref;
+  memref.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memref));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
+  buildPlanAndBufferize(pm, options);
+  pm.addNestedPass<func::FuncOp>(createRematVectorizeContractions());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  VectorTransferToSCFOptions transfers;
+  transfers.enableFullUnroll();
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(transfers));
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
+  buildHostToLLVM(pm);
+}
+
+/// Points gpu-module-to-binary at the CUDA toolkit: without it, libdevice
+/// (__nv_tanhf and the other math functions) is found only through CUDA_HOME
+/// and friends in the environment, which test runners drop. The upstream
+/// NVVM pipeline has no option for it, so set it on the pass it built.
+static void setCudaToolkit(OpPassManager &pm, StringRef path) {
+  if (path.empty())
+    return;
+  for (Pass &pass : pm.getPasses())
+    if (pass.getArgument() == "gpu-module-to-binary")
+      (void)pass.initializeOptions(("toolkit=" + path).str(),
+                                   [](const Twine &) { return failure(); });
+}
+
+void buildNvvmPipeline(OpPassManager &pm, const NvvmPipelineOptions &options) {
+  buildPlanAndBufferize(pm, options);
+  pm.addNestedPass<func::FuncOp>(createRematDeviceBuffers());
+  pm.addNestedPass<func::FuncOp>(createRematWrapSerialOps());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  // Tiles of the two innermost parallel dimensions become the threads of a
+  // block, the tile loops the grid; guards instead of min bounds keep the
+  // thread counts static.
+  pm.addNestedPass<func::FuncOp>(createParallelLoopTilingPass(
+      {options.blockSize, options.blockSize}, /*noMinMaxBounds=*/true));
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
+
+  gpu::GPUToNVVMPipelineOptions nvvm;
+  nvvm.cubinChip = options.chip;
+  nvvm.cubinFeatures = options.features;
+  nvvm.cubinFormat = options.format;
+  gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+  setCudaToolkit(pm, options.cudaPath.empty() ? REMAT_CUDA_TOOLKIT_PATH
+                                              : options.cudaPath.getValue());
+}
+
+void registerRematPipelines(DialectRegistry &registry) {
+  registerAllGPUToLLVMIRTranslations(registry);
+  registerRematPipelinesPasses();
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "remat-pipeline-cpu",
+      "Plan (with budget=), bufferize after the memory model, tile and "
+      "vectorize matmuls, lower to LLVM with tracked allocations",
+      buildCpuPipeline);
+  PassPipelineRegistration<NvvmPipelineOptions>(
+      "remat-pipeline-nvvm",
+      "Plan (with budget=), bufferize after the memory model into device "
+      "buffers, map parallel loops to GPU blocks and threads, lower to NVVM "
+      "and a cubin/fatbin, host code to LLVM",
+      buildNvvmPipeline);
+}
+
+} // namespace remat

@@ -1,0 +1,279 @@
+/*===- StepMain.c - feed, run and measure one lowered step ----------------===//
+ *
+ * Usage: <step> [--seed N] [--repeat N] [--dump PREFIX] [--check-peak TOL]
+ *
+ * Fills every argument with deterministic values from the seed, allocates it
+ * through the runtime's tracker (arguments count, as in the simulator), runs
+ * the step `repeat` times, and prints per result an FNV-1a hash of its raw
+ * bytes (bitwise comparison of planned and unplanned runs), the measured and
+ * the predicted peak bytes, and the step time. Exits 1 if two repeats give
+ * different results. --dump writes the raw bytes of argument i and result i
+ * to PREFIXargI.bin and PREFIXresultI.bin (to check values against a
+ * reference). --check-peak exits 1 when the measured peak is off the
+ * prediction by more than the fraction TOL.
+ *
+ * A memref descriptor of rank R is {ptr allocated, ptr aligned, i64 offset,
+ * i64 sizes[R], i64 strides[R]}: all 8-byte fields, so the results struct of
+ * the C interface is the descriptors back to back.
+ *
+ *===----------------------------------------------------------------------===*/
+
+/* clock_gettime under -std=c11. */
+#define _POSIX_C_SOURCE 199309L
+
+#include "StepMain.h"
+
+#include "RematRuntime.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t sizesAndStrides[2 * kRematMaxRank];
+} Descriptor;
+
+static size_t descriptorBytes(const RematTensorType *type) {
+  return sizeof(int64_t) * (3 + 2 * (size_t)type->rank);
+}
+
+static size_t tensorBytes(const RematTensorType *type) {
+  size_t bytes = (size_t)type->elementBytes;
+  for (int d = 0; d < type->rank; ++d)
+    bytes *= (size_t)type->sizes[d];
+  return bytes;
+}
+
+static void describe(Descriptor *descriptor, const RematTensorType *type,
+                     void *buffer) {
+  descriptor->allocated = descriptor->aligned = buffer;
+  descriptor->offset = 0;
+  int64_t stride = 1;
+  for (int d = type->rank - 1; d >= 0; --d) {
+    descriptor->sizesAndStrides[d] = type->sizes[d];
+    descriptor->sizesAndStrides[type->rank + d] = stride;
+    stride *= type->sizes[d];
+  }
+}
+
+static uint64_t splitmix64(uint64_t *state) {
+  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/* Values in [-1, 1) for floats, [-8, 8) for integers: small enough that no
+ * step overflows. */
+static void fillDeterministic(void *host, const RematTensorType *type,
+                              uint64_t seed, int index) {
+  uint64_t state = seed * 0xD1B54A32D192ED03ull + (uint64_t)index;
+  size_t count = tensorBytes(type) / (size_t)type->elementBytes;
+  for (size_t i = 0; i < count; ++i) {
+    uint64_t bits = splitmix64(&state);
+    double unit = (double)(bits >> 11) / 9007199254740992.0;
+    char *element = (char *)host + i * (size_t)type->elementBytes;
+    if (type->kind == kRematFloat && type->elementBytes == 4)
+      *(float *)element = (float)(2.0 * unit - 1.0);
+    else if (type->kind == kRematFloat && type->elementBytes == 8)
+      *(double *)element = 2.0 * unit - 1.0;
+    else
+      memcpy(element, &(int64_t){(int64_t)(bits >> 60) - 8},
+             (size_t)type->elementBytes);
+  }
+}
+
+static uint64_t fnv1a64(const unsigned char *bytes, size_t count) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < count; ++i)
+    hash = (hash ^ bytes[i]) * 0x100000001b3ull;
+  return hash;
+}
+
+static double nowMs(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int compareDoubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static void *checkedMalloc(size_t bytes) {
+  void *ptr = malloc(bytes ? bytes : 1);
+  if (!ptr) {
+    fprintf(stderr, "out of host memory\n");
+    exit(2);
+  }
+  return ptr;
+}
+
+static const char *dumpPrefix;
+
+static void dump(const char *kind, int index, const void *host, size_t bytes) {
+  if (!dumpPrefix)
+    return;
+  char path[4096];
+  snprintf(path, sizeof(path), "%s%s%d.bin", dumpPrefix, kind, index);
+  FILE *file = fopen(path, "wb");
+  if (!file || fwrite(host, 1, bytes, file) != bytes) {
+    fprintf(stderr, "cannot write %s\n", path);
+    exit(2);
+  }
+  fclose(file);
+}
+
+/* Allocates the arguments through the tracker and uploads their values. */
+static void prepareArguments(Descriptor *descriptors, void **args,
+                             uint64_t seed) {
+  for (int i = 0; i < remat_step_argument_count; ++i) {
+    const RematTensorType *type = &remat_step_arguments[i];
+    size_t bytes = tensorBytes(type);
+    void *host = checkedMalloc(bytes);
+    fillDeterministic(host, type, seed, i);
+    dump("arg", i, host, bytes);
+    void *buffer = remat_buffer_alloc(bytes);
+    remat_buffer_write(buffer, host, bytes);
+    free(host);
+    describe(&descriptors[i], type, buffer);
+    args[i] = &descriptors[i];
+  }
+}
+
+static int isArgumentBuffer(const Descriptor *arguments, void *buffer) {
+  for (int i = 0; i < remat_step_argument_count; ++i)
+    if (arguments[i].allocated == buffer)
+      return 1;
+  return 0;
+}
+
+/* Hashes each result into `hashes` and frees the step's result buffers
+ * (each once: two results may share one). */
+static void collectResults(char *results, const Descriptor *arguments,
+                           uint64_t *hashes) {
+  void *freed[64];
+  int freedCount = 0;
+  for (int r = 0; r < remat_step_result_count; ++r) {
+    const RematTensorType *type = &remat_step_results[r];
+    Descriptor *descriptor = (Descriptor *)results;
+    size_t bytes = tensorBytes(type);
+    unsigned char *host = checkedMalloc(bytes);
+    remat_buffer_read(host,
+                      (char *)descriptor->aligned +
+                          descriptor->offset * type->elementBytes,
+                      bytes);
+    hashes[r] = fnv1a64(host, bytes);
+    dump("result", r, host, bytes);
+    free(host);
+    int seen = isArgumentBuffer(arguments, descriptor->allocated);
+    for (int f = 0; f < freedCount; ++f)
+      seen |= freed[f] == descriptor->allocated;
+    if (!seen && freedCount < 64) {
+      freed[freedCount++] = descriptor->allocated;
+      remat_buffer_free(descriptor->allocated);
+    }
+    results += descriptorBytes(type);
+  }
+}
+
+typedef struct {
+  uint64_t seed;
+  int repeat;
+  double peakTolerance; /* negative: no check */
+} Options;
+
+static Options parseOptions(int argc, char **argv) {
+  Options options = {1, 1, -1.0};
+  for (int i = 1; i < argc; ++i) {
+    if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+      options.seed = strtoull(argv[++i], NULL, 0);
+    } else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
+      options.repeat = atoi(argv[++i]);
+    } else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
+      dumpPrefix = argv[++i];
+    } else if (!strcmp(argv[i], "--check-peak") && i + 1 < argc) {
+      options.peakTolerance = atof(argv[++i]);
+    } else {
+      fprintf(stderr, "usage: %s [--seed N] [--repeat N] [--dump PREFIX] "
+                      "[--check-peak TOL]\n", argv[0]);
+      exit(2);
+    }
+  }
+  if (options.repeat < 1)
+    options.repeat = 1;
+  return options;
+}
+
+/* Whether the measured peak is within `tolerance` of the prediction. */
+static int peakAgrees(double tolerance) {
+  int64_t predicted = remat_step_predicted_peak;
+  double deviation =
+      predicted > 0
+          ? fabs((double)(remat_peak_bytes() - predicted)) / (double)predicted
+          : 1.0;
+  if (deviation <= tolerance)
+    return 1;
+  printf("error: measured peak %lld bytes is off the predicted %lld by "
+         "%.2f%% (tolerance %.2f%%)\n",
+         (long long)remat_peak_bytes(), (long long)predicted, 100 * deviation,
+         100 * tolerance);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  Options options = parseOptions(argc, argv);
+  int repeat = options.repeat;
+
+  int argCount = remat_step_argument_count;
+  int resultCount = remat_step_result_count;
+  Descriptor *arguments = checkedMalloc(sizeof(Descriptor) * (size_t)argCount);
+  void **args = checkedMalloc(sizeof(void *) * (size_t)argCount);
+  char *results = checkedMalloc(sizeof(Descriptor) * (size_t)resultCount);
+  uint64_t *first = checkedMalloc(sizeof(uint64_t) * (size_t)resultCount);
+  uint64_t *hashes = checkedMalloc(sizeof(uint64_t) * (size_t)resultCount);
+  double *times = checkedMalloc(sizeof(double) * (size_t)repeat);
+
+  prepareArguments(arguments, args, options.seed);
+  int64_t argumentBytes = remat_current_bytes();
+  int64_t allocationsBefore = remat_allocation_count();
+  int stable = 1;
+  for (int r = 0; r < repeat; ++r) {
+    remat_synchronize();
+    double start = nowMs();
+    remat_call_step(results, args);
+    remat_synchronize();
+    times[r] = nowMs() - start;
+    collectResults(results, arguments, r == 0 ? first : hashes);
+    if (r > 0 && memcmp(first, hashes, sizeof(uint64_t) * (size_t)resultCount))
+      stable = 0;
+  }
+  int64_t allocationsPerStep =
+      (remat_allocation_count() - allocationsBefore) / repeat;
+  qsort(times, (size_t)repeat, sizeof(double), compareDoubles);
+
+  printf("runtime %s\nfunction %s\nseed %llu\n", remat_runtime_name(),
+         remat_step_name, (unsigned long long)options.seed);
+  for (int r = 0; r < resultCount; ++r)
+    printf("result %d %s fnv1a64 %016llx\n", r, remat_step_results[r].type,
+           (unsigned long long)first[r]);
+  printf("argument_bytes %lld\n", (long long)argumentBytes);
+  printf("allocations_per_step %lld\n", (long long)allocationsPerStep);
+  printf("peak_bytes %lld\n", (long long)remat_peak_bytes());
+  printf("predicted_peak_bytes %lld\n", (long long)remat_step_predicted_peak);
+  printf("step_ms_min %.6f\nstep_ms_median %.6f\n", times[0],
+         times[repeat / 2]);
+  if (!stable)
+    printf("error: results differ between repeats\n");
+  if (!stable || (options.peakTolerance >= 0 && !peakAgrees(options.peakTolerance)))
+    return 1;
+  for (int i = 0; i < argCount; ++i)
+    remat_buffer_free(arguments[i].allocated);
+  return 0;
+}

@@ -1,0 +1,140 @@
+//===- ChainTest.cpp - Fast and exact on deep-MLP-like chains -------------===//
+//
+// Training steps shaped like examples/deep_mlp.mlir (a forward chain of
+// matmul + activation layers, a loss, and a backward pass whose weight
+// gradients are outputs and whose activation gradients read the stashed
+// activations): the chain DP inside fast must bring it within 2% of every
+// optimum exact proves, and exact (started from fast's plan) is never worse
+// than fast. Properties only, no timings.
+//
+//===----------------------------------------------------------------------===//
+
+#include "remat/Planner/Solvers.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+
+using namespace remat::planner;
+
+namespace {
+
+/// `layers` layers of width-dependent sizes and costs; `variant` perturbs
+/// them (heterogeneous layers) deterministically.
+Problem deepMlp(int layers, int variant) {
+  Problem problem;
+  problem.alwaysLiveBytes = 500'000;
+  auto add = [&](const char *name, int64_t bytes, double cost, bool backward,
+                 std::vector<int> inputs) {
+    Node node;
+    node.name = name;
+    node.bytes = bytes;
+    node.cost = cost;
+    node.backward = backward;
+    node.recomputable = !backward;
+    node.inputs = std::move(inputs);
+    problem.nodes.push_back(node);
+    return static_cast<int>(problem.nodes.size()) - 1;
+  };
+  std::vector<int> activations;
+  std::vector<int64_t> widths;
+  int previous = -1;
+  for (int k = 0; k < layers; ++k) {
+    const int64_t bytes = 65536 * (1 + (k * 7 + variant) % 3);
+    const double cost = 4e6 * (1 + (k * 5 + variant * 3) % 4);
+    int matmul = add("matmul", bytes, cost, false,
+                     previous < 0 ? std::vector<int>{} : std::vector<int>{previous});
+    previous = add("act", bytes, cost / 64, false, {matmul});
+    activations.push_back(previous);
+    widths.push_back(bytes);
+  }
+  const int loss = add("loss", 4, 1000, false, {previous});
+  int grad = add("dloss", widths.back(), 1000, true, {previous});
+  for (int k = layers - 1; k >= 0; --k) {
+    int dz = add("dact", widths[k], widths[k] / 2.0, true,
+                 {activations[k], grad});
+    if (k > 0) {
+      int transposed = add("transpose", widths[k - 1], 0, true,
+                           {activations[k - 1]});
+      add("dW", 32768, 4e6, true, {dz, transposed});
+      grad = add("dX", widths[k - 1], 4e6, true, {dz});
+    } else {
+      add("dW", 16384, 2e6, true, {dz});
+    }
+  }
+  // Nodes nobody reads are the step's results (the weight gradients, the
+  // loss).
+  std::vector<bool> consumed(problem.nodes.size(), false);
+  for (const Node &node : problem.nodes)
+    for (int input : node.inputs)
+      consumed[input] = true;
+  for (size_t i = 0; i < problem.nodes.size(); ++i)
+    problem.nodes[i].output = !consumed[i];
+  (void)loss;
+  return problem;
+}
+
+SolveResult run(const Problem &problem, SolverKind kind, int64_t budget,
+                double seconds) {
+  SolveOptions options;
+  options.budgetBytes = budget;
+  options.timeLimitSeconds = seconds;
+  return solve(problem, kind, options);
+}
+
+TEST(Chain, FastWithinTwoPercentOfProvenExact) {
+  int compared = 0;
+  double worst = 1;
+  for (int variant = 0; variant < 3; ++variant) {
+    Problem problem = deepMlp(4, variant);
+    const int64_t top = simulate(problem, keepAllPlan(problem)).peakBytes;
+    const int64_t bottom = smallestFeasibleBudget(problem);
+    for (double fraction : {0.9, 0.8}) {
+      const int64_t budget =
+          std::max(bottom, static_cast<int64_t>(fraction * top));
+      SolveResult exact = run(problem, SolverKind::Exact, budget, 5);
+      if (!exact.feasible || !exact.provenOptimal)
+        continue;
+      SolveResult fast = run(problem, SolverKind::Fast, budget, 10);
+      ASSERT_TRUE(fast.feasible) << "variant " << variant;
+      double base = 0;
+      for (const Node &node : problem.nodes)
+        base += node.cost;
+      const double ratio = (base + fast.sim.recomputeCost) /
+                           (base + exact.sim.recomputeCost);
+      worst = std::max(worst, ratio);
+      EXPECT_LE(ratio, 1.02) << "variant " << variant << " budget "
+                             << fraction;
+      ++compared;
+    }
+  }
+  std::printf("deep-MLP chains: %d proven optima, fast/exact worst %.4f\n",
+              compared, worst);
+  EXPECT_GE(compared, 3);
+}
+
+TEST(Chain, ExactNeverWorseThanFast) {
+  for (int variant = 0; variant < 3; ++variant) {
+    Problem problem = deepMlp(8, variant);
+    const int64_t top = simulate(problem, keepAllPlan(problem)).peakBytes;
+    const int64_t bottom = smallestFeasibleBudget(problem);
+    for (double fraction : {0.8, 0.0}) {
+      const int64_t budget =
+          std::max(bottom, static_cast<int64_t>(fraction * top));
+      SolveResult fast = run(problem, SolverKind::Fast, budget, 1);
+      if (!fast.feasible)
+        continue;
+      // One second: CBC need not improve on its start, but must keep it.
+      SolveResult exact = run(problem, SolverKind::Exact, budget, 1);
+      ASSERT_TRUE(exact.feasible) << exact.message;
+      EXPECT_LE(exact.sim.peakBytes, budget);
+      EXPECT_LE(exact.sim.recomputeCost, fast.sim.recomputeCost)
+          << "variant " << variant << " budget " << fraction;
+      if (!exact.provenOptimal)
+        EXPECT_GT(exact.gap, 0);
+    }
+  }
+}
+
+} // namespace
