@@ -22,8 +22,8 @@ static void check(CUresult result, const char *what) {
     return;
   const char *name = NULL;
   cuGetErrorName(result, &name);
-  fprintf(stderr, "remat runtime: %s failed: %s\n", what,
-          name ? name : "unknown error");
+  fprintf(stderr, "remat runtime: %s failed: %s (%d)\n", what,
+          name ? name : "unknown error", (int)result);
   exit(2);
 }
 
@@ -89,7 +89,11 @@ CUmodule mgpuModuleLoad(void *data, size_t size) {
 }
 
 void mgpuModuleUnload(CUmodule module) {
-  check(cuModuleUnload(module), "cuModuleUnload");
+  CUresult result = cuModuleUnload(module);
+  /* The module destructors run at exit, possibly after the driver has shut
+   * down; it has freed the module then. */
+  if (result != CUDA_ERROR_DEINITIALIZED)
+    check(result, "cuModuleUnload");
 }
 
 CUfunction mgpuModuleGetFunction(CUmodule module, const char *name) {
