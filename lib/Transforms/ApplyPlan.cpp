@@ -23,6 +23,7 @@ private:
   Operation *getInsertionPoint(ArrayRef<int> nodes, int consumer) const;
   void rewireOperands(Operation *op);
   Value getNewest(Value value, Operation *before);
+  void eraseDeadFreeOps(Operation *terminator);
 
   const PlanningProblem &problem;
   /// The newest version of each value an op of the plan produced.
@@ -166,6 +167,19 @@ void PlanRewriter::run(const planner::Plan &plan) {
                                     ->getTerminator();
   if (terminator)
     rewireOperands(terminator);
+  eraseDeadFreeOps(terminator);
+}
+
+/// Views whose readers now read newer versions would still read the old
+/// value where they stand, keeping its buffer alive for nothing; they, and
+/// empty tensors and constants nobody reads any more, go.
+void PlanRewriter::eraseDeadFreeOps(Operation *terminator) {
+  if (!terminator)
+    return;
+  Block *block = terminator->getBlock();
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*block)))
+    if (isFreeOp(&op) && op.use_empty())
+      op.erase();
 }
 
 void applyPlan(FunctionOpInterface fn, const PlanningProblem &problem,

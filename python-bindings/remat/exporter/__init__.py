@@ -1,0 +1,23 @@
+"""Export a PyTorch training step to one MLIR `func.func @train_step` for remat.
+
+    from remat.exporter import export_training_step
+    mlir = export_training_step(model, loss_fn, (x, y))
+
+The model is called with the first `num_model_inputs` example inputs, the loss is
+`loss_fn(output, *rest)`; the function takes the parameters, the buffers, then the
+example inputs, and returns the loss then one gradient per parameter. See
+docs/benchmarks-torch.md and bench/graphs/README.md.
+"""
+
+from .emit import ExportError, emit_step
+from .trace import trace_training_step
+
+__all__ = ['ExportError', 'export_training_step', 'trace_training_step', 'emit_step']
+
+
+def export_training_step(model, loss_fn, example_inputs, num_model_inputs=1,
+                         title='train_step', comment=None, return_counts=False):
+    """MLIR text of one training step of `model` (static shapes, f32)."""
+    step = trace_training_step(model, loss_fn, example_inputs, num_model_inputs)
+    text, counts = emit_step(step, title=title, comment=comment)
+    return (text, counts) if return_counts else text

@@ -1,0 +1,389 @@
+"""Translate a traced core-ATen training step into one MLIR `func.func` in upstream
+linalg, tensor, arith and math (MLIR 22), following the conventions of
+examples/README.md: parameters, buffers, then the batch are the arguments; the
+first result is the loss (`tensor<f32> {remat.loss}`), then one gradient per
+parameter; every `outs` tensor.empty sits right before its user; the traced
+program order is kept.
+
+Views that PyTorch makes without copying (permute, expand, unsqueeze of a
+broadcast) stay lazy: they are folded into the indexing maps of the linalg ops
+that read them, so they cost no buffer, as in PyTorch. A view that a consumer
+needs as a real tensor is materialized (a copy) right before that consumer.
+Reshapes become tensor.expand_shape / collapse_shape (aliases).
+"""
+
+import math
+import operator
+import re
+import struct
+
+import torch
+
+from .ops import HANDLERS
+
+
+class ExportError(NotImplementedError):
+    """An ATen op (or a use of one) that the exporter does not translate."""
+
+
+DTYPES = {torch.float32: 'f32', torch.int64: 'i64', torch.bool: 'i1', torch.int32: 'i32'}
+
+
+def mlir_dtype(dtype, what):
+    if dtype not in DTYPES:
+        raise ExportError('%s: dtype %s is not supported (f32, i64, i32, bool are)' % (what, dtype))
+    return DTYPES[dtype]
+
+
+def tensor_type(shape, dt):
+    return 'tensor<%s%s>' % (''.join('%dx' % d for d in shape), dt)
+
+
+def fconst(value):
+    """An f32 literal: exact hex for non-finite values, 9 significant digits otherwise."""
+    value = float(value)
+    if math.isfinite(value):
+        return '%.9e' % struct.unpack('f', struct.pack('f', value))[0]
+    return '0x%08X' % struct.unpack('I', struct.pack('f', value))[0]
+
+
+class Val:
+    """A tensor of the program. `name` is the SSA value holding it, or, for a lazy
+    view, `base` (a materialized Val) and `exprs`: for each dim of the base, the
+    logical dim (int) that indexes it, or None for a broadcast (index 0)."""
+
+    def __init__(self, name, shape, dt, base=None, exprs=None):
+        self.name, self.shape, self.dt = name, tuple(int(d) for d in shape), dt
+        self.base, self.exprs = base, exprs
+
+    @property
+    def type(self):
+        return tensor_type(self.shape, self.dt)
+
+    @property
+    def lazy(self):
+        return self.base is not None
+
+    def numel(self):
+        return math.prod(self.shape)
+
+
+def lazy_view(src, shape, exprs_of_src):
+    """A lazy view of `src` with logical `shape`; exprs_of_src[k] is the new
+    logical dim indexing src's dim k (None: index 0)."""
+    if src.lazy:
+        exprs = [None if e is None else exprs_of_src[e] for e in src.exprs]
+        return Val(None, shape, src.dt, src.base, exprs)
+    return Val(None, shape, src.dt, src, list(exprs_of_src))
+
+
+def broadcast_exprs(val_shape, out_rank, out_shape):
+    """Map a value of `val_shape` onto an iteration of rank out_rank (NumPy rules)."""
+    off = out_rank - len(val_shape)
+    return [None if (d == 1 and out_shape[i + off] != 1) else i + off
+            for i, d in enumerate(val_shape)]
+
+
+def affine(rank, exprs):
+    dims = ', '.join('d%d' % i for i in range(rank))
+    res = ', '.join('0' if e is None else (e if isinstance(e, str) else 'd%d' % e) for e in exprs)
+    return 'affine_map<(%s) -> (%s)>' % (dims, res)
+
+
+class Body:
+    """The scalar payload of a linalg.generic."""
+
+    def __init__(self, nins, nouts):
+        self.lines = []
+        self.n = 0
+        self.ins = ['%%in%d' % i for i in range(nins)]
+        self.outs = ['%%out%d' % i for i in range(nouts)]
+
+    def op(self, text, ty=None):
+        r = '%%s%d' % self.n
+        self.n += 1
+        self.lines.append('%s = %s%s' % (r, text, '' if ty is None else ' : ' + ty))
+        return r
+
+    def const(self, value, dt):
+        if dt == 'f32':
+            return self.op('arith.constant %s' % fconst(value), 'f32')
+        if dt == 'i1':
+            return self.op('arith.constant %s' % ('true' if value else 'false'))
+        if dt == 'index':
+            return self.op('arith.constant %d' % int(value), 'index')
+        return self.op('arith.constant %d' % int(value), dt)
+
+    def cast(self, x, src, dst):
+        if src == dst:
+            return x
+        if dst == 'f32':
+            return self.op('arith.%s %s' % ('uitofp' if src == 'i1' else 'sitofp', x),
+                           '%s to f32' % src)
+        if dst == 'i1':
+            zero = self.const(0, src)
+            pred = 'cmpf une' if src == 'f32' else 'cmpi ne'
+            return self.op('arith.%s, %s, %s' % (pred, x, zero), src)
+        if src == 'f32':
+            return self.op('arith.fptosi %s' % x, 'f32 to %s' % dst)
+        if src == 'i1':
+            return self.op('arith.extui %s' % x, 'i1 to %s' % dst)
+        widths = {'i32': 32, 'i64': 64}
+        kind = 'extsi' if widths[dst] > widths[src] else 'trunci'
+        return self.op('arith.%s %s' % (kind, x), '%s to %s' % (src, dst))
+
+    def index(self, d):
+        return self.op('linalg.index %d' % d, 'index')
+
+
+class Emitter:
+    def __init__(self):
+        self.lines = []
+        self.used = set()
+
+    # ---- names and plain ops ----
+
+    def fresh(self, hint):
+        base = 'v_' + re.sub(r'[^A-Za-z0-9_]', '_', hint)
+        name, k = base, 1
+        while name in self.used:
+            name = '%s_%d' % (base, k)
+            k += 1
+        self.used.add(name)
+        return '%' + name
+
+    def emit(self, line):
+        self.lines.append('  ' + line)
+
+    def empty(self, shape, dt, hint):
+        name = self.fresh(hint + '_init')
+        self.emit('%s = tensor.empty() : %s' % (name, tensor_type(shape, dt)))
+        return name
+
+    def scalar_const(self, value, dt):
+        """A top-level scalar constant, emitted once (before its first use)."""
+        lit = fconst(value) if dt == 'f32' else (
+            ('true' if value else 'false') if dt == 'i1' else str(int(value)))
+        name = 'c_%s_%s' % (dt, re.sub(r'[^A-Za-z0-9]', '_', lit))
+        if name not in self.used:
+            self.used.add(name)
+            self.emit('%%%s = arith.constant %s%s' % (name, lit, '' if dt == 'i1' else ' : ' + dt))
+        return '%' + name
+
+    def filled(self, value, shape, dt, hint):
+        c = self.scalar_const(value, dt)
+        e = self.empty(shape, dt, hint)
+        name = self.fresh(hint + '_fill')
+        self.emit('%s = linalg.fill ins(%s : %s) outs(%s : %s) -> %s' % (
+            name, c, dt, e, tensor_type(shape, dt),
+            tensor_type(shape, dt)))
+        return Val(name, shape, dt)
+
+    # ---- linalg.generic ----
+
+    def generic(self, hint, rank, iters, ins, outs, body_fn, attrs=None):
+        """ins: [(Val, exprs)] with exprs over the iteration dims (lazy Vals are
+        folded in); outs: [(shape, dt, exprs, init)] with init a Val or None
+        (a fresh tensor.empty). body_fn(Body) returns the yielded scalars."""
+        in_ops = []
+        for v, exprs in ins:
+            if v.lazy:
+                exprs = [None if e is None else exprs[e] for e in v.exprs]
+                v = v.base
+            in_ops.append((v, exprs))
+        out_inits = []
+        for shape, dt, exprs, init in outs:
+            out_inits.append(init.name if init is not None else self.empty(shape, dt, hint))
+        body = Body(len(in_ops), len(outs))
+        results = body_fn(body)
+        name = self.fresh(hint)
+        if len(outs) == 1:
+            names, binding = [name], name
+        else:
+            names = ['%s#%d' % (name, i) for i in range(len(outs))]
+            binding = '%s:%d' % (name, len(outs))
+        maps = [affine(rank, e) for _, e in in_ops] + [affine(rank, o[2]) for o in outs]
+        out_types = [tensor_type(o[0], o[1]) for o in outs]
+        self.emit('%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]%s}' % (
+            binding, ', '.join(maps), ', '.join('"%s"' % t for t in iters),
+            ', ' + attrs if attrs else ''))
+        if in_ops:
+            self.emit('    ins(%s : %s)' % (', '.join(v.name for v, _ in in_ops),
+                                           ', '.join(v.type for v, _ in in_ops)))
+        self.emit('    outs(%s : %s) {' % (', '.join(out_inits), ', '.join(out_types)))
+        args = ['%s: %s' % (n, v.dt) for n, (v, _) in zip(body.ins, in_ops)]
+        args += ['%s: %s' % (n, o[1]) for n, o in zip(body.outs, outs)]
+        self.lines.append('  ^bb0(%s):' % ', '.join(args))
+        for line in body.lines:
+            self.emit('  ' + line)
+        self.emit('  linalg.yield %s : %s' % (', '.join(results), ', '.join(o[1] for o in outs)))
+        self.emit('} -> %s' % (out_types[0] if len(out_types) == 1 else '(%s)' % ', '.join(out_types)))
+        return [Val(n, o[0], o[1]) for n, o in zip(names, outs)]
+
+    def materialize(self, v, hint='copy'):
+        if not v.lazy:
+            return v
+        rank = len(v.shape)
+        ident = list(range(rank))
+        return self.generic(hint, rank, ['parallel'] * rank, [(v, ident)],
+                            [(v.shape, v.dt, ident, None)], lambda b: [b.ins[0]])[0]
+
+    # ---- reshapes (aliases) ----
+
+    def reshape(self, v, shape, hint):
+        shape = tuple(int(d) for d in shape)
+        if tuple(v.shape) == shape:
+            return v
+        v = self.materialize(v, hint + '_contig')
+        src, dst = v.shape, shape
+        if not src or not dst:
+            if not src:
+                name = self.fresh(hint)
+                self.emit('%s = tensor.expand_shape %s [] output_shape [%s] : %s into %s' % (
+                    name, v.name, ', '.join(map(str, dst)), v.type, tensor_type(dst, v.dt)))
+            else:
+                name = self.fresh(hint)
+                self.emit('%s = tensor.collapse_shape %s [] : %s into %s' % (
+                    name, v.name, v.type, tensor_type(dst, v.dt)))
+            return Val(name, dst, v.dt)
+        groups = reassociation(src, dst)
+        mid = tuple(math.prod(src[i] for i in gs) for gs, _ in groups)
+        cur = v
+        if mid != src:
+            name = self.fresh(hint + '_c' if mid != dst else hint)
+            self.emit('%s = tensor.collapse_shape %s [%s] : %s into %s' % (
+                name, cur.name, ', '.join('[%s]' % ', '.join(map(str, gs)) for gs, _ in groups),
+                cur.type, tensor_type(mid, v.dt)))
+            cur = Val(name, mid, v.dt)
+        if mid != dst:
+            name = self.fresh(hint)
+            k = 0
+            reassoc = []
+            for i, (_, gd) in enumerate(groups):
+                reassoc.append('[%s]' % ', '.join(str(k + j) for j in range(len(gd))))
+                k += len(gd)
+            self.emit('%s = tensor.expand_shape %s [%s] output_shape [%s] : %s into %s' % (
+                name, cur.name, ', '.join(reassoc), ', '.join(map(str, dst)), cur.type,
+                tensor_type(dst, v.dt)))
+            cur = Val(name, dst, v.dt)
+        return cur
+
+
+def reassociation(src, dst):
+    """Groups (src dims, dst dims) with equal products, covering both shapes in order."""
+    groups = []
+    i = j = 0
+    while i < len(src) or j < len(dst):
+        if i == len(src) or j == len(dst):
+            # Only size-1 dims remain on one side: attach them to the last group.
+            if not groups:
+                raise ExportError('cannot reshape %s to %s' % (src, dst))
+            while i < len(src):
+                groups[-1][0].append(i)
+                i += 1
+            while j < len(dst):
+                groups[-1][1].append(j)
+                j += 1
+            break
+        gs, gd = [i], [j]
+        ps, pd = src[i], dst[j]
+        i += 1
+        j += 1
+        while ps != pd:
+            if ps < pd:
+                if i == len(src):
+                    raise ExportError('cannot reshape %s to %s' % (src, dst))
+                gs.append(i)
+                ps *= src[i]
+                i += 1
+            else:
+                if j == len(dst):
+                    raise ExportError('cannot reshape %s to %s' % (src, dst))
+                gd.append(j)
+                pd *= dst[j]
+                j += 1
+        while i < len(src) and src[i] == 1 and (j == len(dst) or dst[j] != 1):
+            gs.append(i)
+            i += 1
+        while j < len(dst) and dst[j] == 1 and (i == len(src) or src[i] != 1):
+            gd.append(j)
+            j += 1
+        groups.append((gs, gd))
+    return groups
+
+
+def _sanitize(name):
+    return re.sub(r'[^A-Za-z0-9_]', '_', name)
+
+
+def emit_step(step, title='train_step', comment=None):
+    """MLIR text of `step` (a trace.Step)."""
+    em = Emitter()
+    env = {}
+    gm = step.gm
+    placeholders = [n for n in gm.graph.nodes if n.op == 'placeholder']
+    args = []
+    for node, name, kind in zip(placeholders, step.arg_names, step.arg_kinds):
+        meta = node.meta['val']
+        ssa = '%a_' + _sanitize(name)
+        em.used.add(ssa[1:])
+        v = Val(ssa, meta.shape, mlir_dtype(meta.dtype, 'argument %s' % name))
+        env[node] = v
+        args.append('%s: %s' % (ssa, v.type))
+    counts = {}
+    output = None
+    for node in gm.graph.nodes:
+        if node.op == 'placeholder':
+            continue
+        if node.op == 'output':
+            output = node
+            break
+        if node.target is operator.getitem:
+            env[node] = env[node.args[0]][node.args[1]]
+            continue
+        key = str(node.target)
+        handler = HANDLERS.get(key)
+        if handler is None:
+            raise ExportError('ATen op %s (node %s) is not supported by the remat exporter'
+                              % (key, node.name))
+        counts[key] = counts.get(key, 0) + 1
+        env[node] = handler(em, node, _Args(env, node))
+    outs = [em.materialize(env[o], 'result') for o in output.args[0]]
+    loss = outs[0]
+    if loss.shape != () or loss.dt != 'f32':
+        raise ExportError('the loss must be an f32 scalar, got %s' % loss.type)
+    em.emit('return %s : %s' % (', '.join(o.name for o in outs), ', '.join(o.type for o in outs)))
+    res_types = ['%s {remat.loss}' % loss.type] + [o.type for o in outs[1:]]
+    header = []
+    if comment:
+        header += ['// ' + line if line else '//' for line in comment.splitlines()]
+    header.append('func.func @%s(%s)' % (title, ', '.join(args)))
+    header.append('    -> (%s) {' % ', '.join(res_types))
+    return '\n'.join(header + em.lines + ['}', '']), counts
+
+
+class _Args:
+    """Resolves a node's arguments: fx nodes to Vals, the rest unchanged."""
+
+    def __init__(self, env, node):
+        self.env, self.node = env, node
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self.node.args)))]
+        return self.resolve(self.node.args[i]) if i < len(self.node.args) else None
+
+    def get(self, i, name, default=None):
+        if i < len(self.node.args):
+            return self.resolve(self.node.args[i])
+        return self.resolve(self.node.kwargs.get(name, default))
+
+    def resolve(self, a):
+        if isinstance(a, torch.fx.Node):
+            return self.env[a]
+        if isinstance(a, (list, tuple)):
+            return type(a)(self.resolve(x) for x in a)
+        return a
+
+    def __len__(self):
+        return len(self.node.args)

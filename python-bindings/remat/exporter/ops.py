@@ -1,0 +1,1058 @@
+"""One translation function per core ATen op: (Emitter, fx node, args) -> Val or tuple.
+
+HANDLERS maps `str(node.target)` (e.g. 'aten.mm.default') to its function.
+"""
+
+import math
+
+from . import emit as E
+
+HANDLERS = {}
+
+
+def handles(*names):
+    def register(fn):
+        for n in names:
+            HANDLERS[n] = fn
+        return fn
+    return register
+
+
+def meta(node, i=None):
+    m = node.meta['val']
+    if i is not None:
+        m = m[i]
+    return tuple(int(d) for d in m.shape), E.mlir_dtype(m.dtype, str(node.target))
+
+
+def hint(node):
+    return node.name
+
+
+def ident(rank):
+    return list(range(rank))
+
+
+def norm_dims(dims, rank):
+    if dims is None or (isinstance(dims, (list, tuple)) and len(dims) == 0):
+        return list(range(rank))
+    if isinstance(dims, int):
+        dims = [dims]
+    return sorted(d % rank if rank else 0 for d in dims)
+
+
+# ---- elementwise ----
+
+def is_float_scalar(x):
+    return isinstance(x, float)
+
+
+def elementwise(em, node, operands, fn, compute_dt=None, fn_dt=None):
+    """A parallel generic over the node's result shape; operands are Vals
+    (broadcast NumPy-style) or Python scalars. fn(Body, [scalar names], dt) gives
+    the result in `compute_dt` (default: the result dtype), cast to the result dtype."""
+    shape, out_dt = meta(node)
+    dt = compute_dt or out_dt
+    rank = len(shape)
+    vals = [v for v in operands if isinstance(v, E.Val)]
+    ins = [(v, E.broadcast_exprs(v.shape, rank, shape)) for v in vals]
+
+    def body(b):
+        xs, k = [], 0
+        for v in operands:
+            if isinstance(v, E.Val):
+                xs.append(b.cast(b.ins[k], v.dt, dt))
+                k += 1
+            else:
+                xs.append(b.const(v, dt))
+        return [b.cast(fn(b, xs, dt), fn_dt or dt, out_dt)]
+    return em.generic(hint(node), rank, ['parallel'] * rank, ins,
+                      [(shape, out_dt, ident(rank), None)], body)[0]
+
+
+def promoted(operands):
+    dts = [v.dt for v in operands if isinstance(v, E.Val)]
+    if 'f32' in dts or any(is_float_scalar(v) for v in operands):
+        return 'f32'
+    for dt in ('i64', 'i32', 'i1'):
+        if dt in dts:
+            return dt
+    return 'i64'
+
+
+def _arith(kind):
+    def fn(b, xs, dt):
+        if dt == 'f32':
+            fop = {'max': 'maximumf', 'min': 'minimumf'}.get(kind, kind + 'f')
+            return b.op('arith.%s %s, %s' % (fop, xs[0], xs[1]), dt)
+        if dt == 'i1':
+            bool_ops = {'add': 'ori', 'mul': 'andi', 'max': 'ori', 'min': 'andi'}
+            return b.op('arith.%s %s, %s' % (bool_ops[kind], xs[0], xs[1]), dt)
+        int_ops = {'add': 'addi', 'sub': 'subi', 'mul': 'muli', 'max': 'maxsi', 'min': 'minsi',
+                   'div': 'divsi'}
+        return b.op('arith.%s %s, %s' % (int_ops[kind], xs[0], xs[1]), dt)
+    return fn
+
+
+
+
+@handles('aten.add.Tensor', 'aten.add.Scalar', 'aten.sub.Tensor', 'aten.sub.Scalar')
+def add_sub(em, node, a):
+    kind = 'add' if '.add.' in str(node.target) else 'sub'
+    alpha = node.kwargs.get('alpha', a[2])
+    x, y = a[0], a[1]
+    if alpha is None or alpha == 1:
+        return elementwise(em, node, [x, y], _arith(kind))
+    return elementwise(em, node, [x, y, alpha], lambda b, xs, dt: _arith(kind)(
+        b, [xs[0], _arith('mul')(b, [xs[1], xs[2]], dt)], dt))
+
+
+@handles('aten.mul.Tensor', 'aten.mul.Scalar')
+def mul(em, node, a):
+    return elementwise(em, node, [a[0], a[1]], _arith('mul'))
+
+
+@handles('aten.div.Tensor', 'aten.div.Scalar')
+def div(em, node, a):
+    if node.kwargs.get('rounding_mode'):
+        raise E.ExportError('aten.div with rounding_mode is not supported')
+    return elementwise(em, node, [a[0], a[1]], _arith('div'))
+
+
+@handles('aten.maximum.default')
+def maximum(em, node, a):
+    return elementwise(em, node, [a[0], a[1]], _arith('max'))
+
+
+@handles('aten.minimum.default')
+def minimum(em, node, a):
+    return elementwise(em, node, [a[0], a[1]], _arith('min'))
+
+
+def _pow_const(b, x, e, dt):
+    if e == 2:
+        return b.op('arith.mulf %s, %s' % (x, x), dt)
+    if e == 1:
+        return x
+    if e == 0.5:
+        return b.op('math.sqrt %s' % x, dt)
+    if e == -0.5:
+        return b.op('math.rsqrt %s' % x, dt)
+    if e == -1:
+        return b.op('arith.divf %s, %s' % (b.const(1.0, dt), x), dt)
+    if e == 3:
+        return b.op('arith.mulf %s, %s' % (b.op('arith.mulf %s, %s' % (x, x), dt), x), dt)
+    return b.op('math.powf %s, %s' % (x, b.const(e, dt)), dt)
+
+
+@handles('aten.pow.Tensor_Scalar')
+def pow_ts(em, node, a):
+    e = a[1]
+    return elementwise(em, node, [a[0]], lambda b, xs, dt: _pow_const(b, xs[0], e, dt), 'f32')
+
+
+@handles('aten.pow.Tensor_Tensor')
+def pow_tt(em, node, a):
+    return elementwise(em, node, [a[0], a[1]],
+                       lambda b, xs, dt: b.op('math.powf %s, %s' % (xs[0], xs[1]), dt), 'f32')
+
+
+def _unary(expr):
+    def handler(em, node, a):
+        return elementwise(em, node, [a[0]], expr, 'f32')
+    return handler
+
+
+def _math(name):
+    return lambda b, xs, dt: b.op('math.%s %s' % (name, xs[0]), dt)
+
+
+for _op, _fn in {
+    'exp': _math('exp'), 'log': _math('log'), 'sqrt': _math('sqrt'), 'rsqrt': _math('rsqrt'),
+    'tanh': _math('tanh'), 'erf': _math('erf'), 'abs': _math('absf'), 'log1p': _math('log1p'),
+    'expm1': _math('expm1'), 'sin': _math('sin'), 'cos': _math('cos'),
+    'neg': lambda b, xs, dt: b.op('arith.negf %s' % xs[0], dt),
+    'reciprocal': lambda b, xs, dt: b.op('arith.divf %s, %s' % (b.const(1.0, dt), xs[0]), dt),
+    'relu': lambda b, xs, dt: b.op('arith.maximumf %s, %s' % (xs[0], b.const(0.0, dt)), dt),
+    'sigmoid': lambda b, xs, dt: b.op('arith.divf %s, %s' % (b.const(1.0, dt), b.op(
+        'arith.addf %s, %s' % (b.const(1.0, dt), b.op('math.exp %s' % b.op(
+            'arith.negf %s' % xs[0], dt), dt)), dt)), dt),
+}.items():
+    HANDLERS['aten.%s.default' % _op] = _unary(_fn)
+
+
+@handles('aten.clamp.default', 'aten.clamp_min.default', 'aten.clamp_max.default',
+         'aten.hardtanh.default')
+def clamp(em, node, a):
+    name = str(node.target)
+    lo, hi = a[1], a[2]
+    if 'clamp_max' in name:
+        lo, hi = None, a[1]
+    if 'hardtanh' in name:
+        lo = -1.0 if lo is None else lo
+        hi = 1.0 if hi is None else hi
+
+    def fn(b, xs, dt):
+        x = xs[0]
+        if lo is not None:
+            x = b.op('arith.maximumf %s, %s' % (x, b.const(lo, dt)), dt)
+        if hi is not None:
+            x = b.op('arith.minimumf %s, %s' % (x, b.const(hi, dt)), dt)
+        return x
+    return elementwise(em, node, [a[0]], fn, 'f32')
+
+
+_CMP = {'eq': ('oeq', 'eq'), 'ne': ('une', 'ne'), 'gt': ('ogt', 'sgt'), 'ge': ('oge', 'sge'),
+        'lt': ('olt', 'slt'), 'le': ('ole', 'sle')}
+
+
+def _compare(pred):
+    def handler(em, node, a):
+        ops = [a[0], a[1]]
+        dt = promoted(ops)
+
+        def fn(b, xs, cdt):
+            if cdt == 'f32':
+                return b.op('arith.cmpf %s, %s, %s' % (_CMP[pred][0], xs[0], xs[1]), cdt)
+            return b.op('arith.cmpi %s, %s, %s' % (_CMP[pred][1], xs[0], xs[1]), cdt)
+        return elementwise(em, node, ops, fn, dt, fn_dt='i1')
+    return handler
+
+
+for _p in _CMP:
+    HANDLERS['aten.%s.Tensor' % _p] = _compare(_p)
+    HANDLERS['aten.%s.Scalar' % _p] = _compare(_p)
+
+
+@handles('aten.logical_not.default', 'aten.bitwise_not.default')
+def logical_not(em, node, a):
+    return elementwise(em, node, [a[0]], lambda b, xs, dt: b.op(
+        'arith.xori %s, %s' % (xs[0], b.const(True, 'i1')), dt), 'i1')
+
+
+@handles('aten.logical_and.default', 'aten.bitwise_and.Tensor')
+def logical_and(em, node, a):
+    return elementwise(em, node, [a[0], a[1]], lambda b, xs, dt: b.op(
+        'arith.andi %s, %s' % (xs[0], xs[1]), dt), 'i1')
+
+
+@handles('aten.logical_or.default', 'aten.bitwise_or.Tensor')
+def logical_or(em, node, a):
+    return elementwise(em, node, [a[0], a[1]], lambda b, xs, dt: b.op(
+        'arith.ori %s, %s' % (xs[0], xs[1]), dt), 'i1')
+
+
+@handles('aten.where.self')
+def where(em, node, a):
+    c, x, y = a[0], a[1], a[2]
+    # The condition stays i1; the branches are cast to the result dtype.
+    shape, out_dt = meta(node)
+    rank = len(shape)
+    operands = [c, x, y]
+    vals = [v for v in operands if isinstance(v, E.Val)]
+    ins = [(v, E.broadcast_exprs(v.shape, rank, shape)) for v in vals]
+
+    def body(b):
+        xs, k = [], 0
+        for i, v in enumerate(operands):
+            want = 'i1' if i == 0 else out_dt
+            if isinstance(v, E.Val):
+                xs.append(b.cast(b.ins[k], v.dt, want))
+                k += 1
+            else:
+                xs.append(b.const(v, want))
+        return [b.op('arith.select %s, %s, %s' % (xs[0], xs[1], xs[2]), out_dt)]
+    return em.generic(hint(node), rank, ['parallel'] * rank, ins,
+                      [(shape, out_dt, ident(rank), None)], body)[0]
+
+
+@handles('aten._to_copy.default', 'aten.to.dtype')
+def to_copy(em, node, a):
+    shape, dt = meta(node)
+    x = a[0]
+    if x.dt == dt:
+        return x
+    return elementwise(em, node, [x], lambda b, xs, cdt: xs[0], dt)
+
+
+@handles('aten.clone.default', 'aten.contiguous.default')
+def clone(em, node, a):
+    return em.materialize(a[0], hint(node))
+
+
+@handles('aten.alias.default', 'aten.detach.default', 'aten.lift_fresh_copy.default',
+         'aten.lift_fresh.default')
+def alias(em, node, a):
+    return a[0]
+
+
+# ---- creation ----
+
+@handles('aten.full.default', 'aten.full_like.default', 'aten.scalar_tensor.default',
+         'aten.zeros_like.default', 'aten.ones_like.default', 'aten.empty_like.default',
+         'aten.zeros.default', 'aten.ones.default', 'aten.new_zeros.default',
+         'aten.new_ones.default', 'aten.new_full.default', 'aten.empty.memory_format',
+         'aten.new_empty.default', 'aten.empty_strided.default', 'aten.new_empty_strided.default')
+def full(em, node, a):
+    shape, dt = meta(node)
+    name = str(node.target)
+    if 'ones' in name:
+        value = 1
+    elif 'full_like' in name or 'new_full' in name:
+        value = a[1]
+    elif name.startswith('aten.full.'):
+        value = a[1]
+    elif 'scalar_tensor' in name:
+        value = a[0]
+    else:
+        value = 0   # zeros; empty tensors are zero-filled too (deterministic)
+    return em.filled(value, shape, dt, hint(node))
+
+
+@handles('aten.arange.start_step', 'aten.arange.default', 'aten.arange.start',
+         'prims.iota.default')
+def arange(em, node, a):
+    shape, dt = meta(node)
+    name = str(node.target)
+    if name == 'prims.iota.default':
+        start, step = node.kwargs['start'], node.kwargs['step']
+    elif name == 'aten.arange.default':
+        start, step = 0, 1
+    else:
+        start, step = a[0], (a[2] if len(a) > 2 and a[2] is not None else 1)
+
+    def body(b):
+        i = b.op('arith.index_cast %s' % b.index(0), 'index to i64')
+        if dt == 'f32':
+            x = b.op('arith.sitofp %s' % i, 'i64 to f32')
+            return [b.op('arith.addf %s, %s' % (b.op('arith.mulf %s, %s' % (
+                x, b.const(step, 'f32')), 'f32'), b.const(start, 'f32')), 'f32')]
+        x = b.op('arith.addi %s, %s' % (b.op('arith.muli %s, %s' % (
+            i, b.const(step, 'i64')), 'i64'), b.const(start, 'i64')), 'i64')
+        return [b.cast(x, 'i64', dt)]
+    return em.generic(hint(node), 1, ['parallel'], [], [(shape, dt, [0], None)], body)[0]
+
+
+# ---- views ----
+
+@handles('aten.permute.default')
+def permute(em, node, a):
+    x, perm = a[0], [p % len(a[0].shape) for p in a[1]]
+    shape, _ = meta(node)
+    exprs = [perm.index(k) for k in range(len(perm))]
+    if perm == sorted(perm):
+        return x
+    return E.lazy_view(x, shape, exprs)
+
+
+@handles('aten.expand.default')
+def expand(em, node, a):
+    x = a[0]
+    shape, _ = meta(node)
+    if tuple(shape) == x.shape:
+        return x
+    return E.lazy_view(x, shape, E.broadcast_exprs(x.shape, len(shape), shape))
+
+
+@handles('aten.view.default', 'aten._unsafe_view.default', 'aten.reshape.default',
+         'aten.unsqueeze.default', 'aten.squeeze.dims', 'aten.squeeze.dim',
+         'aten.squeeze.default', 'aten.flatten.using_ints', 'aten.view_copy.default')
+def view(em, node, a):
+    x = a[0]
+    shape, _ = meta(node)
+    if x.lazy:
+        # Inserting or dropping size-1 dims keeps a lazy view lazy.
+        src = [d for d in x.shape if d != 1]
+        dst = [d for d in shape if d != 1]
+        if src == dst:
+            pos_src = [i for i, d in enumerate(x.shape) if d != 1]
+            pos_dst = [i for i, d in enumerate(shape) if d != 1]
+            exprs = [None] * len(x.shape)
+            for s, d in zip(pos_src, pos_dst):
+                exprs[s] = d
+            return E.lazy_view(x, shape, exprs)
+    return em.reshape(x, shape, hint(node))
+
+
+@handles('aten.slice.Tensor')
+def slice_(em, node, a):
+    x = em.materialize(a[0], hint(node) + '_src')
+    shape, _ = meta(node)
+    dim = (a[1] if a[1] is not None else 0) % len(x.shape)
+    start = a[2] or 0
+    step = a[4] if len(a) > 4 and a[4] is not None else 1
+    if start < 0:
+        start += x.shape[dim]
+    start = max(0, min(start, x.shape[dim]))
+    if tuple(shape) == x.shape:
+        return x
+    return _extract(em, node, x, dim, start, shape, step)
+
+
+def _extract(em, node, x, dim, start, shape, step, drop=False):
+    offs = [0] * len(x.shape)
+    offs[dim] = start
+    sizes = list(x.shape)
+    sizes[dim] = 1 if drop else shape[dim]
+    strides = [1] * len(x.shape)
+    strides[dim] = step
+    name = em.fresh(hint(node))
+    out_type = E.tensor_type(shape, x.dt)
+    em.emit('%s = tensor.extract_slice %s[%s] [%s] [%s] : %s to %s' % (
+        name, x.name, ', '.join(map(str, offs)), ', '.join(map(str, sizes)),
+        ', '.join(map(str, strides)), x.type, out_type))
+    return E.Val(name, shape, x.dt)
+
+
+@handles('aten.select.int')
+def select(em, node, a):
+    x = em.materialize(a[0], hint(node) + '_src')
+    shape, _ = meta(node)
+    dim = a[1] % len(x.shape)
+    return _extract(em, node, x, dim, a[2] % x.shape[dim], shape, 1, drop=True)
+
+
+@handles('aten.slice_scatter.default')
+def slice_scatter(em, node, a):
+    dest = em.materialize(a[0], hint(node) + '_dest')
+    src = em.materialize(a[1], hint(node) + '_src')
+    dim = (a[2] if len(a) > 2 and a[2] is not None else 0) % len(dest.shape)
+    start = a[3] if len(a) > 3 and a[3] is not None else 0
+    step = a[5] if len(a) > 5 and a[5] is not None else 1
+    if start < 0:
+        start += dest.shape[dim]
+    return _insert(em, hint(node), src, dest, dim, start, step)
+
+
+def _insert(em, h, src, dest, dim, start, step, offsets=None, strides=None):
+    offs = offsets or [0] * len(dest.shape)
+    if offsets is None:
+        offs[dim] = start
+    strd = strides or [1] * len(dest.shape)
+    if strides is None:
+        strd[dim] = step
+    name = em.fresh(h)
+    em.emit('%s = tensor.insert_slice %s into %s[%s] [%s] [%s] : %s into %s' % (
+        name, src.name, dest.name, ', '.join(map(str, offs)), ', '.join(map(str, src.shape)),
+        ', '.join(map(str, strd)), src.type, dest.type))
+    return E.Val(name, dest.shape, dest.dt)
+
+
+@handles('aten.cat.default')
+def cat(em, node, a):
+    parts = [em.materialize(v, hint(node) + '_part') for v in a[0] if v.numel() > 0]
+    shape, dt = meta(node)
+    dim = (a[1] or 0) % len(shape)
+    cur = E.Val(em.empty(shape, dt, hint(node)), shape, dt)
+    off = 0
+    for p in parts:
+        cur = _insert(em, hint(node), p, cur, dim, off, 1)
+        off += p.shape[dim]
+    return cur
+
+
+@handles('aten.constant_pad_nd.default')
+def constant_pad(em, node, a):
+    x = em.materialize(a[0], hint(node) + '_src')
+    pads = list(a[1])
+    value = a[2] if len(a) > 2 and a[2] is not None else 0.0
+    rank = len(x.shape)
+    low, high = [0] * rank, [0] * rank
+    for i in range(len(pads) // 2):
+        low[rank - 1 - i], high[rank - 1 - i] = pads[2 * i], pads[2 * i + 1]
+    if min(low + high) < 0:
+        raise E.ExportError('aten.constant_pad_nd with negative padding is not supported')
+    return pad(em, hint(node), x, low, high, value)
+
+
+def pad(em, h, x, low, high, value):
+    if not any(low) and not any(high):
+        return x
+    shape = tuple(d + l + r for d, l, r in zip(x.shape, low, high))
+    c = em.scalar_const(value, x.dt)
+    name = em.fresh(h)
+    em.emit('%s = tensor.pad %s low[%s] high[%s] {' % (
+        name, x.name, ', '.join(map(str, low)), ', '.join(map(str, high))))
+    em.lines.append('  ^bb0(%s):' % ', '.join('%%i%d: index' % i for i in range(len(shape))))
+    em.emit('  tensor.yield %s : %s' % (c, x.dt))
+    em.emit('} : %s to %s' % (x.type, E.tensor_type(shape, x.dt)))
+    return E.Val(name, shape, x.dt)
+
+
+# ---- reductions ----
+
+def reduce(em, node, x, dims, keepdim, kind, out_index=None, scale=None, extra_in=None):
+    shape, dt = meta(node, out_index)
+    rank = len(x.shape)
+    dims = norm_dims(dims, rank)
+    kept = [i for i in range(rank) if i not in dims]
+    red_shape = tuple(x.shape[i] for i in kept)
+    init_value = {'sum': 0.0, 'max': -math.inf, 'min': math.inf}[kind]
+    if dt != 'f32':
+        raise E.ExportError('%s: reductions of %s are not supported' % (node.target, dt))
+    init = em.filled(init_value, red_shape, dt, hint(node) + '_acc')
+    ins = [(x, ident(rank))]
+    if extra_in is not None:
+        ins.append((extra_in, [kept[i] if i < len(kept) else None for i in range(len(kept))]
+                    if extra_in.shape == red_shape else
+                    E.broadcast_exprs(extra_in.shape, rank, x.shape)))
+
+    def body(b):
+        v = b.cast(b.ins[0], x.dt, dt)
+        if extra_in is not None:   # variance: (x - mean)^2
+            d = b.op('arith.subf %s, %s' % (v, b.ins[1]), dt)
+            v = b.op('arith.mulf %s, %s' % (d, d), dt)
+        if scale is not None:
+            v = b.op('arith.mulf %s, %s' % (v, b.const(scale, dt)), dt)
+        op = {'sum': 'addf', 'max': 'maximumf', 'min': 'minimumf'}[kind]
+        return [b.op('arith.%s %s, %s' % (op, v, b.outs[0]), dt)]
+    iters = ['reduction' if i in dims else 'parallel' for i in range(rank)]
+    out = em.generic(hint(node), rank, iters, ins, [(red_shape, dt, kept, init)], body)[0]
+    return em.reshape(out, shape, hint(node) + '_keep') if tuple(shape) != red_shape else out
+
+
+@handles('aten.sum.dim_IntList', 'aten.sum.default')
+def sum_(em, node, a):
+    dims = a[1] if str(node.target) != 'aten.sum.default' else None
+    return reduce(em, node, a[0], dims, bool(a[2]) if len(a) > 2 else False, 'sum')
+
+
+@handles('aten.mean.dim', 'aten.mean.default')
+def mean(em, node, a):
+    x = a[0]
+    dims = norm_dims(a[1] if str(node.target) == 'aten.mean.dim' else None, len(x.shape))
+    n = math.prod(x.shape[d] for d in dims)
+    return reduce(em, node, x, dims, bool(a[2]) if len(a) > 2 else False, 'sum', scale=1.0 / n)
+
+
+@handles('aten.amax.default', 'aten.amin.default')
+def amax(em, node, a):
+    kind = 'max' if 'amax' in str(node.target) else 'min'
+    return reduce(em, node, a[0], a[1], bool(a[2]) if len(a) > 2 else False, kind)
+
+
+@handles('aten.var_mean.correction', 'aten.var.correction')
+def var_mean(em, node, a):
+    x = a[0]
+    dims = norm_dims(a.get(1, 'dim'), len(x.shape))
+    corr = node.kwargs.get('correction', 1)
+    corr = 1 if corr is None else corr
+    keep = bool(node.kwargs.get('keepdim', False))
+    n = math.prod(x.shape[d] for d in dims)
+    two = str(node.target) == 'aten.var_mean.correction'
+    m_keep = _mean_keep(em, node, x, dims, n)
+    var = reduce(em, node, x, dims, keep, 'sum', out_index=0 if two else None,
+                 scale=1.0 / max(n - corr, 1), extra_in=m_keep)
+    if not two:
+        return var
+    mshape, _ = meta(node, 1)
+    return var, em.reshape(m_keep, mshape, hint(node) + '_mean')
+
+
+def _mean_keep(em, node, x, dims, n):
+    rank = len(x.shape)
+    kept = [i for i in range(rank) if i not in dims]
+    red_shape = tuple(x.shape[i] for i in kept)
+    init = em.filled(0.0, red_shape, 'f32', hint(node) + '_mean_acc')
+    iters = ['reduction' if i in dims else 'parallel' for i in range(rank)]
+    m = em.generic(hint(node) + '_mean', rank, iters, [(x, ident(rank))],
+                   [(red_shape, 'f32', kept, init)],
+                   lambda b: [b.op('arith.addf %s, %s' % (b.op('arith.mulf %s, %s' % (
+                       b.ins[0], b.const(1.0 / n, 'f32')), 'f32'), b.outs[0]), 'f32')])[0]
+    keep_shape = tuple(1 if i in dims else d for i, d in enumerate(x.shape))
+    return em.reshape(m, keep_shape, hint(node) + '_mean_keep')
+
+
+# ---- contractions ----
+
+def contraction(em, node, x, y, init, batched):
+    """x @ y (batched: [B,M,K] @ [B,K,N]) accumulated into `init`."""
+    if not x.lazy and not y.lazy:
+        op = 'linalg.batch_matmul' if batched else 'linalg.matmul'
+        name = em.fresh(hint(node))
+        em.emit('%s = %s ins(%s, %s : %s, %s) outs(%s : %s) -> %s' % (
+            name, op, x.name, y.name, x.type, y.type, init.name, init.type, init.type))
+        return E.Val(name, init.shape, init.dt)
+    if batched:
+        rank, xe, ye, oe = 4, [0, 1, 3], [0, 3, 2], [0, 1, 2]
+    else:
+        rank, xe, ye, oe = 3, [0, 2], [2, 1], [0, 1]
+    iters = ['parallel'] * (rank - 1) + ['reduction']
+    return em.generic(hint(node), rank, iters, [(x, xe), (y, ye)],
+                      [(init.shape, init.dt, oe, init)],
+                      lambda b: [b.op('arith.addf %s, %s' % (b.op('arith.mulf %s, %s' % (
+                          b.ins[0], b.ins[1]), 'f32'), b.outs[0]), 'f32')])[0]
+
+
+@handles('aten.mm.default', 'aten.bmm.default')
+def mm(em, node, a):
+    shape, dt = meta(node)
+    init = em.filled(0.0, shape, dt, hint(node) + '_acc')
+    return contraction(em, node, a[0], a[1], init, 'bmm' in str(node.target))
+
+
+def broadcast_to(em, v, shape, h):
+    rank = len(shape)
+    return em.generic(h, rank, ['parallel'] * rank,
+                      [(v, E.broadcast_exprs(v.shape, rank, shape))],
+                      [(shape, v.dt, ident(rank), None)], lambda b: [b.ins[0]])[0]
+
+
+@handles('aten.addmm.default')
+def addmm(em, node, a):
+    if node.kwargs.get('beta', 1) != 1 or node.kwargs.get('alpha', 1) != 1:
+        raise E.ExportError('aten.addmm with beta/alpha != 1 is not supported')
+    shape, _ = meta(node)
+    init = broadcast_to(em, a[0], shape, hint(node) + '_bias')
+    return contraction(em, node, a[1], a[2], init, False)
+
+
+# ---- convolutions ----
+
+def _pair(v):
+    return list(v) * 2 if len(v) == 1 else list(v)
+
+
+def _ints(v):
+    return 'dense<[%s]> : tensor<2xi64>' % ', '.join(map(str, v))
+
+
+def conv2d(em, h, x, w, init, stride, dilation, groups):
+    """Named linalg convolution of (padded) x [N,C,H,W] with w [F,C/g,KH,KW] into init."""
+    attrs = '{dilations = %s, strides = %s}' % (_ints(dilation), _ints(stride))
+    if groups == 1:
+        name = em.fresh(h)
+        em.emit('%s = linalg.conv_2d_nchw_fchw %s ins(%s, %s : %s, %s) outs(%s : %s) -> %s' % (
+            name, attrs, x.name, w.name, x.type, w.type, init.name, init.type, init.type))
+        return E.Val(name, init.shape, init.dt)
+    g = groups
+    n, c, hh, ww = x.shape
+    f = w.shape[0]
+    x5 = em.reshape(x, (n, g, c // g, hh, ww), h + '_xg')
+    w5 = em.reshape(w, (g, f // g) + tuple(w.shape[1:]), h + '_wg')
+    o5 = em.reshape(init, (init.shape[0], g, f // g) + tuple(init.shape[2:]), h + '_og')
+    name = em.fresh(h + '_g')
+    em.emit('%s = linalg.conv_2d_ngchw_gfchw %s ins(%s, %s : %s, %s) outs(%s : %s) -> %s' % (
+        name, attrs, x5.name, w5.name, x5.type, w5.type, o5.name, o5.type, o5.type))
+    return em.reshape(E.Val(name, o5.shape, init.dt), init.shape, h)
+
+
+@handles('aten.convolution.default')
+def convolution(em, node, a):
+    x, w, bias = em.materialize(a[0]), em.materialize(a[1]), a[2]
+    stride, padding, dilation = _pair(a[3]), _pair(a[4]), _pair(a[5])
+    if len(x.shape) != 4:
+        raise E.ExportError('aten.convolution: only 2-D convolutions are supported')
+    groups = a[8]
+    shape, dt = meta(node)
+    if a[6]:
+        return _conv_transpose(em, node, x, w, bias, shape, stride, padding, dilation, groups)
+    xp = pad(em, hint(node) + '_pad', x, [0, 0] + padding, [0, 0] + padding, 0.0)
+    if bias is not None:
+        init = broadcast_to(em, _bias_chw(bias), shape, hint(node) + '_bias')
+    else:
+        init = em.filled(0.0, shape, dt, hint(node) + '_acc')
+    return conv2d(em, hint(node), xp, w, init, stride, dilation, groups)
+
+
+def _bias_chw(bias):
+    """bias [F] viewed as [F,1,1] for broadcasting over NCHW."""
+    return E.lazy_view(bias, (bias.shape[0], 1, 1), [0])
+
+
+def _conv_transpose(em, node, x, w, bias, shape, stride, padding, dilation, groups):
+    """A transposed convolution is the input gradient of the convolution with the
+    same weights (w [Cin, Cout/g, KH, KW] read as [F, C/g, KH, KW])."""
+    if groups != 1:
+        raise E.ExportError('aten.convolution: grouped transposed convolutions are not supported')
+    y = _conv_grad_input(em, hint(node), x, w, shape, stride, padding, dilation, groups)
+    if bias is None:
+        return y
+    rank = len(shape)
+    return em.generic(hint(node) + '_bias', rank, ['parallel'] * rank,
+                      [(y, ident(rank)), (bias, [1])], [(shape, 'f32', ident(rank), None)],
+                      lambda b: [b.op('arith.addf %s, %s' % (b.ins[0], b.ins[1]), 'f32')])[0]
+
+
+@handles('aten.convolution_backward.default')
+def convolution_backward(em, node, a):
+    g, x, w = em.materialize(a[0]), em.materialize(a[1]), em.materialize(a[2])
+    stride, padding, dilation = _pair(a[4]), _pair(a[5]), _pair(a[6])
+    groups, mask = a[9], a[10]
+    if a[7]:
+        return _conv_transpose_backward(em, node, g, x, w, stride, padding, dilation, groups, mask)
+    n, c, hh, ww = x.shape
+    f, cg, kh, kw = w.shape
+    _, _, oh, ow = g.shape
+    h = hint(node)
+    results = [None, None, None]
+    if mask[0]:
+        results[0] = _conv_grad_input(em, h, g, w, x.shape, stride, padding, dilation, groups)
+    if mask[1]:
+        results[1] = _conv_grad_weight(em, h, g, x, w.shape, stride, padding, dilation, groups)
+    if mask[2]:
+        results[2] = _reduce_dims(em, h + '_gb', g, [0, 2, 3])
+    return tuple(results)
+
+
+def _conv_transpose_backward(em, node, g, x, w, stride, padding, dilation, groups, mask):
+    """Of y = conv_transpose(x, w): dx is the convolution of g with w, dw the
+    weight gradient of that convolution with the roles of x and g swapped."""
+    if groups != 1:
+        raise E.ExportError('aten.convolution_backward: grouped transposed convolutions '
+                            'are not supported')
+    h = hint(node)
+    results = [None, None, None]
+    if mask[0]:
+        gp = pad(em, h + '_gpad', g, [0, 0] + padding, [0, 0] + padding, 0.0)
+        init = em.filled(0.0, x.shape, 'f32', h + '_gi_acc')
+        results[0] = conv2d(em, h + '_gi', gp, w, init, stride, dilation, 1)
+    if mask[1]:
+        results[1] = _conv_grad_weight(em, h, x, g, w.shape, stride, padding, dilation, 1)
+    if mask[2]:
+        results[2] = _reduce_dims(em, h + '_gb', g, [0, 2, 3])
+    return tuple(results)
+
+
+def _reduce_dims(em, h, x, dims):
+    rank = len(x.shape)
+    kept = [i for i in range(rank) if i not in dims]
+    shape = tuple(x.shape[i] for i in kept)
+    init = em.filled(0.0, shape, 'f32', h + '_acc')
+    iters = ['reduction' if i in dims else 'parallel' for i in range(rank)]
+    return em.generic(h, rank, iters, [(x, ident(rank))], [(shape, 'f32', kept, init)],
+                      lambda b: [b.op('arith.addf %s, %s' % (b.ins[0], b.outs[0]), 'f32')])[0]
+
+
+def _conv_grad_input(em, h, g, w, xshape, stride, padding, dilation, groups):
+    """A stride-1 convolution of g, dilated by the stride and padded, with the
+    spatially flipped, in/out-swapped weights."""
+    n, c, hh, ww = xshape
+    f, cg, kh, kw = w.shape
+    _, _, oh, ow = g.shape
+    low = [dilation[i] * (k - 1) - padding[i] for i, k in enumerate((kh, kw))]
+    if min(low) < 0:
+        raise E.ExportError('aten.convolution_backward: padding larger than the dilated '
+                            'kernel extent is not supported')
+    size = [hh + dilation[0] * (kh - 1), ww + dilation[1] * (kw - 1)]
+    gz = em.filled(0.0, (n, f) + tuple(size), 'f32', h + '_gdil')
+    gd = _insert(em, h + '_gdil', g, gz, 0, 0, 1, offsets=[0, 0] + low,
+                 strides=[1, 1] + list(stride))
+    gr = groups
+    # Flipped weights: [G, C/G, F/G, KH, KW] from w viewed as [G, F/G, C/G, KH, KW].
+    w5 = em.reshape(w, (gr, f // gr, cg, kh, kw), h + '_wg')
+    wt = em.generic(h + '_wflip', 5, ['parallel'] * 5,
+                    [(w5, ['d0', 'd2', 'd1', '-d3 + %d' % (kh - 1), '-d4 + %d' % (kw - 1)])],
+                    [((gr, cg, f // gr, kh, kw), 'f32', ident(5), None)],
+                    lambda b: [b.ins[0]])[0]
+    wt4 = em.reshape(wt, (c, f // gr, kh, kw), h + '_wflip4')
+    init = em.filled(0.0, xshape, 'f32', h + '_gi_acc')
+    return conv2d(em, h + '_gi', gd, wt4, init, [1, 1], dilation, groups)
+
+
+def _conv_grad_weight(em, h, g, x, wshape, stride, padding, dilation, groups):
+    """gw[g,fo,ci,kh,kw] = sum_{n,oh,ow} g[n,g,fo,oh,ow] * xpad[n,g,ci,oh*s+kh*d,ow*s+kw*d]."""
+    n, c, hh, ww = x.shape
+    f, cg, kh, kw = wshape
+    _, _, oh, ow = g.shape
+    gr = groups
+    xp = pad(em, h + '_xpad', x, [0, 0] + padding, [0, 0] + padding, 0.0)
+    x5 = em.reshape(xp, (n, gr, cg) + xp.shape[2:], h + '_xg')
+    g5 = em.reshape(g, (n, gr, f // gr, oh, ow), h + '_gg')
+    shape = (gr, f // gr, cg, kh, kw)
+    init = em.filled(0.0, shape, 'f32', h + '_gw_acc')
+    # dims: 0 g, 1 fo, 2 ci, 3 kh, 4 kw, 5 n, 6 oh, 7 ow
+    xe = ['d5', 'd0', 'd2', 'd6 * %d + d3 * %d' % (stride[0], dilation[0]),
+          'd7 * %d + d4 * %d' % (stride[1], dilation[1])]
+    ge = ['d5', 'd0', 'd1', 'd6', 'd7']
+    gw = em.generic(h + '_gw', 8, ['parallel'] * 5 + ['reduction'] * 3, [(x5, xe), (g5, ge)],
+                    [(shape, 'f32', ident(5), init)],
+                    lambda b: [b.op('arith.addf %s, %s' % (b.op('arith.mulf %s, %s' % (
+                        b.ins[0], b.ins[1]), 'f32'), b.outs[0]), 'f32')])[0]
+    return em.reshape(gw, wshape, h + '_gw4')
+
+
+# ---- pooling ----
+
+def _pool_geometry(a, x, out_shape):
+    k = _pair(a[1])
+    stride = _pair(a[2]) if a[2] else list(k)
+    padding = _pair(a[3]) if len(a) > 3 and a[3] else [0, 0]
+    dilation = _pair(a[4]) if len(a) > 4 and a[4] else [1, 1]
+    oh, ow = out_shape[2], out_shape[3]
+    need = [(o - 1) * s + d * (kk - 1) + 1 for o, s, d, kk in zip((oh, ow), stride, dilation, k)]
+    high = [max(p, nd - hw - p) for p, nd, hw in zip(padding, need, x.shape[2:])]
+    return k, stride, padding, dilation, high
+
+
+def _window(em, k, h):
+    """The shape-only window operand of a pooling generic (as linalg's named
+    pooling ops take), so that the loop bounds of the window dims are known."""
+    return E.Val(em.empty(tuple(k), 'f32', h + '_window'), tuple(k), 'f32')
+
+
+def _window_index(b, oi, ki, stride, dilation, pad_):
+    """Unpadded input coordinate of window position (oi, ki), as index."""
+    o = b.op('arith.muli %s, %s' % (oi, b.const(stride, 'index')), 'index')
+    kk = b.op('arith.muli %s, %s' % (ki, b.const(dilation, 'index')), 'index')
+    s = b.op('arith.addi %s, %s' % (o, kk), 'index')
+    return b.op('arith.subi %s, %s' % (s, b.const(pad_, 'index')), 'index')
+
+
+@handles('aten.max_pool2d_with_indices.default')
+def max_pool(em, node, a):
+    x = em.materialize(a[0])
+    shape, _ = meta(node, 0)
+    k, stride, padding, dilation, high = _pool_geometry(a, x, shape)
+    n, c, hh, ww = x.shape
+    xp = pad(em, hint(node) + '_pad', x, [0, 0] + padding, [0, 0] + high, -math.inf)
+    vinit = em.filled(-math.inf, shape, 'f32', hint(node) + '_vacc')
+    iinit = em.filled(0, shape, 'i64', hint(node) + '_iacc')
+    xe = ['d0', 'd1', 'd2 * %d + d4 * %d' % (stride[0], dilation[0]),
+          'd3 * %d + d5 * %d' % (stride[1], dilation[1])]
+
+    def body(b):
+        r = _window_index(b, b.index(2), b.index(4), stride[0], dilation[0], padding[0])
+        q = _window_index(b, b.index(3), b.index(5), stride[1], dilation[1], padding[1])
+        flat = b.op('arith.addi %s, %s' % (b.op('arith.muli %s, %s' % (
+            r, b.const(ww, 'index')), 'index'), q), 'index')
+        fi = b.op('arith.index_cast %s' % flat, 'index to i64')
+        gt = b.op('arith.cmpf ogt, %s, %s' % (b.ins[0], b.outs[0]), 'f32')
+        return [b.op('arith.select %s, %s, %s' % (gt, b.ins[0], b.outs[0]), 'f32'),
+                b.op('arith.select %s, %s, %s' % (gt, fi, b.outs[1]), 'i64')]
+    vals = em.generic(hint(node), 6, ['parallel'] * 4 + ['reduction'] * 2,
+                      [(xp, xe), (_window(em, k, hint(node)), [4, 5])],
+                      [(shape, 'f32', ident(4), vinit), (shape, 'i64', ident(4), iinit)], body)
+    return tuple(vals)
+
+
+@handles('aten.max_pool2d_with_indices_backward.default')
+def max_pool_backward(em, node, a):
+    g, x, idx = em.materialize(a[0]), em.materialize(a[1]), em.materialize(a[7])
+    k, stride, padding, dilation, high = _pool_geometry(a[1:], x, g.shape)
+    n, c, hh, ww = x.shape
+    _, _, oh, ow = g.shape
+    if k == stride and not any(padding) and dilation == [1, 1] and (hh, ww) == (oh * k[0], ow * k[1]):
+        return _max_pool_backward_tiled(em, hint(node), g, idx, x.shape, k)
+    return _max_pool_backward_windows(em, hint(node), g, idx, x.shape, k, stride, padding,
+                                      dilation, high)
+
+
+def _flat_input_index(b, r, q, ww):
+    flat = b.op('arith.addi %s, %s' % (b.op('arith.muli %s, %s' % (
+        r, b.const(ww, 'index')), 'index'), q), 'index')
+    return b.op('arith.index_cast %s' % flat, 'index to i64')
+
+
+def _max_pool_backward_tiled(em, h, g, idx, xshape, k):
+    """Non-overlapping windows: the input gradient viewed as [N,C,OH,KH,OW,KW] is
+    one parallel generic (then a collapse_shape)."""
+    n, c, hh, ww = xshape
+    _, _, oh, ow = g.shape
+    shape6 = (n, c, oh, k[0], ow, k[1])
+
+    def body(b):
+        r = b.op('arith.addi %s, %s' % (b.op('arith.muli %s, %s' % (
+            b.index(2), b.const(k[0], 'index')), 'index'), b.index(3)), 'index')
+        q = b.op('arith.addi %s, %s' % (b.op('arith.muli %s, %s' % (
+            b.index(4), b.const(k[1], 'index')), 'index'), b.index(5)), 'index')
+        eq = b.op('arith.cmpi eq, %s, %s' % (b.ins[1], _flat_input_index(b, r, q, ww)), 'i64')
+        return [b.op('arith.select %s, %s, %s' % (eq, b.ins[0], b.const(0.0, 'f32')), 'f32')]
+    gi = em.generic(h + '_tiles', 6, ['parallel'] * 6, [(g, [0, 1, 2, 4]), (idx, [0, 1, 2, 4])],
+                    [(shape6, 'f32', ident(6), None)], body)[0]
+    return em.reshape(gi, xshape, h)
+
+
+def _max_pool_backward_windows(em, h, g, idx, xshape, k, stride, padding, dilation, high):
+    """Overlapping windows: per window offset, the window gradients whose argmax
+    sits at that offset, placed (strided) into a zero padded tensor and added up.
+    Each step makes new tensors, so no buffer is read and then updated in place."""
+    n, c, hh, ww = xshape
+    padded = (n, c, hh + padding[0] + high[0], ww + padding[1] + high[1])
+    acc = None
+    for i in range(k[0]):
+        for j in range(k[1]):
+            def body(b, i=i, j=j):
+                r = _window_index(b, b.index(2), b.const(i, 'index'), stride[0], dilation[0],
+                                  padding[0])
+                q = _window_index(b, b.index(3), b.const(j, 'index'), stride[1], dilation[1],
+                                  padding[1])
+                eq = b.op('arith.cmpi eq, %s, %s' % (b.ins[1], _flat_input_index(b, r, q, ww)),
+                          'i64')
+                return [b.op('arith.select %s, %s, %s' % (eq, b.ins[0], b.const(0.0, 'f32')),
+                             'f32')]
+            part = em.generic(h + '_win', 4, ['parallel'] * 4, [(g, ident(4)), (idx, ident(4))],
+                              [(g.shape, 'f32', ident(4), None)], body)[0]
+            zeros = em.filled(0.0, padded, 'f32', h + '_place')
+            placed = _insert(em, h + '_place', part, zeros, 0, 0, 1,
+                             offsets=[0, 0, i * dilation[0], j * dilation[1]],
+                             strides=[1, 1, stride[0], stride[1]])
+            if acc is None:
+                acc = placed
+                continue
+            acc = em.generic(h + '_sum', 4, ['parallel'] * 4, [(acc, ident(4)), (placed, ident(4))],
+                             [(padded, 'f32', ident(4), None)],
+                             lambda b: [b.op('arith.addf %s, %s' % (b.ins[0], b.ins[1]), 'f32')])[0]
+    if padded == tuple(xshape):
+        return acc
+    out = em.fresh(h)
+    em.emit('%s = tensor.extract_slice %s[0, 0, %d, %d] [%s] [1, 1, 1, 1] : %s to %s' % (
+        out, acc.name, padding[0], padding[1], ', '.join(map(str, xshape)), acc.type,
+        E.tensor_type(xshape, 'f32')))
+    return E.Val(out, tuple(xshape), 'f32')
+
+
+@handles('aten.avg_pool2d.default')
+def avg_pool(em, node, a):
+    x = em.materialize(a[0])
+    shape, _ = meta(node)
+    k, stride, padding, dilation, high = _pool_geometry(a[:4], x, shape)
+    if any(padding) or (len(a) > 4 and a[4]):
+        raise E.ExportError('aten.avg_pool2d with padding or ceil_mode is not supported')
+    init = em.filled(0.0, shape, 'f32', hint(node) + '_acc')
+    xe = ['d0', 'd1', 'd2 * %d + d4' % stride[0], 'd3 * %d + d5' % stride[1]]
+    scale = 1.0 / (k[0] * k[1])
+    return em.generic(hint(node), 6, ['parallel'] * 4 + ['reduction'] * 2,
+                      [(x, xe), (_window(em, k, hint(node)), [4, 5])],
+                      [(shape, 'f32', ident(4), init)],
+                      lambda b: [b.op('arith.addf %s, %s' % (b.op('arith.mulf %s, %s' % (
+                          b.ins[0], b.const(scale, 'f32')), 'f32'), b.outs[0]), 'f32')])[0]
+
+
+# ---- embedding and losses ----
+
+@handles('aten.embedding.default')
+def embedding(em, node, a):
+    w, idx = em.materialize(a[0]), a[1]
+    shape, dt = meta(node)
+    r = len(idx.shape)
+
+    def body(b):
+        row = b.op('arith.index_cast %s' % b.ins[0], '%s to index' % idx.dt)
+        return [b.op('tensor.extract %s[%s, %s]' % (w.name, row, b.index(r)), w.type)]
+    # The table is read by tensor.extract in the payload (a gather); it is a
+    # function argument, live for the whole step, so liveness is unaffected.
+    return em.generic(hint(node), r + 1, ['parallel'] * (r + 1), [(idx, ident(r))],
+                      [(shape, dt, ident(r + 1), None)], body)[0]
+
+
+@handles('aten.embedding_dense_backward.default')
+def embedding_backward(em, node, a):
+    g, idx, padding_idx, scale = a[0], a[1], a[3], a[4]
+    if scale:
+        raise E.ExportError('aten.embedding_dense_backward with scale_grad_by_freq is not supported')
+    shape, dt = meta(node)
+    r = len(idx.shape)
+    init = em.filled(0.0, shape, dt, hint(node) + '_acc')
+    # dims: 0 row, 1 feature, 2.. the index positions
+    ge = [2 + i for i in range(r)] + [1]
+    ie = [2 + i for i in range(r)]
+
+    def body(b):
+        row = b.op('arith.index_cast %s' % b.index(0), 'index to %s' % idx.dt)
+        hit = b.op('arith.cmpi eq, %s, %s' % (b.ins[1], row), idx.dt)
+        if padding_idx is not None and padding_idx >= 0:
+            keep = b.op('arith.cmpi ne, %s, %s' % (row, b.const(padding_idx, idx.dt)), idx.dt)
+            hit = b.op('arith.andi %s, %s' % (hit, keep), 'i1')
+        v = b.op('arith.select %s, %s, %s' % (hit, b.ins[0], b.const(0.0, 'f32')), 'f32')
+        return [b.op('arith.addf %s, %s' % (v, b.outs[0]), 'f32')]
+    # A scatter-add written as a dense reduction; its real cost is one add per
+    # gradient element, which remat.flops records.
+    return em.generic(hint(node), r + 2, ['parallel', 'parallel'] + ['reduction'] * r,
+                      [(g, ge), (idx, ie)], [(shape, dt, [0, 1], init)], body,
+                      attrs='remat.flops = %d : i64' % g.numel())[0]
+
+
+def _target_hit(b, target, col_index_dim, ignore_index, tdt):
+    col = b.op('arith.index_cast %s' % b.index(col_index_dim), 'index to %s' % tdt)
+    hit = b.op('arith.cmpi eq, %s, %s' % (target, col), tdt)
+    valid = b.op('arith.cmpi ne, %s, %s' % (target, b.const(ignore_index, tdt)), tdt)
+    return b.op('arith.andi %s, %s' % (hit, valid), 'i1')
+
+
+@handles('aten.nll_loss_forward.default')
+def nll_loss_forward(em, node, a):
+    x, t, weight, reduction, ignore = a[0], a[1], a[2], a[3], a[4]
+    if weight is not None:
+        raise E.ExportError('aten.nll_loss_forward with class weights is not supported')
+    if reduction not in (1, 2):
+        raise E.ExportError('aten.nll_loss_forward with reduction=none is not supported')
+    h = hint(node)
+    rank = len(x.shape)
+    tot = em.filled(0.0, (), 'f32', h + '_sum')
+    cnt = em.filled(0.0, (), 'f32', h + '_count')
+    te = [0] if rank == 2 else []
+
+    def body(b):
+        hit = _target_hit(b, b.ins[1], rank - 1, ignore, t.dt)
+        nv = b.op('arith.negf %s' % b.ins[0], 'f32')
+        v = b.op('arith.select %s, %s, %s' % (hit, nv, b.const(0.0, 'f32')), 'f32')
+        one = b.op('arith.select %s, %s, %s' % (hit, b.const(1.0, 'f32'), b.const(0.0, 'f32')),
+                   'f32')
+        return [b.op('arith.addf %s, %s' % (v, b.outs[0]), 'f32'),
+                b.op('arith.addf %s, %s' % (one, b.outs[1]), 'f32')]
+    s, n = em.generic(h + '_terms', rank, ['reduction'] * rank, [(x, ident(rank)), (t, te)],
+                      [((), 'f32', [], tot), ((), 'f32', [], cnt)], body)
+    if reduction == 2:
+        return s, n
+    loss = em.generic(h, 0, [], [(s, []), (n, [])], [((), 'f32', [], None)],
+                      lambda b: [b.op('arith.divf %s, %s' % (b.ins[0], b.ins[1]), 'f32')])[0]
+    return loss, n
+
+
+@handles('aten.nll_loss_backward.default')
+def nll_loss_backward(em, node, a):
+    go, t, weight, reduction, ignore, tw = a[0], a[2], a[3], a[4], a[5], a[6]
+    if weight is not None:
+        raise E.ExportError('aten.nll_loss_backward with class weights is not supported')
+    shape, dt = meta(node)
+    rank = len(shape)
+    te = [0] if rank == 2 else []
+
+    def body(b):
+        hit = _target_hit(b, b.ins[1], rank - 1, ignore, t.dt)
+        v = b.op('arith.negf %s' % b.ins[0], 'f32')
+        if reduction == 1:
+            v = b.op('arith.divf %s, %s' % (v, b.ins[2]), 'f32')
+        return [b.op('arith.select %s, %s, %s' % (hit, v, b.const(0.0, 'f32')), 'f32')]
+    return em.generic(hint(node), rank, ['parallel'] * rank, [(go, []), (t, te), (tw, [])],
+                      [(shape, dt, ident(rank), None)], body)[0]
+
+
+@handles('aten.split_with_sizes.default', 'aten.split.Tensor')
+def split(em, node, a):
+    x = em.materialize(a[0], hint(node) + '_src')
+    dim = (a[2] if len(a) > 2 and a[2] is not None else 0) % len(x.shape)
+    outs, start = [], 0
+    for i in range(len(node.meta['val'])):
+        shape, _ = meta(node, i)
+        outs.append(x if tuple(shape) == x.shape else _extract(em, node, x, dim, start, shape, 1))
+        start += shape[dim]
+    return tuple(outs)
+
+
+@handles('aten._adaptive_avg_pool2d_backward.default')
+def adaptive_avg_pool_backward(em, node, a):
+    g, x = em.materialize(a[0]), a[1]
+    n, c, hh, ww = x.shape
+    oh, ow = g.shape[2:]
+    if hh % oh or ww % ow:
+        raise E.ExportError('aten._adaptive_avg_pool2d_backward with overlapping windows '
+                            '(input %dx%d, output %dx%d) is not supported' % (hh, ww, oh, ow))
+    kh, kw = hh // oh, ww // ow
+    scale = 1.0 / (kh * kw)
+    return em.generic(hint(node), 4, ['parallel'] * 4,
+                      [(g, ['d0', 'd1', 'd2 floordiv %d' % kh, 'd3 floordiv %d' % kw])],
+                      [(x.shape, 'f32', ident(4), None)],
+                      lambda b: [b.op('arith.mulf %s, %s' % (b.ins[0], b.const(scale, 'f32')),
+                                      'f32')])[0]
+
+
+@handles('aten.copy.default')
+def copy(em, node, a):
+    """Functional form of `x.copy_(src)`: src broadcast to x's shape and dtype."""
+    shape, dt = meta(node)
+    src = a[1]
+    if src.shape == tuple(shape) and src.dt == dt:
+        return src
+    return elementwise(em, node, [src], lambda b, xs, cdt: xs[0], dt)
