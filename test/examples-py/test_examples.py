@@ -4,7 +4,6 @@ Run: python3 -m pytest test/examples-py
 """
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -14,22 +13,12 @@ import pytest
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 EXAMPLES_DIR = os.path.join(ROOT, 'examples')
 sys.path.insert(0, EXAMPLES_DIR)
+sys.path.insert(0, os.path.join(ROOT, 'test', 'pyutil'))
 
 import gen_examples  # noqa: E402
+from mlir_runner import run_train_step, tool  # noqa: E402
 
-LLVM_BIN = os.environ.get('REMAT_LLVM_BIN', '/usr/lib/llvm-22/bin')
-LLVM_LIB = os.environ.get('REMAT_LLVM_LIB', os.path.join(os.path.dirname(LLVM_BIN), 'lib'))
 NAMES = [e.name for e in gen_examples.EXAMPLES]
-
-
-def tool(name):
-    path = os.path.join(LLVM_BIN, name)
-    if os.access(path, os.X_OK):
-        return path
-    found = shutil.which(name)
-    if not found:
-        pytest.skip('%s not found (looked in %s and PATH; set REMAT_LLVM_BIN)' % (name, LLVM_BIN))
-    return found
 
 
 # ---- (a) gradients of the numpy evaluation vs central finite differences ----
@@ -124,80 +113,15 @@ def test_examples_follow_conventions():
 
 # ---- (d) execution: lower to LLVM, run with mlir-runner, compare to numpy ----
 
-LOWER_TO_LLVM = [
-    '--one-shot-bufferize=bufferize-function-boundaries',
-    '--convert-linalg-to-loops',
-    '--expand-strided-metadata',
-    '--lower-affine',
-    '--convert-scf-to-cf',
-    '--convert-math-to-llvm',
-    '--convert-arith-to-llvm',
-    '--finalize-memref-to-llvm',
-    '--convert-cf-to-llvm',
-    '--convert-func-to-llvm',
-    '--reconcile-unrealized-casts',
-]
-
-
-def _dense(a):
-    def rows(x):
-        if x.ndim == 0:
-            return '%.9e' % x
-        return '[' + ', '.join(rows(y) for y in x) + ']'
-    return 'dense<%s> : %s' % (rows(a), gen_examples.tensor_type(a.shape))
-
-
-def _wrapper(example, inputs, b):
-    """A module holding @train_step and a @main that feeds `inputs` and prints results."""
-    with open(os.path.join(EXAMPLES_DIR, example.name + '.mlir')) as f:
-        body = f.read()
-    lines = ['module {', body,
-             'func.func private @printMemrefF32(tensor<*xf32>)',
-             'func.func @main() {']
-    for a in b.args:
-        lines.append('  %%%s = arith.constant %s' % (a.name, _dense(inputs[a.name])))
-    res = ['%%r%d' % i for i in range(len(b.results))]
-    lines.append('  %s = call @train_step(%s) : (%s) -> (%s)' % (
-        ', '.join(res), ', '.join('%' + a.name for a in b.args),
-        ', '.join(a.type for a in b.args), ', '.join(v.type for v in b.results)))
-    for r, v in zip(res, b.results):
-        lines.append('  %s_u = tensor.cast %s : %s to tensor<*xf32>' % (r, r, v.type))
-        lines.append('  call @printMemrefF32(%s_u) : (tensor<*xf32>) -> ()' % r)
-    lines += ['  return', '}', '}']
-    return '\n'.join(lines)
-
-
-def _parse_printed(text, count):
-    """Numbers of each printMemrefF32 block, flattened, in order."""
-    blocks = text.split('Unranked Memref')[1:]
-    assert len(blocks) == count, text[:2000]
-    out = []
-    for blk in blocks:
-        data = blk[blk.index('\n'):]
-        nums = data.replace('[', ' ').replace(']', ' ').replace(',', ' ').split()
-        out.append(np.array([float(x) for x in nums]))
-    return out
-
-
 @pytest.mark.parametrize('name', NAMES)
 def test_execution_matches_numpy(name, tmp_path):
-    opt, runner = tool('mlir-opt'), tool('mlir-runner')
-    libs = [os.path.join(LLVM_LIB, l) for l in
-            ('libmlir_runner_utils.so', 'libmlir_c_runner_utils.so')]
-    for lib in libs:
-        if not os.path.exists(lib):
-            pytest.skip('%s not found (set REMAT_LLVM_LIB)' % lib)
     example = gen_examples.BY_NAME[name]
     inputs = example.random_inputs(seed=4, dtype=np.float32)
     b = example.run(inputs)
-    src = tmp_path / 'wrapper.mlir'
-    src.write_text(_wrapper(example, inputs, b))
-    llvm = subprocess.run([opt, str(src)] + LOWER_TO_LLVM, check=True,
-                          capture_output=True, text=True).stdout
-    run = subprocess.run([runner, '-e', 'main', '-entry-point-result=void',
-                          '-shared-libs=' + ','.join(libs)], input=llvm, check=True,
-                         capture_output=True, text=True)
-    printed = _parse_printed(run.stdout, len(b.results))
+    with open(os.path.join(EXAMPLES_DIR, example.name + '.mlir')) as f:
+        step = f.read()
+    printed = run_train_step(step, [(inputs[a.name], 'f32') for a in b.args],
+                             [v.type for v in b.results], tmp_path)
     for v, got in zip(b.results, printed):
         want = v.data.astype(np.float64).ravel()
         # printMemrefF32 prints 6 significant digits.

@@ -10,7 +10,6 @@ Skips (saying why) where torch or the LLVM tools are missing.
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -19,11 +18,13 @@ import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 sys.path.insert(0, os.path.join(ROOT, 'bench', 'torch'))
+sys.path.insert(0, os.path.join(ROOT, 'test', 'pyutil'))
 
 torch = pytest.importorskip('torch', reason='PyTorch is not installed (pip install torch); '
                             'the exporter tests need it')
 
 import models  # noqa: E402
+from mlir_runner import run_train_step  # noqa: E402
 from exporter_import import import_exporter  # noqa: E402
 
 _exporter = import_exporter()
@@ -31,48 +32,8 @@ ExportError = _exporter.ExportError
 export_training_step = _exporter.export_training_step
 trace_training_step = _exporter.trace_training_step
 
-LLVM_BIN = os.environ.get('REMAT_LLVM_BIN', '/usr/lib/llvm-22/bin')
-LLVM_LIB = os.environ.get('REMAT_LLVM_LIB', os.path.join(os.path.dirname(LLVM_BIN), 'lib'))
 REMAT_OPT = os.environ.get('REMAT_OPT', os.path.join(ROOT, 'build', 'bin', 'remat-opt'))
 TINY = models.tiny_models()
-
-LOWER_TO_LLVM = [
-    '--one-shot-bufferize=bufferize-function-boundaries',
-    '--convert-linalg-to-loops',
-    '--expand-strided-metadata',
-    '--lower-affine',
-    '--convert-scf-to-cf',
-    '--convert-math-to-llvm',
-    '--convert-math-to-libm',
-    '--convert-arith-to-llvm',
-    '--convert-func-to-llvm',
-    '--finalize-memref-to-llvm',
-    '--convert-cf-to-llvm',
-    '--convert-func-to-llvm',
-    '--reconcile-unrealized-casts',
-]
-
-
-def tool(name):
-    path = os.path.join(LLVM_BIN, name)
-    if os.access(path, os.X_OK):
-        return path
-    found = shutil.which(name)
-    if not found:
-        pytest.skip('%s not found (looked in %s and PATH; set REMAT_LLVM_BIN)' % (name, LLVM_BIN))
-    return found
-
-
-def _dense(a, dt):
-    def rows(x):
-        if x.ndim == 0:
-            if dt == 'i1':
-                return 'true' if x else 'false'
-            return '%d' % x if dt.startswith('i') else '%.9e' % x
-        return '[' + ', '.join(rows(y) for y in x) + ']'
-    shape = ''.join('%dx' % d for d in a.shape)
-    return 'dense<%s> : tensor<%s%s>' % (rows(a), shape, dt)
-
 
 _DT = {torch.float32: 'f32', torch.int64: 'i64', torch.bool: 'i1'}
 
@@ -82,46 +43,11 @@ def _flat_inputs(model, inputs):
             + [b for _, b in model.named_buffers()] + list(inputs))
 
 
-def _type(t):
-    return 'tensor<%s%s>' % (''.join('%dx' % d for d in t.shape), _DT[t.dtype])
-
-
 def run_step(mlir, args, result_shapes, tmp_path):
-    """Run @train_step on `args` with mlir-runner; the printed results, flattened."""
-    opt, runner = tool('mlir-opt'), tool('mlir-runner')
-    libs = [os.path.join(LLVM_LIB, lib) for lib in
-            ('libmlir_runner_utils.so', 'libmlir_c_runner_utils.so')]
-    for lib in libs:
-        if not os.path.exists(lib):
-            pytest.skip('%s not found (set REMAT_LLVM_LIB)' % lib)
-    lines = ['module {', mlir, 'func.func private @printMemrefF32(tensor<*xf32>)',
-             'func.func @main() {']
-    for i, t in enumerate(args):
-        lines.append('  %%in%d = arith.constant %s' % (i, _dense(t.numpy(), _DT[t.dtype])))
-    res = ['%%r%d' % i for i in range(len(result_shapes))]
-    rtypes = ['tensor<%sf32>' % ''.join('%dx' % d for d in s) for s in result_shapes]
-    lines.append('  %s = call @train_step(%s) : (%s) -> (%s)' % (
-        ', '.join(res), ', '.join('%%in%d' % i for i in range(len(args))),
-        ', '.join(_type(t) for t in args), ', '.join(rtypes)))
-    for r, ty in zip(res, rtypes):
-        lines.append('  %s_u = tensor.cast %s : %s to tensor<*xf32>' % (r, r, ty))
-        lines.append('  call @printMemrefF32(%s_u) : (tensor<*xf32>) -> ()' % r)
-    lines += ['  return', '}', '}']
-    src = tmp_path / 'wrapper.mlir'
-    src.write_text('\n'.join(lines))
-    llvm = subprocess.run([opt, str(src)] + LOWER_TO_LLVM, check=True,
-                          capture_output=True, text=True).stdout
-    run = subprocess.run([runner, '-e', 'main', '-entry-point-result=void',
-                          '-shared-libs=' + ','.join(libs)], input=llvm, check=True,
-                         capture_output=True, text=True)
-    blocks = run.stdout.split('Unranked Memref')[1:]
-    assert len(blocks) == len(result_shapes), run.stdout[:2000]
-    out = []
-    for blk in blocks:
-        data = blk[blk.index('\n'):]
-        nums = data.replace('[', ' ').replace(']', ' ').replace(',', ' ').split()
-        out.append(np.array([float(x) for x in nums]))
-    return out
+    """Run @train_step on `args`; the printed results, flattened."""
+    return run_train_step(
+        mlir, [(t.numpy(), _DT[t.dtype]) for t in args],
+        ['tensor<%sf32>' % ''.join('%dx' % d for d in s) for s in result_shapes], tmp_path)
 
 
 def torch_loss_and_grads(model, inputs, loss_fn):
