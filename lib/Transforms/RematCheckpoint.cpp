@@ -22,7 +22,7 @@ namespace {
 
 /// Plans for ever smaller budgets before giving up on a step whose rewritten
 /// IR peaks over budget.
-constexpr int kMaxAttempts = 4;
+constexpr int kMaxAttempts = 6;
 
 /// What became of one stashed activation.
 struct Decision {
@@ -110,20 +110,30 @@ struct RematCheckpointPass
                 "the unplanned peak is "
              << planning.unplannedPeak << " bytes)";
 
+    // The step already fits: the optimizing solvers have nothing to do (the
+    // planner's model may see a few bytes more than the simulator and would
+    // recompute for nothing). The baselines run as asked.
+    if (outcome.budget >= planning.unplannedPeak &&
+        (kind == planner::SolverKind::Fast ||
+         kind == planner::SolverKind::Exact))
+      return keepEverything(fn, planning, std::move(outcome));
+
     // The planner's model of the step can miss a few bytes the simulator of
     // the rewritten IR sees (docs/memory-model.md, known limits): plan a copy,
     // and when the rewritten copy peaks over budget, plan again for that much
     // less.
-    int64_t target = outcome.budget;
+    // Each retry leaves at least twice the previous margin: a plan for a
+    // lower target is a different plan, whose own misses can differ.
+    int64_t margin = 0;
     for (outcome.attempts = 1; outcome.attempts <= kMaxAttempts;
          ++outcome.attempts) {
       FailureOr<int64_t> overshoot =
-          planCopy(fn, planning, target, kind, outcome);
+          planCopy(fn, planning, outcome.budget - margin, kind, outcome);
       if (failed(overshoot))
         return failure();
       if (*overshoot <= 0)
         return outcome;
-      target -= *overshoot;
+      margin = std::max(2 * margin, margin + *overshoot);
     }
     return emitError(fn.getLoc(), "remat-checkpoint: the rewritten step peaks at ")
            << outcome.rewrittenPeak << " bytes, over the budget of "
@@ -132,6 +142,20 @@ struct RematCheckpointPass
               "memory this step uses (docs/memory-model.md); a budget of "
            << outcome.budget + (outcome.rewrittenPeak - outcome.plannedPeak)
            << " bytes leaves room for it";
+  }
+
+  static Outcome keepEverything(FunctionOpInterface fn,
+                                const FunctionPlanning &planning,
+                                Outcome outcome) {
+    outcome.attempts = 1;
+    outcome.solved.plan = planner::keepAllPlan(planning.problem.problem);
+    outcome.solved.feasible = true;
+    outcome.solved.provenOptimal = true;
+    outcome.plannedPeak = outcome.rewrittenPeak = planning.unplannedPeak;
+    outcome.decisions = decide(fn, planning, outcome.solved.plan);
+    outcome.timelineAfter.assign(planning.sim.getTimeline().begin(),
+                                 planning.sim.getTimeline().end());
+    return outcome;
   }
 
   /// Plans a copy of `fn` for `target` bytes and rewrites the copy. When the
