@@ -246,8 +246,8 @@ How each side is measured:
 - **remat**: `remat-opt --remat-checkpoint="budget=B solver=S"` on the exported
   step; budgets are fractions of the unplanned peak and the smallest feasible
   budget ("min"). "planned peak" is the planner's; "rewritten IR" is
-  remat-report's peak of the rewritten function (where they differ, the rewrite
-  does not yet realise the plan's peak).
+  remat-report's peak of the rewritten function (remat-checkpoint plans again,
+  for less, until the rewritten function fits the budget; docs/memory-model.md).
 - **PyTorch**: `torch._functorch.partitioners.min_cut_rematerialization_partition`
   through `aot_function` (fake tensors, the same decompositions as the exporter),
   with `torch._functorch.config.activation_memory_budget` = the same fraction.
