@@ -174,11 +174,9 @@ PlanningProblem Extractor::run() {
   return std::move(result);
 }
 
-PlanningProblem extractPlanningProblem(FunctionOpInterface fn,
-                                       const TrainingGraph &graph,
+PlanningProblem extractPlanningProblem(const TrainingGraph &graph,
                                        const CostModel &costs,
                                        const MemorySimulator &sim) {
-  (void)fn;
   return Extractor(graph, costs, sim).run();
 }
 

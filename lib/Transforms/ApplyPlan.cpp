@@ -182,9 +182,7 @@ void PlanRewriter::eraseDeadFreeOps(Operation *terminator) {
       op.erase();
 }
 
-void applyPlan(FunctionOpInterface fn, const PlanningProblem &problem,
-               const planner::Plan &plan) {
-  (void)fn;
+void applyPlan(const PlanningProblem &problem, const planner::Plan &plan) {
   PlanRewriter(problem).run(plan);
 }
 

@@ -12,7 +12,7 @@ namespace remat {
 
 FunctionPlanning::FunctionPlanning(FunctionOpInterface fn)
     : graph(fn), costs(fn), sim(fn),
-      problem(extractPlanningProblem(fn, graph, costs, sim)) {
+      problem(extractPlanningProblem(graph, costs, sim)) {
   unplannedPeak = sim.getPeakBytes();
   for (Operation *op : graph.getOps())
     stepFlops += costs.getFlops(op);

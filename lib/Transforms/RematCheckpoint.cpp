@@ -192,7 +192,7 @@ struct RematCheckpointPass
     outcome.plannedPeak = check.peakBytes;
     outcome.decisions = decide(copy, planning, outcome.solved.plan);
 
-    applyPlan(copy, planning.problem, outcome.solved.plan);
+    applyPlan(planning.problem, outcome.solved.plan);
     if (failed(verify(copy)))
       return emitError(fn.getLoc(),
                        "remat-checkpoint: internal error: the rewrite broke "

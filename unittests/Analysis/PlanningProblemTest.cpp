@@ -43,7 +43,7 @@ protected:
     remat::CostModel costs(fn);
     remat::MemorySimulator sim(fn);
     unplannedPeak = sim.getPeakBytes();
-    return remat::extractPlanningProblem(fn, graph, costs, sim);
+    return remat::extractPlanningProblem(graph, costs, sim);
   }
 
   MLIRContext context;
@@ -77,7 +77,7 @@ TEST_P(PlanningProblemTest, RewrittenIRPeaksAsPlanned) {
       SolveResult solved = solve(problem.problem, kind, options);
       if (!solved.feasible)
         continue;
-      remat::applyPlan(fn, problem, solved.plan);
+      remat::applyPlan(problem, solved.plan);
       ASSERT_TRUE(succeeded(verify(fn)))
           << solverKindName(kind) << " at " << options.budgetBytes;
       EXPECT_EQ(remat::MemorySimulator(fn).getPeakBytes(),

@@ -41,8 +41,7 @@ struct PlanningProblem {
   int getProducerNode(mlir::Value value) const;
 };
 
-PlanningProblem extractPlanningProblem(mlir::FunctionOpInterface fn,
-                                       const TrainingGraph &graph,
+PlanningProblem extractPlanningProblem(const TrainingGraph &graph,
                                        const CostModel &costs,
                                        const MemorySimulator &sim);
 
