@@ -127,19 +127,31 @@ struct RematCheckpointPass
     int64_t margin = 0;
     for (outcome.attempts = 1; outcome.attempts <= kMaxAttempts;
          ++outcome.attempts) {
-      FailureOr<int64_t> overshoot =
-          planCopy(fn, planning, outcome.budget - margin, kind, outcome);
+      FailureOr<std::optional<int64_t>> overshoot =
+          planCopy(fn, outcome.budget - margin, kind, outcome);
       if (failed(overshoot))
         return failure();
-      if (*overshoot <= 0)
+      if (!*overshoot)
+        break;
+      if (**overshoot <= 0)
         return outcome;
-      margin = std::max(2 * margin, margin + *overshoot);
+      margin = std::max(2 * margin, margin + **overshoot);
     }
-    return emitError(fn.getLoc(), "remat-checkpoint: the rewritten step peaks at ")
+    if (margin == 0)
+      return emitError(fn.getLoc(), "remat-checkpoint: solver '")
+             << solver << "' found no plan within " << outcome.budget
+             << " bytes (its plan peaks at " << outcome.solved.sim.peakBytes
+             << " bytes: " << outcome.solved.message
+             << "); the smallest feasible budget is "
+             << planning.smallestFeasible
+             << " bytes, which solver=fast reaches";
+    return emitError(fn.getLoc(), "remat-checkpoint: the rewritten step peaks "
+                                  "at ")
            << outcome.rewrittenPeak << " bytes, over the budget of "
-           << outcome.budget << " bytes, after " << kMaxAttempts
-           << " plans for ever smaller budgets; the planner's model misses "
-              "memory this step uses (docs/memory-model.md); a budget of "
+           << outcome.budget
+           << " bytes, and plans for smaller budgets did not fit either; the "
+              "planner's model misses memory this step uses "
+              "(docs/memory-model.md); a budget of "
            << outcome.budget + (outcome.rewrittenPeak - outcome.plannedPeak)
            << " bytes leaves room for it";
   }
@@ -160,26 +172,25 @@ struct RematCheckpointPass
 
   /// Plans a copy of `fn` for `target` bytes and rewrites the copy. When the
   /// rewritten copy fits the budget, it replaces the body of `fn`. Returns by
-  /// how much the copy exceeds the budget (<= 0 when it fits).
-  FailureOr<int64_t> planCopy(FunctionOpInterface fn,
-                              const FunctionPlanning &original, int64_t target,
-                              planner::SolverKind kind, Outcome &outcome) {
+  /// how much the copy exceeds the budget (<= 0 when it fits), or nothing
+  /// when the solver found no plan for `target`.
+  FailureOr<std::optional<int64_t>>
+  planCopy(FunctionOpInterface fn, int64_t target, planner::SolverKind kind,
+           Outcome &outcome) {
     auto copy = cast<FunctionOpInterface>(fn->clone());
-    auto eraseCopy = llvm::make_scope_exit([&] { copy->erase(); });
+    llvm::scope_exit eraseCopy([&] { copy->erase(); });
     FunctionPlanning planning(copy);
     const planner::Problem &problem = planning.problem.problem;
     planner::SolveOptions options;
     options.budgetBytes = target;
     options.timeLimitSeconds = timeLimit;
-    outcome.solved = planner::solve(problem, kind, options);
-    if (!outcome.solved.feasible)
-      return emitError(fn.getLoc(), "remat-checkpoint: solver '")
-             << solver << "' found no plan within " << target
-             << " bytes (its plan peaks at " << outcome.solved.sim.peakBytes
-             << " bytes: " << outcome.solved.message
-             << "); the smallest feasible budget is "
-             << original.smallestFeasible
-             << " bytes, which solver=fast reaches";
+    planner::SolveResult solved = planner::solve(problem, kind, options);
+    if (!solved.feasible) {
+      if (outcome.attempts == 1)
+        outcome.solved = std::move(solved);
+      return std::optional<int64_t>();
+    }
+    outcome.solved = std::move(solved);
     // The solver's own simulation decided feasibility; check the plan
     // against the problem again before touching the IR.
     planner::Simulation check = planner::simulate(problem, outcome.solved.plan);
@@ -200,11 +211,11 @@ struct RematCheckpointPass
     MemorySimulator rewritten(copy);
     outcome.rewrittenPeak = rewritten.getPeakBytes();
     if (outcome.rewrittenPeak > outcome.budget)
-      return outcome.rewrittenPeak - outcome.budget;
+      return std::optional<int64_t>(outcome.rewrittenPeak - outcome.budget);
     outcome.timelineAfter.assign(rewritten.getTimeline().begin(),
                                  rewritten.getTimeline().end());
     fn.getFunctionBody().takeBody(copy.getFunctionBody());
-    return outcome.rewrittenPeak - outcome.budget;
+    return std::optional<int64_t>(outcome.rewrittenPeak - outcome.budget);
   }
 
   static SmallVector<Decision> decide(FunctionOpInterface fn,
