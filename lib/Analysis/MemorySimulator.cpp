@@ -41,7 +41,6 @@ void MemorySimulator::collectSteps(Block &block) {
       continue;
     auto recompute = dyn_cast<RecomputeOp>(&op);
     if (!recompute) {
-      stepOf[&op] = steps.size();
       steps.push_back(&op);
       continue;
     }
@@ -143,7 +142,7 @@ void MemorySimulator::assignResultBuffer(Operation *op, unsigned step,
   }
   if (isa<tensor::EmptyOp>(op)) {
     // Sized now, placed at its first writer in extendLiveRanges().
-    pendingEmpty[result] = newBuffer(Buffer::Kind::Allocation, result, step);
+    newBuffer(Buffer::Kind::Allocation, result, step);
     return;
   }
   if (op->hasTrait<OpTrait::ConstantLike>()) {
@@ -182,13 +181,13 @@ void MemorySimulator::assignResultBuffer(Operation *op, unsigned step,
 
 void MemorySimulator::extendLiveRanges() {
   unsigned last = steps.size() - 1;
-  for (auto [index, buffer] : llvm::enumerate(buffers)) {
+  for (Buffer &buffer : buffers) {
     if (buffer.kind == Buffer::Kind::Argument) {
       buffer.end = last;
       continue;
     }
     Value root = buffer.values.front();
-    if (pendingEmpty.count(root)) {
+    if (isa_and_nonnull<tensor::EmptyOp>(root.getDefiningOp())) {
       // An empty tensor nobody writes allocates nothing.
       auto first = firstUseOf.find(root);
       if (first == firstUseOf.end())

@@ -132,7 +132,7 @@ void PlanRewriter::emitRecompute(ArrayRef<int> nodes, int consumer) {
     yielded.push_back(local.lookup(value));
     types.push_back(value.getType());
   }
-  inner.create<YieldOp>(insertionPoint->getLoc(), yielded);
+  YieldOp::create(inner, insertionPoint->getLoc(), yielded);
 
   OpBuilder outer(insertionPoint);
   OperationState state(insertionPoint->getLoc(),

@@ -93,7 +93,6 @@ private:
   void computeTimeline();
 
   llvm::SmallVector<mlir::Operation *> steps;
-  llvm::DenseMap<mlir::Operation *, unsigned> stepOf;
   /// Values of a remat.recompute region and the values they stand for
   /// (block arguments -> kept operands, results -> yielded values).
   llvm::DenseMap<mlir::Value, mlir::Value> forwarded;
@@ -101,8 +100,6 @@ private:
   llvm::DenseMap<mlir::Value, unsigned> firstUseOf, lastUseOf;
   llvm::SmallVector<Buffer> buffers;
   llvm::DenseMap<mlir::Value, unsigned> bufferOf;
-  /// tensor.empty buffers whose first writer has not been seen yet.
-  llvm::DenseMap<mlir::Value, unsigned> pendingEmpty;
   llvm::SmallVector<int64_t> timeline;
   int64_t peakBytes = 0;
   unsigned peakStep = 0;
