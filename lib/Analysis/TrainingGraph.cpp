@@ -10,15 +10,6 @@ using namespace mlir;
 
 namespace remat {
 
-void emitFindings(llvm::ArrayRef<Finding> findings) {
-  for (const Finding &finding : findings) {
-    if (finding.kind == Finding::Kind::Warning)
-      emitWarning(finding.loc) << finding.message;
-    else
-      emitRemark(finding.loc) << finding.message;
-  }
-}
-
 /// The ancestor of `op` that lives directly in `block`, or null.
 static Operation *getTopLevelOp(Operation *op, Block *block) {
   return block->findAncestorOpInBlock(*op);
