@@ -10,13 +10,10 @@
 
 #include "remat-c/Remat.h"
 
-#include "remat/Analysis/CostModel.h"
-#include "remat/Dialect/Remat/RematDialect.h"
+#include "remat/InitRemat.h"
 #include "remat/Transforms/Passes.h"
 #include "remat/Transforms/Report.h"
-#ifdef REMAT_CAPI_HAVE_PIPELINES
 #include "remat/Pipelines/Pipelines.h"
-#endif
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -59,13 +56,9 @@ const DialectRegistry &getRegistry() {
     auto *result = new DialectRegistry;
     registerAllDialects(*result);
     registerAllExtensions(*result);
-    result->insert<remat::RematDialect>();
-    remat::registerCostModelExternalModels(*result);
+    remat::registerRematDialect(*result);
     registerAllPasses();
     remat::registerRematPasses();
-#ifdef REMAT_CAPI_HAVE_PIPELINES
-    remat::registerRematPipelines(*result);
-#endif
     return result;
   }();
   return *registry;
@@ -279,7 +272,6 @@ std::string orDefault(const char *value, const char *fallback) {
   return value ? value : fallback;
 }
 
-#ifdef REMAT_CAPI_HAVE_PIPELINES
 /// Adds a lowering pipeline with the options `text` to `pm`. It is built
 /// directly, not parsed by its registered name: parsed from text, a pipeline
 /// is built on a pass manager without implicit nesting, where the pipelines'
@@ -296,7 +288,6 @@ bool addLoweringPipeline(OpPassManager &pm, const std::string &text,
   build(pm, *options);
   return true;
 }
-#endif
 
 } // namespace
 
@@ -406,7 +397,6 @@ RematStatus rematLower(RematContext *context, const char *ir,
   Call call(context, sourceName, {loweredIr}, diagnostics);
   if (!call.checkArguments(ir))
     return REMAT_INVALID_ARGUMENT;
-#ifdef REMAT_CAPI_HAVE_PIPELINES
   std::string options = "solver=" + orDefault(solver, "fast") +
                         " time-limit=" + std::to_string(timeLimit);
   if (budget && *budget)
@@ -428,13 +418,6 @@ RematStatus rematLower(RematContext *context, const char *ir,
   if (!added)
     return REMAT_INVALID_ARGUMENT;
   return call.runAndPrint(ir, pm, loweredIr);
-#else
-  (void)target, (void)budget, (void)solver, (void)timeLimit,
-      (void)extraOptions;
-  call.addError("this build of remat has no lowering pipelines "
-                "(lib/Pipelines)");
-  return REMAT_INVALID_ARGUMENT;
-#endif
 }
 
 RematStatus rematRunPipeline(RematContext *context, const char *ir,

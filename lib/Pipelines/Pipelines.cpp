@@ -22,7 +22,6 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -130,8 +129,7 @@ void buildNvvmPipeline(OpPassManager &pm, const NvvmPipelineOptions &options) {
                                               : options.cudaPath.getValue());
 }
 
-void registerRematPipelines(DialectRegistry &registry) {
-  registerAllGPUToLLVMIRTranslations(registry);
+void registerRematPipelines() {
   registerRematPipelinesPasses();
   PassPipelineRegistration<CpuPipelineOptions>(
       "remat-pipeline-cpu",

@@ -5,10 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "remat/Analysis/CostModel.h"
-#include "remat/Dialect/Remat/RematDialect.h"
-#include "remat/Pipelines/Pipelines.h"
-#include "remat/Transforms/Passes.h"
+#include "remat/InitRemat.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -22,9 +19,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  registry.insert<remat::RematDialect>();
-  remat::registerCostModelExternalModels(registry);
-  remat::registerRematPipelines(registry);
+  remat::registerRematDialect(registry);
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "remat: memory planning for MLIR training graphs\n",

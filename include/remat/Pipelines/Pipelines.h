@@ -9,7 +9,6 @@
 #ifndef REMAT_PIPELINES_PIPELINES_H
 #define REMAT_PIPELINES_PIPELINES_H
 
-#include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -63,10 +62,10 @@ void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &options
 void buildNvvmPipeline(mlir::OpPassManager &pm,
                        const NvvmPipelineOptions &options);
 
-/// Registers remat's passes of lib/Pipelines and the two pipelines, and adds
-/// to `registry` the translations to LLVM IR that gpu-module-to-binary needs
-/// to serialize the kernels.
-void registerRematPipelines(mlir::DialectRegistry &registry);
+/// Registers remat's passes of lib/Pipelines and the named pipelines. The
+/// translations to LLVM IR that gpu-module-to-binary needs to serialize the
+/// kernels come with registerRematDialect (remat/InitRemat.h).
+void registerRematPipelines();
 
 } // namespace remat
 
