@@ -285,7 +285,12 @@ CostModel::CostModel(Operation *root) {
 int64_t CostModel::computeFlops(Operation *op) {
   int64_t result;
   if (auto attr = op->getAttrOfType<IntegerAttr>(kFlopsAttrName)) {
-    result = attr.getInt();
+    // The remat dialect's verifier rejects negative and oversized counts;
+    // IR that was never verified still gets a count in [0, INT64_MAX].
+    const APInt &value = attr.getValue();
+    result = value.isNegative()           ? 0
+             : value.getActiveBits() > 63 ? INT64_MAX
+                                          : value.getSExtValue();
   } else if (auto costOp = dyn_cast<CostOpInterface>(op)) {
     result = costOp.getFlops();
   } else if (op->getNumRegions() > 0) {
@@ -293,7 +298,7 @@ int64_t CostModel::computeFlops(Operation *op) {
     result = 0;
     for (Region &region : op->getRegions())
       for (Operation &nested : region.getOps())
-        result += computeFlops(&nested);
+        result = addFlops(result, computeFlops(&nested));
   } else if (op->hasTrait<OpTrait::IsTerminator>() ||
              op->getNumResults() == 0) {
     result = 0;

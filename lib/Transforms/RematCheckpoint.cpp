@@ -234,7 +234,7 @@ struct RematCheckpointPass
         continue;
       decisions.push_back(
           {describeValue(value, planning.sim, state), recomputes[node],
-           int64_t(problem.problem.nodes[node].cost) * recomputes[node]});
+           toFlops(problem.problem.nodes[node].cost * recomputes[node])});
     }
     return decisions;
   }
@@ -260,7 +260,7 @@ struct RematCheckpointPass
          << " bytes, budget " << outcome.budget << " bytes, planned peak "
          << outcome.plannedPeak << " bytes (rewritten IR: "
          << outcome.rewrittenPeak << " bytes); recompute "
-         << int64_t(solved.sim.recomputeCost) << " FLOPs, "
+         << toFlops(solved.sim.recomputeCost) << " FLOPs, "
          << llvm::formatv("{0:f2}",
                           planning.overheadPercent(solved.sim.recomputeCost))
          << "% of the step; solver " << solver << " in "

@@ -75,9 +75,11 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
     report.name = fn.getName().str();
     report.trainingStep = graph.isTrainingStep();
     report.lossIndex = graph.getLossIndex();
-    for (Operation *op : graph.getOps())
-      (graph.isForward(op) ? report.forwardFlops : report.backwardFlops) +=
-          costs.getFlops(op);
+    for (Operation *op : graph.getOps()) {
+      int64_t &phaseFlops =
+          graph.isForward(op) ? report.forwardFlops : report.backwardFlops;
+      phaseFlops = addFlops(phaseFlops, costs.getFlops(op));
+    }
     for (Value value : graph.getStashed())
       report.stashed.push_back(describeValue(value, sim, state));
     report.stashedBytes = getStashedBytes(graph, sim);

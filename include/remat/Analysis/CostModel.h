@@ -7,6 +7,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/OpDefinition.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <optional>
 
@@ -21,6 +22,19 @@ inline constexpr llvm::StringLiteral kFlopsAttrName = "remat.flops";
 /// up. Scalars (int, float, index) count as one element. Nothing for types
 /// without a static size (dynamic or unranked shapes, memrefs are not ours).
 std::optional<int64_t> getStaticBytes(mlir::Type type);
+
+/// `a + b` for FLOP counts (non-negative), saturating at INT64_MAX: a sum of
+/// FLOPs never wraps.
+inline int64_t addFlops(int64_t a, int64_t b) {
+  int64_t sum;
+  return llvm::AddOverflow(a, b, sum) ? INT64_MAX : sum;
+}
+
+/// A FLOP count held as a double (planner costs), as an integer: truncated,
+/// saturating at INT64_MAX.
+inline int64_t toFlops(double flops) {
+  return flops >= 9223372036854775808.0 ? INT64_MAX : int64_t(flops);
+}
 
 /// Attaches CostOpInterface to the ops of linalg, tosa, arith, math, tensor.
 void registerCostModelExternalModels(mlir::DialectRegistry &registry);

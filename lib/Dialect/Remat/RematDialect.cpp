@@ -17,6 +17,26 @@ void RematDialect::initialize() {
       >();
 }
 
+/// `remat.flops` overrides an op's FLOPs (CostModel): a count, so an integer
+/// from 0 to INT64_MAX. Other `remat.*` attributes are free-form.
+LogicalResult RematDialect::verifyOperationAttribute(Operation *op,
+                                                     NamedAttribute attr) {
+  if (attr.getName() != "remat.flops")
+    return success();
+  auto flops = dyn_cast<IntegerAttr>(attr.getValue());
+  if (!flops || !flops.getType().isSignlessInteger())
+    return op->emitError("'remat.flops' must be an integer (a FLOP count), "
+                         "got ")
+           << attr.getValue();
+  const APInt &value = flops.getValue();
+  if (value.getBitWidth() > 1 && value.isNegative())
+    return op->emitError("'remat.flops' must not be negative, got ")
+           << flops;
+  if (value.getActiveBits() > 63)
+    return op->emitError("'remat.flops' must be at most INT64_MAX");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // RecomputeOp
 //===----------------------------------------------------------------------===//

@@ -17,7 +17,11 @@ def Remat_Dialect : Dialect {
     `remat.recompute` region re-runs forward ops in the backward pass from the
     values that were kept. Keeping the recomputation inside a region until just
     before bufferization stops CSE from merging it back into the forward values.
+
+    Attribute `remat.flops` (an integer in [0, INT64_MAX]) on any op overrides
+    the cost model's FLOPs for it; the dialect verifies it.
   }];
+  let hasOperationAttrVerify = 1;
 }
 
 class Remat_Op<string mnemonic, list<Trait> traits = []> :
