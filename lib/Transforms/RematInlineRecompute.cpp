@@ -17,7 +17,14 @@ namespace {
 static void inlineRecompute(RecomputeOp op, RewriterBase &rewriter) {
   Block &body = op.getBody().front();
   auto yield = cast<YieldOp>(body.getTerminator());
-  SmallVector<Value> yielded(yield.getValues());
+  // A yielded block argument dies with the block: yield its kept value.
+  SmallVector<Value> yielded;
+  for (Value value : yield.getValues()) {
+    auto arg = dyn_cast<BlockArgument>(value);
+    yielded.push_back(arg && arg.getOwner() == &body
+                          ? op.getKept()[arg.getArgNumber()]
+                          : value);
+  }
   rewriter.eraseOp(yield);
   rewriter.inlineBlockBefore(&body, op, op.getKept());
   rewriter.replaceOp(op, yielded);
