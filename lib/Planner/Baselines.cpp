@@ -11,16 +11,30 @@
 
 namespace remat::planner {
 
+namespace {
+
+/// The baselines drop forward values only (the family also has backward
+/// values read again much later).
+std::vector<int> forwardCandidates(const RetentionFamily &family) {
+  std::vector<int> forward;
+  for (int node : family.candidates())
+    if (!family.problem().nodes[node].backward)
+      forward.push_back(node);
+  return forward;
+}
+
+} // namespace
+
 Plan recomputeAllPlan(const RetentionFamily &family) {
   std::vector<Retention> retention(family.problem().nodes.size(),
                                    Retention::Keep);
-  for (int node : family.candidates())
+  for (int node : forwardCandidates(family))
     retention[node] = Retention::Always;
   return family.build(retention);
 }
 
 Plan sqrtNPlan(const RetentionFamily &family) {
-  const std::vector<int> &candidates = family.candidates();
+  const std::vector<int> candidates = forwardCandidates(family);
   std::vector<Retention> retention(family.problem().nodes.size(),
                                    Retention::Keep);
   const int segment = std::max<int>(
@@ -71,8 +85,9 @@ std::vector<bool> knapsack(const std::vector<int64_t> &bytes,
 
 Plan knapsackPlan(const RetentionFamily &family, int64_t budgetBytes) {
   const Problem &problem = family.problem();
+  const std::vector<int> forward = forwardCandidates(family);
   std::vector<int> stashed;
-  for (int node : family.candidates())
+  for (int node : forward)
     if (family.isStashed(node))
       stashed.push_back(node);
   std::vector<int64_t> bytes;
@@ -90,7 +105,7 @@ Plan knapsackPlan(const RetentionFamily &family, int64_t budgetBytes) {
   std::vector<bool> keep =
       knapsack(bytes, value, budgetBytes - (unplannedPeak - stashedBytes));
   std::vector<Retention> retention(problem.nodes.size(), Retention::Keep);
-  for (int node : family.candidates())
+  for (int node : forward)
     retention[node] = Retention::Cut;
   for (int k = 0, e = stashed.size(); k < e; ++k)
     if (keep[k])

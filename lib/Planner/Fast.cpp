@@ -52,6 +52,10 @@ struct Move {
   int node;
   Retention to;
   double estimate;
+  /// Also recompute the candidate inputs (two levels) before every use, so
+  /// the new recompute does not stretch their lifetimes: one move where the
+  /// single moves each make the peak worse.
+  bool deep = false;
 };
 
 Retention weaker(Retention r) {
@@ -60,8 +64,9 @@ Retention weaker(Retention r) {
 
 class FastSearch {
 public:
-  FastSearch(const RetentionFamily &family, int64_t budget)
-      : family_(family), problem_(family.problem()), budget_(budget) {
+  FastSearch(const RetentionFamily &family, int64_t budget, bool deepMoves)
+      : family_(family), problem_(family.problem()), budget_(budget),
+        deepMoves_(deepMoves) {
     double total = 0;
     for (const Node &node : problem_.nodes)
       total += node.cost;
@@ -79,6 +84,7 @@ private:
   Evaluation evaluate(const State &state);
   static bool better(const Evaluation &a, const Evaluation &b);
   std::vector<Move> movesAtPeak(const State &state, const Evaluation &eval) const;
+  void apply(State &state, const Move &move) const;
   bool tryBatch(State &state, Evaluation &eval, const std::vector<Move> &moves);
   bool bestSingleMove(State &state, Evaluation &eval, std::vector<Move> moves);
   void descend(State &state, Evaluation &eval);
@@ -91,6 +97,9 @@ private:
   const RetentionFamily &family_;
   const Problem &problem_;
   const int64_t budget_;
+  /// Also try deep moves (Move::deep): they reach lower peaks, but the greedy
+  /// takes them where plain moves would be cheaper in the end.
+  const bool deepMoves_;
   double costEpsilon_;
   int64_t workLeft_ = kWorkSteps;
   int64_t evaluationsLeft_ = kMaxEvaluations;
@@ -155,7 +164,32 @@ std::vector<Move> FastSearch::movesAtPeak(const State &state,
                    [](const Move &a, const Move &b) {
                      return a.estimate > b.estimate;
                    });
+  if (deepMoves_ && exhaustiveMoves_) {
+    const size_t single = moves.size();
+    for (size_t k = 0; k < single; ++k) {
+      Move deep = moves[k];
+      deep.deep = true;
+      State probe = state;
+      apply(probe, deep);
+      probe[deep.node] = state[deep.node];
+      if (probe != state)
+        moves.push_back(deep);
+    }
+  }
   return moves;
+}
+
+void FastSearch::apply(State &state, const Move &move) const {
+  state[move.node] = move.to;
+  if (!move.deep)
+    return;
+  for (int input : problem_.nodes[move.node].inputs) {
+    if (family_.isCandidate(input))
+      state[input] = Retention::Always;
+    for (int second : problem_.nodes[input].inputs)
+      if (family_.isCandidate(second))
+        state[second] = Retention::Always;
+  }
 }
 
 /// Large schedules: apply the best-estimated moves that together cover the
@@ -168,7 +202,7 @@ bool FastSearch::tryBatch(State &state, Evaluation &eval,
   for (const Move &move : moves) {
     if (freed >= needed)
       break;
-    next[move.node] = move.to;
+    apply(next, move);
     freed += problem_.nodes[move.node].bytes;
   }
   Evaluation candidate = evaluate(next);
@@ -192,7 +226,7 @@ bool FastSearch::bestSingleMove(State &state, Evaluation &eval,
     if (!canEvaluate())
       break;
     State next = state;
-    next[move.node] = move.to;
+    apply(next, move);
     Evaluation candidate = evaluate(next);
     double relieved = eval.excess - candidate.excess;
     double added = std::max(0.0, candidate.sim.recomputeCost -
@@ -384,7 +418,8 @@ Plan FastSearch::run() {
   if (tryTopDown && workLeft_ > 0) {
     State top(numNodes, Retention::Keep);
     for (int node : family_.candidates())
-      top[node] = Retention::Always;
+      if (!problem_.nodes[node].backward)
+        top[node] = Retention::Always;
     Evaluation topEval = evaluate(top);
     relax(top, topEval);
     if (better(topEval, eval)) {
@@ -399,8 +434,9 @@ Plan FastSearch::run() {
 
 } // namespace
 
-Plan fastPlan(const RetentionFamily &family, int64_t budgetBytes) {
-  return FastSearch(family, budgetBytes).run();
+Plan fastPlan(const RetentionFamily &family, int64_t budgetBytes,
+              bool deepMoves) {
+  return FastSearch(family, budgetBytes, deepMoves).run();
 }
 
 } // namespace remat::planner

@@ -53,12 +53,17 @@ RetentionFamily::RetentionFamily(const Problem &problem) : problem_(problem) {
   for (int i = 0; i < n; ++i) {
     lastUseBeforeCut_[i] = consumers[i].empty() ? i : consumers[i].back();
     const Node &node = problem.nodes[i];
-    // Backward values are consumed right away; cutting them buys nothing.
-    if (!node.recomputable || consumers[i].empty() || node.backward)
+    if (!node.recomputable || consumers[i].empty())
       continue;
-    int cut = hasBackward ? firstBackwardConsumer(problem, consumers[i])
-                          : afterWidestGap(i, consumers[i]);
-    stashed_[i] = cut >= 0;
+    // A backward value read again much later (a gradient summed into a
+    // skip connection's) is cut like a value of a graph without backward
+    // pass: after its widest gap; it is never a stashed activation.
+    int cut = hasBackward && !node.backward
+                  ? firstBackwardConsumer(problem, consumers[i])
+                  : afterWidestGap(i, consumers[i]);
+    if (node.backward && cut < 0)
+      continue;
+    stashed_[i] = cut >= 0 && !node.backward;
     if (cut < 0)
       cut = std::min(consumers[i].back() + 1, n);
     cutPosition_[i] = cut;

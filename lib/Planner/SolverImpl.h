@@ -13,8 +13,11 @@ Plan recomputeAllPlan(const RetentionFamily &family);
 Plan sqrtNPlan(const RetentionFamily &family);
 /// PyTorch-style: stashed values kept by a 0/1 knapsack, liveness ignored.
 Plan knapsackPlan(const RetentionFamily &family, int64_t budgetBytes);
-/// Greedy descent and local search over the retention family.
-Plan fastPlan(const RetentionFamily &family, int64_t budgetBytes);
+/// Greedy descent and local search over the retention family; `deepMoves`
+/// adds moves that also recompute a value's inputs before every use (lower
+/// peaks, used when the plain search finds nothing that fits).
+Plan fastPlan(const RetentionFamily &family, int64_t budgetBytes,
+              bool deepMoves = false);
 /// Rotor-style DP over the segments of the forward chain (Chain.cpp),
 /// polished; an empty plan when the graph is no chain or nothing fits.
 Plan chainPlan(const RetentionFamily &family, int64_t budgetBytes);
@@ -23,6 +26,9 @@ Plan chainPlan(const RetentionFamily &family, int64_t budgetBytes);
 /// plan over the budget is returned unchanged.
 Plan polishPlan(const Problem &problem, const Plan &plan, int64_t budgetBytes,
                 int64_t maxTrials);
+/// The plan of least simulated peak that fast's machinery finds (a search
+/// over budgets); its peak is smallestFeasibleBudget.
+Plan minPeakPlan(const RetentionFamily &family);
 /// Checkmate's MILP on CBC; fills plan, provenOptimal, gap and message.
 /// `start` (may be null), a feasible stage schedule, is handed to CBC as its
 /// first incumbent (MIP start); `startSeconds` already spent count against

@@ -2,6 +2,7 @@
 
 #include "SolverImpl.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,10 +27,12 @@ constexpr SolverName kSolverNames[] = {
 
 /// Fast's plan, unless a baseline is cheaper and fits: fast is never worse
 /// than the best feasible baseline. Recompute-all (a quadratic schedule on
-/// long chains) is built only when nothing else fits.
-Plan fastWithBaselines(const RetentionFamily &family, int64_t budget) {
+/// long chains) is built only when nothing else fits. No min-peak fallback:
+/// this is also the search step of that fallback.
+Plan fastCore(const RetentionFamily &family, int64_t budget,
+              bool deepMoves = false) {
   const Problem &problem = family.problem();
-  Plan best = fastPlan(family, budget);
+  Plan best = fastPlan(family, budget, deepMoves);
   Simulation bestSim = simulate(problem, best);
   auto consider = [&](Plan plan) {
     Simulation sim = simulate(problem, plan);
@@ -47,6 +50,34 @@ Plan fastWithBaselines(const RetentionFamily &family, int64_t budget) {
   consider(knapsackPlan(family, budget));
   if (bestSim.peakBytes > budget)
     consider(recomputeAllPlan(family));
+  return best;
+}
+
+/// Largest graph whose every-candidate-Always plan the min-peak search builds.
+constexpr size_t kAllAlwaysNodes = 2000;
+
+/// Fast solves the min-peak search may spend bisecting the budget, by
+/// graph size (each is a full fast solve).
+int minPeakBisections(size_t numNodes) {
+  if (numNodes <= 1000)
+    return 10;
+  if (numNodes <= 5000)
+    return 6;
+  return 3;
+}
+
+/// fastCore, and when nothing it finds fits, the min-peak plan: so every
+/// budget at or above smallestFeasibleBudget gets a plan.
+Plan fastWithBaselines(const RetentionFamily &family, int64_t budget) {
+  Plan best = fastCore(family, budget);
+  if (simulate(family.problem(), best).peakBytes <= budget)
+    return best;
+  Plan deep = fastCore(family, budget, /*deepMoves=*/true);
+  if (simulate(family.problem(), deep).peakBytes <= budget)
+    return deep;
+  Plan least = minPeakPlan(family);
+  if (simulate(family.problem(), least).peakBytes <= budget)
+    return least;
   return best;
 }
 
@@ -165,6 +196,53 @@ void dumpProblemIfAsked(const Problem &problem) {
 
 } // namespace
 
+/// The least-peak plan the fast machinery reaches (docs/planner.md, "The
+/// smallest feasible budget"): keep-all, recompute-all, fast asked for the
+/// lower bound (its descent drives the peak down until no move helps), then
+/// a bisection of the budget between the lower bound and the least peak
+/// found, every solve's plan counting by its simulated peak whether or not it
+/// met the budget asked. Ties go to the cheaper plan, which is then polished
+/// at its own peak. Deterministic, so every caller gets the same plan.
+Plan minPeakPlan(const RetentionFamily &family) {
+  const Problem &problem = family.problem();
+  Plan best = keepAllPlan(problem);
+  Simulation bestSim = simulate(problem, best);
+  auto consider = [&](Plan plan) {
+    Simulation sim = simulate(problem, plan);
+    if (sim.peakBytes < bestSim.peakBytes ||
+        (sim.peakBytes == bestSim.peakBytes &&
+         sim.recomputeCost < bestSim.recomputeCost)) {
+      best = std::move(plan);
+      bestSim = std::move(sim);
+    }
+    return sim.peakBytes;
+  };
+  consider(recomputeAllPlan(family));
+  // Every candidate, backward ones too, recomputed before each use: the
+  // shortest lifetimes the family has (closures can be long; small graphs).
+  if (problem.nodes.size() <= kAllAlwaysNodes) {
+    std::vector<Retention> always(problem.nodes.size(), Retention::Keep);
+    for (int node : family.candidates())
+      always[node] = Retention::Always;
+    consider(family.build(always));
+  }
+  const int64_t bound = peakLowerBound(problem);
+  int64_t low = bound;
+  if (bestSim.peakBytes > low)
+    consider(fastCore(family, low, /*deepMoves=*/true));
+  const int bisections = minPeakBisections(problem.nodes.size());
+  for (int k = 0; k < bisections && bestSim.peakBytes - low > 1 &&
+                  bestSim.peakBytes - low > bestSim.peakBytes / 2000;
+       ++k) {
+    const int64_t middle = low + (bestSim.peakBytes - low) / 2;
+    if (consider(fastCore(family, middle, /*deepMoves=*/true)) > middle)
+      low = middle;
+  }
+  const int64_t trials = 4 * static_cast<int64_t>(problem.nodes.size()) + 1000;
+  consider(polishPlan(problem, best, bestSim.peakBytes, trials));
+  return best;
+}
+
 std::optional<SolverKind> parseSolverKind(std::string_view name) {
   for (const SolverName &entry : kSolverNames)
     if (entry.name == name)
@@ -192,8 +270,50 @@ SolveResult solve(const Problem &problem, SolverKind kind,
 }
 
 int64_t smallestFeasibleBudget(const Problem &problem) {
-  return simulate(problem, recomputeAllPlan(RetentionFamily(problem)))
-      .peakBytes;
+  if (problem.nodes.empty())
+    return problem.alwaysLiveBytes;
+  return simulate(problem, minPeakPlan(RetentionFamily(problem))).peakBytes;
+}
+
+int64_t peakLowerBound(const Problem &problem) {
+  const int n = problem.nodes.size();
+  if (n == 0)
+    return problem.alwaysLiveBytes;
+  // Non-recomputable values have one version, live from their step to their
+  // last consumer (outputs: to the end) in every plan.
+  std::vector<int> lastUse(n);
+  for (int i = 0; i < n; ++i)
+    lastUse[i] = problem.nodes[i].output ? n : i;
+  for (int j = 0; j < n; ++j)
+    for (int input : problem.nodes[j].inputs)
+      lastUse[input] = std::max(lastUse[input], j);
+  std::vector<int64_t> fixedDelta(n + 2, 0);
+  for (int i = 0; i < n; ++i)
+    if (!problem.nodes[i].recomputable) {
+      fixedDelta[i] += problem.nodes[i].bytes;
+      fixedDelta[std::min(lastUse[i], n - 1) + 1] -= problem.nodes[i].bytes;
+    }
+  // At node j's own step: j, a version of each input, and the fixed values.
+  int64_t bound = 0, fixedLive = 0;
+  for (int j = 0; j < n; ++j) {
+    fixedLive += fixedDelta[j];
+    const Node &node = problem.nodes[j];
+    int64_t live = fixedLive + (node.recomputable ? node.bytes : 0);
+    std::vector<int> inputs = node.inputs;
+    std::sort(inputs.begin(), inputs.end());
+    inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
+    for (int input : inputs)
+      if (problem.nodes[input].recomputable)
+        live += problem.nodes[input].bytes;
+    bound = std::max(bound, live);
+  }
+  // At the last step every output's final version is live.
+  int64_t outputs = 0;
+  for (int i = 0; i < n; ++i)
+    if (problem.nodes[i].output || i == n - 1)
+      outputs += problem.nodes[i].bytes;
+  bound = std::max(bound, outputs);
+  return problem.alwaysLiveBytes + bound;
 }
 
 } // namespace remat::planner

@@ -137,7 +137,7 @@ func.func @diamond(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tensor<10
 // PLAN:          "op": "math.tanh",
 // PLAN:          "times": 1,
 // PLAN:      "rewritten_peak_bytes": 20484,
-// PLAN:      "smallest_feasible_bytes": 20484,
+// PLAN:      "smallest_feasible_bytes": 16388,
 // PLAN:      "solver": "exact",
 // PLAN:      "timeline_after": [
 // PLAN:      "timeline_before": [

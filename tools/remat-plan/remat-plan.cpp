@@ -174,7 +174,8 @@ int main(int argc, char **argv) {
             std::string(solverKindName(options.solver)) + "' (" +
             result.message + "); the smallest feasible budget is " +
             llvm::Twine(smallestFeasibleBudget(problem)) +
-            " bytes (the recompute-all peak)",
+            " bytes (the least peak fast reaches; no plan peaks below " +
+            llvm::Twine(peakLowerBound(problem)) + " bytes)",
         2);
   }
   return 0;

@@ -49,6 +49,7 @@ void expectHonest(const Problem &problem, const SolveResult &result,
   EXPECT_EQ(validate(problem, result.plan), "") << what;
   Simulation sim = simulate(problem, result.plan);
   EXPECT_LE(sim.peakBytes, budget) << what;
+  EXPECT_GE(sim.peakBytes, peakLowerBound(problem)) << what;
   EXPECT_EQ(sim.peakBytes, result.sim.peakBytes) << what;
   EXPECT_EQ(sim.recomputeCost, result.sim.recomputeCost) << what;
 }
@@ -78,6 +79,33 @@ TEST(SolverProperty, FeasiblePlansFitAndValidate) {
       }
     }
   }
+}
+
+/// The smallest feasible budget is what fast reaches: fast has a plan there,
+/// it is never above keep-all's peak nor below the lower bound.
+TEST(SolverProperty, SmallestFeasibleBudgetIsReached) {
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    Problem problem = randomTrainingGraph(8 + seed % 41, seed);
+    const int64_t smallest = smallestFeasibleBudget(problem);
+    const std::string what = "seed " + std::to_string(seed);
+    EXPECT_LE(smallest, unplannedPeak(problem)) << what;
+    EXPECT_GE(smallest, peakLowerBound(problem)) << what;
+    SolveResult fast = solveWith(problem, SolverKind::Fast, smallest);
+    expectHonest(problem, fast, smallest, what);
+    EXPECT_TRUE(fast.feasible) << what << ": " << fast.message;
+  }
+}
+
+/// Regression (issue 10): fast said infeasible at 0.8 of this graph's peak,
+/// naming the recompute-all peak (276824064 B) as the smallest budget, while
+/// exact proves a plan at 247463940 B.
+TEST(SolverProperty, FitsBelowTheRecomputeAllPeak) {
+  Problem problem = randomTrainingGraph(16, 13);
+  const int64_t budget = static_cast<int64_t>(0.8 * unplannedPeak(problem));
+  SolveResult fast = solveWith(problem, SolverKind::Fast, budget);
+  expectHonest(problem, fast, budget, "fast");
+  EXPECT_TRUE(fast.feasible) << fast.message;
+  EXPECT_LT(smallestFeasibleBudget(problem), 276824064);
 }
 
 /// Regression: on this graph the descent used to spend its evaluation budget

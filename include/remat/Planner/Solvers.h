@@ -45,12 +45,18 @@ struct SolveResult {
 SolveResult solve(const Problem &problem, SolverKind kind,
                   const SolveOptions &options);
 
-/// The simulated peak of the recompute-all plan: every recomputable forward
-/// value is dropped after its forward uses and recomputed, from values that
-/// are not, right before each backward use. It is the budget below which remat
-/// reports "infeasible"; a search may occasionally fit a little below it, but
-/// no solver is asked to.
+/// The peak of the least-peak plan `fast` finds (a search over budgets, see
+/// docs/planner.md, "The smallest feasible budget"): `solve(Fast)` has a plan
+/// at every budget at or above it, and it is never above the unplanned
+/// (keep-all) peak. Not proven minimal: `exact` may fit lower, never below
+/// peakLowerBound. Costs a few fast solves.
 int64_t smallestFeasibleBudget(const Problem &problem);
+
+/// A proven lower bound on the peak of every plan: at each node's own step
+/// the node, one version of each of its inputs and every non-recomputable
+/// value still to be read are live; at the last step every output is. Linear
+/// time.
+int64_t peakLowerBound(const Problem &problem);
 
 } // namespace remat::planner
 
