@@ -2,7 +2,9 @@
 
 #include "remat/Transforms/Planning.h"
 
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -20,18 +22,85 @@ FunctionPlanning::FunctionPlanning(FunctionOpInterface fn)
     smallestFeasible = planner::smallestFeasibleBudget(problem.problem);
 }
 
-std::unique_ptr<FunctionPlanning>
+/// Warns at the first op of each dialect that the context does not know
+/// (parsed with --allow-unregistered-dialect) or that is not one of its
+/// dialect's ops: nothing says what such an op reads, writes, aliases or
+/// costs, so remat plans around it on assumptions the warning states.
+static void warnUnregisteredOps(FunctionOpInterface fn, StringRef pass) {
+  llvm::MapVector<StringRef, std::pair<Operation *, int>> unknown;
+  fn->walk([&](Operation *op) {
+    if (op->isRegistered())
+      return;
+    auto &[first, count] = unknown[op->getName().getDialectNamespace()];
+    if (!first)
+      first = op;
+    ++count;
+  });
+  for (auto &[dialect, entry] : unknown) {
+    auto [op, count] = entry;
+    InFlightDiagnostic diag = emitWarning(op->getLoc())
+                              << pass << ": '" << op->getName() << "' ";
+    if (op->getDialect())
+      diag << "is not an op of dialect '" << dialect
+           << "' as this tool knows it";
+    else
+      diag << "is from dialect '" << dialect
+           << "', which remat does not know (it is not registered in this "
+              "tool)";
+    diag << "; " << count << " such op(s) in @"
+         << SymbolTable::getSymbolName(fn).getValue()
+         << ". remat keeps them where they are, never recomputes them and "
+            "counts each tensor result as a buffer of its own, which holds "
+            "only if they do not write in place; register the dialect or "
+            "lower them to upstream dialects (linalg, tensor, arith, math) "
+            "for a plan that remat's memory model vouches for";
+  }
+}
+
+FailureOr<std::unique_ptr<FunctionPlanning>>
 FunctionPlanning::analyze(FunctionOpInterface fn, StringRef pass) {
   auto planning = std::make_unique<FunctionPlanning>(fn);
+  bool isStep = planning->graph.isTrainingStep();
+  if (isStep)
+    warnUnregisteredOps(fn, pass);
   emitFindings(planning->graph.getFindings());
-  if (!planning->graph.isTrainingStep())
-    return nullptr;
-  if (!planning->problem.error.empty()) {
-    emitRemark(fn.getLoc()) << pass << ": cannot plan: "
-                            << planning->problem.error << "; left unchanged";
-    return nullptr;
-  }
+  if (!isStep)
+    return std::unique_ptr<FunctionPlanning>();
+  if (!planning->problem.error.empty())
+    return emitError(fn.getLoc())
+           << pass << ": cannot plan @"
+           << SymbolTable::getSymbolName(fn).getValue() << ": "
+           << planning->problem.error;
   return planning;
+}
+
+LogicalResult forEachTrainingStep(
+    ModuleOp module, StringRef pass,
+    function_ref<LogicalResult(FunctionOpInterface, FunctionPlanning &)>
+        plan) {
+  bool ok = true, sawStep = false;
+  for (auto fn : module.getOps<FunctionOpInterface>()) {
+    if (fn.isExternal())
+      continue;
+    FailureOr<std::unique_ptr<FunctionPlanning>> planning =
+        FunctionPlanning::analyze(fn, pass);
+    if (failed(planning)) {
+      ok = false;
+      sawStep = true;
+      continue;
+    }
+    if (!*planning)
+      continue;
+    sawStep = true;
+    ok &= succeeded(plan(fn, **planning));
+  }
+  if (!sawStep) {
+    module.emitError() << pass
+                       << ": the module has no training step to plan (the "
+                          "remarks say why each function is not one)";
+    return failure();
+  }
+  return success(ok);
 }
 
 LogicalResult writeJsonFile(StringRef path, llvm::json::Array functions,

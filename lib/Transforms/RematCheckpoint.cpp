@@ -74,21 +74,18 @@ struct RematCheckpointPass
       return signalPassFailure();
     }
     llvm::json::Array plans;
-    for (auto fn : getOperation().getOps<FunctionOpInterface>()) {
-      if (fn.isExternal())
-        continue;
-      auto planning = FunctionPlanning::analyze(fn, "remat-checkpoint");
-      if (!planning)
-        continue;
-      FailureOr<Outcome> outcome = planFunction(fn, *planning, *parsed.budget,
-                                                *kind);
-      if (failed(outcome)) {
-        signalPassFailure();
-        continue;
-      }
-      emitRemarks(fn, *planning, *outcome);
-      plans.push_back(toJson(fn, *planning, *outcome));
-    }
+    if (failed(forEachTrainingStep(
+            getOperation(), "remat-checkpoint",
+            [&](FunctionOpInterface fn, FunctionPlanning &planning) {
+              FailureOr<Outcome> outcome =
+                  planFunction(fn, planning, *parsed.budget, *kind);
+              if (failed(outcome))
+                return failure();
+              emitRemarks(fn, planning, *outcome);
+              plans.push_back(toJson(fn, planning, *outcome));
+              return success();
+            })))
+      signalPassFailure();
     if (!planFile.empty() &&
         failed(writeJsonFile(planFile, std::move(plans),
                              getOperation().getLoc())))

@@ -70,17 +70,16 @@ struct RematFrontierPass : public impl::RematFrontierBase<RematFrontierPass> {
       return signalPassFailure();
     }
     llvm::json::Array functions;
-    for (auto fn : getOperation().getOps<FunctionOpInterface>()) {
-      if (fn.isExternal())
-        continue;
-      auto planning = FunctionPlanning::analyze(fn, "remat-frontier");
-      if (!planning)
-        continue;
-      std::vector<FrontierPoint> frontier =
-          computeFrontier(*planning, *kind, points, timeLimit);
-      emitRemarks(fn, *planning, frontier);
-      functions.push_back(toJson(fn, *planning, frontier));
-    }
+    if (failed(forEachTrainingStep(
+            getOperation(), "remat-frontier",
+            [&](FunctionOpInterface fn, FunctionPlanning &planning) {
+              std::vector<FrontierPoint> frontier =
+                  computeFrontier(planning, *kind, points, timeLimit);
+              emitRemarks(fn, planning, frontier);
+              functions.push_back(toJson(fn, planning, frontier));
+              return success();
+            })))
+      return signalPassFailure();
     if (!reportFile.empty() &&
         failed(writeJsonFile(reportFile, std::move(functions),
                              getOperation().getLoc())))

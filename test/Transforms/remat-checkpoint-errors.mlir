@@ -2,6 +2,10 @@
 // RUN: not remat-opt %s --remat-checkpoint="budget=lots" 2>&1 | FileCheck %s --check-prefix=BUDGET
 // RUN: not remat-opt %s --remat-checkpoint="budget=0.9 solver=magic" 2>&1 | FileCheck %s --check-prefix=SOLVER
 // RUN: not remat-opt %s --split-input-file --remat-checkpoint="budget=0.9 solver=keep-all" 2>&1 | FileCheck %s --check-prefix=KEEP
+// A refusal fails the run (remat-opt exits non-zero), whatever the budget.
+// RUN: not remat-opt %s --split-input-file --remat-checkpoint="budget=1.0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REFUSED
+// REFUSED: error: remat-checkpoint: the module has no training step to plan
+// REFUSED: error: remat-checkpoint: cannot plan @planned_twice
 
 // BUDGET: error: remat-checkpoint: invalid budget 'lots':
 // SOLVER: error: remat-checkpoint: unknown solver 'magic'; expected fast, exact, keep-all, recompute-all, sqrtn or knapsack
@@ -43,9 +47,36 @@ func.func @chain(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tensor<1024
 
 // -----
 
-// Functions that are not training steps are left alone, with a remark.
+// Functions that are not training steps are left alone, with a remark, but a
+// module without any training step is an error (at the module): the pass
+// never succeeds having planned nothing.
+// expected-error @-5 {{remat-checkpoint: the module has no training step to plan}}
 // expected-remark @below {{not a training step}}
 func.func @inference(%x: tensor<1024xf32>) -> tensor<1024xf32> {
   %y = math.exp %x : tensor<1024xf32>
   return %y : tensor<1024xf32>
+}
+
+// -----
+
+// A step remat cannot plan is an error that fails the pass, never a remark
+// and an empty plan: here one planned already.
+// expected-error @below {{remat-checkpoint: cannot plan @planned_twice: the function holds remat.recompute regions already}}
+func.func @planned_twice(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tensor<1024xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %a1 = math.tanh %x : tensor<1024xf32>
+  %l_init = tensor.empty() : tensor<f32>
+  %l_acc = linalg.fill ins(%zero : f32) outs(%l_init : tensor<f32>) -> tensor<f32>
+  %loss = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]}
+      ins(%a1 : tensor<1024xf32>) outs(%l_acc : tensor<f32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %s = arith.addf %in, %acc : f32
+      linalg.yield %s : f32
+  } -> tensor<f32>
+  %r = remat.recompute (%a = %x) : (tensor<1024xf32>) -> tensor<1024xf32> {
+    %t = math.tanh %a : tensor<1024xf32>
+    remat.yield %t : tensor<1024xf32>
+  }
+  %g = arith.mulf %r, %r : tensor<1024xf32>
+  return %loss, %g : tensor<f32>, tensor<1024xf32>
 }

@@ -2,6 +2,7 @@
 // that can be recomputed shows both.
 // RUN: remat-opt %s --allow-unregistered-dialect --split-input-file --remat-checkpoint="budget=1.0 solver=recompute-all" 2>/dev/null | FileCheck %s --check-prefix=ALL
 // RUN: remat-opt %s --allow-unregistered-dialect --split-input-file --remat-checkpoint="budget=1.0 solver=recompute-all" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// RUN: remat-opt %s --allow-unregistered-dialect --split-input-file --remat-checkpoint="budget=1.0 solver=recompute-all" -o /dev/null 2>&1 | FileCheck %s --check-prefix=DIALECT
 
 #id = affine_map<(d0) -> (d0)>
 #sum = affine_map<(d0) -> ()>
@@ -66,6 +67,9 @@ func.func @multi_result(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tens
 // ALL:      remat.recompute (%{{.*}} = %[[F]])
 // ALL-NOT:  "foreign.op"
 // REMARK: remark: 'foreign.op' has memory effects: remat keeps it where it is and never recomputes it
+// An op of a dialect remat does not know (torch-mlir's tm_tensor, say) is
+// named with its dialect, and what remat assumes of it is said.
+// DIALECT: remat-checkpoint-whole-ops.mlir:[[# @LINE + 5]]:9: warning: remat-checkpoint: 'foreign.op' is from dialect 'foreign', which remat does not know (it is not registered in this tool); 1 such op(s) in @side_effects. remat keeps them where they are, never recomputes them and counts each tensor result as a buffer of its own
 // An op with memory effects (unregistered: anything may happen) is kept.
 func.func @side_effects(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tensor<1024xf32>) {
   %zero = arith.constant 0.0 : f32

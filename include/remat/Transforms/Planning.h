@@ -5,6 +5,7 @@
 #include "remat/Analysis/PlanningProblem.h"
 #include "remat/Planner/Solvers.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/JSON.h"
 
 #include <memory>
@@ -26,15 +27,26 @@ struct FunctionPlanning {
   int64_t smallestFeasible = 0;
 
   /// Analyses `fn`, emitting what the analyses noticed. Null, with a remark,
-  /// when `fn` is not a training step remat can plan.
-  static std::unique_ptr<FunctionPlanning> analyze(mlir::FunctionOpInterface fn,
-                                                   llvm::StringRef pass);
+  /// when `fn` is not a training step; failure, with an error at the op or
+  /// the function, when it is one that remat refuses to plan.
+  static mlir::FailureOr<std::unique_ptr<FunctionPlanning>>
+  analyze(mlir::FunctionOpInterface fn, llvm::StringRef pass);
 
   /// Recompute cost as a percentage of the step's FLOPs.
   double overheadPercent(double recomputeCost) const {
     return stepFlops > 0 ? 100.0 * recomputeCost / stepFlops : 0.0;
   }
 };
+
+/// Calls `plan` on every training step among the functions of `module`. Fails
+/// when `plan` fails, when a step is refused, or when no function is a
+/// training step at all: a planning pass never succeeds having planned
+/// nothing. Every function is visited, so every refusal is reported.
+mlir::LogicalResult forEachTrainingStep(
+    mlir::ModuleOp module, llvm::StringRef pass,
+    llvm::function_ref<mlir::LogicalResult(mlir::FunctionOpInterface,
+                                           FunctionPlanning &)>
+        plan);
 
 /// Writes `functions` as a JSON array to `path` ('-' for stdout); emits an
 /// error at `loc` and fails when it cannot.
