@@ -285,6 +285,11 @@ bool addLoweringPipeline(OpPassManager &pm, const std::string &text,
     call.addError("invalid lowering options '" + text + "'");
     return false;
   }
+  if (std::string invalid = remat::checkPipelineOptions(*options);
+      !invalid.empty()) {
+    call.addError("invalid lowering options: " + invalid);
+    return false;
+  }
   build(pm, *options);
   return true;
 }

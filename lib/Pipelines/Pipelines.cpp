@@ -9,6 +9,7 @@
 #include "remat/Pipelines/Pipelines.h"
 
 #include "remat/Pipelines/Passes.h"
+#include "remat/Transforms/OptionChecks.h"
 #include "remat/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -23,6 +24,8 @@
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/Regex.h"
 
 using namespace mlir;
 
@@ -129,14 +132,79 @@ void buildNvvmPipeline(OpPassManager &pm, const NvvmPipelineOptions &options) {
                                               : options.cudaPath.getValue());
 }
 
+std::string checkPipelineOptions(const CpuPipelineOptions &options) {
+  return checkPlanningOptions(options.budget, options.solver,
+                              options.timeLimit);
+}
+
+std::string checkPipelineOptions(const NvvmPipelineOptions &options) {
+  if (std::string invalid = checkPlanningOptions(
+          options.budget, options.solver, options.timeLimit);
+      !invalid.empty())
+    return invalid;
+  // The NVVM target verifier dereferences the chip's digits: an empty or
+  // malformed chip crashed it.
+  llvm::SmallVector<StringRef> digits;
+  if (!llvm::Regex("^sm_([0-9]+)[a-z]?$").match(options.chip, &digits) ||
+      digits[1].size() > 4 || std::stoi(digits[1].str()) < 20)
+    return "chip must be a CUDA architecture such as sm_90 or sm_90a (at "
+           "least sm_20), got '" +
+           options.chip + "'";
+  bool knownFormat = llvm::StringSwitch<bool>(options.format)
+                         .Cases({"offloading", "llvm", "assembly", "isa",
+                                 "binary", "bin", "fatbinary", "fatbin"},
+                                true)
+                         .Default(false);
+  if (!knownFormat)
+    return "format must be offloading, assembly (isa), binary (bin) or "
+           "fatbinary (fatbin), got '" +
+           options.format + "'";
+  llvm::SmallVector<StringRef> features;
+  StringRef(options.features).split(features, ',', -1, /*KeepEmpty=*/false);
+  for (StringRef feature : features)
+    if (feature.size() < 2 || (feature[0] != '+' && feature[0] != '-'))
+      return "features must be a comma-separated list of +name or -name, "
+             "got '" +
+             options.features + "'";
+  if (options.blockSize < 1 || options.blockSize > 32)
+    return "block-size must be from 1 to 32 (block-size^2 threads a block, "
+           "at most 1024), got " +
+           std::to_string(options.blockSize);
+  return "";
+}
+
+/// Registers `build` under `arg`, checking its options (checkPipelineOptions)
+/// before anything is built.
+template <typename Options>
+static void registerCheckedPipeline(StringRef arg, StringRef description,
+                                    void (*build)(OpPassManager &,
+                                                  const Options &)) {
+  registerPassPipeline(
+      arg, description,
+      [arg, build](OpPassManager &pm, StringRef text,
+                   function_ref<LogicalResult(const Twine &)> errorHandler) {
+        Options options;
+        if (failed(options.parseFromString(text)))
+          return failure();
+        if (std::string invalid = checkPipelineOptions(options);
+            !invalid.empty())
+          return errorHandler(arg + ": " + invalid);
+        build(pm, options);
+        return success();
+      },
+      [](function_ref<void(const mlir::detail::PassOptions &)> handler) {
+        handler(Options());
+      });
+}
+
 void registerRematPipelines() {
   registerRematPipelinesPasses();
-  PassPipelineRegistration<CpuPipelineOptions>(
+  registerCheckedPipeline<CpuPipelineOptions>(
       "remat-pipeline-cpu",
       "Plan (with budget=), bufferize after the memory model, tile and "
       "vectorize matmuls, lower to LLVM with tracked allocations",
       buildCpuPipeline);
-  PassPipelineRegistration<NvvmPipelineOptions>(
+  registerCheckedPipeline<NvvmPipelineOptions>(
       "remat-pipeline-nvvm",
       "Plan (with budget=), bufferize after the memory model into device "
       "buffers, map parallel loops to GPU blocks and threads, lower to NVVM "

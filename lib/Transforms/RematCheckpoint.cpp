@@ -4,6 +4,7 @@
 
 #include "remat/Planner/Budget.h"
 #include "remat/Transforms/ApplyPlan.h"
+#include "remat/Transforms/OptionChecks.h"
 #include "remat/Transforms/Planning.h"
 #include "remat/Transforms/Report.h"
 
@@ -55,24 +56,22 @@ struct RematCheckpointPass
     : public impl::RematCheckpointBase<RematCheckpointPass> {
   using RematCheckpointBase::RematCheckpointBase;
 
+  /// Rejects bad options before any IR is touched, however the pass was made.
+  LogicalResult initialize(MLIRContext *context) override {
+    std::string invalid = checkPlanningOptions(budget, solver, timeLimit);
+    if (invalid.empty())
+      return success();
+    return emitError(UnknownLoc::get(context), "remat-checkpoint: ")
+           << invalid;
+  }
+
   void runOnOperation() override {
     if (budget.empty())
       return;
+    // Both parse: initialize() checked them.
     planner::BudgetOrError parsed = planner::parseBudget(budget);
-    if (!parsed.budget) {
-      getOperation().emitError("remat-checkpoint: invalid budget '")
-          << budget << "': " << parsed.error;
-      return signalPassFailure();
-    }
     std::optional<planner::SolverKind> kind =
         planner::parseSolverKind(solver);
-    if (!kind) {
-      getOperation().emitError("remat-checkpoint: unknown solver '")
-          << solver
-          << "'; expected fast, exact, keep-all, recompute-all, sqrtn or "
-             "knapsack";
-      return signalPassFailure();
-    }
     llvm::json::Array plans;
     if (failed(forEachTrainingStep(
             getOperation(), "remat-checkpoint",

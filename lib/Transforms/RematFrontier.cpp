@@ -2,6 +2,7 @@
 
 #include "remat/Transforms/Passes.h"
 
+#include "remat/Transforms/OptionChecks.h"
 #include "remat/Transforms/Planning.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -57,18 +58,18 @@ computeFrontier(const FunctionPlanning &planning, planner::SolverKind kind,
 struct RematFrontierPass : public impl::RematFrontierBase<RematFrontierPass> {
   using RematFrontierBase::RematFrontierBase;
 
+  /// Rejects bad options before any IR is touched, however the pass was made.
+  LogicalResult initialize(MLIRContext *context) override {
+    std::string invalid = checkFrontierOptions(points, solver, timeLimit);
+    if (invalid.empty())
+      return success();
+    return emitError(UnknownLoc::get(context), "remat-frontier: ") << invalid;
+  }
+
   void runOnOperation() override {
+    // Parses: initialize() checked it.
     std::optional<planner::SolverKind> kind =
         planner::parseSolverKind(solver);
-    if (!kind) {
-      getOperation().emitError("remat-frontier: unknown solver '")
-          << solver << "'";
-      return signalPassFailure();
-    }
-    if (points == 0) {
-      getOperation().emitError("remat-frontier: points must be at least 1");
-      return signalPassFailure();
-    }
     llvm::json::Array functions;
     if (failed(forEachTrainingStep(
             getOperation(), "remat-frontier",

@@ -21,7 +21,7 @@
 // JSON:      "smallest_feasible_bytes": 16388,
 // JSON:      "unplanned_peak_bytes": 28676
 
-// ZERO: error: remat-frontier: points must be at least 1
+// ZERO: error: remat-frontier: points must be from 1 to 1000, got 0
 #id = affine_map<(d0) -> (d0)>
 #sum = affine_map<(d0) -> ()>
 func.func @chain(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tensor<1024xf32>) {

@@ -58,6 +58,14 @@ struct NvvmPipelineOptions : public PlanningOptions<NvvmPipelineOptions> {
       llvm::cl::init(16)};
 };
 
+/// Empty when `options` are valid, else the first reason: the planning
+/// options as remat-checkpoint checks them; for NVVM also a `chip` such as
+/// sm_90 or sm_90a, a gpu-module-to-binary `format`, `features` as +name or
+/// -name entries, and a `block-size` from 1 to 32 (at most 1024 threads a
+/// block). The registered pipelines check them before building anything.
+std::string checkPipelineOptions(const CpuPipelineOptions &options);
+std::string checkPipelineOptions(const NvvmPipelineOptions &options);
+
 void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &options);
 void buildNvvmPipeline(mlir::OpPassManager &pm,
                        const NvvmPipelineOptions &options);

@@ -1,0 +1,29 @@
+// The pipelines check their options before building anything: an empty chip
+// crashed the NVVM target verifier (SIGSEGV), a zero block size the tiling.
+// RUN: not remat-opt %s '--remat-pipeline-nvvm=chip=' 2>&1 | FileCheck %s --check-prefix=CHIP --implicit-check-not="Stack dump"
+// RUN: not remat-opt %s '--remat-pipeline-nvvm=chip=foo' 2>&1 | FileCheck %s --check-prefix=CHIP
+// RUN: not remat-opt %s '--remat-pipeline-nvvm=chip=sm_' 2>&1 | FileCheck %s --check-prefix=CHIP
+// RUN: not remat-opt %s '--pass-pipeline=builtin.module(remat-pipeline-nvvm{chip=})' 2>&1 | FileCheck %s --check-prefix=CHIP
+// CHIP: error: remat-pipeline-nvvm: chip must be a CUDA architecture such as sm_90 or sm_90a (at least sm_20), got '{{.*}}'
+
+// RUN: not remat-opt %s '--remat-pipeline-nvvm=block-size=0' 2>&1 | FileCheck %s --check-prefix=BLOCK
+// RUN: not remat-opt %s '--remat-pipeline-nvvm=block-size=64' 2>&1 | FileCheck %s --check-prefix=BLOCK
+// BLOCK: error: remat-pipeline-nvvm: block-size must be from 1 to 32
+
+// RUN: not remat-opt %s '--remat-pipeline-nvvm=format=bogus' 2>&1 | FileCheck %s --check-prefix=FORMAT
+// FORMAT: error: remat-pipeline-nvvm: format must be offloading, assembly (isa), binary (bin) or fatbinary (fatbin), got 'bogus'
+// RUN: not remat-opt %s '--remat-pipeline-nvvm=features=ptx80' 2>&1 | FileCheck %s --check-prefix=FEATURES
+// FEATURES: error: remat-pipeline-nvvm: features must be a comma-separated list of +name or -name, got 'ptx80'
+
+// The planning options, as remat-checkpoint checks them, in both pipelines.
+// RUN: not remat-opt %s '--remat-pipeline-cpu=budget=0.9 solver=bogus' 2>&1 | FileCheck %s --check-prefix=SOLVER
+// SOLVER: error: remat-pipeline-cpu: unknown solver 'bogus'; expected fast, exact, keep-all, recompute-all, sqrtn or knapsack
+// RUN: not remat-opt %s '--remat-pipeline-nvvm=budget=0.9 time-limit=nan' 2>&1 | FileCheck %s --check-prefix=LIMIT
+// LIMIT: error: remat-pipeline-nvvm: the time limit must be a number of seconds in (0, 604800], got nan
+// RUN: not remat-opt %s '--remat-pipeline-cpu=budget=lots' 2>&1 | FileCheck %s --check-prefix=BUDGET
+// BUDGET: error: remat-pipeline-cpu: invalid budget 'lots': no number
+
+func.func @step(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = math.exp %x : tensor<4xf32>
+  return %y : tensor<4xf32>
+}

@@ -1,0 +1,26 @@
+// Invalid pass options are rejected before the pass touches the IR: one error
+// that says what is expected, once, without the module dumped after it.
+// RUN: not remat-opt %s '--remat-checkpoint=solver=bogus budget=0.5' 2>&1 | FileCheck %s --check-prefix=SOLVER --implicit-check-not="see current operation"
+// SOLVER: <unknown>:0: error: remat-checkpoint: unknown solver 'bogus'; expected fast, exact, keep-all, recompute-all, sqrtn or knapsack
+
+// RUN: not remat-opt %s '--remat-checkpoint=budget=lots' 2>&1 | FileCheck %s --check-prefix=BUDGET --implicit-check-not="see current operation"
+// BUDGET: error: remat-checkpoint: invalid budget 'lots': no number (expected
+
+// RUN: not remat-opt %s '--remat-checkpoint=budget=0.9 time-limit=nan' 2>&1 | FileCheck %s --check-prefix=LIMIT
+// RUN: not remat-opt %s '--remat-checkpoint=budget=0.9 time-limit=inf' 2>&1 | FileCheck %s --check-prefix=LIMIT
+// RUN: not remat-opt %s '--remat-checkpoint=budget=0.9 time-limit=-1' 2>&1 | FileCheck %s --check-prefix=LIMIT
+// RUN: not remat-opt %s '--remat-checkpoint=budget=0.9 time-limit=1e999' 2>&1 | FileCheck %s --check-prefix=LIMIT
+// RUN: not remat-opt %s '--remat-frontier=time-limit=0' 2>&1 | FileCheck %s --check-prefix=LIMIT
+// LIMIT: error: remat-{{checkpoint|frontier}}: the time limit must be a number of seconds in (0, 604800], got
+
+// points=100000 planned for minutes.
+// RUN: not remat-opt %s '--remat-frontier=points=100000' 2>&1 | FileCheck %s --check-prefix=POINTS --implicit-check-not="see current operation"
+// POINTS: <unknown>:0: error: remat-frontier: points must be from 1 to 1000, got 100000
+// RUN: not remat-opt %s '--remat-frontier=solver=bogus' 2>&1 | FileCheck %s --check-prefix=FRONTIER-SOLVER
+// FRONTIER-SOLVER: error: remat-frontier: unknown solver 'bogus'; expected fast
+
+func.func @step(%x: tensor<4xf32>) -> (tensor<4xf32> {remat.loss}, tensor<4xf32>) {
+  %y = math.exp %x : tensor<4xf32>
+  %g = math.exp %y : tensor<4xf32>
+  return %y, %g : tensor<4xf32>, tensor<4xf32>
+}
