@@ -9,11 +9,16 @@
 //   remat-plan GRAPH.json [--budget B] [--solver S] [--time-limit SECONDS]
 //   remat-plan --random N [--seed S] [...]
 //
+// --monotone answers from a frontier of plans solved at a fixed grid of
+// budgets (planner::solveMonotone): the plan's cost never rises with the
+// budget.
+//
 //===----------------------------------------------------------------------===//
 
 #include "GraphJson.h"
 
 #include "remat/Planner/Budget.h"
+#include "remat/Planner/Frontier.h"
 #include "remat/Planner/RandomGraph.h"
 #include "remat/Planner/Solvers.h"
 #include "remat/Planner/Validate.h"
@@ -37,6 +42,8 @@ struct Options {
   std::string budget = "1.0";
   SolverKind solver = SolverKind::Fast;
   double timeLimit = 60;
+  /// solveMonotone instead of solve.
+  bool monotone = false;
 };
 
 [[noreturn]] void die(const llvm::Twine &message, int code = 1) {
@@ -50,7 +57,7 @@ constexpr int64_t kMaxRandomNodes = 1000000;
 constexpr const char *kUsage =
     "usage: remat-plan (GRAPH.json | --random N [--seed S]) [--budget B] "
     "[--solver fast|exact|keep-all|recompute-all|sqrtn|knapsack] "
-    "[--time-limit SECONDS]";
+    "[--time-limit SECONDS] [--monotone]";
 
 /// `text` as a whole decimal integer in [min, max], or exits naming `flag`.
 int64_t parseInteger(const std::string &flag, const std::string &text,
@@ -96,6 +103,8 @@ Options parseArgs(int argc, char **argv) {
       options.timeLimit = parseTimeLimit(value());
     else if (arg == "--random")
       options.randomNodes = parseInteger(arg, value(), 1, kMaxRandomNodes);
+    else if (arg == "--monotone")
+      options.monotone = true;
     else if (arg == "--seed")
       options.seed = parseInteger(arg, value(), 0, INT64_MAX);
     else if (arg == "--help" || arg == "-h") {
@@ -166,7 +175,10 @@ int main(int argc, char **argv) {
   SolveOptions solveOptions;
   solveOptions.budgetBytes = budget;
   solveOptions.timeLimitSeconds = options.timeLimit;
-  SolveResult result = solve(problem, options.solver, solveOptions);
+  SolveResult result =
+      options.monotone
+          ? solveMonotone(problem, options.solver, solveOptions)
+          : solve(problem, options.solver, solveOptions);
   printResult(options, problem, unplannedPeak, budget, result);
   if (!result.feasible) {
     llvm::outs().flush();

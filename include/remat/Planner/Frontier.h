@@ -1,0 +1,79 @@
+//===- Frontier.h - Plans monotone in the budget ----------------*- C++ -*-===//
+//
+// A solver asked for one budget at a time need not be monotone: with more
+// memory a heuristic can take a different path and return a dearer plan, or
+// none. A frontier is a set of plans computed without looking at any one
+// budget (solves at a fixed grid of budgets between the least peak fast
+// reaches and the unplanned peak), pruned to the Pareto front of (peak,
+// recompute cost). The plan for budget B is the cheapest point peaking at or
+// below B: a plan for less memory is a plan for more, so as B grows the set
+// of eligible points only grows and the cost can only fall. See
+// docs/planner.md, "Monotone plans".
+//
+//===----------------------------------------------------------------------===//
+#ifndef REMAT_PLANNER_FRONTIER_H
+#define REMAT_PLANNER_FRONTIER_H
+
+#include "remat/Planner/Solvers.h"
+
+#include <vector>
+
+namespace remat::planner {
+
+struct FrontierPoint {
+  /// Simulated peak and recompute cost of `plan`.
+  int64_t peakBytes = 0;
+  double recomputeCost = 0;
+  Plan plan;
+};
+
+struct FrontierOptions {
+  SolverKind solver = SolverKind::Fast;
+  /// Budgets solved for, evenly spaced from the smallest feasible budget to
+  /// the unplanned peak, both included (at least 2); 0: 32 up to 5000 nodes,
+  /// 12 above (each is a solve). With 32, the frontier's answer costs 0.994x
+  /// a solve at the budget itself (geomean, worst 1.41x; docs/planner.md).
+  int gridPoints = 0;
+  /// Rounds of solves just below each point's peak (where the answer
+  /// changes); each costs a solve per point.
+  int refineRounds = 0;
+  /// Per solve (exact only).
+  double timeLimitSeconds = 60;
+};
+
+struct Frontier {
+  /// Ascending peak, strictly descending recompute cost: no point is beaten
+  /// by another on both. The first is the least peak found (the smallest
+  /// feasible budget), the last costs the least (keep-all's 0 when its peak
+  /// is the unplanned peak).
+  std::vector<FrontierPoint> points;
+  int64_t unplannedPeakBytes = 0;
+  /// peakLowerBound: no plan of any solver peaks below it.
+  int64_t lowerBoundBytes = 0;
+
+  int64_t smallestFeasibleBytes() const {
+    return points.empty() ? unplannedPeakBytes : points.front().peakBytes;
+  }
+  /// The cheapest point with peakBytes <= budget; null below the smallest
+  /// feasible budget. Non-increasing cost as `budget` grows.
+  const FrontierPoint *at(int64_t budget) const;
+};
+
+/// Solves at the grid of budgets (plus keep-all and the min-peak plan), prunes
+/// to the Pareto front, then polishes each point for the largest budget at
+/// which it is the answer (just below the next point's peak) and prunes
+/// again. Budget-independent: costs gridPoints solves plus a min-peak search.
+Frontier computeFrontier(const Problem &problem,
+                         const FrontierOptions &options = {});
+
+/// `solve` made monotone: the frontier's answer at options.budgetBytes, checked
+/// by the simulator like every solve. For budgets B1 < B2 the plan at B2 costs
+/// no more than the plan at B1, and a plan at B1 means a plan at B2. Computes
+/// the whole frontier: callers asking for many budgets should call
+/// computeFrontier once and use Frontier::at.
+SolveResult solveMonotone(const Problem &problem, SolverKind kind,
+                          const SolveOptions &options, int gridPoints = 0);
+
+} // namespace remat::planner
+
+#endif // REMAT_PLANNER_FRONTIER_H

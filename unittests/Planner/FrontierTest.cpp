@@ -1,0 +1,180 @@
+//===- FrontierTest.cpp - Plans are monotone in the budget ----------------===//
+//
+// solveMonotone on random training graphs, chains and random DAGs without a
+// backward pass, at 24 budgets from the smallest feasible one to the
+// unplanned peak: the recompute cost never rises with the budget, feasibility
+// never falls, and every plan validates and fits its budget under the
+// simulator. Properties only, no timings.
+//
+//===----------------------------------------------------------------------===//
+
+#include "remat/Planner/Frontier.h"
+#include "remat/Planner/RandomGraph.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+using namespace remat::planner;
+
+namespace {
+
+/// `layers` matmul + activation layers, a loss and the backward pass; sizes
+/// and costs vary per layer.
+Problem chain(int layers, uint64_t seed) {
+  Problem problem;
+  problem.alwaysLiveBytes = 1000;
+  auto add = [&](int64_t bytes, double cost, bool backward,
+                 std::vector<int> inputs) {
+    Node node;
+    node.name = "n" + std::to_string(problem.nodes.size());
+    node.bytes = bytes;
+    node.cost = cost;
+    node.backward = backward;
+    node.inputs = std::move(inputs);
+    problem.nodes.push_back(node);
+    return static_cast<int>(problem.nodes.size()) - 1;
+  };
+  std::vector<int> activations;
+  int previous = add(4096, 0, false, {});
+  problem.nodes[0].recomputable = false;
+  activations.push_back(previous);
+  for (int k = 0; k < layers; ++k) {
+    const int64_t bytes = 1024 * (1 + (k * 7 + seed) % 5);
+    int matmul = add(bytes, 100.0 * (1 + (k * 3 + seed) % 4), false, {previous});
+    previous = add(bytes, 5, false, {matmul});
+    activations.push_back(previous);
+  }
+  int grad = add(4, 1, false, {previous});
+  for (int k = layers; k >= 1; --k) {
+    int dact = add(problem.nodes[activations[k]].bytes, 10, true,
+                   {grad, activations[k]});
+    add(512, 100, true, {dact, activations[k - 1]});
+    grad = add(problem.nodes[activations[k - 1]].bytes, 100, true, {dact});
+  }
+  std::vector<bool> consumed(problem.nodes.size(), false);
+  for (const Node &node : problem.nodes)
+    for (int input : node.inputs)
+      consumed[input] = true;
+  for (size_t i = 0; i < problem.nodes.size(); ++i)
+    problem.nodes[i].output = !consumed[i];
+  return problem;
+}
+
+/// A random DAG with no backward pass: each node reads one to three earlier
+/// nodes, mostly recent ones, sometimes far back.
+Problem randomDag(int numNodes, uint64_t seed) {
+  uint64_t state = seed * 0x9E3779B97F4A7C15ULL + 1;
+  auto next = [&]() {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  Problem problem;
+  problem.alwaysLiveBytes = 100;
+  std::vector<bool> consumed(numNodes, false);
+  for (int i = 0; i < numNodes; ++i) {
+    Node node;
+    node.name = "v" + std::to_string(i);
+    node.bytes = 256 * (1 + next() % 16);
+    node.cost = 1 + next() % 50;
+    node.recomputable = i > 0;
+    const int fanIn = i == 0 ? 0 : 1 + next() % std::min(3, i);
+    for (int k = 0; k < fanIn; ++k) {
+      const int span = next() % 4 == 0 ? i : std::min(i, 3);
+      const int input = i - 1 - static_cast<int>(next() % span);
+      if (std::find(node.inputs.begin(), node.inputs.end(), input) ==
+          node.inputs.end())
+        node.inputs.push_back(input);
+      consumed[input] = true;
+    }
+    std::sort(node.inputs.begin(), node.inputs.end());
+    problem.nodes.push_back(node);
+  }
+  for (int i = 0; i < numNodes; ++i)
+    problem.nodes[i].output = !consumed[i];
+  return problem;
+}
+
+/// A coarser grid than the default keeps the test quick; the properties hold
+/// for any grid.
+constexpr int kGrid = 12;
+
+void expectMonotone(const Problem &problem, const std::string &what) {
+  FrontierOptions frontierOptions;
+  frontierOptions.gridPoints = kGrid;
+  const Frontier frontier = computeFrontier(problem, frontierOptions);
+  ASSERT_FALSE(frontier.points.empty()) << what;
+  const int64_t low = frontier.smallestFeasibleBytes();
+  const int64_t high = frontier.unplannedPeakBytes;
+  EXPECT_LE(low, high) << what;
+  EXPECT_GE(low, frontier.lowerBoundBytes) << what;
+  EXPECT_EQ(low, smallestFeasibleBudget(problem)) << what;
+  constexpr int kBudgets = 24;
+  bool wasFeasible = false;
+  double lastCost = 0;
+  // Just below the smallest budget, then 24 budgets up to the peak.
+  for (int k = -1; k < kBudgets; ++k) {
+    const int64_t budget =
+        k < 0 ? low - 1 : low + (high - low) * k / (kBudgets - 1);
+    const std::string at = what + " budget " + std::to_string(budget);
+    SolveOptions options;
+    options.budgetBytes = budget;
+    SolveResult result =
+        solveMonotone(problem, SolverKind::Fast, options, kGrid);
+    if (k < 0) {
+      EXPECT_FALSE(result.feasible) << at;
+      EXPECT_FALSE(result.message.empty()) << at;
+      continue;
+    }
+    EXPECT_TRUE(result.feasible) << at << ": " << result.message;
+    if (wasFeasible)
+      EXPECT_TRUE(result.feasible) << at << ": feasibility fell";
+    if (!result.feasible)
+      continue;
+    EXPECT_EQ(validate(problem, result.plan), "") << at;
+    const Simulation sim = simulate(problem, result.plan);
+    EXPECT_LE(sim.peakBytes, budget) << at;
+    EXPECT_EQ(sim.recomputeCost, result.sim.recomputeCost) << at;
+    if (wasFeasible)
+      EXPECT_LE(sim.recomputeCost, lastCost) << at << ": cost rose";
+    // The frontier object answers the same.
+    const FrontierPoint *point = frontier.at(budget);
+    ASSERT_NE(point, nullptr) << at;
+    EXPECT_EQ(point->recomputeCost, sim.recomputeCost) << at;
+    wasFeasible = true;
+    lastCost = sim.recomputeCost;
+  }
+  EXPECT_EQ(lastCost, 0) << what << ": keep-all fits the unplanned peak";
+}
+
+TEST(Frontier, MonotoneOnRandomTrainingGraphs) {
+  for (uint64_t seed = 1; seed <= 12; ++seed)
+    expectMonotone(randomTrainingGraph(10 + 4 * seed, seed),
+                   "training graph seed " + std::to_string(seed));
+}
+
+TEST(Frontier, MonotoneOnChains) {
+  for (uint64_t seed = 1; seed <= 6; ++seed)
+    expectMonotone(chain(4 + 3 * seed, seed),
+                   "chain seed " + std::to_string(seed));
+}
+
+TEST(Frontier, MonotoneOnDagsWithoutBackward) {
+  for (uint64_t seed = 1; seed <= 6; ++seed)
+    expectMonotone(randomDag(20 + 5 * seed, seed),
+                   "dag seed " + std::to_string(seed));
+}
+
+TEST(Frontier, ParetoFront) {
+  const Frontier frontier = computeFrontier(randomTrainingGraph(40, 3));
+  for (size_t i = 1; i < frontier.points.size(); ++i) {
+    EXPECT_LT(frontier.points[i - 1].peakBytes, frontier.points[i].peakBytes);
+    EXPECT_GT(frontier.points[i - 1].recomputeCost,
+              frontier.points[i].recomputeCost);
+  }
+  EXPECT_EQ(frontier.at(frontier.smallestFeasibleBytes() - 1), nullptr);
+}
+
+} // namespace
