@@ -15,6 +15,7 @@ config.test_exec_root = os.path.join(config.remat_obj_root, "test")
 llvm_config.use_default_substitutions()
 config.substitutions.append(("%remat_src_root", config.remat_src_root))
 config.substitutions.append(("%examples", os.path.join(config.remat_src_root, "examples")))
+config.substitutions.append(("%remat_lib_dir", os.path.join(config.remat_obj_root, "lib")))
 config.substitutions.append(("%remat_plugin", os.path.join(config.remat_obj_root, "lib", "libRematPlugin.so")))
 # Debian's mlir-opt by its full path: the plugin test must not run remat-opt.
 config.substitutions.append(("%upstream_mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))

@@ -22,10 +22,20 @@
 
 #include <coin/Cbc_C_Interface.h>
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <iostream>
 #include <limits>
 #include <memory>
 
@@ -302,6 +312,174 @@ bool CheckmateModel::startFrom(const Plan &plan, std::vector<int> &columns,
 
 using CbcModelPtr = std::unique_ptr<Cbc_Model, void (*)(Cbc_Model *)>;
 
+/// How long past CBC's own limit its process may run before it is killed.
+constexpr double kGraceSeconds = 1;
+
+/// What a CBC solve ended with.
+struct CbcOutcome {
+  /// CBC returned; otherwise `failure` says what happened instead.
+  bool returned = false;
+  std::string failure;
+  /// The incumbent (every column); empty when there is none.
+  std::vector<double> solution;
+  bool provenOptimal = false;
+  bool provenInfeasible = false;
+  double objective = 0;
+  double bound = -kInfinity;
+};
+
+/// The fixed-size part of what the solving process sends back; `columns`
+/// doubles of solution follow when `hasSolution`.
+struct CbcReport {
+  int32_t hasSolution;
+  int32_t provenOptimal;
+  int32_t provenInfeasible;
+  double objective;
+  double bound;
+  int64_t columns;
+};
+
+bool writeAll(int fd, const void *data, size_t size) {
+  const char *bytes = static_cast<const char *>(data);
+  while (size > 0) {
+    ssize_t written = ::write(fd, bytes, size);
+    if (written < 0 && errno == EINTR)
+      continue;
+    if (written <= 0)
+      return false;
+    bytes += written;
+    size -= written;
+  }
+  return true;
+}
+
+/// The solving process: solve, send the outcome, exit without running the
+/// parent's exit handlers or flushing its buffers a second time.
+[[noreturn]] void runCbcChild(Cbc_Model *model, int fd) {
+  // A crash in CBC ends this process quietly; the parent reports it (LLVM's
+  // crash handlers, inherited from remat-opt, would print a stack dump).
+  for (int signal : {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE})
+    std::signal(signal, SIG_DFL);
+  Cbc_solve(model);
+  const double *solution = Cbc_bestSolution(model);
+  CbcReport report{solution != nullptr,
+                   Cbc_isProvenOptimal(model) != 0,
+                   Cbc_isProvenInfeasible(model) != 0,
+                   solution ? Cbc_getObjValue(model) : 0,
+                   Cbc_getBestPossibleObjValue(model),
+                   Cbc_getNumCols(model)};
+  bool sent = writeAll(fd, &report, sizeof report) &&
+              (!solution ||
+               writeAll(fd, solution, sizeof(double) * report.columns));
+  std::cout.flush();
+  std::fflush(nullptr);
+  _exit(sent ? 0 : 1);
+}
+
+/// Reads the child's report from `fd` until it closes or `deadline` passes.
+/// False at the deadline (or when the pipe cannot be polled).
+bool readUntil(int fd, std::chrono::steady_clock::time_point deadline,
+               std::string &received) {
+  char buffer[1 << 16];
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0)
+      return false;
+    pollfd ready{fd, POLLIN, 0};
+    int polled = ::poll(&ready, 1, static_cast<int>(std::min<int64_t>(
+                                      left, std::numeric_limits<int>::max())));
+    if (polled < 0 && errno == EINTR)
+      continue;
+    if (polled <= 0)
+      return false;
+    ssize_t count = ::read(fd, buffer, sizeof buffer);
+    if (count < 0 && errno == EINTR)
+      continue;
+    if (count <= 0)
+      return true;
+    received.append(buffer, count);
+  }
+}
+
+/// Runs `Cbc_solve` in a child process, killed `kGraceSeconds` after CBC's
+/// own limit of `seconds`: CBC does not always stop at its limit (its root
+/// LP cannot be interrupted) and has crashed in its preprocessing when the
+/// limit struck mid-solve; neither may take remat down or past its limit.
+CbcOutcome solveIsolated(Cbc_Model *model, double seconds) {
+  CbcOutcome outcome;
+  Cbc_setMaximumSeconds(model, seconds);
+  int fds[2];
+  if (::pipe(fds) != 0) {
+    outcome.failure = "cannot create a pipe for CBC's process";
+    return outcome;
+  }
+  // Nothing buffered before the fork may be written twice.
+  std::cout.flush();
+  std::fflush(nullptr);
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(seconds + kGraceSeconds));
+  pid_t child = ::fork();
+  if (child < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    outcome.failure = "cannot start CBC's process";
+    return outcome;
+  }
+  if (child == 0) {
+    ::close(fds[0]);
+    runCbcChild(model, fds[1]);
+  }
+  ::close(fds[1]);
+  std::string received;
+  const bool ended = readUntil(fds[0], deadline, received);
+  ::close(fds[0]);
+  if (!ended)
+    ::kill(child, SIGKILL);
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  CbcReport report;
+  if (ended && received.size() >= sizeof report) {
+    std::memcpy(&report, received.data(), sizeof report);
+    const size_t solutionBytes =
+        report.hasSolution ? sizeof(double) * report.columns : 0;
+    if (received.size() == sizeof report + solutionBytes) {
+      outcome.returned = true;
+      outcome.provenOptimal = report.provenOptimal;
+      outcome.provenInfeasible = report.provenInfeasible;
+      outcome.objective = report.objective;
+      outcome.bound = report.bound;
+      outcome.solution.resize(solutionBytes / sizeof(double));
+      std::memcpy(outcome.solution.data(), received.data() + sizeof report,
+                  solutionBytes);
+      return outcome;
+    }
+  }
+  if (!ended)
+    outcome.failure = "CBC did not stop at the time limit and was stopped";
+  else if (WIFSIGNALED(status))
+    outcome.failure = "CBC crashed (signal " +
+                      std::to_string(WTERMSIG(status)) + ")";
+  else
+    outcome.failure = "CBC's process ended without a result";
+  return outcome;
+}
+
+/// A relative gap on recompute cost: `incumbent` and `bound` are costs of
+/// whole schedules, each holding `baseCost` for running every node once.
+double recomputeGap(double incumbent, double bound, double baseCost) {
+  const double recompute = incumbent - baseCost;
+  if (!std::isfinite(bound) || bound < -1e300)
+    return 1;
+  if (recompute <= 1e-9 * std::max(1.0, baseCost))
+    return 0;
+  return std::clamp((incumbent - bound) / recompute, 0.0, 1.0);
+}
+
 } // namespace
 
 SolveResult exactSolve(const Problem &problem, const SolveOptions &options,
@@ -349,50 +527,50 @@ SolveResult exactSolve(const Problem &problem, const SolveOptions &options,
   double elapsed = startSeconds + std::chrono::duration<double>(
                                       std::chrono::steady_clock::now() - begin)
                                       .count();
-  Cbc_setMaximumSeconds(model.get(),
-                        std::max(1.0, options.timeLimitSeconds - elapsed));
-  Cbc_solve(model.get());
+  CbcOutcome cbc = solveIsolated(
+      model.get(), std::max(1.0, options.timeLimitSeconds - elapsed));
   if (start && !started)
     result.message = "exact: the start plan is not a stage schedule; CBC "
                      "started without it";
+  double baseCost = 0;
+  for (const Node &node : problem.nodes)
+    baseCost += node.cost;
 
-  const double *solution = Cbc_bestSolution(model.get());
-  const double bound = Cbc_getBestPossibleObjValue(model.get());
-  if (solution) {
-    result.plan = checkmate.planFrom(solution);
-    result.provenOptimal = Cbc_isProvenOptimal(model.get());
-    double objective = Cbc_getObjValue(model.get());
+  const bool solved = !cbc.solution.empty();
+  if (solved) {
+    result.plan = checkmate.planFrom(cbc.solution.data());
+    result.provenOptimal = cbc.provenOptimal;
     result.gap = result.provenOptimal
                      ? 0
-                     : std::max(0.0, (objective - bound) /
-                                         std::max(1e-9, std::fabs(objective)));
+                     : recomputeGap(cbc.objective, cbc.bound, baseCost);
   } else {
-    result.message = Cbc_isProvenInfeasible(model.get())
+    result.message = !cbc.returned ? "exact: " + cbc.failure
+                     : cbc.provenInfeasible
                          ? "exact: no schedule fits the budget (MILP infeasible)"
                          : "exact: no solution found within the time limit";
   }
   if (!start)
     return result;
   // Never worse than the start: CBC may end without an incumbent (its
-  // preprocessing can even drop the start), and the simulator, not the
-  // MILP, is the judge of cost.
+  // preprocessing can even drop the start, its process may be stopped), and
+  // the simulator, not the MILP, is the judge of cost.
   const double startCost = simulate(problem, *start).recomputeCost;
-  if (solution) {
+  if (solved) {
     Simulation sim = simulate(problem, result.plan);
     if (sim.peakBytes <= options.budgetBytes &&
         sim.recomputeCost <= startCost)
       return result;
   }
-  const bool claimedOptimal = solution && result.provenOptimal;
+  const bool claimedOptimal = solved && result.provenOptimal;
   result.plan = *start;
   result.provenOptimal = false;
-  const bool boundKnown = std::isfinite(bound) && bound > -1e300 &&
-                          !Cbc_isProvenInfeasible(model.get());
-  result.gap = boundKnown && startCost > 0
-                   ? std::max(0.0, (startCost - bound) / startCost)
+  result.gap = cbc.returned && !cbc.provenInfeasible
+                   ? recomputeGap(baseCost + startCost, cbc.bound, baseCost)
                    : 1;
   result.message =
-      claimedOptimal || (!solution && Cbc_isProvenInfeasible(model.get()))
+      !cbc.returned
+          ? "exact: " + cbc.failure + "; returning fast's plan (its MIP start)"
+      : claimedOptimal || (!solved && cbc.provenInfeasible)
           ? "exact: CBC's optimum (after its preprocessing) is worse than "
             "fast's plan; returning fast's plan, not proven optimal"
           : "exact: CBC found nothing better than fast's plan (its MIP "

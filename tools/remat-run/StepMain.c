@@ -271,9 +271,15 @@ int main(int argc, char **argv) {
          times[repeat / 2]);
   if (!stable)
     printf("error: results differ between repeats\n");
-  if (!stable || (options.peakTolerance >= 0 && !peakAgrees(options.peakTolerance)))
-    return 1;
+  int failed = !stable || (options.peakTolerance >= 0 &&
+                           !peakAgrees(options.peakTolerance));
   for (int i = 0; i < argCount; ++i)
     remat_buffer_free(arguments[i].allocated);
-  return 0;
+  free(times);
+  free(hashes);
+  free(first);
+  free(results);
+  free(args);
+  free(arguments);
+  return failed;
 }
