@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 
@@ -24,14 +25,20 @@ using namespace mlir;
 
 namespace remat {
 
-static std::optional<int64_t> getElementBits(Type type) {
+/// Bytes one element takes in memory as remat's lowering stores it: LLVM's
+/// allocation size of the element type, which memref-to-llvm uses to size
+/// buffers. Sub-byte types are not packed: `i1` takes a byte, `i4` a byte;
+/// other widths round up to a power of two bytes (`i24` takes 4); `index` is
+/// 64 bits; a complex number twice its part.
+static std::optional<int64_t> getElementBytes(Type type) {
   if (type.isIndex())
-    return 64;
+    return 8;
   if (type.isIntOrFloat())
-    return type.getIntOrFloatBitWidth();
+    return int64_t(
+        llvm::PowerOf2Ceil(llvm::divideCeil(type.getIntOrFloatBitWidth(), 8)));
   if (auto complex = dyn_cast<ComplexType>(type))
-    if (auto bits = getElementBits(complex.getElementType()))
-      return 2 * *bits;
+    if (std::optional<int64_t> part = getElementBytes(complex.getElementType()))
+      return 2 * *part;
   return std::nullopt;
 }
 
@@ -39,23 +46,38 @@ std::optional<int64_t> getStaticBytes(Type type) {
   if (auto tensor = dyn_cast<RankedTensorType>(type)) {
     if (!tensor.hasStaticShape())
       return std::nullopt;
-    std::optional<int64_t> bits = getElementBits(tensor.getElementType());
-    if (!bits)
+    std::optional<int64_t> bytes = getElementBytes(tensor.getElementType());
+    if (!bytes)
       return std::nullopt;
-    return (tensor.getNumElements() * *bits + 7) / 8;
+    // Shapes whose byte size does not fit in int64 cannot be sized.
+    for (int64_t extent : tensor.getShape())
+      if (llvm::MulOverflow(*bytes, extent, *bytes))
+        return std::nullopt;
+    return bytes;
   }
   if (isa<ShapedType>(type))
     return std::nullopt;
-  if (std::optional<int64_t> bits = getElementBits(type))
-    return (*bits + 7) / 8;
-  return std::nullopt;
+  return getElementBytes(type);
+}
+
+bool isTooLargeToSize(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && tensor.hasStaticShape() &&
+         getElementBytes(tensor.getElementType()) && !getStaticBytes(type);
 }
 
 /// Elements of a statically shaped tensor; 1 for a scalar; 0 when unknown.
 static int64_t getNumElements(Type type) {
-  if (auto shaped = dyn_cast<ShapedType>(type))
-    return shaped.hasStaticShape() ? shaped.getNumElements() : 0;
-  return 1;
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped)
+    return 1;
+  if (!shaped.hasStaticShape())
+    return 0;
+  int64_t elements = 1;
+  for (int64_t extent : shaped.getShape())
+    if (llvm::MulOverflow(elements, extent, elements))
+      return 0;
+  return elements;
 }
 
 static int64_t getResultElements(Operation *op) {

@@ -9,6 +9,7 @@
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 
@@ -18,6 +19,17 @@ bool isViewLikeTensorOp(Operation *op) {
   return isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp,
              tensor::ExtractSliceOp, tensor::CastOp, tensor::ReshapeOp,
              tensor::BitcastOp>(op);
+}
+
+/// `a + b` for non-negative byte counts, saturating at INT64_MAX.
+static int64_t addBytes(int64_t a, int64_t b) {
+  int64_t sum;
+  return llvm::AddOverflow(a, b, sum) ? std::numeric_limits<int64_t>::max()
+                                      : sum;
+}
+
+static bool isEmptyTensor(Value value) {
+  return isa_and_nonnull<tensor::EmptyOp>(value.getDefiningOp());
 }
 
 MemorySimulator::MemorySimulator(Operation *function) {
@@ -99,17 +111,12 @@ void MemorySimulator::assignBuffers(Block &entry) {
     if (!isa<TensorType>(arg.getType()))
       continue;
     if (!getStaticBytes(arg.getType())) {
-      findings.push_back(
-          {Finding::Kind::Warning, arg.getLoc(),
-           ("argument #" + Twine(arg.getArgNumber()) + " of type '" +
-            llvm::formatv("{0}", arg.getType()) +
-            "' has no static shape: remat cannot size it and counts it as "
-            "0 bytes")
-               .str()});
+      reportUnsized(arg.getLoc(), "argument #" + Twine(arg.getArgNumber()),
+                    arg.getType());
       continue;
     }
     unsigned id = newBuffer(Buffer::Kind::Argument, arg, 0);
-    argumentBytes += buffers[id].bytes;
+    argumentBytes = addBytes(argumentBytes, buffers[id].bytes);
   }
   for (auto [step, op] : llvm::enumerate(steps)) {
     bool reportedMemref = false;
@@ -128,16 +135,24 @@ void MemorySimulator::assignBuffers(Block &entry) {
   }
 }
 
+void MemorySimulator::reportUnsized(Location loc, const Twine &what,
+                                    Type type) {
+  ++unsizedValues;
+  const char *why = isTooLargeToSize(type)
+                        ? "is too large to size (its bytes overflow int64)"
+                        : "has no static shape";
+  findings.push_back({Finding::Kind::Warning, loc,
+                      (what + " of type '" + llvm::formatv("{0}", type) +
+                       "' " + why +
+                       ": remat cannot size it and counts it as 0 bytes")
+                          .str()});
+}
+
 void MemorySimulator::assignResultBuffer(Operation *op, unsigned step,
                                          OpResult result) {
   if (!getStaticBytes(result.getType())) {
-    findings.push_back(
-        {Finding::Kind::Warning, op->getLoc(),
-         ("result #" + Twine(result.getResultNumber()) + " of type '" +
-          llvm::formatv("{0}", result.getType()) +
-          "' has no static shape: remat cannot size it and counts it as 0 "
-          "bytes")
-             .str()});
+    reportUnsized(op->getLoc(), "result #" + Twine(result.getResultNumber()),
+                  result.getType());
     return;
   }
   if (isa<tensor::EmptyOp>(op)) {
@@ -164,7 +179,12 @@ void MemorySimulator::assignResultBuffer(Operation *op, unsigned step,
   if (auto dps = dyn_cast<DestinationStyleOpInterface>(op)) {
     Value init = resolve(dps.getTiedOpOperand(result)->get());
     auto it = bufferOf.find(init);
-    if (it != bufferOf.end()) {
+    // An empty tensor has no contents: its buffer is the one its first
+    // writer writes; a later writer into the same (shared, e.g. by CSE)
+    // empty tensor gets a new buffer, with nothing to copy.
+    bool written = it != bufferOf.end() && isEmptyTensor(init) &&
+                   buffers[it->second].values.size() > 1;
+    if (it != bufferOf.end() && !written) {
       Buffer &dest = buffers[it->second];
       unsigned lastUse = 0;
       for (Value value : dest.values)
@@ -187,31 +207,46 @@ void MemorySimulator::extendLiveRanges() {
       continue;
     }
     Value root = buffer.values.front();
-    if (isa_and_nonnull<tensor::EmptyOp>(root.getDefiningOp())) {
-      // An empty tensor nobody writes allocates nothing.
+    bool empty = isEmptyTensor(root);
+    if (empty) {
+      // An empty tensor nobody uses allocates nothing.
       auto first = firstUseOf.find(root);
       if (first == firstUseOf.end())
         buffer.bytes = 0;
       else
         buffer.start = first->second;
     }
+    // Later uses of an empty tensor read no contents of this buffer (they
+    // write buffers of their own, see assignResultBuffer): only the first
+    // use and the values written into it keep it alive.
     for (Value value : buffer.values)
-      buffer.end = std::max(buffer.end, lastUseOf.lookup(value));
+      buffer.end = std::max(buffer.end, empty && value == root
+                                            ? firstUseOf.lookup(value)
+                                            : lastUseOf.lookup(value));
     buffer.end = std::max(buffer.end, buffer.start);
   }
 }
 
 void MemorySimulator::computeTimeline() {
-  std::vector<int64_t> delta(steps.size() + 1, 0);
+  // Buffers start and end in order; sizes are below 2^63 each, and live bytes
+  // saturate rather than wrap when a step holds more than int64 can count.
+  SmallVector<std::pair<unsigned, int64_t>> starts, ends;
   for (const Buffer &buffer : buffers) {
     if (!buffer.counts())
       continue;
-    delta[buffer.start] += buffer.bytes;
-    delta[buffer.end + 1] -= buffer.bytes;
+    starts.push_back({buffer.start, buffer.bytes});
+    ends.push_back({buffer.end, buffer.bytes});
   }
+  llvm::sort(starts);
+  llvm::sort(ends);
+  auto nextStart = starts.begin(), nextEnd = ends.begin();
   int64_t live = 0;
   for (unsigned step = 0; step < steps.size(); ++step) {
-    live += delta[step];
+    for (; nextStart != starts.end() && nextStart->first == step; ++nextStart)
+      live = addBytes(live, nextStart->second);
+    if (step > 0)
+      for (; nextEnd != ends.end() && nextEnd->first == step - 1; ++nextEnd)
+        live -= std::min(live, nextEnd->second);
     timeline.push_back(live);
     if (live > peakBytes) {
       peakBytes = live;

@@ -161,6 +161,13 @@ PlanningProblem Extractor::run() {
     result.error = "the function has no body to plan";
     return std::move(result);
   }
+  if (unsigned unsized = sim.getNumUnsizedValues()) {
+    result.error = std::to_string(unsized) +
+                   " tensor value(s) cannot be sized (dynamic shapes or sizes "
+                   "overflowing int64, see the warnings); remat cannot plan "
+                   "memory it cannot count";
+    return std::move(result);
+  }
   for (Operation *op : sim.getSteps()) {
     if (op->getParentOp() != sim.getSteps().back()->getParentOp()) {
       result.error = "the function holds remat.recompute regions already; "

@@ -65,3 +65,32 @@ func.func @memrefs() -> memref<4xf32> {
   %m = memref.alloc() : memref<4xf32>
   return %m : memref<4xf32>
 }
+
+// -----
+
+// Bytes as the lowering stores them: one byte per i1 and i4 element (not
+// packed), 4 per i24 (LLVM's allocation size), 8 per index, 2 per bf16, 8 per
+// complex<f32>. Arguments: 100 + 100 + 400 + 800 + 200 + 800 = 2400 bytes.
+// CHECK-LABEL: func @element_sizes
+// CHECK-SAME: remat.test.peak = 2500 : i64
+func.func @element_sizes(%m: tensor<100xi1>, %n: tensor<100xi4>,
+                         %w: tensor<100xi24>, %i: tensor<100xindex>,
+                         %h: tensor<100xbf16>, %c: tensor<100xcomplex<f32>>)
+    -> tensor<100xi1> {
+  // CHECK: arith.xori {{.*}}remat.test.live = 2500 : i64
+  %r = arith.xori %m, %m : tensor<100xi1>
+  return %r : tensor<100xi1>
+}
+
+// -----
+
+// A static shape whose bytes overflow int64 cannot be sized: a warning, not
+// a wrapped-around size.
+// CHECK-LABEL: func @too_large
+// CHECK-SAME: remat.test.peak = 0 : i64
+// expected-warning @below {{argument #0 of type 'tensor<4294967296x4294967296xf32>' is too large to size (its bytes overflow int64): remat cannot size it and counts it as 0 bytes}}
+func.func @too_large(%a: tensor<4294967296x4294967296xf32>) -> tensor<4294967296x4294967296xf32> {
+  // expected-warning @below {{result #0 of type 'tensor<4294967296x4294967296xf32>' is too large to size (its bytes overflow int64): remat cannot size it and counts it as 0 bytes}}
+  %b = math.exp %a : tensor<4294967296x4294967296xf32>
+  return %b : tensor<4294967296x4294967296xf32>
+}

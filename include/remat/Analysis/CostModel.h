@@ -18,10 +18,15 @@ namespace remat {
 /// Name of the integer attribute that overrides an op's FLOPs.
 inline constexpr llvm::StringLiteral kFlopsAttrName = "remat.flops";
 
-/// Bytes of a value of `type`: element count x element bit width / 8, rounded
-/// up. Scalars (int, float, index) count as one element. Nothing for types
-/// without a static size (dynamic or unranked shapes, memrefs are not ours).
+/// Bytes of a value of `type` as the lowering stores it: element count x the
+/// element's allocation size (whole bytes: `i1` takes one byte, see
+/// docs/memory-model.md). Scalars (int, float, index) count as one element.
+/// Nothing for types without a static size (dynamic or unranked shapes,
+/// memrefs are not ours) or whose size overflows int64.
 std::optional<int64_t> getStaticBytes(mlir::Type type);
+
+/// True for a static tensor type whose byte size overflows int64.
+bool isTooLargeToSize(mlir::Type type);
 
 /// `a + b` for FLOP counts (non-negative), saturating at INT64_MAX: a sum of
 /// FLOPs never wraps.

@@ -79,6 +79,9 @@ public:
   llvm::SmallVector<const Buffer *> getLiveBuffers(unsigned step) const;
 
   llvm::ArrayRef<Finding> getFindings() const { return findings; }
+  /// Tensors remat could not size (dynamic shapes, sizes overflowing int64):
+  /// the model counts them as 0 bytes, so no plan may rely on it.
+  unsigned getNumUnsizedValues() const { return unsizedValues; }
 
 private:
   void collectSteps(mlir::Block &block);
@@ -86,6 +89,8 @@ private:
   /// The value `value` stands for outside remat.recompute regions.
   mlir::Value resolve(mlir::Value value) const;
   void assignBuffers(mlir::Block &entry);
+  void reportUnsized(mlir::Location loc, const llvm::Twine &what,
+                     mlir::Type type);
   void assignResultBuffer(mlir::Operation *op, unsigned step,
                           mlir::OpResult result);
   unsigned newBuffer(Buffer::Kind kind, mlir::Value value, unsigned start);
@@ -105,6 +110,7 @@ private:
   unsigned peakStep = 0;
   int64_t argumentBytes = 0;
   llvm::SmallVector<Finding> findings;
+  unsigned unsizedValues = 0;
 };
 
 } // namespace remat
