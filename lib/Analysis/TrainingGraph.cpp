@@ -2,6 +2,8 @@
 
 #include "remat/Analysis/TrainingGraph.h"
 
+#include "remat/Dialect/Remat/RematDialect.h"
+
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -36,7 +38,9 @@ TrainingGraph::TrainingGraph(Operation *function) {
   }
   for (Operation &op : body.front()) {
     ops.push_back(&op);
-    if (!op.hasTrait<OpTrait::IsTerminator>() && !isMemoryEffectFree(&op))
+    // A recompute region's effect only keeps it apart from other ops.
+    if (!op.hasTrait<OpTrait::IsTerminator>() && !isa<RecomputeOp>(op) &&
+        !isMemoryEffectFree(&op))
       findings.push_back(
           {Finding::Kind::Remark, op.getLoc(),
            "'" + op.getName().getStringRef().str() +

@@ -4,6 +4,7 @@
 
 #include "remat/Planner/Budget.h"
 #include "remat/Transforms/ApplyPlan.h"
+#include "remat/Transforms/LocalizeInits.h"
 #include "remat/Transforms/OptionChecks.h"
 #include "remat/Transforms/Planning.h"
 #include "remat/Transforms/Report.h"
@@ -72,6 +73,11 @@ struct RematCheckpointPass
     planner::BudgetOrError parsed = planner::parseBudget(budget);
     std::optional<planner::SolverKind> kind =
         planner::parseSolverKind(solver);
+    // Plan the program the lowering will see (remat-bufferize localizes
+    // too): every writer with a fresh destination of its own.
+    for (auto fn : getOperation().getOps<FunctionOpInterface>())
+      if (!fn.isExternal() && fn.getFunctionBody().hasOneBlock())
+        localizeInits(fn.getFunctionBody().front());
     llvm::json::Array plans;
     if (failed(forEachTrainingStep(
             getOperation(), "remat-checkpoint",

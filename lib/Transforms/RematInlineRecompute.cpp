@@ -30,6 +30,15 @@ static void inlineRecompute(RecomputeOp op, RewriterBase &rewriter) {
   rewriter.replaceOp(op, yielded);
 }
 
+/// Marks the ops of `op`'s body with the region's number: CSE compares
+/// attributes, so the dissolved ops merge neither with the forward ops they
+/// repeat nor with those of another region (RematOps.td).
+static void markDissolvedOps(RecomputeOp op, int64_t number) {
+  auto mark = IntegerAttr::get(IntegerType::get(op.getContext(), 64), number);
+  for (Operation &nested : op.getBody().front().without_terminator())
+    nested.setAttr(kRecomputedAttrName, mark);
+}
+
 struct RematInlineRecomputePass
     : public impl::RematInlineRecomputeBase<RematInlineRecomputePass> {
   void runOnOperation() override {
@@ -37,7 +46,9 @@ struct RematInlineRecomputePass
     // Post-order: nested regions dissolve before the ones holding them.
     getOperation()->walk([&](RecomputeOp op) { ops.push_back(op); });
     IRRewriter rewriter(&getContext());
-    for (RecomputeOp op : ops) {
+    // Numbered in walk order: unique in the module, so in every function.
+    for (auto [number, op] : llvm::enumerate(ops)) {
+      markDissolvedOps(op, number + 1);
       rewriter.setInsertionPoint(op);
       inlineRecompute(op, rewriter);
     }

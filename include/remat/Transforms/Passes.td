@@ -110,6 +110,37 @@ def RematFrontier : Pass<"remat-frontier", "mlir::ModuleOp"> {
   ];
 }
 
+def RematLocalizeInits : Pass<"remat-localize-inits"> {
+  let summary = "Give every destination-style op a fresh destination of its own";
+  let description = [{
+    Where a destination-style op writes into a fresh destination (a
+    `tensor.empty`, or a `linalg.fill` of a scalar into one) that is shared
+    with other ops or made far from it, re-makes that destination right
+    before the op; the originals go when nothing reads them any more.
+    Frontends (torch-mlir shares one zero fill between all matmuls of a
+    shape) and CSE produce such sharing; bufferization would then copy the
+    shared fill for every writer but the last and keep it alive until the
+    last. `remat-checkpoint` localizes before it plans, and the
+    `remat-bufferize` pipeline before it bufferizes, so the program
+    allocates each buffer right before its first writer, as remat's memory
+    model counts it (docs/memory-model.md).
+
+    ```mlir
+    %e = tensor.empty() : tensor<4x4xf32>
+    %z = linalg.fill ins(%zero : f32) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>
+    %a = linalg.matmul ins(%x, %y : ...) outs(%z : tensor<4x4xf32>) -> tensor<4x4xf32>
+    %b = linalg.matmul ins(%a, %y : ...) outs(%z : tensor<4x4xf32>) -> tensor<4x4xf32>
+    // becomes
+    %e0 = tensor.empty() : tensor<4x4xf32>
+    %z0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<4x4xf32>) -> tensor<4x4xf32>
+    %a = linalg.matmul ins(%x, %y : ...) outs(%z0 : tensor<4x4xf32>) -> tensor<4x4xf32>
+    %e1 = tensor.empty() : tensor<4x4xf32>
+    %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x4xf32>) -> tensor<4x4xf32>
+    %b = linalg.matmul ins(%a, %y : ...) outs(%z1 : tensor<4x4xf32>) -> tensor<4x4xf32>
+    ```
+  }];
+}
+
 def RematInlineRecompute : Pass<"remat-inline-recompute"> {
   let summary = "Dissolve remat.recompute regions into plain ops";
   let description = [{

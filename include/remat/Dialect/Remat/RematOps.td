@@ -27,8 +27,11 @@ def Remat_Dialect : Dialect {
 class Remat_Op<string mnemonic, list<Trait> traits = []> :
     Op<Remat_Dialect, mnemonic, traits>;
 
+def Remat_RecomputeResource : Resource<"::remat::RecomputeResource">;
+
 def Remat_RecomputeOp : Remat_Op<"recompute", [
-    IsolatedFromAbove, RecursiveMemoryEffects,
+    IsolatedFromAbove,
+    MemoryEffects<[MemWrite<Remat_RecomputeResource>]>,
     SingleBlockImplicitTerminator<"YieldOp">]> {
   let summary = "Recompute values from kept values";
   let description = [{
@@ -38,6 +41,17 @@ def Remat_RecomputeOp : Remat_Op<"recompute", [
     from above: it may use no other value defined outside it, so the kept set
     of a plan is exactly the operand list. `remat.yield` returns the recomputed
     values, whose types match the results.
+
+    Two recomputations of the same values, or a recomputation and the forward
+    op it repeats, must stay apart whatever passes run around remat: merged,
+    they would keep the forward value alive into the backward pass and undo
+    the plan. The body is isolated from above, so CSE cannot merge its ops with
+    the originals; and the op writes to a resource of its own
+    (`remat.recompute`, no real memory), so CSE does not merge two equal
+    regions either, and canonicalization does not erase a region as dead or
+    fold it. `remat-inline-recompute` marks the ops it dissolves with
+    `remat.recomputed = N`, the region's number, so the plain ops that remain
+    are not merged either.
 
     ```mlir
     %h2 = remat.recompute (%x = %h0, %w = %w1) : (tensor<4x8xf32>, tensor<8x8xf32>)
