@@ -46,8 +46,14 @@ constexpr int kMaxRun = 48;
 constexpr double kLowScale = 0.5, kHighScale = 4.0;
 constexpr int kGridPoints = 24;
 constexpr int kBisections = 5;
-/// Graphs larger than this skip the DP (the 10k solve-time target).
-constexpr size_t kMaxNodes = 2000;
+/// Above this many nodes, a coarser scan and fewer plans polished (each
+/// model budget costs a build and simulation of the whole graph).
+constexpr size_t kLargeGraph = 4000;
+constexpr int kLargeGridPoints = 12, kLargeBisections = 4;
+/// Chains with more segments are coarsened to at most this many (merged runs
+/// of consecutive segments): the DP's work is O(segments * kSlots * kMaxRun)
+/// per model budget, and 10k nodes must solve in under a second.
+constexpr int kMaxSegments = 512;
 
 struct Segment {
   std::vector<int> nodes;
@@ -116,6 +122,21 @@ bool ChainDP::findSegments() {
   }
   if (!current.nodes.empty())
     segments_.push_back(std::move(current));
+  // Long chains: merge runs of consecutive segments (a merged segment ends at
+  // a chain point too), so the DP's work stays bounded.
+  const int fine = segments_.size() - 1;
+  if (fine > kMaxSegments) {
+    const int group = (fine + kMaxSegments - 1) / kMaxSegments;
+    std::vector<Segment> coarse(1);
+    for (int s = 1; s <= fine; ++s) {
+      if ((s - 1) % group == 0)
+        coarse.emplace_back();
+      std::vector<int> &nodes = coarse.back().nodes;
+      nodes.insert(nodes.end(), segments_[s].nodes.begin(),
+                   segments_[s].nodes.end());
+    }
+    segments_ = std::move(coarse);
+  }
   const int m = segments_.size() - 1;
   for (int s = 1; s <= m; ++s) {
     Segment &segment = segments_[s];
@@ -252,7 +273,7 @@ std::vector<Retention> ChainDP::stateFor(const std::vector<char> &kept) const {
 }
 
 Plan ChainDP::run() {
-  if (problem_.nodes.size() > kMaxNodes || !findSegments())
+  if (!findSegments())
     return {};
   measureWork();
   const int64_t headroom = budget_ - problem_.alwaysLiveBytes;
@@ -272,12 +293,17 @@ Plan ChainDP::run() {
     bool fits = false;
     std::vector<Retention> state = stateFor(kept);
     for (int variant = 0; variant < 2; ++variant) {
+      // Always costs more than Cut and, on long chains, builds a schedule
+      // many times the graph: tried only where Cut does not fit (large
+      // graphs) or as a polish start (small ones).
+      if (variant == 1 && fits && problem_.nodes.size() > kLargeGraph)
+        break;
       if (variant == 1)
         for (Retention &r : state)
           if (r == Retention::Cut)
             r = Retention::Always;
       Simulation sim = simulate(problem_, family_.build(state));
-      if (sim.peakBytes <= budget_) {
+          if (sim.peakBytes <= budget_) {
         feasible.push_back({sim.recomputeCost, state});
         fits = true;
       }
@@ -289,23 +315,27 @@ Plan ChainDP::run() {
   // bisect between the largest scale whose plan fits and the next one (kept
   // bytes grow with the scale), trying every plan met.
   double lastFit = 0;
-  const double ratio = std::pow(kHighScale / kLowScale, 1.0 / (kGridPoints - 1));
-  for (int k = 0; k < kGridPoints; ++k) {
+  const bool large = problem_.nodes.size() > kLargeGraph;
+  const int gridPoints = large ? kLargeGridPoints : kGridPoints;
+  const int bisections = large ? kLargeBisections : kBisections;
+  const double ratio = std::pow(kHighScale / kLowScale, 1.0 / (gridPoints - 1));
+  for (int k = 0; k < gridPoints; ++k) {
     const double scale = kLowScale * std::pow(ratio, k);
     if (tryScale(scale))
       lastFit = scale;
   }
   if (lastFit > 0 && lastFit < kHighScale) {
     double low = lastFit, high = lastFit * ratio;
-    for (int k = 0; k < kBisections; ++k) {
+    for (int k = 0; k < bisections; ++k) {
       const double middle = std::sqrt(low * high);
       (tryScale(middle) ? low : high) = middle;
     }
   }
   std::stable_sort(feasible.begin(), feasible.end(),
                    [](const auto &x, const auto &y) { return x.first < y.first; });
-  if (feasible.size() > 3)
-    feasible.resize(3);
+  const size_t polished = large ? 1 : 3;
+  if (feasible.size() > polished)
+    feasible.resize(polished);
   Plan bestPlan;
   double bestCost = 0;
   auto consider = [&](Plan plan) {

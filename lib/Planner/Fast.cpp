@@ -21,6 +21,10 @@ using State = std::vector<Retention>;
 /// Simulated schedule steps the whole search may spend, and the most states
 /// it evaluates on tiny graphs where steps are cheap.
 constexpr int64_t kWorkSteps = 25'000'000;
+/// ... and at most this many per node (schedules of deep recompute chains
+/// grow quadratically; 10k nodes must solve in under a second).
+constexpr int64_t kWorkStepsPerNode = 300;
+constexpr int64_t kMinWorkSteps = 5'000'000;
 constexpr int64_t kMaxEvaluations = 20'000;
 /// Moves simulated one by one per descent step on large schedules; smaller
 /// schedules simulate every move at the peak.
@@ -31,6 +35,11 @@ constexpr size_t kSmallSchedule = 4000;
 /// kMovesToTry single moves (else a 1k-node descent spent its whole
 /// evaluation budget on a few hundred steps and stalled short of the budget).
 constexpr size_t kExhaustiveMoves = 300;
+/// finish() polishes a start's all-Always variant when its schedule is at
+/// most this many times the start's.
+constexpr size_t kRicherStepsFactor = 4;
+/// Most inputs a move also cuts (Move::alsoCut).
+constexpr size_t kMaxAlsoCut = 8;
 /// Up to this many candidates (3^9 states), search the family exhaustively.
 constexpr size_t kEnumerateCandidates = 9;
 /// Feasible states of the enumeration that are polished.
@@ -56,6 +65,10 @@ struct Move {
   /// the new recompute does not stretch their lifetimes: one move where the
   /// single moves each make the peak worse.
   bool deep = false;
+  /// Kept inputs (transitively) whose originals are dead at the peak: a
+  /// recompute of `node` reading them would stretch them back over it, so
+  /// the move cuts them too.
+  std::vector<int> alsoCut;
 };
 
 Retention weaker(Retention r) {
@@ -71,6 +84,11 @@ public:
     for (const Node &node : problem_.nodes)
       total += node.cost;
     costEpsilon_ = 1e-6 * (total / std::max<size_t>(1, problem_.nodes.size()) + 1);
+    workLeft_ = std::min<int64_t>(
+        kWorkSteps,
+        std::max<int64_t>(kMinWorkSteps,
+                          kWorkStepsPerNode *
+                              static_cast<int64_t>(problem_.nodes.size())));
   }
 
   Plan run();
@@ -139,7 +157,19 @@ std::vector<Move> FastSearch::movesAtPeak(const State &state,
     ++position;
   position = schedule[position].node;
 
+  // Nodes with a version live at the peak.
+  std::vector<char> liveAtPeak(problem_.nodes.size(), 0);
+  for (int s = 0; s <= peak; ++s)
+    if (eval.lastLive[s] >= peak)
+      liveAtPeak[schedule[s].node] = 1;
+  auto deadAtPeak = [&](int input) {
+    return family_.isCandidate(input) && !liveAtPeak[input];
+  };
   std::vector<Move> moves;
+  std::vector<int> stack;
+  // Graphs small enough to simulate every move at the peak do better
+  // without (measured on FastIsCloseToExact's instances: 1.0062 vs 1.0029).
+  const bool closureMoves = !exhaustiveMoves_;
   for (int s = 0; s <= peak; ++s) {
     if (eval.lastLive[s] < peak)
       continue;
@@ -147,18 +177,48 @@ std::vector<Move> FastSearch::movesAtPeak(const State &state,
     if (!family_.isCandidate(node))
       continue;
     const Node &value = problem_.nodes[node];
-    const double estimate = value.bytes / (value.cost + costEpsilon_);
+    double estimate = value.bytes / (value.cost + costEpsilon_);
+    Move move{node, Retention::Always, estimate};
     if (schedule[s].recompute) {
-      if (state[node] == Retention::Cut)
-        moves.push_back({node, Retention::Always, estimate});
+      if (state[node] != Retention::Cut)
+        continue;
+    } else {
+      if (state[node] != Retention::Keep ||
+          position <= family_.lastUseBeforeCut(node))
+        continue;
+      if (position < family_.cutPosition(node))
+        move.to = Retention::Cut;
+    }
+    // Inputs a recompute would bring back to life, and theirs.
+    std::vector<int> &extra = move.alsoCut;
+    stack.assign(value.inputs.begin(), value.inputs.end());
+    int64_t revived = 0;
+    double extraCost = 0;
+    while (closureMoves && !stack.empty() && extra.size() < kMaxAlsoCut) {
+      const int input = stack.back();
+      stack.pop_back();
+      if (!deadAtPeak(input) ||
+          std::find(extra.begin(), extra.end(), input) != extra.end())
+        continue;
+      extra.push_back(input);
+      extraCost += problem_.nodes[input].cost;
+      if (std::find(value.inputs.begin(), value.inputs.end(), input) !=
+          value.inputs.end())
+        revived += problem_.nodes[input].bytes;
+      stack.insert(stack.end(), problem_.nodes[input].inputs.begin(),
+                   problem_.nodes[input].inputs.end());
+    }
+    if (extra.empty()) {
+      moves.push_back(std::move(move));
       continue;
     }
-    if (state[node] != Retention::Keep ||
-        position <= family_.lastUseBeforeCut(node))
-      continue;
-    bool cutHelps = position < family_.cutPosition(node);
-    moves.push_back(
-        {node, cutHelps ? Retention::Cut : Retention::Always, estimate});
+    // Alone, the move frees the value but revives its dead inputs.
+    Move alone{node, move.to,
+               std::max<int64_t>(0, value.bytes - revived) /
+                   (value.cost + costEpsilon_)};
+    moves.push_back(alone);
+    move.estimate = value.bytes / (value.cost + extraCost + costEpsilon_);
+    moves.push_back(std::move(move));
   }
   std::stable_sort(moves.begin(), moves.end(),
                    [](const Move &a, const Move &b) {
@@ -181,6 +241,9 @@ std::vector<Move> FastSearch::movesAtPeak(const State &state,
 
 void FastSearch::apply(State &state, const Move &move) const {
   state[move.node] = move.to;
+  for (int input : move.alsoCut)
+    state[input] = state[input] == Retention::Keep ? Retention::Cut
+                                                   : Retention::Always;
   if (!move.deep)
     return;
   for (int input : problem_.nodes[move.node].inputs) {
@@ -202,6 +265,9 @@ bool FastSearch::tryBatch(State &state, Evaluation &eval,
   for (const Move &move : moves) {
     if (freed >= needed)
       break;
+    // One move per value; a move that frees nothing does not count.
+    if (next[move.node] != state[move.node] || move.estimate <= 0)
+      continue;
     apply(next, move);
     freed += problem_.nodes[move.node].bytes;
   }
@@ -352,8 +418,13 @@ Plan FastSearch::finish(const std::vector<State> &starts) {
         r = Retention::Always;
         any = true;
       }
-    if (any)
-      consider(polishPlan(problem_, family_.build(always), budget_, trials));
+    if (any) {
+      // On long chains the all-Always schedule is many times the graph; it
+      // is polished only when not much longer than the plan itself.
+      Plan richer = family_.build(always);
+      if (richer.schedule.size() <= kRicherStepsFactor * plan.schedule.size())
+        consider(polishPlan(problem_, richer, budget_, trials));
+    }
     consider(std::move(plan));
   }
   return best;
