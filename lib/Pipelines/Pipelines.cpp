@@ -31,21 +31,9 @@ using namespace mlir;
 
 namespace remat {
 
-/// Plans (only when a budget is given), dissolves the recompute regions and
-/// bufferizes so that buffers follow the memory model: arguments are never
-/// written, destination-style ops write in place, each buffer is allocated
-/// right before its first writer and freed right after its last use.
-template <typename Derived>
-static void buildPlanAndBufferize(OpPassManager &pm,
-                                  const PlanningOptions<Derived> &options) {
-  if (!options.budget.empty()) {
-    RematCheckpointOptions checkpoint;
-    checkpoint.budget = options.budget;
-    checkpoint.solver = options.solver;
-    checkpoint.timeLimit = options.timeLimit;
-    pm.addPass(createRematCheckpoint(checkpoint));
-  }
+void buildBufferizePipeline(OpPassManager &pm) {
   pm.addPass(createRematInlineRecompute());
+  pm.addPass(createRematLocalizeInits());
   pm.addNestedPass<func::FuncOp>(createRematReadonlyArguments());
 
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -61,6 +49,21 @@ static void buildPlanAndBufferize(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(
       bufferization::createOptimizeAllocationLivenessPass());
   pm.addNestedPass<func::FuncOp>(createRematSinkAllocations());
+}
+
+/// Plans (only when a budget is given), then bufferizes after the memory
+/// model (buildBufferizePipeline).
+template <typename Derived>
+static void buildPlanAndBufferize(OpPassManager &pm,
+                                  const PlanningOptions<Derived> &options) {
+  if (!options.budget.empty()) {
+    RematCheckpointOptions checkpoint;
+    checkpoint.budget = options.budget;
+    checkpoint.solver = options.solver;
+    checkpoint.timeLimit = options.timeLimit;
+    pm.addPass(createRematCheckpoint(checkpoint));
+  }
+  buildBufferizePipeline(pm);
 }
 
 /// Host-side lowering of what is left after the loops: the step becomes an
@@ -199,6 +202,12 @@ static void registerCheckedPipeline(StringRef arg, StringRef description,
 
 void registerRematPipelines() {
   registerRematPipelinesPasses();
+  PassPipelineRegistration<>(
+      "remat-bufferize",
+      "Dissolve remat.recompute regions and bufferize so that the program "
+      "allocates and frees as remat's memory model counts (insert it in "
+      "place of one-shot-bufferize in any pipeline)",
+      buildBufferizePipeline);
   registerCheckedPipeline<CpuPipelineOptions>(
       "remat-pipeline-cpu",
       "Plan (with budget=), bufferize after the memory model, tile and "

@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -154,10 +155,12 @@ def predicted_peak(step, workdir, function):
     return -1
 
 
-def pipeline_flag(opts):
+def pipeline_flags(opts):
+    if opts.lowering:
+        return shlex.split(opts.lowering)
     if opts.target == 'nvvm':
-        return '--remat-pipeline-nvvm=chip=' + opts.chip
-    return '--remat-pipeline-cpu'
+        return ['--remat-pipeline-nvvm=chip=' + opts.chip]
+    return ['--remat-pipeline-cpu']
 
 
 def compile_step(opts, workdir):
@@ -169,7 +172,8 @@ def compile_step(opts, workdir):
 
     step = plan(opts, workdir)
     lowered = os.path.join(workdir, 'step.llvm.mlir')
-    run_tool([REMAT_OPT, step, pipeline_flag(opts), '-o', lowered], 'remat-opt (lowering)')
+    run_tool([REMAT_OPT, step] + pipeline_flags(opts) + ['-o', lowered],
+             'remat-opt (lowering)')
     llvm_ir = os.path.join(workdir, 'step.ll')
     run_tool([os.path.join(LLVM_BIN, 'mlir-translate'), '--mlir-to-llvmir', lowered,
               '-o', llvm_ir], 'mlir-translate')
@@ -205,6 +209,10 @@ def parse_args(argv):
     parser.add_argument('--budget', help="remat-checkpoint's budget; absent: unplanned")
     parser.add_argument('--solver', default='fast')
     parser.add_argument('--chip', default='sm_90', help='CUDA architecture (nvvm)')
+    parser.add_argument('--lowering', metavar='FLAGS',
+                        help="remat-opt flags that lower the (planned) step to the LLVM "
+                             "dialect instead of the registered pipeline, e.g. a user's "
+                             "own upstream passes around --remat-bufferize (CPU only)")
     parser.add_argument('-o', '--output', help='where to write the executable')
     parser.add_argument('--compile-only', action='store_true',
                         help='build the executable, do not run it')

@@ -66,6 +66,16 @@ struct NvvmPipelineOptions : public PlanningOptions<NvvmPipelineOptions> {
 std::string checkPipelineOptions(const CpuPipelineOptions &options);
 std::string checkPipelineOptions(const NvvmPipelineOptions &options);
 
+/// The fragment a user's pipeline inserts in place of its bufferization to
+/// keep remat's plan (registered as --remat-bufferize): dissolve the
+/// recompute regions, give each writer a fresh destination of its own,
+/// leave arguments unwritten, one-shot-bufferize (function boundaries,
+/// identity layouts, no alignment padding), deallocate with the ownership
+/// pipeline, free after the last use (optimize-allocation-liveness) and
+/// allocate right before the first writer (remat-sink-allocations). What
+/// comes out allocates and frees exactly as docs/memory-model.md counts.
+void buildBufferizePipeline(mlir::OpPassManager &pm);
+
 void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &options);
 void buildNvvmPipeline(mlir::OpPassManager &pm,
                        const NvvmPipelineOptions &options);
