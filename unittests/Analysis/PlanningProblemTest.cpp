@@ -28,9 +28,13 @@ protected:
     remat::test::loadTrainingDialects(context);
   }
 
-  /// Parses the bundled example `name` and returns its function.
+  /// Parses the bundled step `name` (examples/NAME or bench/graphs/NAME when
+  /// it starts with "graphs/") and returns its function.
   func::FuncOp load(const char *name) {
-    std::string path = std::string(REMAT_SOURCE_DIR) + "/examples/" + name;
+    llvm::StringRef file(name);
+    const char *folder =
+        file.consume_front("graphs/") ? "/bench/graphs/" : "/examples/";
+    std::string path = std::string(REMAT_SOURCE_DIR) + folder + file.str();
     module = parseSourceFile<ModuleOp>(path, &context);
     EXPECT_TRUE(module) << "cannot parse " << path;
     return *module->getOps<func::FuncOp>().begin();
@@ -44,6 +48,41 @@ protected:
     remat::MemorySimulator sim(fn);
     unplannedPeak = sim.getPeakBytes();
     return remat::extractPlanningProblem(graph, costs, sim);
+  }
+
+  // The Problem is a lossless projection of the simulator: between the last op
+  // of one node and the last op of the next, the IR's largest live bytes are the
+  // Problem's live bytes at the second node, for every node of the unplanned step.
+  void checkProblemTimeline() {
+    func::FuncOp fn = load(GetParam());
+    remat::TrainingGraph graph(fn);
+    remat::CostModel costs(fn);
+    remat::MemorySimulator sim(fn);
+    remat::PlanningProblem problem =
+        remat::extractPlanningProblem(graph, costs, sim);
+    ASSERT_TRUE(problem.error.empty()) << problem.error;
+    remat::planner::Simulation planned = remat::planner::simulate(
+        problem.problem, remat::planner::keepAllPlan(problem.problem));
+    DenseMap<Operation *, unsigned> stepOf;
+    for (auto [step, op] : llvm::enumerate(sim.getSteps()))
+      stepOf[op] = step;
+    ArrayRef<int64_t> timeline = sim.getTimeline();
+    unsigned from = 0;
+    int mismatches = 0;
+    for (auto [node, members] : llvm::enumerate(problem.members)) {
+      unsigned to = stepOf.lookup(members.back());
+      int64_t irMax = 0;
+      for (unsigned step = from; step <= to; ++step)
+        irMax = std::max(irMax, timeline[step]);
+      if (irMax != planned.timeline[node] && ++mismatches <= 5)
+        ADD_FAILURE() << "node " << node << " ("
+                      << problem.problem.nodes[node].name << ", IR steps "
+                      << from << ".." << to << "): IR " << irMax
+                      << " bytes, Problem " << planned.timeline[node];
+      from = to + 1;
+    }
+    EXPECT_EQ(mismatches, 0);
+    EXPECT_EQ(planned.peakBytes, sim.getPeakBytes());
   }
 
   MLIRContext context;
@@ -96,5 +135,9 @@ INSTANTIATE_TEST_SUITE_P(Examples, PlanningProblemTest,
                          ::testing::Values("tiny_chain.mlir", "mlp.mlir",
                                            "deep_mlp.mlir",
                                            "transformer_block.mlir"));
+
+TEST_P(PlanningProblemTest, ProblemTimelineIsTheSimulators) {
+  checkProblemTimeline();
+}
 
 } // namespace
