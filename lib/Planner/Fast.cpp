@@ -42,6 +42,10 @@ constexpr size_t kRicherStepsFactor = 4;
 constexpr size_t kMaxAlsoCut = 8;
 /// Up to this many candidates (3^9 states), search the family exhaustively.
 constexpr size_t kEnumerateCandidates = 9;
+/// Kicks of the iterated local search (graphs up to kExhaustiveMoves nodes).
+constexpr int kPerturbRounds = 40;
+/// Feasible states of the descent (small graphs) polished besides its best.
+constexpr size_t kPooledStates = 8;
 /// Feasible states of the enumeration that are polished.
 constexpr size_t kPolishedStates = 8;
 /// Largest graph whose recompute-all start (a quadratic schedule) is tried.
@@ -100,6 +104,7 @@ private:
     return workLeft_ > 0 && evaluationsLeft_ > 0;
   }
   Evaluation evaluate(const State &state);
+  void remember(const State &state, double cost);
   static bool better(const Evaluation &a, const Evaluation &b);
   std::vector<Move> movesAtPeak(const State &state, const Evaluation &eval) const;
   void apply(State &state, const Move &move) const;
@@ -109,6 +114,7 @@ private:
   void relaxGroup(State &state, Evaluation &eval, const std::vector<int> &group);
   void relax(State &state, Evaluation &eval);
   void swapImprove(State &state, Evaluation &eval);
+  void perturbImprove(State &state, Evaluation &eval);
   std::vector<int> droppedByCost(const State &state) const;
   Plan finish(const std::vector<State> &starts);
 
@@ -123,6 +129,8 @@ private:
   int64_t evaluationsLeft_ = kMaxEvaluations;
   bool smallSchedule_ = true;
   bool exhaustiveMoves_ = true;
+  /// Cheapest feasible states seen (small graphs), by cost.
+  std::vector<std::pair<double, State>> pool_;
 };
 
 Evaluation FastSearch::evaluate(const State &state) {
@@ -134,7 +142,25 @@ Evaluation FastSearch::evaluate(const State &state) {
   eval.feasible = eval.sim.peakBytes <= budget_;
   workLeft_ -= eval.plan.schedule.size();
   --evaluationsLeft_;
+  if (eval.feasible && exhaustiveMoves_)
+    remember(state, eval.sim.recomputeCost);
   return eval;
+}
+
+/// Keep the cheapest few distinct feasible states met anywhere in the
+/// search: a dearer state can polish to a cheaper plan than the best one.
+void FastSearch::remember(const State &state, double cost) {
+  if (pool_.size() == kPooledStates && cost >= pool_.back().first)
+    return;
+  for (const auto &entry : pool_)
+    if (entry.first == cost && entry.second == state)
+      return;
+  auto at = std::upper_bound(
+      pool_.begin(), pool_.end(), cost,
+      [](double c, const std::pair<double, State> &e) { return c < e.first; });
+  pool_.insert(at, {cost, state});
+  if (pool_.size() > kPooledStates)
+    pool_.pop_back();
 }
 
 bool FastSearch::better(const Evaluation &a, const Evaluation &b) {
@@ -386,6 +412,45 @@ void FastSearch::swapImprove(State &state, Evaluation &eval) {
   }
 }
 
+/// Iterated local search: kick the best state (a few recomputes given up,
+/// a few kept values cut, chosen by a fixed-seed generator), repair with the
+/// descent, relax, and keep the result when cheaper. Escapes the local
+/// optima of the swap moves; deterministic.
+void FastSearch::perturbImprove(State &state, Evaluation &eval) {
+  uint64_t rng = 0x9E3779B97F4A7C15ULL;
+  auto next = [&](uint64_t bound) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return bound ? rng % bound : 0;
+  };
+  const std::vector<int> &candidates = family_.candidates();
+  for (int round = 0; round < kPerturbRounds && eval.feasible && canEvaluate();
+       ++round) {
+    State kicked = state;
+    std::vector<int> dropped = droppedByCost(state);
+    for (int k = 0; k < 2 && !dropped.empty(); ++k) {
+      const size_t at = next(dropped.size());
+      kicked[dropped[at]] = Retention::Keep;
+      dropped.erase(dropped.begin() + at);
+    }
+    const int node = candidates[next(candidates.size())];
+    if (kicked[node] == Retention::Keep)
+      kicked[node] = Retention::Cut;
+    if (kicked == state)
+      continue;
+    Evaluation candidate = evaluate(kicked);
+    descend(kicked, candidate);
+    if (!candidate.feasible)
+      continue;
+    relax(kicked, candidate);
+    if (better(candidate, eval)) {
+      state = std::move(kicked);
+      eval = std::move(candidate);
+    }
+  }
+}
+
 /// Leave the family: each start, and the start with every Cut made Always
 /// (more recompute steps to choose from), is polished by dropping recompute
 /// steps the budget does not need. The cheapest feasible plan wins.
@@ -500,7 +565,13 @@ Plan FastSearch::run() {
   }
   if (smallSchedule_)
     swapImprove(state, eval);
-  return finish({state});
+  if (exhaustiveMoves_)
+    perturbImprove(state, eval);
+  std::vector<State> starts = {state};
+  for (auto &entry : pool_)
+    if (entry.second != state)
+      starts.push_back(std::move(entry.second));
+  return finish(starts);
 }
 
 } // namespace

@@ -184,8 +184,8 @@ double totalCost(const Problem &problem, const SolveResult &result) {
   return base + result.sim.recomputeCost;
 }
 
-/// Geomean of fast's total cost over the proven MILP optimum. Measured 1.0024
-/// (worst 1.034) on these instances; see docs/planner.md, "Measured".
+/// Geomean of fast's total cost over the proven MILP optimum. Measured 1.0011
+/// (worst 1.027) on these instances; see docs/planner.md, "Measured".
 constexpr double kFastOverExactBound = 1.02;
 
 TEST(SolverProperty, FastIsCloseToExact) {
