@@ -63,6 +63,19 @@ def test_unknown_solver():
         remat.plan(EXAMPLES / "mlp.mlir", 0.99, solver="magic")
 
 
+def test_invalid_time_limit():
+    # Checked before the pass touches the IR: one error, no module dump.
+    for limit in (float("nan"), float("inf"), -1.0):
+        with pytest.raises(remat.RematError, match="the time limit must be") as info:
+            remat.plan(EXAMPLES / "mlp.mlir", 0.99, time_limit=limit)
+        assert "see current operation" not in str(info.value)
+
+
+def test_invalid_lowering_option():
+    with pytest.raises(remat.RematError, match="chip must be a CUDA architecture"):
+        remat.lower(EXAMPLES / "tiny_chain.mlir", target="nvvm", options="chip=")
+
+
 def test_unknown_lowering_target():
     with pytest.raises(remat.RematError, match="unknown lowering target 'tpu'"):
         remat.lower(EXAMPLES / "tiny_chain.mlir", target="tpu")
