@@ -28,13 +28,15 @@ FunctionPlanning::FunctionPlanning(FunctionOpInterface fn)
 /// costs, so remat plans around it on assumptions the warning states.
 static void warnUnregisteredOps(FunctionOpInterface fn, StringRef pass) {
   llvm::MapVector<StringRef, std::pair<Operation *, int>> unknown;
-  fn->walk([&](Operation *op) {
+  // Outermost first: an unknown op's own body (its yield) says nothing more.
+  fn->walk<WalkOrder::PreOrder>([&](Operation *op) {
     if (op->isRegistered())
-      return;
+      return WalkResult::advance();
     auto &[first, count] = unknown[op->getName().getDialectNamespace()];
     if (!first)
       first = op;
     ++count;
+    return WalkResult::skip();
   });
   for (auto &[dialect, entry] : unknown) {
     auto [op, count] = entry;

@@ -100,3 +100,34 @@ func.func @side_effects(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tens
   %dx = arith.mulf %g2, %dx_t : tensor<1024xf32>
   return %loss, %dx : tensor<f32>, tensor<1024xf32>
 }
+
+// -----
+
+// An unknown op with a body (torch-mlir's tm_tensor.scatter, IREE's
+// iree_linalg_ext.scatter) is named once, not through the yield in its body.
+// DIALECT: remat-checkpoint-whole-ops.mlir:[[# @LINE + 6]]:8: warning: remat-checkpoint: 'tm_tensor.scatter' is from dialect 'tm_tensor', which remat does not know (it is not registered in this tool); 1 such op(s) in @unknown_with_body.
+// DIALECT-NOT: tm_tensor.yield
+func.func @unknown_with_body(%x: tensor<1024xf32>, %i: tensor<8x1xi32>, %u: tensor<8xf32>) -> (tensor<f32> {remat.loss}, tensor<1024xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant dense<1.0> : tensor<1024xf32>
+  %a1 = math.tanh %x : tensor<1024xf32>
+  %s = "tm_tensor.scatter"(%u, %i, %a1) ({
+  ^bb0(%new: f32, %old: f32):
+    "tm_tensor.yield"(%new) : (f32) -> ()
+  }) : (tensor<8xf32>, tensor<8x1xi32>, tensor<1024xf32>) -> tensor<1024xf32>
+  %a2 = math.tanh %s : tensor<1024xf32>
+  %l_init = tensor.empty() : tensor<f32>
+  %l_acc = linalg.fill ins(%zero : f32) outs(%l_init : tensor<f32>) -> tensor<f32>
+  %loss = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]}
+      ins(%a2 : tensor<1024xf32>) outs(%l_acc : tensor<f32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %t = arith.addf %in, %acc : f32
+      linalg.yield %t : f32
+  } -> tensor<f32>
+  %g2_s = arith.mulf %a2, %a2 : tensor<1024xf32>
+  %g2 = arith.subf %one, %g2_s : tensor<1024xf32>
+  %g1_s = arith.mulf %a1, %a1 : tensor<1024xf32>
+  %g1_t = arith.subf %one, %g1_s : tensor<1024xf32>
+  %dx = arith.mulf %g2, %g1_t : tensor<1024xf32>
+  return %loss, %dx : tensor<f32>, tensor<1024xf32>
+}
