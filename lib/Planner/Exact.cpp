@@ -22,6 +22,7 @@
 
 #include <coin/Cbc_C_Interface.h>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -411,7 +412,8 @@ CbcOutcome solveIsolated(Cbc_Model *model, double seconds) {
   CbcOutcome outcome;
   Cbc_setMaximumSeconds(model, seconds);
   int fds[2];
-  if (::pipe(fds) != 0) {
+  // Close-on-exec: no other process started meanwhile may hold the pipe open.
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
     outcome.failure = "cannot create a pipe for CBC's process";
     return outcome;
   }
