@@ -13,14 +13,15 @@ stable: every result within 1e-3 (measured: within 8.1e-5).
 
 import copy
 
-import numpy as np
 import pytest
-import torch
-import torch.nn.functional as F
 
-from gradcheck import check_against_eager, eager_loss_and_grads, exporter
-
+torch = pytest.importorskip('torch', reason='PyTorch is not installed (pip install torch); '
+                            'the exporter tests need it')
 torchvision = pytest.importorskip('torchvision', reason='torchvision is not installed')
+
+import torch.nn.functional as F  # noqa: E402
+
+from gradcheck import check_against_eager, eager_loss_and_grads, exporter  # noqa: E402
 
 
 def _regnet(activation):

@@ -22,8 +22,7 @@ import torch
 from .ops import HANDLERS
 
 
-class ExportError(NotImplementedError):
-    """An ATen op (or a use of one) that the exporter does not translate."""
+from .trace import ExportError  # noqa: E402,F401  (raised by both)
 
 
 DTYPES = {torch.float32: 'f32', torch.int64: 'i64', torch.bool: 'i1', torch.int32: 'i32'}
@@ -312,6 +311,12 @@ def reassociation(src, dst):
     return groups
 
 
+def _where(node):
+    from .trace import user_frame
+    frame = user_frame(node)
+    return ', at ' + frame if frame else ''
+
+
 def _sanitize(name):
     return re.sub(r'[^A-Za-z0-9_]', '_', name)
 
@@ -344,10 +349,14 @@ def emit_step(step, title='train_step', comment=None):
         key = str(node.target)
         handler = HANDLERS.get(key)
         if handler is None:
-            raise ExportError('ATen op %s (node %s) is not supported by the remat exporter'
-                              % (key, node.name))
+            from .trace import _random_hint
+            raise ExportError('ATen op %s (node %s) is not supported by the remat exporter%s%s'
+                              % (key, node.name, _random_hint(key), _where(node)))
         counts[key] = counts.get(key, 0) + 1
-        env[node] = handler(em, node, _Args(env, node))
+        try:
+            env[node] = handler(em, node, _Args(env, node))
+        except ExportError as e:
+            raise ExportError('%s (node %s)%s' % (e, node.name, _where(node))) from None
     outs = [em.materialize(env[o], 'result') for o in output.args[0]]
     loss = outs[0]
     if loss.shape != () or loss.dt != 'f32':

@@ -292,7 +292,8 @@ def alias(em, node, a):
          'aten.zeros_like.default', 'aten.ones_like.default', 'aten.empty_like.default',
          'aten.zeros.default', 'aten.ones.default', 'aten.new_zeros.default',
          'aten.new_ones.default', 'aten.new_full.default', 'aten.empty.memory_format',
-         'aten.new_empty.default', 'aten.empty_strided.default', 'aten.new_empty_strided.default')
+         'aten.new_empty.default', 'aten.empty_strided.default', 'aten.new_empty_strided.default',
+         'aten.empty_permuted.default')
 def full(em, node, a):
     shape, dt = meta(node)
     name = str(node.target)
@@ -343,6 +344,20 @@ def permute(em, node, a):
     if perm == sorted(perm):
         return x
     return E.lazy_view(x, shape, exprs)
+
+
+@handles('aten.transpose.int', 'aten.t.default')
+def transpose(em, node, a):
+    x = a[0]
+    rank = len(x.shape)
+    perm = list(range(rank))
+    if rank >= 2:
+        d0, d1 = (a[1] % rank, a[2] % rank) if len(a) > 1 else (0, 1)
+        perm[d0], perm[d1] = perm[d1], perm[d0]
+    shape, _ = meta(node)
+    if perm == sorted(perm):
+        return x
+    return E.lazy_view(x, shape, [perm.index(k) for k in range(rank)])
 
 
 @handles('aten.expand.default')
@@ -1036,16 +1051,21 @@ def adaptive_avg_pool_backward(em, node, a):
     g, x = em.materialize(a[0]), a[1]
     n, c, hh, ww = x.shape
     oh, ow = g.shape[2:]
-    if hh % oh or ww % ow:
-        raise E.ExportError('aten._adaptive_avg_pool2d_backward with overlapping windows '
-                            '(input %dx%d, output %dx%d) is not supported' % (hh, ww, oh, ow))
-    kh, kw = hh // oh, ww // ow
-    scale = 1.0 / (kh * kw)
-    return em.generic(hint(node), 4, ['parallel'] * 4,
-                      [(g, ['d0', 'd1', 'd2 floordiv %d' % kh, 'd3 floordiv %d' % kw])],
-                      [(x.shape, 'f32', ident(4), None)],
-                      lambda b: [b.op('arith.mulf %s, %s' % (b.ins[0], b.const(scale, 'f32')),
-                                      'f32')])[0]
+    if hh % oh == 0 and ww % ow == 0:
+        kh, kw = hh // oh, ww // ow
+        return _tiled_backward(em, hint(node), g, x.shape, (kh, kw), 1.0 / (kh * kw))
+    # Overlapping windows: window i spans [floor(i*H/OH), ceil((i+1)*H/OH)).
+    bounds = _adaptive_bounds((hh, ww), (oh, ow))
+
+    def divisor(b, i, j):
+        ext = []
+        for axis, o in enumerate((i, j)):
+            lo, hi = bounds(b, o, axis)
+            ext.append(_ix(b, 'subi', hi, lo))
+        return _index_to_f32(b, _ix(b, 'muli', ext[0], ext[1]))
+    kmax = [-(-hh // oh) + 1, -(-ww // ow) + 1]
+    return _window_backward(em, hint(node), g, x.shape, bounds, divisor,
+                            g.numel() * kmax[0] * kmax[1])
 
 
 @handles('aten.copy.default')
@@ -1056,3 +1076,392 @@ def copy(em, node, a):
     if src.shape == tuple(shape) and src.dt == dt:
         return src
     return elementwise(em, node, [src], lambda b, xs, cdt: xs[0], dt)
+
+
+# ---- boolean reductions ----
+
+@handles('aten.any.dim', 'aten.any.dims', 'aten.any.default', 'aten.all.dim', 'aten.all.dims',
+         'aten.all.default')
+def any_all(em, node, a):
+    x = a[0]
+    name = str(node.target)
+    kind = 'any' if '.any.' in name else 'all'
+    dims = None if name.endswith('.default') else a.get(1, 'dim')
+    keep = bool(a.get(2, 'keepdim', False))
+    shape, _ = meta(node)
+    rank = len(x.shape)
+    dims = norm_dims(dims, rank)
+    kept = [i for i in range(rank) if i not in dims]
+    red_shape = tuple(x.shape[i] for i in kept)
+    init = em.filled(kind == 'all', red_shape, 'i1', hint(node) + '_acc')
+    iters = ['reduction' if i in dims else 'parallel' for i in range(rank)]
+
+    def body(b):
+        v = b.cast(b.ins[0], x.dt, 'i1')
+        return [b.op('arith.%s %s, %s' % ('ori' if kind == 'any' else 'andi', v, b.outs[0]), 'i1')]
+    out = em.generic(hint(node), rank, iters, [(x, ident(rank))], [(red_shape, 'i1', kept, init)],
+                     body)[0]
+    del keep
+    return em.reshape(out, shape, hint(node) + '_keep') if tuple(shape) != red_shape else out
+
+
+@handles('aten.trunc.default', 'aten.floor.default', 'aten.ceil.default', 'aten.round.default')
+def rounding(em, node, a):
+    fn = {'trunc': 'trunc', 'floor': 'floor', 'ceil': 'ceil', 'round': 'roundeven'}[
+        str(node.target).split('.')[1]]
+    if a[0].dt != 'f32':
+        return a[0]
+    return elementwise(em, node, [a[0]], _math(fn), 'f32')
+
+
+# ---- pooling backwards ----
+
+def _ix(b, op, x, y):
+    return b.op('arith.%s %s, %s' % (op, x, y), 'index')
+
+
+def _window_backward(em, h, g, xshape, bounds, divisor, flops):
+    """gi[n,c,y,x] = sum over the windows (i,j) that hold (y,x) of g[n,c,i,j] / divisor.
+    bounds(b, o, axis) -> (lo, hi) of window o along axis (clamped to the input);
+    divisor(b, i, j) -> f32. A dense reduction over the windows; `flops` (the real
+    cost, one add per window element) goes into remat.flops."""
+    init = em.filled(0.0, xshape, 'f32', h + '_acc')
+
+    def body(b):
+        hits = []
+        for axis, (pos, o) in enumerate(((b.index(2), b.index(4)), (b.index(3), b.index(5)))):
+            lo, hi = bounds(b, o, axis)
+            ge = b.op('arith.cmpi sge, %s, %s' % (pos, lo), 'index')
+            lt = b.op('arith.cmpi slt, %s, %s' % (pos, hi), 'index')
+            hits.append(b.op('arith.andi %s, %s' % (ge, lt), 'i1'))
+        hit = b.op('arith.andi %s, %s' % (hits[0], hits[1]), 'i1')
+        v = b.op('arith.divf %s, %s' % (b.ins[0], divisor(b, b.index(4), b.index(5))), 'f32')
+        v = b.op('arith.select %s, %s, %s' % (hit, v, b.const(0.0, 'f32')), 'f32')
+        return [b.op('arith.addf %s, %s' % (v, b.outs[0]), 'f32')]
+    return em.generic(h, 6, ['parallel'] * 4 + ['reduction'] * 2, [(g, [0, 1, 4, 5])],
+                      [(xshape, 'f32', ident(4), init)], body,
+                      attrs='remat.flops = %d : i64' % flops)[0]
+
+
+def _index_to_f32(b, v):
+    return b.op('arith.sitofp %s' % b.op('arith.index_cast %s' % v, 'index to i64'), 'i64 to f32')
+
+
+def _tiled_backward(em, h, g, xshape, k, scale):
+    return em.generic(h, 4, ['parallel'] * 4,
+                      [(g, ['d0', 'd1', 'd2 floordiv %d' % k[0], 'd3 floordiv %d' % k[1]])],
+                      [(xshape, 'f32', ident(4), None)],
+                      lambda b: [b.op('arith.mulf %s, %s' % (b.ins[0], b.const(scale, 'f32')),
+                                      'f32')])[0]
+
+
+@handles('aten.avg_pool2d_backward.default')
+def avg_pool_backward(em, node, a):
+    g, x = em.materialize(a[0]), a[1]
+    k = _pair(a[2])
+    stride = _pair(a[3]) if a[3] else list(k)
+    padding = _pair(a[4]) if a[4] else [0, 0]
+    count_include_pad = a[6] if len(a) > 6 and a[6] is not None else True
+    div = a[7] if len(a) > 7 else None
+    n, c, hh, ww = x.shape
+    _, _, oh, ow = g.shape
+    h = hint(node)
+    if k == stride and not any(padding) and (hh, ww) == (oh * k[0], ow * k[1]):
+        return _tiled_backward(em, h, g, x.shape, k, 1.0 / (div or k[0] * k[1]))
+    size = (hh, ww)
+
+    def raw(b, o, axis):
+        lo = _ix(b, 'subi', _ix(b, 'muli', o, b.const(stride[axis], 'index')),
+                 b.const(padding[axis], 'index'))
+        hi = _ix(b, 'minsi', _ix(b, 'addi', lo, b.const(k[axis], 'index')),
+                 b.const(size[axis] + padding[axis], 'index'))
+        return lo, hi
+
+    def bounds(b, o, axis):
+        lo, hi = raw(b, o, axis)
+        return (_ix(b, 'maxsi', lo, b.const(0, 'index')),
+                _ix(b, 'minsi', hi, b.const(size[axis], 'index')))
+
+    def divisor(b, i, j):
+        if div:
+            return b.const(float(div), 'f32')
+        ext = []
+        for axis, o in enumerate((i, j)):
+            lo, hi = (raw if count_include_pad else bounds)(b, o, axis)
+            ext.append(_ix(b, 'subi', hi, lo))
+        return _index_to_f32(b, _ix(b, 'muli', ext[0], ext[1]))
+    return _window_backward(em, h, g, x.shape, bounds, divisor, g.numel() * k[0] * k[1])
+
+
+def _adaptive_bounds(size, out):
+    def bounds(b, o, axis):
+        lo = _ix(b, 'divui', _ix(b, 'muli', o, b.const(size[axis], 'index')),
+                 b.const(out[axis], 'index'))
+        hi = _ix(b, 'divui', _ix(b, 'addi', _ix(b, 'muli', o, b.const(size[axis], 'index')),
+                                 b.const(size[axis] + out[axis] - 1, 'index')),
+                 b.const(out[axis], 'index'))
+        return lo, hi
+    return bounds
+
+
+# ---- views by strides ----
+
+@handles('aten.as_strided.default', 'aten.as_strided_copy.default')
+def as_strided(em, node, a):
+    """as_strided of a contiguous tensor (PyTorch's strides row-major, offset 0, as
+    every tensor of the exported program is laid out): the identity view when the
+    strides are row-major for the new shape (size-1 dims aside), else a copy that
+    reads the flattened source at offset + sum(i_k * stride_k)."""
+    x, size, strides = a[0], [int(s) for s in a[1]], [int(s) for s in a[2]]
+    offset = int(a[3] or 0) if len(a) > 3 else 0
+    src = node.args[0].meta['val']
+    if not src.is_contiguous() or src.storage_offset() != 0:
+        raise E.ExportError('aten.as_strided of a non-contiguous tensor is not supported')
+    shape, dt = meta(node)
+    row_major, acc = [], 1
+    for d in reversed(size):
+        row_major.append(acc)
+        acc *= d
+    row_major.reverse()
+    if offset == 0 and all(s == r or d == 1 for s, r, d in zip(strides, row_major, size)) and \
+            math.prod(size) == x.numel():
+        return view(em, node, a)
+    flat = em.reshape(em.materialize(x, hint(node) + '_src'), (x.numel(),), hint(node) + '_flat')
+    rank = len(size)
+    expr = ' + '.join(['d%d * %d' % (i, s) for i, s in enumerate(strides) if s] + [str(offset)])
+    return em.generic(hint(node), rank, ['parallel'] * rank, [(flat, [expr])],
+                      [(tuple(shape), dt, ident(rank), None)], lambda b: [b.ins[0]])[0]
+
+
+# ---- indexing ----
+
+def _index_value(b, v, dt, size):
+    """An index tensor's element as an index, negative values wrapped."""
+    i = b.op('arith.index_cast %s' % v, '%s to index' % dt) if dt != 'i1' else None
+    if i is None:
+        raise E.ExportError('boolean mask indexing (data-dependent shape) is not supported')
+    neg = b.op('arith.cmpi slt, %s, %s' % (i, b.const(0, 'index')), 'index')
+    return b.op('arith.select %s, %s, %s' % (neg, _ix(b, 'addi', i, b.const(size, 'index')), i),
+                'index')
+
+
+@handles('aten.gather.default')
+def gather(em, node, a):
+    x, idx = em.materialize(a[0], hint(node) + '_src'), a[2]
+    dim = a[1] % len(x.shape)
+    shape, dt = meta(node)
+    rank = len(shape)
+
+    def body(b):
+        coords = [b.index(d) for d in range(rank)]
+        coords[dim] = _index_value(b, b.ins[0], idx.dt, x.shape[dim])
+        return [b.op('tensor.extract %s[%s]' % (x.name, ', '.join(coords)), x.type)]
+    # x is read by tensor.extract in the payload (captured: remat counts the read).
+    return em.generic(hint(node), rank, ['parallel'] * rank, [(idx, ident(rank))],
+                      [(shape, dt, ident(rank), None)], body)[0]
+
+
+@handles('aten.scatter.src', 'aten.scatter.value', 'aten.scatter_add.default',
+         'aten.scatter.reduce', 'aten.scatter.value_reduce')
+def scatter(em, node, a):
+    """out = self, then out[..., index[q], ...] = src[q] (or +=) along dim: a dense
+    reduction over index's extent along dim, the other dims matched one to one."""
+    name = str(node.target)
+    x, dim, idx, src = a[0], a[1] % len(a[0].shape), a[2], a[3]
+    reduce_ = node.kwargs.get('reduce', a[4] if len(a) > 4 else None)
+    add = 'scatter_add' in name or reduce_ == 'add'
+    if reduce_ not in (None, 'add'):
+        raise E.ExportError('%s with reduce=%s is not supported' % (name, reduce_))
+    shape, dt = meta(node)
+    rank = len(shape)
+    for d in range(rank):
+        if d != dim and idx.shape[d] != shape[d]:
+            raise E.ExportError('%s: index %s must match self %s outside dim %d'
+                                % (name, idx.shape, shape, dim))
+    if isinstance(src, E.Val) and src.shape != idx.shape:
+        src = _extract_prefix(em, hint(node) + '_src', em.materialize(src), idx.shape)
+    init = em.materialize(x, hint(node) + '_init')
+    if init is x:   # the generic writes into its init: give it its own tensor
+        init = em.generic(hint(node) + '_init', rank, ['parallel'] * rank, [(x, ident(rank))],
+                          [(shape, dt, ident(rank), None)], lambda b: [b.ins[0]])[0]
+    # dims: 0..rank-1 the result, rank the position along dim in index
+    imap = [rank if d == dim else d for d in range(rank)]
+    ins = [(idx, imap)] + ([(src, imap)] if isinstance(src, E.Val) else [])
+
+    def body(b):
+        here = b.op('arith.index_cast %s' % b.index(dim), 'index to i64')
+        target = b.cast(b.ins[0], idx.dt, 'i64')
+        hit = b.op('arith.cmpi eq, %s, %s' % (target, here), 'i64')
+        v = b.cast(b.ins[1], src.dt, dt) if isinstance(src, E.Val) else b.const(src, dt)
+        if add:
+            v = b.op('arith.%s %s, %s' % ('addf' if dt == 'f32' else 'addi', b.outs[0], v), dt)
+        return [b.op('arith.select %s, %s, %s' % (hit, v, b.outs[0]), dt)]
+    return em.generic(hint(node), rank + 1, ['parallel'] * rank + ['reduction'], ins,
+                      [(shape, dt, ident(rank), init)], body,
+                      attrs='remat.flops = %d : i64' % idx.numel())[0]
+
+
+def _extract_prefix(em, h, v, shape):
+    name = em.fresh(h)
+    em.emit('%s = tensor.extract_slice %s[%s] [%s] [%s] : %s to %s' % (
+        name, v.name, ', '.join('0' * 1 for _ in shape), ', '.join(map(str, shape)),
+        ', '.join('1' for _ in shape), v.type, E.tensor_type(shape, v.dt)))
+    return E.Val(name, shape, v.dt)
+
+
+def _advanced_layout(x, indices, out_shape):
+    """For x[indices] (None: a full slice): the positions of the indexed dims, the
+    broadcast index shape, and where its dims sit in the result."""
+    pos = [i for i, t in enumerate(indices) if t is not None]
+    bshape = []
+    for i in pos:
+        s = indices[i].shape
+        bshape = list(torch_broadcast(bshape, s))
+    consecutive = pos == list(range(pos[0], pos[-1] + 1))
+    start = pos[0] if consecutive else 0
+    return pos, tuple(bshape), start
+
+
+def torch_broadcast(s1, s2):
+    r = max(len(s1), len(s2))
+    s1 = [1] * (r - len(s1)) + list(s1)
+    s2 = [1] * (r - len(s2)) + list(s2)
+    return [max(p, q) for p, q in zip(s1, s2)]
+
+
+def _indexed_coords(b, x, indices, pos, bshape, start, out_dims, ins_offset, dts):
+    """Coordinates into x for the result position given by out_dims (iteration dim
+    numbers of the result's dims); the index tensors are ins_offset.. in b.ins."""
+    rest = [d for d in range(len(x.shape)) if d not in pos]
+    coords = [None] * len(x.shape)
+    nb = len(bshape)
+    # The result's dims: rest dims before `start`, the broadcast dims, the other rest dims.
+    res_dims = []
+    for d in rest:
+        if d < start:
+            res_dims.append(d)
+    before = len(res_dims)
+    for d in rest:
+        if d >= start:
+            res_dims.append(d)
+    for k, d in enumerate(res_dims):
+        j = k if k < before else k + nb
+        coords[d] = b.index(out_dims[j])
+    for k, d in enumerate(pos):
+        coords[d] = _index_value(b, b.ins[ins_offset + k], dts[k], x.shape[d])
+    return coords, before
+
+
+@handles('aten.index.Tensor', 'aten._unsafe_index.Tensor')
+def index(em, node, a):
+    x = em.materialize(a[0], hint(node) + '_src')
+    indices = list(a[1]) + [None] * (len(x.shape) - len(a[1]))
+    if any(t is not None and t.dt == 'i1' for t in indices):
+        raise E.ExportError('aten.index with a boolean mask (data-dependent shape) is not '
+                            'supported')
+    shape, dt = meta(node)
+    rank = len(shape)
+    pos, bshape, start = _advanced_layout(x, indices, shape)
+    nb = len(bshape)
+    before = sum(1 for d in range(len(x.shape)) if d not in pos and d < start)
+    ins = [(indices[d], E.broadcast_exprs(indices[d].shape, nb, bshape)) for d in pos]
+    ins = [(v, [None if e is None else e + before for e in ex]) for v, ex in ins]
+
+    def body(b):
+        coords, _ = _indexed_coords(b, x, indices, pos, bshape, start, list(range(rank)), 0,
+                                    [indices[d].dt for d in pos])
+        return [b.op('tensor.extract %s[%s]' % (x.name, ', '.join(coords)), x.type)]
+    return em.generic(hint(node), rank, ['parallel'] * rank, ins,
+                      [(shape, dt, ident(rank), None)], body)[0]
+
+
+@handles('aten.index_put.default', 'aten._unsafe_index_put.default')
+def index_put(em, node, a):
+    """out = x with out[indices] = values (accumulate: +=): a dense reduction over
+    the broadcast index shape."""
+    x, values = a[0], a[2]
+    accumulate = bool(a.get(3, 'accumulate', False))
+    indices = list(a[1]) + [None] * (len(x.shape) - len(a[1]))
+    if any(t is not None and t.dt == 'i1' for t in indices):
+        raise E.ExportError('aten.index_put with a boolean mask is not supported')
+    shape, dt = meta(node)
+    rank = len(shape)
+    pos, bshape, start = _advanced_layout(x, indices, shape)
+    nb = len(bshape)
+    # dims: 0..rank-1 over x, rank..rank+nb-1 over the broadcast index shape
+    ins = [(indices[d], [None if e is None else e + rank
+                         for e in E.broadcast_exprs(indices[d].shape, nb, bshape)]) for d in pos]
+    rest = [d for d in range(rank) if d not in pos]
+    before = [d for d in rest if d < start]
+    after = [d for d in rest if d >= start]
+    sel_dims = before + [rank + i for i in range(nb)] + after   # the x[indices] shape
+    sel_shape = [shape[d] for d in before] + list(bshape) + [shape[d] for d in after]
+    vexprs = [None if e is None else sel_dims[e]
+              for e in E.broadcast_exprs(values.shape, len(sel_shape), sel_shape)]
+    ins.append((values, vexprs))
+    init = em.generic(hint(node) + '_init', rank, ['parallel'] * rank, [(x, ident(rank))],
+                      [(shape, dt, ident(rank), None)], lambda b: [b.ins[0]])[0]
+
+    def body(b):
+        hit = None
+        for k, d in enumerate(pos):
+            want = _index_value(b, b.ins[k], indices[d].dt, shape[d])
+            eq = b.op('arith.cmpi eq, %s, %s' % (want, b.index(d)), 'index')
+            hit = eq if hit is None else b.op('arith.andi %s, %s' % (hit, eq), 'i1')
+        v = b.cast(b.ins[len(pos)], values.dt, dt)
+        if accumulate:
+            v = b.op('arith.%s %s, %s' % ('addf' if dt == 'f32' else 'addi', b.outs[0], v), dt)
+        return [b.op('arith.select %s, %s, %s' % (hit, v, b.outs[0]), dt)]
+    return em.generic(hint(node), rank + nb, ['parallel'] * rank + ['reduction'] * nb, ins,
+                      [(shape, dt, ident(rank), init)], body,
+                      attrs='remat.flops = %d : i64' % (math.prod(sel_shape)))[0]
+
+
+# ---- top-k ----
+
+@handles('aten.topk.default')
+def topk(em, node, a):
+    """k passes, each a reduction along dim that takes the best element not taken
+    by an earlier pass (first occurrence on ties); their results placed side by side."""
+    x = a[0]
+    k = int(a[1])
+    dim = (a.get(2, 'dim', -1)) % len(x.shape)
+    largest = a.get(3, 'largest', True)
+    vshape, dt = meta(node, 0)
+    rank = len(x.shape)
+    h = hint(node)
+    kept = [d for d in range(rank) if d != dim]
+    red_shape = tuple(x.shape[d] for d in kept)
+    one_shape = tuple(1 if d == dim else x.shape[d] for d in range(rank))
+    iters = ['reduction' if d == dim else 'parallel' for d in range(rank)]
+    taken, vals = [], []
+    for j in range(k):
+        vinit = em.filled(-math.inf if largest else math.inf, red_shape, 'f32', h + '_vacc')
+        iinit = em.filled(-1, red_shape, 'i64', h + '_iacc')
+
+        def body(b, ntaken=len(taken)):
+            i = b.op('arith.index_cast %s' % b.index(dim), 'index to i64')
+            better = b.op('arith.cmpf %s, %s, %s' % ('ogt' if largest else 'olt', b.ins[0],
+                                                     b.outs[0]), 'f32')
+            first = b.op('arith.cmpi slt, %s, %s' % (b.outs[1], b.const(0, 'i64')), 'i64')
+            better = b.op('arith.ori %s, %s' % (better, first), 'i1')
+            for t in range(ntaken):
+                same = b.op('arith.cmpi eq, %s, %s' % (b.ins[1 + t], i), 'i64')
+                free = b.op('arith.xori %s, %s' % (same, b.const(True, 'i1')), 'i1')
+                better = b.op('arith.andi %s, %s' % (better, free), 'i1')
+            return [b.op('arith.select %s, %s, %s' % (better, b.ins[0], b.outs[0]), 'f32'),
+                    b.op('arith.select %s, %s, %s' % (better, i, b.outs[1]), 'i64')]
+        v, i = em.generic(h + '_pass', rank, iters,
+                          [(x, ident(rank))] + [(t, kept) for t in taken],
+                          [(red_shape, 'f32', kept, vinit), (red_shape, 'i64', kept, iinit)],
+                          body)
+        taken.append(i)
+        vals.append(v)
+    outs = []
+    for parts, pdt in ((vals, 'f32'), (taken, 'i64')):
+        shape = tuple(k if d == dim else x.shape[d] for d in range(rank))
+        cur = E.Val(em.empty(shape, pdt, h), shape, pdt)
+        for j, p in enumerate(parts):
+            cur = _insert(em, h, em.reshape(p, one_shape, h + '_one'), cur, dim, j, 1)
+        outs.append(cur)
+    return tuple(outs)

@@ -1,0 +1,146 @@
+"""Small instances of the model families the fixtures do not cover (issue 11), with
+example batches and losses. Random weights, seeded; nothing is downloaded."""
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class SDPABlock(nn.Module):
+    """A pre-norm decoder block whose attention is F.scaled_dot_product_attention
+    (causal), as LLaMA-style models with SDPA write it."""
+
+    def __init__(self, d=16, heads=2, vocab=32):
+        super().__init__()
+        self.h = heads
+        self.emb = nn.Embedding(vocab, d)
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.qkv, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        self.fc1, self.fc2 = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+        self.head = nn.Linear(d, vocab)
+
+    def forward(self, ids):
+        x = self.emb(ids)
+        b, t, d = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
+        q, k, v = (y.view(b, t, self.h, d // self.h).transpose(1, 2) for y in (q, k, v))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        x = x + self.proj(y.transpose(1, 2).reshape(b, t, d))
+        x = x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+        return self.head(x)
+
+
+def lm_loss(logits, target):
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
+
+
+class MoE(nn.Module):
+    """A Mixtral-style top-2 mixture-of-experts layer: the router's two best experts
+    per token, their softmaxed scores scattered into dense gates; with a
+    gather of the chosen scores and an index_select of the experts' biases."""
+
+    def __init__(self, d=8, experts=4, hidden=16, classes=5):
+        super().__init__()
+        self.router = nn.Linear(d, experts, bias=False)
+        self.w1 = nn.Parameter(torch.randn(experts, d, hidden) / math.sqrt(d))
+        self.w2 = nn.Parameter(torch.randn(experts, hidden, d) / math.sqrt(hidden))
+        self.b2 = nn.Parameter(torch.randn(experts, d) * 0.1)
+        self.head = nn.Linear(d, classes)
+
+    def forward(self, x):
+        logits = self.router(x)                                    # [T, E]
+        top, idx = torch.topk(logits, 2, dim=-1)                   # [T, 2]
+        chosen = torch.gather(logits, -1, idx)                     # == top
+        w = F.softmax(chosen, dim=-1)
+        gates = torch.zeros_like(logits).scatter(-1, idx, w)       # [T, E]
+        h = torch.einsum('td,edh->teh', x, self.w1)
+        y = torch.einsum('teh,ehd->ted', F.silu(h), self.w2)
+        y = y + torch.index_select(self.b2, 0, idx[:, 0])[:, None, :]
+        out = (gates[:, :, None] * y).sum(1) + x
+        return self.head(out)
+
+
+class GRUNet(nn.Module):
+    def __init__(self, d=6, hidden=8, classes=5):
+        super().__init__()
+        self.rnn = nn.GRU(d, hidden, num_layers=2, batch_first=True)
+        self.head = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return self.head(y[:, -1])
+
+
+class LSTMNet(nn.Module):
+    def __init__(self, d=6, hidden=8, classes=5):
+        super().__init__()
+        self.rnn = nn.LSTM(d, hidden, num_layers=2)
+        self.head = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return self.head(y[-1])
+
+
+def families():
+    """name -> a function making (model, example inputs, loss_fn)."""
+    import torchvision.models as tvm
+    from torchvision.models.convnext import CNBlockConfig
+
+    def g(seed):
+        torch.manual_seed(seed)
+        return torch.Generator().manual_seed(seed + 100)
+
+    def sdpa():
+        gen = g(1)
+        return SDPABlock(), (torch.randint(0, 32, (2, 8), generator=gen),
+                             torch.randint(0, 32, (2, 8), generator=gen)), lm_loss
+
+    def vit():
+        gen = g(2)
+        model = tvm.VisionTransformer(image_size=16, patch_size=8, num_layers=2, num_heads=2,
+                                      hidden_dim=16, mlp_dim=32, num_classes=5)
+        return model, (torch.randn(2, 3, 16, 16, generator=gen),
+                       torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+
+    def densenet():
+        gen = g(3)
+        model = tvm.DenseNet(growth_rate=4, block_config=(2, 2), num_init_features=8,
+                             bn_size=2, num_classes=5)
+        return model, (torch.randn(2, 3, 16, 16, generator=gen),
+                       torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+
+    def convnext():
+        gen = g(4)
+        model = tvm.ConvNeXt([CNBlockConfig(8, 16, 1), CNBlockConfig(16, None, 1)],
+                             num_classes=5)
+        return model, (torch.randn(2, 3, 16, 16, generator=gen),
+                       torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+
+    def moe():
+        gen = g(5)
+        return MoE(), (torch.randn(6, 8, generator=gen),
+                       torch.randint(0, 5, (6,), generator=gen)), F.cross_entropy
+
+    def gru():
+        gen = g(6)
+        return GRUNet(), (torch.randn(2, 4, 6, generator=gen),
+                          torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+
+    def lstm():
+        gen = g(7)
+        return LSTMNet(), (torch.randn(4, 2, 6, generator=gen),
+                           torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+
+    def swin():
+        gen = g(8)
+        model = tvm.SwinTransformer(patch_size=[2, 2], embed_dim=8, depths=[1, 1],
+                                    num_heads=[1, 2], window_size=[2, 2], num_classes=5,
+                                    stochastic_depth_prob=0.0)
+        return model, (torch.randn(2, 3, 8, 8, generator=gen),
+                       torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+
+    return {'sdpa_transformer': sdpa, 'vit': vit, 'densenet': densenet,
+            'convnext': convnext, 'moe_top2': moe, 'gru': gru, 'lstm': lstm, 'swin': swin}
