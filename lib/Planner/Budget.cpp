@@ -55,8 +55,12 @@ BudgetOrError fail(std::string_view text, const std::string &why) {
 int64_t Budget::resolve(int64_t unplannedPeakBytes) const {
   if (kind == Kind::Bytes)
     return bytes;
-  return static_cast<int64_t>(
-      std::floor(fraction * static_cast<double>(unplannedPeakBytes)));
+  double scaled = std::floor(fraction * static_cast<double>(unplannedPeakBytes));
+  // A fraction of at most 1 allows at most the peak; near INT64_MAX the
+  // double rounds up past it (and past what int64 holds).
+  if (scaled >= static_cast<double>(unplannedPeakBytes))
+    return unplannedPeakBytes;
+  return static_cast<int64_t>(scaled);
 }
 
 BudgetOrError parseBudget(std::string_view text) {

@@ -110,6 +110,9 @@ private:
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
+/// The largest objective coefficient handed to CBC (see CheckmateModel).
+constexpr double kMaxCost = 1e15;
+
 /// Column indices of the Checkmate variables; -1 where a variable does not
 /// exist (S[t][i] needs i < t, R and U need i <= t).
 class CheckmateModel {
@@ -121,6 +124,12 @@ public:
       largest = std::max(largest, node.bytes);
     // Memory in units of the largest value keeps coefficients near 1.
     scale_ = static_cast<double>(largest);
+    // CLP asserts on objective coefficients of 1e25 and more (a cost of
+    // 1e300 is valid input): costs past kMaxCost are scaled down together.
+    double costliest = 0;
+    for (const Node &node : problem.nodes)
+      costliest = std::max(costliest, node.cost);
+    costScale_ = std::max(1.0, costliest / kMaxCost);
     // Half a byte of slack absorbs rounding in the scaled sums; byte counts
     // are integers, so it never admits a plan over the budget.
     capacity_ = (budgetBytes - problem.alwaysLiveBytes + 0.5) / scale_;
@@ -132,6 +141,8 @@ public:
 
   bool build(std::string &why);
   void load(Cbc_Model *model) { milp_.load(model); }
+  /// What one unit of the MILP's objective costs.
+  double costScale() const { return costScale_; }
   Plan planFrom(const double *solution) const;
   /// Values of the integer columns (R and S) of the stage schedule `plan`,
   /// for CBC's MIP start; false when `plan` is not a stage schedule in
@@ -151,7 +162,7 @@ private:
 
   const Problem &problem_;
   const int n_;
-  double scale_ = 1, capacity_ = 0;
+  double scale_ = 1, capacity_ = 0, costScale_ = 1;
   std::vector<std::vector<int>> users_;
   MilpBuilder milp_;
   std::vector<std::vector<int>> r_, s_, u_;
@@ -178,7 +189,8 @@ void CheckmateModel::addVariables() {
       // Frontier-advancing: stage t runs t; others only if recomputable.
       double lower = i == t ? 1 : 0;
       double upper = i == t || node.recomputable ? 1 : 0;
-      r_[t].push_back(milp_.addColumn(lower, upper, node.cost, true));
+      r_[t].push_back(
+          milp_.addColumn(lower, upper, node.cost / costScale_, true));
       if (i < t)
         s_[t].push_back(milp_.addColumn(node.output ? 1 : 0, 1, 0, true));
       u_[t].push_back(milp_.addColumn(0, capacity_, 0, false));
@@ -544,7 +556,9 @@ SolveResult exactSolve(const Problem &problem, const SolveOptions &options,
     result.provenOptimal = cbc.provenOptimal;
     result.gap = result.provenOptimal
                      ? 0
-                     : recomputeGap(cbc.objective, cbc.bound, baseCost);
+                     : recomputeGap(cbc.objective * checkmate.costScale(),
+                                    cbc.bound * checkmate.costScale(),
+                                    baseCost);
   } else {
     result.message = !cbc.returned ? "exact: " + cbc.failure
                      : cbc.provenInfeasible
@@ -567,7 +581,8 @@ SolveResult exactSolve(const Problem &problem, const SolveOptions &options,
   result.plan = *start;
   result.provenOptimal = false;
   result.gap = cbc.returned && !cbc.provenInfeasible
-                   ? recomputeGap(baseCost + startCost, cbc.bound, baseCost)
+                   ? recomputeGap(baseCost + startCost,
+                                  cbc.bound * checkmate.costScale(), baseCost)
                    : 1;
   result.message =
       !cbc.returned

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 using namespace remat::planner;
 
 namespace {
@@ -39,6 +41,14 @@ TEST(Budget, Fractions) {
   EXPECT_EQ(parseBudget("1.0").budget->resolve(12345), 12345);
   // Rounds down: a fraction never allows more than asked for.
   EXPECT_EQ(parseBudget("0.5").budget->resolve(3), 1);
+}
+
+TEST(Budget, FractionsOfHugePeaksStayInRange) {
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(parseBudget("1.0").budget->resolve(max), max);
+  const int64_t half = parseBudget("0.5").budget->resolve(max);
+  EXPECT_GT(half, 0);
+  EXPECT_LE(half, max / 2 + 1);
 }
 
 TEST(Budget, BytesIgnoreThePeak) {
