@@ -34,7 +34,11 @@ constexpr int64_t kMiB = 1 << 20;
 /// residual input from a few layers back. Activation sizes shrink in stages
 /// like a CNN's, with per-layer noise; cost is not proportional to size.
 void addForward(Problem &problem, int numLayers, Rng &rng) {
-  problem.nodes.push_back({"batch", 8 * kMiB, 0, false, false, false, {}});
+  Node batch;
+  batch.name = "batch";
+  batch.bytes = 8 * kMiB;
+  batch.recomputable = false;
+  problem.nodes.push_back(batch);
   int64_t stageBytes = 64 * kMiB;
   for (int k = 1; k < numLayers; ++k) {
     if (rng.chance(10))
@@ -49,7 +53,12 @@ void addForward(Problem &problem, int numLayers, Rng &rng) {
                          rng.between(std::max(0, k - 8), k - 2));
     problem.nodes.push_back(node);
   }
-  problem.nodes.push_back({"loss", 4, 1, false, true, false, {numLayers - 1}});
+  Node loss;
+  loss.name = "loss";
+  loss.bytes = 4;
+  loss.cost = 1;
+  loss.inputs = {numLayers - 1};
+  problem.nodes.push_back(loss);
 }
 
 /// Gradient of layer k reads its inputs and (often) its own activation, and
