@@ -84,6 +84,23 @@ class LSTMNet(nn.Module):
         return self.head(y[-1])
 
 
+class Pools(nn.Module):
+    """avg_pool2d with padding, ceil_mode and count_include_pad=False, then an
+    adaptive average pool whose windows overlap (7 -> 3)."""
+
+    def __init__(self, classes=5):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.pool = nn.AvgPool2d(3, 2, padding=1, ceil_mode=True, count_include_pad=False)
+        self.pool2 = nn.AvgPool2d(2, 1, padding=1)
+        self.adapt = nn.AdaptiveAvgPool2d((3, 3))
+        self.head = nn.Linear(4 * 9, classes)
+
+    def forward(self, x):
+        x = self.pool2(self.pool(F.relu(self.conv(x))))
+        return self.head(self.adapt(x).flatten(1))
+
+
 def families():
     """name -> a function making (model, example inputs, loss_fn)."""
     import torchvision.models as tvm
@@ -142,5 +159,10 @@ def families():
         return model, (torch.randn(2, 3, 8, 8, generator=gen),
                        torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
 
-    return {'sdpa_transformer': sdpa, 'vit': vit, 'densenet': densenet,
+    def pools():
+        gen = g(9)
+        return Pools(), (torch.randn(2, 3, 12, 12, generator=gen),
+                         torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+
+    return {'pooling': pools, 'sdpa_transformer': sdpa, 'vit': vit, 'densenet': densenet,
             'convnext': convnext, 'moe_top2': moe, 'gru': gru, 'lstm': lstm, 'swin': swin}

@@ -6,7 +6,8 @@ What each one brings: SDPA (math form, its `any`), ViT (nn.MultiheadAttention),
 DenseNet (avg_pool2d backward, concatenation), ConvNeXt (channels-last LayerNorm,
 an as_strided view and a copy_ through it), MoE (topk, gather, scatter,
 index_select), GRU and nn.LSTM (through their cells; GRU's in-place transpose_),
-Swin (relative position index, roll, window partitions).
+Swin (relative position index, roll, window partitions), pooling (avg_pool2d
+with padding and ceil_mode, adaptive pooling with overlapping windows).
 """
 
 import pytest

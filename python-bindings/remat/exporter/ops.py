@@ -921,17 +921,32 @@ def _max_pool_backward_windows(em, h, g, idx, xshape, k, stride, padding, dilati
 def avg_pool(em, node, a):
     x = em.materialize(a[0])
     shape, _ = meta(node)
-    k, stride, padding, dilation, high = _pool_geometry(a[:4], x, shape)
-    if any(padding) or (len(a) > 4 and a[4]):
-        raise E.ExportError('aten.avg_pool2d with padding or ceil_mode is not supported')
+    k = _pair(a[1])
+    stride = _pair(a[2]) if a[2] else list(k)
+    padding = _pair(a[3]) if len(a) > 3 and a[3] else [0, 0]
+    count_include_pad = a[5] if len(a) > 5 and a[5] is not None else True
+    div = a[6] if len(a) > 6 else None
+    n, c, hh, ww = x.shape
+    oh, ow = shape[2], shape[3]
+    need = [(o - 1) * s + kk for o, s, kk in zip((oh, ow), stride, k)]
+    high = [max(0, nd - d - p) for nd, d, p in zip(need, (hh, ww), padding)]
+    xp = pad(em, hint(node) + '_pad', x, [0, 0] + padding, [0, 0] + high, 0.0)
     init = em.filled(0.0, shape, 'f32', hint(node) + '_acc')
     xe = ['d0', 'd1', 'd2 * %d + d4' % stride[0], 'd3 * %d + d5' % stride[1]]
-    scale = 1.0 / (k[0] * k[1])
+    if not any(padding) and not any(high):
+        scale = 1.0 / (div or k[0] * k[1])
+        return em.generic(hint(node), 6, ['parallel'] * 4 + ['reduction'] * 2,
+                          [(xp, xe), (_window(em, k, hint(node)), [4, 5])],
+                          [(shape, 'f32', ident(4), init)],
+                          lambda b: [b.op('arith.addf %s, %s' % (b.op('arith.mulf %s, %s' % (
+                              b.ins[0], b.const(scale, 'f32')), 'f32'), b.outs[0]), 'f32')])[0]
+    _, divisor = _avg_windows(k, stride, padding, (hh, ww), count_include_pad, div)
     return em.generic(hint(node), 6, ['parallel'] * 4 + ['reduction'] * 2,
-                      [(x, xe), (_window(em, k, hint(node)), [4, 5])],
+                      [(xp, xe), (_window(em, k, hint(node)), [4, 5])],
                       [(shape, 'f32', ident(4), init)],
-                      lambda b: [b.op('arith.addf %s, %s' % (b.op('arith.mulf %s, %s' % (
-                          b.ins[0], b.const(scale, 'f32')), 'f32'), b.outs[0]), 'f32')])[0]
+                      lambda b: [b.op('arith.addf %s, %s' % (b.op('arith.divf %s, %s' % (
+                          b.ins[0], divisor(b, b.index(2), b.index(3))), 'f32'), b.outs[0]),
+                          'f32')])[0]
 
 
 # ---- embedding and losses ----
@@ -1168,8 +1183,14 @@ def avg_pool_backward(em, node, a):
     h = hint(node)
     if k == stride and not any(padding) and (hh, ww) == (oh * k[0], ow * k[1]):
         return _tiled_backward(em, h, g, x.shape, k, 1.0 / (div or k[0] * k[1]))
-    size = (hh, ww)
+    bounds, divisor = _avg_windows(k, stride, padding, (hh, ww), count_include_pad, div)
+    return _window_backward(em, h, g, x.shape, bounds, divisor, g.numel() * k[0] * k[1])
 
+
+def _avg_windows(k, stride, padding, size, count_include_pad, div):
+    """PyTorch's avg_pool2d windows: bounds(b, o, axis) -> the window's [lo, hi)
+    clamped to the input; divisor(b, i, j) -> f32 (the window within the padded
+    input, or its unpadded part, or divisor_override)."""
     def raw(b, o, axis):
         lo = _ix(b, 'subi', _ix(b, 'muli', o, b.const(stride[axis], 'index')),
                  b.const(padding[axis], 'index'))
@@ -1190,7 +1211,7 @@ def avg_pool_backward(em, node, a):
             lo, hi = (raw if count_include_pad else bounds)(b, o, axis)
             ext.append(_ix(b, 'subi', hi, lo))
         return _index_to_f32(b, _ix(b, 'muli', ext[0], ext[1]))
-    return _window_backward(em, h, g, x.shape, bounds, divisor, g.numel() * k[0] * k[1])
+    return bounds, divisor
 
 
 def _adaptive_bounds(size, out):
@@ -1465,3 +1486,21 @@ def topk(em, node, a):
             cur = _insert(em, h, em.reshape(p, one_shape, h + '_one'), cur, dim, j, 1)
         outs.append(cur)
     return tuple(outs)
+
+
+@handles('aten.div.Tensor_mode', 'aten.div.Scalar_mode')
+def div_mode(em, node, a):
+    mode = node.kwargs.get('rounding_mode', a[2] if len(a) > 2 else None)
+    _, out_dt = meta(node)
+    if mode is None:
+        return elementwise(em, node, [a[0], a[1]], _arith('div'))
+    if mode not in ('floor', 'trunc'):
+        raise E.ExportError('aten.div with rounding_mode=%s is not supported' % mode)
+
+    def fn(b, xs, dt):
+        if dt == 'f32':
+            q = b.op('arith.divf %s, %s' % (xs[0], xs[1]), dt)
+            return b.op('math.%s %s' % (mode, q), dt)
+        return b.op('arith.%s %s, %s' % ('floordivsi' if mode == 'floor' else 'divsi',
+                                         xs[0], xs[1]), dt)
+    return elementwise(em, node, [a[0], a[1]], fn)
