@@ -46,3 +46,24 @@ def test_dropout_in_training_mode_is_named():
     model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.5))
     with pytest.raises(exporter.ExportError, match=r'random.*probabilities at 0'):
         exporter.export_training_step(model, lambda o: o.sum(), (torch.randn(3, 4),))
+
+
+@pytest.mark.parametrize('name', sorted(FAMILIES))
+def test_remat_opt_reports_and_plans_family(name, tmp_path):
+    """The exported step of each family parses in remat-opt, is reported on and
+    planned (gathers read captured tensors; remat counts those reads)."""
+    import os
+    import subprocess
+    remat_opt = os.environ.get('REMAT_OPT', os.path.join(os.path.dirname(__file__), '..', '..',
+                                                         'build', 'bin', 'remat-opt'))
+    if not os.access(remat_opt, os.X_OK):
+        pytest.skip('remat-opt not built at %s (set REMAT_OPT)' % remat_opt)
+    model, inputs, loss_fn = FAMILIES[name]()
+    path = tmp_path / 'step.mlir'
+    path.write_text(exporter.export_training_step(model, loss_fn, inputs))
+    report = tmp_path / 'report.json'
+    subprocess.run([remat_opt, str(path), '--remat-report=report-file=%s' % report,
+                    '-o', os.devnull], check=True, capture_output=True)
+    assert report.exists()
+    subprocess.run([remat_opt, str(path), '--remat-checkpoint=budget=1.0', '-o', os.devnull],
+                   check=True, capture_output=True)
