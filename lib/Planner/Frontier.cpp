@@ -79,11 +79,13 @@ Frontier computeFrontier(const Problem &problem,
       options.gridPoints > 0
           ? std::max(2, options.gridPoints)
           : (problem.nodes.size() <= kDenseGridNodes ? kDenseGrid : kSparseGrid);
-  // The grid's ends are keep-all and the min-peak plan, already in.
+  // The grid's ends are keep-all and the min-peak plan, already in. The
+  // time limit (exact) is shared by its solves: grid - 2, and one at `low`.
+  const double perSolve = options.timeLimitSeconds / (grid - 1);
   for (int k = 1; k + 1 < grid && high > low; ++k) {
     SolveOptions solveOptions;
     solveOptions.budgetBytes = low + (high - low) * k / (grid - 1);
-    solveOptions.timeLimitSeconds = options.timeLimitSeconds;
+    solveOptions.timeLimitSeconds = perSolve;
     SolveResult result = solve(problem, options.solver, solveOptions);
     if (result.feasible)
       add(std::move(result.plan));
@@ -91,7 +93,7 @@ Frontier computeFrontier(const Problem &problem,
   if (options.solver == SolverKind::Exact) {
     SolveOptions solveOptions;
     solveOptions.budgetBytes = low;
-    solveOptions.timeLimitSeconds = options.timeLimitSeconds;
+    solveOptions.timeLimitSeconds = perSolve;
     SolveResult result = solve(problem, options.solver, solveOptions);
     if (result.feasible)
       add(std::move(result.plan));
@@ -110,7 +112,7 @@ Frontier computeFrontier(const Problem &problem,
     for (int64_t budget : budgets) {
       SolveOptions solveOptions;
       solveOptions.budgetBytes = budget;
-      solveOptions.timeLimitSeconds = options.timeLimitSeconds;
+      solveOptions.timeLimitSeconds = perSolve;
       SolveResult result = solve(problem, options.solver, solveOptions);
       if (result.feasible)
         add(std::move(result.plan));

@@ -37,7 +37,8 @@ struct FrontierOptions {
   /// Rounds of solves just below each point's peak (where the answer
   /// changes); each costs a solve per point.
   int refineRounds = 0;
-  /// Per solve (exact only).
+  /// Shared by all the solves of the grid (exact only): each gets
+  /// timeLimitSeconds / (gridPoints - 1), refine rounds as much again.
   double timeLimitSeconds = 60;
 };
 
