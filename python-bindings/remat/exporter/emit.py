@@ -336,6 +336,7 @@ def emit_step(step, title='train_step', comment=None):
         env[node] = v
         args.append('%s: %s' % (ssa, v.type))
     counts = {}
+    line_nodes = {}   # index into em.lines -> the fx node whose translation wrote it
     output = None
     for node in gm.graph.nodes:
         if node.op == 'placeholder':
@@ -353,10 +354,13 @@ def emit_step(step, title='train_step', comment=None):
             raise ExportError('ATen op %s (node %s) is not supported by the remat exporter%s%s'
                               % (key, node.name, _random_hint(key), _where(node)))
         counts[key] = counts.get(key, 0) + 1
+        first_line = len(em.lines)
         try:
             env[node] = handler(em, node, _Args(env, node))
         except ExportError as e:
             raise ExportError('%s (node %s)%s' % (e, node.name, _where(node))) from None
+        for i in range(first_line, len(em.lines)):
+            line_nodes[i] = node
     outs = [em.materialize(env[o], 'result') for o in output.args[0]]
     loss = outs[0]
     if loss.shape != () or loss.dt != 'f32':
@@ -368,6 +372,8 @@ def emit_step(step, title='train_step', comment=None):
         header += ['// ' + line if line else '//' for line in comment.splitlines()]
     header.append('func.func @%s(%s)' % (title, ', '.join(args)))
     header.append('    -> (%s) {' % ', '.join(res_types))
+    # 1-based line numbers of the text (locations in remat's plan) -> fx nodes.
+    step.line_nodes = {len(header) + i + 1: n for i, n in line_nodes.items()}
     return '\n'.join(header + em.lines + ['}', '']), counts
 
 
