@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -30,6 +31,11 @@ static int64_t addBytes(int64_t a, int64_t b) {
 
 static bool isEmptyTensor(Value value) {
   return isa_and_nonnull<tensor::EmptyOp>(value.getDefiningOp());
+}
+
+bool Buffer::isScratch() const {
+  return kind == Kind::Allocation && values.size() == 1 && start == end &&
+         isEmptyTensor(values.front());
 }
 
 MemorySimulator::MemorySimulator(Operation *function) {
@@ -224,6 +230,38 @@ void MemorySimulator::extendLiveRanges() {
                                             ? firstUseOf.lookup(value)
                                             : lastUseOf.lookup(value));
     buffer.end = std::max(buffer.end, buffer.start);
+  }
+  freeTogether();
+}
+
+void MemorySimulator::freeTogether() {
+  // The buffers one op writes (the results of a multi-result op) are one
+  // node of the planning problem; the lowering frees them together after
+  // the last use of any (remat-free-together).
+  llvm::EquivalenceClasses<unsigned> together;
+  for (Operation *op : steps) {
+    std::optional<unsigned> first;
+    for (Value result : op->getResults()) {
+      auto it = bufferOf.find(result);
+      if (it == bufferOf.end() ||
+          buffers[it->second].kind != Buffer::Kind::Allocation)
+        continue;
+      if (!first)
+        first = together.getOrInsertLeaderValue(it->second);
+      else
+        together.unionSets(*first, it->second);
+    }
+  }
+  for (auto it = together.begin(); it != together.end(); ++it) {
+    if (!(*it)->isLeader())
+      continue;
+    unsigned end = 0;
+    for (auto member = together.member_begin(**it);
+         member != together.member_end(); ++member)
+      end = std::max(end, buffers[*member].end);
+    for (auto member = together.member_begin(**it);
+         member != together.member_end(); ++member)
+      buffers[*member].end = end;
   }
 }
 

@@ -131,6 +131,9 @@ void Extractor::fillNodes() {
               sized.insert(buffer).second)
             node.bytes += buffer->bytes;
       for (Value value : getReadValues(op)) {
+        if (const Buffer *buffer = sim.getBuffer(value))
+          if (buffer->isScratch() && sized.insert(buffer).second)
+            node.transientBytes += buffer->bytes;
         int producer = result.getProducerNode(value);
         if (producer >= 0 && producer != int(index))
           inputs.insert(producer);

@@ -48,6 +48,7 @@ void buildBufferizePipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(
       bufferization::createOptimizeAllocationLivenessPass());
+  pm.addNestedPass<func::FuncOp>(createRematFreeTogether());
   pm.addNestedPass<func::FuncOp>(createRematSinkAllocations());
 }
 

@@ -47,7 +47,8 @@ Simulation simulateWithLiveness(const Problem &problem, const Plan &plan,
   for (int s = 0; s < numSteps; ++s) {
     const Step &step = plan.schedule[s];
     const Node &node = problem.nodes[step.node];
-    delta[s] += node.bytes;
+    delta[s] += node.bytes + node.transientBytes;
+    delta[s + 1] -= node.transientBytes;
     delta[lastLive[s] + 1] -= node.bytes;
     if (step.recompute)
       sim.recomputeCost += node.cost;

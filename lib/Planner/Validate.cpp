@@ -38,6 +38,9 @@ std::string checkProblem(const Problem &problem) {
     if (node.bytes < 0)
       return quoted(node, i) + " has a negative size (" +
              std::to_string(node.bytes) + " bytes)";
+    if (node.transientBytes < 0)
+      return quoted(node, i) + " has a negative transient size (" +
+             std::to_string(node.transientBytes) + " bytes)";
     if (!std::isfinite(node.cost) || node.cost < 0)
       return quoted(node, i) +
              " has a cost that is not a finite, non-negative number (" +
@@ -46,7 +49,8 @@ std::string checkProblem(const Problem &problem) {
       if (input < 0 || input >= i)
         return quoted(node, i) + " has input " + std::to_string(input) +
                ", which is not an earlier node";
-    if (__builtin_add_overflow(totalBytes, node.bytes, &totalBytes))
+    if (__builtin_add_overflow(totalBytes, node.bytes, &totalBytes) ||
+        __builtin_add_overflow(totalBytes, node.transientBytes, &totalBytes))
       return "the sizes sum past INT64_MAX bytes at " + quoted(node, i) + " (" +
              std::to_string(node.bytes) + " bytes)";
     totalCost += node.cost;

@@ -73,10 +73,36 @@ void PlanRewriter::rewireOperands(Operation *op) {
   }
 }
 
+/// Before the consumer's first op, where the plan runs the recomputation
+/// (the consumer's buffer is not allocated yet), when every value the
+/// recomputation reads from outside is defined there already; else before
+/// the first op of the consumer that reads a recomputed value.
 Operation *PlanRewriter::getInsertionPoint(ArrayRef<int> nodes,
                                            int consumer) const {
   llvm::SmallDenseSet<int> recomputed(nodes.begin(), nodes.end());
   const auto &members = problem.members[consumer];
+  Operation *first = members.front();
+  // The version the region would read, or for a free op (re-made inside
+  // the region) the values it is made from.
+  std::function<bool(Value)> definedBefore = [&](Value value) {
+    if (Value mapped = newest.lookupOrNull(value))
+      value = mapped;
+    Operation *def = value.getDefiningOp();
+    if (!def || def->getBlock() != first->getBlock() ||
+        def->isBeforeInBlock(first))
+      return true;
+    return isFreeOp(def) && llvm::all_of(def->getOperands(), definedBefore);
+  };
+  bool fits = llvm::all_of(nodes, [&](int node) {
+    return llvm::all_of(problem.members[node], [&](Operation *op) {
+      return llvm::all_of(getReadOperands(op), [&](OpOperand *operand) {
+        return recomputed.contains(problem.getProducerNode(operand->get())) ||
+               definedBefore(operand->get());
+      });
+    });
+  });
+  if (fits)
+    return first;
   for (Operation *op : members)
     for (OpOperand *operand : getReadOperands(op))
       if (recomputed.contains(problem.getProducerNode(operand->get())))

@@ -10,6 +10,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
 
@@ -47,7 +48,8 @@ static bool isLocal(ArrayRef<Operation *> chain, Operation *user) {
 
 bool localizeInits(Block &block) {
   bool changed = false;
-  SmallVector<Operation *> maybeDead;
+  // Each op once: a shared chain is cloned for several writers.
+  llvm::SetVector<Operation *> maybeDead;
   for (Operation &op : block) {
     auto dps = dyn_cast<DestinationStyleOpInterface>(&op);
     if (!dps || !dps.hasPureTensorSemantics())
@@ -62,7 +64,18 @@ bool localizeInits(Block &block) {
       for (Operation *link : chain)
         builder.clone(*link, mapping);
       init.set(mapping.lookup(init.get()));
-      llvm::append_range(maybeDead, chain);
+      maybeDead.insert_range(chain);
+      changed = true;
+    }
+    // An empty tensor read as an input (a pooling window) is scratch memory
+    // of its reader; shared, it would live from the first reader to the last.
+    for (OpOperand *input : dps.getDpsInputOperands()) {
+      Operation *empty = input->get().getDefiningOp();
+      if (!isa_and_nonnull<tensor::EmptyOp>(empty) ||
+          empty->getBlock() != &block || empty->hasOneUse())
+        continue;
+      input->set(OpBuilder(&op).clone(*empty)->getResult(0));
+      maybeDead.insert(empty);
       changed = true;
     }
   }

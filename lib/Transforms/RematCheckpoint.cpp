@@ -3,6 +3,7 @@
 #include "remat/Transforms/Passes.h"
 
 #include "remat/Planner/Budget.h"
+#include "remat/Planner/Frontier.h"
 #include "remat/Transforms/ApplyPlan.h"
 #include "remat/Transforms/LocalizeInits.h"
 #include "remat/Transforms/OptionChecks.h"
@@ -11,7 +12,6 @@
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Verifier.h"
-#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
@@ -21,10 +21,6 @@ namespace remat {
 #include "remat/Transforms/Passes.h.inc"
 
 namespace {
-
-/// Plans for ever smaller budgets before giving up on a step whose rewritten
-/// IR peaks over budget.
-constexpr int kMaxAttempts = 6;
 
 /// What became of one stashed activation.
 struct Decision {
@@ -37,8 +33,6 @@ struct Decision {
 /// What the pass did to one function, for its remarks and its JSON.
 struct Outcome {
   int64_t budget = 0;
-  /// How many plans it took to fit the rewritten IR into the budget.
-  int attempts = 0;
   int64_t plannedPeak = 0;
   int64_t rewrittenPeak = 0;
   planner::SolveResult solved;
@@ -108,60 +102,31 @@ struct RematCheckpointPass
              << outcome.budget << " bytes is below the smallest feasible "
              << "budget for this step, " << planning.smallestFeasible
              << " bytes (" << formatBytes(planning.smallestFeasible)
-             << ": the peak with every recomputable activation recomputed; "
-                "the unplanned peak is "
+             << ": the least peak solver=fast reaches; the unplanned peak is "
              << planning.unplannedPeak << " bytes)";
 
-    // The step already fits: the optimizing solvers have nothing to do (the
-    // planner's model may see a few bytes more than the simulator and would
-    // recompute for nothing). The baselines run as asked.
+    // The step already fits: the optimizing solvers have nothing to do. The
+    // baselines run as asked.
     if (outcome.budget >= planning.unplannedPeak &&
         (kind == planner::SolverKind::Fast ||
          kind == planner::SolverKind::Exact))
       return keepEverything(fn, planning, std::move(outcome));
 
-    // The planner's model of the step can miss a few bytes the simulator of
-    // the rewritten IR sees (docs/memory-model.md, known limits): plan a copy,
-    // and when the rewritten copy peaks over budget, plan again for that much
-    // less.
-    // Each retry leaves at least twice the previous margin: a plan for a
-    // lower target is a different plan, whose own misses can differ.
-    int64_t margin = 0;
-    for (outcome.attempts = 1; outcome.attempts <= kMaxAttempts;
-         ++outcome.attempts) {
-      FailureOr<std::optional<int64_t>> overshoot =
-          planCopy(fn, outcome.budget - margin, kind, outcome);
-      if (failed(overshoot))
-        return failure();
-      if (!*overshoot)
-        break;
-      if (**overshoot <= 0)
-        return outcome;
-      margin = std::max(2 * margin, margin + **overshoot);
-    }
-    if (margin == 0)
-      return emitError(fn.getLoc(), "remat-checkpoint: solver '")
-             << solver << "' found no plan within " << outcome.budget
-             << " bytes (its plan peaks at " << outcome.solved.sim.peakBytes
-             << " bytes: " << outcome.solved.message
-             << "); the smallest feasible budget is "
-             << planning.smallestFeasible
-             << " bytes, which solver=fast reaches";
-    return emitError(fn.getLoc(), "remat-checkpoint: the rewritten step peaks "
-                                  "at ")
-           << outcome.rewrittenPeak << " bytes, over the budget of "
-           << outcome.budget
-           << " bytes, and plans for smaller budgets did not fit either; the "
-              "planner's model misses memory this step uses "
-              "(docs/memory-model.md); a budget of "
-           << outcome.budget + (outcome.rewrittenPeak - outcome.plannedPeak)
-           << " bytes leaves room for it";
+    FailureOr<bool> planned = planAndRewrite(fn, planning, kind, outcome);
+    if (failed(planned))
+      return failure();
+    if (*planned)
+      return outcome;
+    return emitError(fn.getLoc(), "remat-checkpoint: solver '")
+           << solver << "' found no plan within " << outcome.budget
+           << " bytes (" << outcome.solved.message
+           << "); the smallest feasible budget is " << planning.smallestFeasible
+           << " bytes, which solver=fast reaches";
   }
 
   static Outcome keepEverything(FunctionOpInterface fn,
                                 const FunctionPlanning &planning,
                                 Outcome outcome) {
-    outcome.attempts = 1;
     outcome.solved.plan = planner::keepAllPlan(planning.problem.problem);
     outcome.solved.feasible = true;
     outcome.solved.provenOptimal = true;
@@ -172,52 +137,54 @@ struct RematCheckpointPass
     return outcome;
   }
 
-  /// Plans a copy of `fn` for `target` bytes and rewrites the copy. When the
-  /// rewritten copy fits the budget, it replaces the body of `fn`. Returns by
-  /// how much the copy exceeds the budget (<= 0 when it fits), or nothing
-  /// when the solver found no plan for `target`.
-  FailureOr<std::optional<int64_t>>
-  planCopy(FunctionOpInterface fn, int64_t target, planner::SolverKind kind,
-           Outcome &outcome) {
-    auto copy = cast<FunctionOpInterface>(fn->clone());
-    llvm::scope_exit eraseCopy([&] { copy->erase(); });
-    FunctionPlanning planning(copy);
+  /// Plans `fn` for the budget and rewrites it. False when the solver found
+  /// no plan. The planning problem is a lossless projection of the memory
+  /// model (docs/memory-model.md): the rewritten step peaks exactly at the
+  /// plan's peak, and anything else is a bug, reported as an internal error.
+  /// `fast` answers from its budget-independent frontier, so the plan's cost
+  /// never rises with the budget (exact's proven optima do not either).
+  FailureOr<bool> planAndRewrite(FunctionOpInterface fn,
+                                 FunctionPlanning &planning,
+                                 planner::SolverKind kind, Outcome &outcome) {
     const planner::Problem &problem = planning.problem.problem;
     planner::SolveOptions options;
-    options.budgetBytes = target;
+    options.budgetBytes = outcome.budget;
     options.timeLimitSeconds = timeLimit;
-    planner::SolveResult solved = planner::solve(problem, kind, options);
-    if (!solved.feasible) {
-      if (outcome.attempts == 1)
-        outcome.solved = std::move(solved);
-      return std::optional<int64_t>();
-    }
-    outcome.solved = std::move(solved);
+    // exact's proven optima are monotone by themselves; a frontier of them
+    // would cost a MILP solve per point.
+    outcome.solved = kind == planner::SolverKind::Fast
+                         ? planner::solveMonotone(problem, kind, options)
+                         : planner::solve(problem, kind, options);
+    if (!outcome.solved.feasible)
+      return false;
     // The solver's own simulation decided feasibility; check the plan
     // against the problem again before touching the IR.
     planner::Simulation check = planner::simulate(problem, outcome.solved.plan);
     std::string invalid = planner::validate(problem, outcome.solved.plan);
-    if (!invalid.empty() || check.peakBytes > target)
+    if (!invalid.empty() || check.peakBytes > outcome.budget)
       return emitError(fn.getLoc(),
                        "remat-checkpoint: internal error: the plan of '")
              << solver << "' does not hold: "
              << (invalid.empty() ? "it peaks over budget" : invalid);
     outcome.plannedPeak = check.peakBytes;
-    outcome.decisions = decide(copy, planning, outcome.solved.plan);
+    outcome.decisions = decide(fn, planning, outcome.solved.plan);
 
     applyPlan(planning.problem, outcome.solved.plan);
-    if (failed(verify(copy)))
+    if (failed(verify(fn)))
       return emitError(fn.getLoc(),
                        "remat-checkpoint: internal error: the rewrite broke "
                        "the IR");
-    MemorySimulator rewritten(copy);
+    MemorySimulator rewritten(fn);
     outcome.rewrittenPeak = rewritten.getPeakBytes();
-    if (outcome.rewrittenPeak > outcome.budget)
-      return std::optional<int64_t>(outcome.rewrittenPeak - outcome.budget);
+    if (outcome.rewrittenPeak != outcome.plannedPeak)
+      return emitError(fn.getLoc(), "remat-checkpoint: internal error: the "
+                                    "rewritten step peaks at ")
+             << outcome.rewrittenPeak << " bytes where its plan peaks at "
+             << outcome.plannedPeak
+             << " bytes: the planning problem and the memory model disagree";
     outcome.timelineAfter.assign(rewritten.getTimeline().begin(),
                                  rewritten.getTimeline().end());
-    fn.getFunctionBody().takeBody(copy.getFunctionBody());
-    return std::optional<int64_t>(outcome.rewrittenPeak - outcome.budget);
+    return true;
   }
 
   static SmallVector<Decision> decide(FunctionOpInterface fn,
@@ -267,10 +234,6 @@ struct RematCheckpointPass
                           planning.overheadPercent(solved.sim.recomputeCost))
          << "% of the step; solver " << solver << " in "
          << llvm::formatv("{0:f3}", solved.solveSeconds) << " s";
-    if (outcome.attempts > 1)
-      diag << "; planned " << outcome.attempts
-           << " times, for less than the budget, to absorb memory the "
-              "planner's model misses";
     if (planner::parseSolverKind(solver) == planner::SolverKind::Exact)
       diag << (solved.provenOptimal ? ", proven optimal"
                                     : ", not proven optimal")
@@ -309,7 +272,6 @@ struct RematCheckpointPass
          planning.overheadPercent(solved.sim.recomputeCost)},
         {"solve_seconds", solved.solveSeconds},
         {"proven_optimal", solved.provenOptimal},
-        {"attempts", outcome.attempts},
         {"kept", std::move(kept)},
         {"recomputed", std::move(recomputed)},
         {"timeline_before", remat::toJson(planning.sim.getTimeline())},

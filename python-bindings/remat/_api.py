@@ -216,7 +216,6 @@ class Plan:
     overhead: float
     solve_seconds: float
     proven_optimal: bool
-    attempts: int
     kept: list[Value]
     recomputed: list[Recomputed]
     timeline_before: list[int] = field(repr=False)
@@ -240,7 +239,6 @@ class Plan:
             overhead=entry["overhead_percent"],
             solve_seconds=entry["solve_seconds"],
             proven_optimal=entry["proven_optimal"],
-            attempts=entry["attempts"],
             kept=[Value.from_json(v) for v in entry["kept"]],
             recomputed=[Recomputed.from_json(v) for v in entry["recomputed"]],
             timeline_before=list(entry["timeline_before"]),

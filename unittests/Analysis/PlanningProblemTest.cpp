@@ -9,6 +9,7 @@
 #include "remat/Analysis/PlanningProblem.h"
 #include "remat/Planner/Solvers.h"
 #include "remat/Transforms/ApplyPlan.h"
+#include "remat/Transforms/LocalizeInits.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
@@ -43,6 +44,7 @@ protected:
   /// The planning problem of the example `name`, whose function `fn` gets.
   remat::PlanningProblem extract(const char *name, func::FuncOp &fn) {
     fn = load(name);
+    remat::localizeInits(fn.getBody().front());
     remat::TrainingGraph graph(fn);
     remat::CostModel costs(fn);
     remat::MemorySimulator sim(fn);
@@ -55,6 +57,8 @@ protected:
   // Problem's live bytes at the second node, for every node of the unplanned step.
   void checkProblemTimeline() {
     func::FuncOp fn = load(GetParam());
+    // As remat-checkpoint plans it.
+    remat::localizeInits(fn.getBody().front());
     remat::TrainingGraph graph(fn);
     remat::CostModel costs(fn);
     remat::MemorySimulator sim(fn);
@@ -85,6 +89,38 @@ protected:
     EXPECT_EQ(planned.peakBytes, sim.getPeakBytes());
   }
 
+  // Plans the step with each solver of `kinds` at each fraction of the
+  // unplanned peak (0: the smallest feasible budget), rewrites it and checks
+  // that the rewritten IR verifies and peaks exactly at the planned peak.
+  void checkRewrites(ArrayRef<remat::planner::SolverKind> kinds,
+                     ArrayRef<double> fractions) {
+    using namespace remat::planner;
+    for (SolverKind kind : kinds) {
+      int checked = 0;
+      for (double fraction : fractions) {
+        func::FuncOp fn;
+        remat::PlanningProblem problem = extract(GetParam(), fn);
+        int64_t smallest = smallestFeasibleBudget(problem.problem);
+        SolveOptions options;
+        options.budgetBytes = std::max<int64_t>(
+            smallest, int64_t(fraction * unplannedPeak));
+        SolveResult solved = solve(problem.problem, kind, options);
+        if (!solved.feasible)
+          continue;
+        remat::applyPlan(problem, solved.plan);
+        ASSERT_TRUE(succeeded(verify(fn)))
+            << solverKindName(kind) << " at " << options.budgetBytes;
+        EXPECT_EQ(remat::MemorySimulator(fn).getPeakBytes(),
+                  solved.sim.peakBytes)
+            << solverKindName(kind) << " at " << options.budgetBytes;
+        EXPECT_LE(solved.sim.peakBytes, options.budgetBytes);
+        ++checked;
+      }
+      // Every solver fits at least the unplanned peak.
+      EXPECT_GT(checked, 0) << solverKindName(kind);
+    }
+  }
+
   MLIRContext context;
   OwningOpRef<ModuleOp> module;
   int64_t unplannedPeak = 0;
@@ -103,32 +139,10 @@ TEST_P(PlanningProblemTest, UnplannedPeakIsTheSimulators) {
 // feasible one: the rewritten IR verifies and its simulated peak is the
 // planned peak.
 TEST_P(PlanningProblemTest, RewrittenIRPeaksAsPlanned) {
-  using namespace remat::planner;
-  for (SolverKind kind : {SolverKind::Fast, SolverKind::RecomputeAll,
-                          SolverKind::SqrtN, SolverKind::Knapsack}) {
-    int checked = 0;
-    for (double fraction : {1.0, 0.9, 0.8, 0.7, 0.6, 0.0}) {
-      func::FuncOp fn;
-      remat::PlanningProblem problem = extract(GetParam(), fn);
-      int64_t smallest = smallestFeasibleBudget(problem.problem);
-      SolveOptions options;
-      options.budgetBytes = std::max<int64_t>(
-          smallest, int64_t(fraction * unplannedPeak));
-      SolveResult solved = solve(problem.problem, kind, options);
-      if (!solved.feasible)
-        continue;
-      remat::applyPlan(problem, solved.plan);
-      ASSERT_TRUE(succeeded(verify(fn)))
-          << solverKindName(kind) << " at " << options.budgetBytes;
-      EXPECT_EQ(remat::MemorySimulator(fn).getPeakBytes(),
-                solved.sim.peakBytes)
-          << solverKindName(kind) << " at " << options.budgetBytes;
-      EXPECT_LE(solved.sim.peakBytes, options.budgetBytes);
-      ++checked;
-    }
-    // Every solver fits at least the unplanned peak.
-    EXPECT_GT(checked, 0) << solverKindName(kind);
-  }
+  using remat::planner::SolverKind;
+  checkRewrites({SolverKind::Fast, SolverKind::RecomputeAll, SolverKind::SqrtN,
+                 SolverKind::Knapsack},
+                {1.0, 0.9, 0.8, 0.7, 0.6, 0.0});
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, PlanningProblemTest,
@@ -139,5 +153,26 @@ INSTANTIATE_TEST_SUITE_P(Examples, PlanningProblemTest,
 TEST_P(PlanningProblemTest, ProblemTimelineIsTheSimulators) {
   checkProblemTimeline();
 }
+
+// PyTorch exports, the six full-size models and the small ones: the
+// projection, and fast's plans at a few budgets.
+class FixtureProblemTest : public PlanningProblemTest {};
+
+TEST_P(FixtureProblemTest, ProblemTimelineIsTheSimulators) {
+  checkProblemTimeline();
+}
+
+TEST_P(FixtureProblemTest, RewrittenIRPeaksAsPlanned) {
+  checkRewrites({remat::planner::SolverKind::Fast}, {0.9, 0.7, 0.5, 0.0});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, FixtureProblemTest,
+    ::testing::Values("graphs/tiny_mlp.mlir", "graphs/tiny_convnet.mlir",
+                      "graphs/tiny_unet.mlir", "graphs/tiny_gpt_block.mlir",
+                      "graphs/gpt2_mini.mlir", "graphs/gpt2_small.mlir",
+                      "graphs/bert_base.mlir", "graphs/resnet50.mlir",
+                      "graphs/vgg16.mlir", "graphs/mobilenet_v2.mlir",
+                      "graphs/unet.mlir"));
 
 } // namespace

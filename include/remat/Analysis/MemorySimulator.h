@@ -35,6 +35,9 @@ struct Buffer {
   llvm::SmallVector<mlir::Value, 2> values;
 
   bool isLiveAt(unsigned step) const { return start <= step && step <= end; }
+  /// An empty tensor that nothing writes and one step reads (a pooling
+  /// window): scratch memory of that step's op.
+  bool isScratch() const;
   bool counts() const { return kind != Kind::Constant; }
 };
 
@@ -49,7 +52,9 @@ struct Buffer {
 ///    cast, bitcast) alias their source;
 ///  - any other op allocates a buffer per tensor result;
 ///  - function arguments are live for the whole step; returned values until
-///    the end; every buffer is freed right after its last use.
+///    the end; every buffer is freed right after its last use, except that
+///    the buffers of one multi-result op are freed together, after the last
+///    use of any of them.
 /// Ops of a remat.recompute region are steps of their own, as if inlined, so
 /// a planned program shows its planned peak. Other ops with regions are one
 /// step each.
@@ -95,6 +100,7 @@ private:
                           mlir::OpResult result);
   unsigned newBuffer(Buffer::Kind kind, mlir::Value value, unsigned start);
   void extendLiveRanges();
+  void freeTogether();
   void computeTimeline();
 
   llvm::SmallVector<mlir::Operation *> steps;

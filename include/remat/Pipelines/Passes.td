@@ -57,6 +57,34 @@ def RematSinkAllocations
   }];
 }
 
+def RematFreeTogether : Pass<"remat-free-together", "mlir::func::FuncOp"> {
+  let summary = "Free the buffers that one op writes together";
+  let description = [{
+    A multi-result op (a reduction into a sum and a count, a max pool with its
+    indices) writes several buffers. The memory model keeps them one node of
+    the planning problem, with one lifetime: they are freed together, after
+    the last use of any of them (docs/memory-model.md). Run after the
+    deallocations are placed (`optimize-allocation-liveness`), this pass moves
+    the `memref.dealloc` of every buffer that a destination-style op writes
+    together with others down to the latest of their deallocations, so the
+    program frees what the model frees.
+
+    ```mlir
+    linalg.generic ... outs(%sum, %count : memref<f32>, memref<f32>)
+    ... uses of %sum ...
+    memref.dealloc %sum : memref<f32>
+    ... uses of %count ...
+    memref.dealloc %count : memref<f32>
+    // becomes
+    linalg.generic ... outs(%sum, %count : memref<f32>, memref<f32>)
+    ... uses of %sum ...
+    ... uses of %count ...
+    memref.dealloc %sum : memref<f32>
+    memref.dealloc %count : memref<f32>
+    ```
+  }];
+}
+
 def RematVectorizeContractions
     : Pass<"remat-vectorize-contractions", "mlir::func::FuncOp"> {
   let summary = "Tile buffer matmuls to register tiles and vectorize them";

@@ -71,7 +71,8 @@ std::string checkPipelineOptions(const NvvmPipelineOptions &options);
 /// recompute regions, give each writer a fresh destination of its own,
 /// leave arguments unwritten, one-shot-bufferize (function boundaries,
 /// identity layouts, no alignment padding), deallocate with the ownership
-/// pipeline, free after the last use (optimize-allocation-liveness) and
+/// pipeline, free after the last use (optimize-allocation-liveness; the
+/// buffers of one multi-result op together, remat-free-together) and
 /// allocate right before the first writer (remat-sink-allocations). What
 /// comes out allocates and frees exactly as docs/memory-model.md counts.
 void buildBufferizePipeline(mlir::OpPassManager &pm);

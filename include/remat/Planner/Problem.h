@@ -28,6 +28,9 @@ struct Node {
   bool output = false;
   /// Producers of the operands, all of smaller index.
   std::vector<int> inputs;
+  /// Bytes live only while the node runs, each time it runs (a scratch
+  /// buffer such as a pooling window that only this node reads).
+  int64_t transientBytes = 0;
 };
 
 struct Problem {
@@ -64,7 +67,8 @@ struct Simulation {
 
 /// Live bytes over the schedule under remat's memory model (docs/memory-model.md):
 /// a value is live from the step that defines it to its last use, both
-/// inclusive; outputs until the end; `alwaysLiveBytes` throughout.
+/// inclusive; outputs until the end; `alwaysLiveBytes` throughout; a node's
+/// `transientBytes` during each step that runs it.
 /// The plan must be valid (see `validate`); consumers read the latest version
 /// of each input, a value nobody consumes and that is not an output is live only
 /// at the step that defines it.
