@@ -73,7 +73,8 @@ def kept_nodes(joint_module, num_fwd_outputs, budget, remat_opt=None, solver=Non
         src, plan = os.path.join(d, 'joint.mlir'), os.path.join(d, 'plan.json')
         with open(src, 'w') as f:
             f.write(text)
-        opts = 'budget=%g plan-file=%s' % (budget, plan)
+        # repr keeps a decimal point: remat-opt reads budget=1 as one byte.
+        opts = 'budget=%r plan-file=%s' % (float(budget), plan)
         if solver:
             opts += ' solver=%s' % solver
         r = subprocess.run([_remat_opt(remat_opt), src, '--remat-checkpoint=%s' % opts,
