@@ -20,6 +20,10 @@ config.substitutions.append(("%remat_plugin", os.path.join(config.remat_obj_root
 # Debian's mlir-opt by its full path: the plugin test must not run remat-opt.
 config.substitutions.append(("%upstream_mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
 
+# Paths of remat's tools for scripts that call them (Execution/Inputs).
+config.substitutions.append(("%remat_opt_path", os.path.join(config.remat_tools_dir, "remat-opt")))
+config.substitutions.append(("%remat_run_path", os.path.join(config.remat_tools_dir, "remat-run")))
+
 tool_dirs = [config.remat_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     ["remat-opt", "remat-plan", "remat-run", "mlir-opt", "split-file", "not",

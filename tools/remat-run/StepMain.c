@@ -68,8 +68,9 @@ static uint64_t splitmix64(uint64_t *state) {
   return z ^ (z >> 31);
 }
 
-/* Values in [-1, 1) for floats, [-8, 8) for integers: small enough that no
- * step overflows. */
+/* Values in [-1, 1) for floats; for integers in [0, 8), small enough that no
+ * step overflows and valid as class labels and token ids (indices) of every
+ * bundled step; 0 or 1 for i1 (masks). */
 static void fillDeterministic(void *host, const RematTensorType *type,
                               uint64_t seed, int index) {
   uint64_t state = seed * 0xD1B54A32D192ED03ull + (uint64_t)index;
@@ -82,8 +83,10 @@ static void fillDeterministic(void *host, const RematTensorType *type,
       *(float *)element = (float)(2.0 * unit - 1.0);
     else if (type->kind == kRematFloat && type->elementBytes == 8)
       *(double *)element = 2.0 * unit - 1.0;
+    else if (type->kind == kRematBool)
+      *element = (char)(bits >> 63);
     else
-      memcpy(element, &(int64_t){(int64_t)(bits >> 60) - 8},
+      memcpy(element, &(int64_t){(int64_t)(bits >> 61)},
              (size_t)type->elementBytes);
   }
 }

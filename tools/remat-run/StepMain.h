@@ -11,7 +11,8 @@
 
 enum { kRematMaxRank = 8 };
 
-typedef enum { kRematFloat, kRematInt } RematElementKind;
+/* i1 is kRematBool: one byte holding 0 or 1. */
+typedef enum { kRematFloat, kRematInt, kRematBool } RematElementKind;
 
 /* A statically shaped tensor argument or result of the step. */
 typedef struct {

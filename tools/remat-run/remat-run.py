@@ -35,7 +35,7 @@ LIB_DIR = '@REMAT_LIB_DIR@'
 CUDA_DRIVER_LIBRARY = '@REMAT_CUDA_DRIVER_LIBRARY@'
 
 ELEMENT_TYPES = {
-    'f32': ('kRematFloat', 4), 'f64': ('kRematFloat', 8),
+    'f32': ('kRematFloat', 4), 'f64': ('kRematFloat', 8), 'i1': ('kRematBool', 1),
     'i8': ('kRematInt', 1), 'i16': ('kRematInt', 2),
     'i32': ('kRematInt', 4), 'i64': ('kRematInt', 8),
 }
