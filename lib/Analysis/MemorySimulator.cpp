@@ -5,6 +5,7 @@
 #include "remat/Analysis/CostModel.h"
 #include "remat/Dialect/Remat/RematDialect.h"
 
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
@@ -17,9 +18,27 @@ using namespace mlir;
 namespace remat {
 
 bool isViewLikeTensorOp(Operation *op) {
-  return isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp,
-             tensor::ExtractSliceOp, tensor::CastOp, tensor::ReshapeOp,
-             tensor::BitcastOp>(op);
+  // Bufferization decides it, through the op's BufferizableOpInterface model
+  // (registered with the dialects): a non-destination op whose one tensor
+  // result neither allocates nor writes, and aliases its first operand.
+  auto bufferizable = dyn_cast<bufferization::BufferizableOpInterface>(op);
+  if (!bufferizable || isa<DestinationStyleOpInterface>(op) ||
+      op->getNumResults() != 1 || op->getNumOperands() == 0 ||
+      !isa<TensorType>(op->getResult(0).getType()) ||
+      !isa<TensorType>(op->getOperand(0).getType()))
+    return false;
+  OpResult result = op->getResult(0);
+  if (bufferizable.bufferizesToAllocation(result))
+    return false;
+  bufferization::BufferizationOptions options;
+  bufferization::AnalysisState state(options);
+  OpOperand &source = op->getOpOperand(0);
+  if (bufferizable.bufferizesToMemoryWrite(source, state))
+    return false;
+  return llvm::any_of(bufferizable.getAliasingOpOperands(result, state),
+                      [&](const bufferization::AliasingOpOperand &alias) {
+                        return alias.opOperand == &source;
+                      });
 }
 
 /// `a + b` for non-negative byte counts, saturating at INT64_MAX.

@@ -9,8 +9,10 @@
 
 namespace remat {
 
-/// Tensor ops whose result is a view of their first operand after
-/// bufferization: reshape, expand/collapse_shape, extract_slice, cast, bitcast.
+/// Ops whose result is a view of their first operand after bufferization, as
+/// the op's BufferizableOpInterface model says (expand/collapse_shape,
+/// extract_slice, cast, reshape, bitcast of tensor, ...). An op without a
+/// model is no view: remat then counts a buffer of its own.
 bool isViewLikeTensorOp(mlir::Operation *op);
 
 /// One allocation of the bufferized program: the tensor values that will share
