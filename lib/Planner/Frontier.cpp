@@ -82,22 +82,18 @@ Frontier computeFrontier(const Problem &problem,
   // The grid's ends are keep-all and the min-peak plan, already in. The
   // time limit (exact) is shared by its solves: grid - 2, and one at `low`.
   const double perSolve = options.timeLimitSeconds / (grid - 1);
-  for (int k = 1; k + 1 < grid && high > low; ++k) {
+  auto solveAt = [&](int64_t budget) {
     SolveOptions solveOptions;
-    solveOptions.budgetBytes = low + (high - low) * k / (grid - 1);
+    solveOptions.budgetBytes = budget;
     solveOptions.timeLimitSeconds = perSolve;
     SolveResult result = solve(problem, options.solver, solveOptions);
     if (result.feasible)
       add(std::move(result.plan));
-  }
-  if (options.solver == SolverKind::Exact) {
-    SolveOptions solveOptions;
-    solveOptions.budgetBytes = low;
-    solveOptions.timeLimitSeconds = perSolve;
-    SolveResult result = solve(problem, options.solver, solveOptions);
-    if (result.feasible)
-      add(std::move(result.plan));
-  }
+  };
+  for (int k = 1; k + 1 < grid && high > low; ++k)
+    solveAt(low + (high - low) * k / (grid - 1));
+  if (options.solver == SolverKind::Exact)
+    solveAt(low);
   pruneToParetoFront(points);
   // A point is the answer up to the next point's peak: solve just below each
   // such peak (the budgets where the answer changes, derived from the front,
@@ -109,14 +105,8 @@ Frontier computeFrontier(const Problem &problem,
     for (size_t i = 0; i + 1 < points.size(); ++i)
       if (points[i + 1].peakBytes - 1 > points[i].peakBytes)
         budgets.push_back(points[i + 1].peakBytes - 1);
-    for (int64_t budget : budgets) {
-      SolveOptions solveOptions;
-      solveOptions.budgetBytes = budget;
-      solveOptions.timeLimitSeconds = perSolve;
-      SolveResult result = solve(problem, options.solver, solveOptions);
-      if (result.feasible)
-        add(std::move(result.plan));
-    }
+    for (int64_t budget : budgets)
+      solveAt(budget);
     pruneToParetoFront(points);
   }
   const size_t count = points.size();

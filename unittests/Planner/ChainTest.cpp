@@ -11,6 +11,8 @@
 
 #include "remat/Planner/Solvers.h"
 
+#include "ProblemBuilder.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -65,12 +67,7 @@ Problem deepMlp(int layers, int variant) {
   }
   // Nodes nobody reads are the step's results (the weight gradients, the
   // loss).
-  std::vector<bool> consumed(problem.nodes.size(), false);
-  for (const Node &node : problem.nodes)
-    for (int input : node.inputs)
-      consumed[input] = true;
-  for (size_t i = 0; i < problem.nodes.size(); ++i)
-    problem.nodes[i].output = !consumed[i];
+  test::markUnreadAsOutputs(problem);
   (void)loss;
   return problem;
 }
@@ -150,15 +147,7 @@ Problem residualMlp(int layers) {
   problem.alwaysLiveBytes = layers * (kHidden * kHidden + kHidden) * 4;
   auto add = [&](int64_t bytes, double cost, bool backward,
                  std::vector<int> inputs) {
-    Node node;
-    node.name = "n" + std::to_string(problem.nodes.size());
-    node.bytes = bytes;
-    node.cost = cost;
-    node.backward = backward;
-    node.inputs = std::move(inputs);
-    std::sort(node.inputs.begin(), node.inputs.end());
-    problem.nodes.push_back(node);
-    return static_cast<int>(problem.nodes.size()) - 1;
+    return test::addNode(problem, bytes, cost, backward, std::move(inputs));
   };
   int x = add(kAct, 0, false, {});
   problem.nodes[x].recomputable = false;
@@ -180,12 +169,7 @@ Problem residualMlp(int layers) {
     int dmm = add(kAct, kMatmul, true, {dz});
     dx = add(kAct, kElementwise, true, {dx, dmm});
   }
-  std::vector<bool> consumed(problem.nodes.size(), false);
-  for (const Node &node : problem.nodes)
-    for (int input : node.inputs)
-      consumed[input] = true;
-  for (size_t i = 0; i < problem.nodes.size(); ++i)
-    problem.nodes[i].output = !consumed[i];
+  test::markUnreadAsOutputs(problem);
   return problem;
 }
 

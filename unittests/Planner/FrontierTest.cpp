@@ -11,6 +11,8 @@
 #include "remat/Planner/Frontier.h"
 #include "remat/Planner/RandomGraph.h"
 
+#include "ProblemBuilder.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -26,14 +28,7 @@ Problem chain(int layers, uint64_t seed) {
   problem.alwaysLiveBytes = 1000;
   auto add = [&](int64_t bytes, double cost, bool backward,
                  std::vector<int> inputs) {
-    Node node;
-    node.name = "n" + std::to_string(problem.nodes.size());
-    node.bytes = bytes;
-    node.cost = cost;
-    node.backward = backward;
-    node.inputs = std::move(inputs);
-    problem.nodes.push_back(node);
-    return static_cast<int>(problem.nodes.size()) - 1;
+    return test::addNode(problem, bytes, cost, backward, std::move(inputs));
   };
   std::vector<int> activations;
   int previous = add(4096, 0, false, {});
@@ -52,12 +47,7 @@ Problem chain(int layers, uint64_t seed) {
     add(512, 100, true, {dact, activations[k - 1]});
     grad = add(problem.nodes[activations[k - 1]].bytes, 100, true, {dact});
   }
-  std::vector<bool> consumed(problem.nodes.size(), false);
-  for (const Node &node : problem.nodes)
-    for (int input : node.inputs)
-      consumed[input] = true;
-  for (size_t i = 0; i < problem.nodes.size(); ++i)
-    problem.nodes[i].output = !consumed[i];
+  test::markUnreadAsOutputs(problem);
   return problem;
 }
 

@@ -1,0 +1,40 @@
+//===- ProblemBuilder.h - Hand-made planning problems for tests -*- C++ -*-===//
+#ifndef REMAT_UNITTESTS_PLANNER_PROBLEMBUILDER_H
+#define REMAT_UNITTESTS_PLANNER_PROBLEMBUILDER_H
+
+#include "remat/Planner/Problem.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace remat::planner::test {
+
+/// Appends a node named n<index> to `problem`; returns its index.
+inline int addNode(Problem &problem, int64_t bytes, double cost, bool backward,
+                   std::vector<int> inputs) {
+  Node node;
+  node.name = "n" + std::to_string(problem.nodes.size());
+  node.bytes = bytes;
+  node.cost = cost;
+  node.backward = backward;
+  node.inputs = std::move(inputs);
+  std::sort(node.inputs.begin(), node.inputs.end());
+  problem.nodes.push_back(node);
+  return static_cast<int>(problem.nodes.size()) - 1;
+}
+
+/// Marks the nodes nobody reads as the step's results (weight gradients,
+/// the loss).
+inline void markUnreadAsOutputs(Problem &problem) {
+  std::vector<bool> consumed(problem.nodes.size(), false);
+  for (const Node &node : problem.nodes)
+    for (int input : node.inputs)
+      consumed[input] = true;
+  for (size_t i = 0; i < problem.nodes.size(); ++i)
+    problem.nodes[i].output = !consumed[i];
+}
+
+} // namespace remat::planner::test
+
+#endif // REMAT_UNITTESTS_PLANNER_PROBLEMBUILDER_H
