@@ -10,7 +10,10 @@
 #include "remat/Planner/Solvers.h"
 #include "remat/Transforms/ApplyPlan.h"
 #include "remat/Transforms/LocalizeInits.h"
+#include "remat/Transforms/Report.h"
 
+#include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
+#include "mlir/Dialect/Bufferization/Transforms/OneShotModuleBufferize.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
@@ -121,6 +124,45 @@ protected:
     }
   }
 
+  // The model's in-place decisions are One-Shot Analysis's, run as the
+  // lowering runs it (function boundaries, arguments not writable): a
+  // destination-style op writes into its destination's buffer exactly when
+  // One-Shot Analysis bufferizes that operand in place.
+  void checkInPlaceIsOneShots() {
+    func::FuncOp fn = load(GetParam());
+    remat::localizeInits(fn.getBody().front());
+    for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i)
+      fn.setArgAttr(i, "bufferization.writable", BoolAttr::get(&context, false));
+    remat::MemorySimulator sim(fn);
+    bufferization::OneShotBufferizationOptions options;
+    options.bufferizeFunctionBoundaries = true;
+    options.allowUnknownOps = true;
+    bufferization::OneShotAnalysisState state(*module, options);
+    ASSERT_TRUE(succeeded(bufferization::analyzeModuleOp(*module, state)));
+    int checked = 0, mismatches = 0;
+    fn.walk([&](DestinationStyleOpInterface op) {
+      if (!op.hasPureTensorSemantics() || op->getParentOp() != fn)
+        return;
+      for (OpOperand &init : op.getDpsInitsMutable()) {
+        const remat::Buffer *dest = sim.getBuffer(init.get());
+        const remat::Buffer *result =
+            sim.getBuffer(op.getTiedOpResult(&init));
+        if (!dest || !result)
+          continue;
+        ++checked;
+        bool model = dest == result;
+        if (model != state.isInPlace(init) && ++mismatches <= 5)
+          ADD_FAILURE() << op->getName().getStringRef().str() << " at "
+                        << remat::formatLocation(op->getLoc()) << ": model: "
+                        << (model ? "in place" : "a new buffer")
+                        << ", One-Shot Analysis: "
+                        << (model ? "out of place" : "in place");
+      }
+    });
+    EXPECT_EQ(mismatches, 0) << "of " << checked << " destinations";
+    EXPECT_GT(checked, 0);
+  }
+
   MLIRContext context;
   OwningOpRef<ModuleOp> module;
   int64_t unplannedPeak = 0;
@@ -154,12 +196,20 @@ TEST_P(PlanningProblemTest, ProblemTimelineIsTheSimulators) {
   checkProblemTimeline();
 }
 
+TEST_P(PlanningProblemTest, InPlaceIsOneShotAnalysis) {
+  checkInPlaceIsOneShots();
+}
+
 // PyTorch exports, the six full-size models and the small ones: the
 // projection, and fast's plans at a few budgets.
 class FixtureProblemTest : public PlanningProblemTest {};
 
 TEST_P(FixtureProblemTest, ProblemTimelineIsTheSimulators) {
   checkProblemTimeline();
+}
+
+TEST_P(FixtureProblemTest, InPlaceIsOneShotAnalysis) {
+  checkInPlaceIsOneShots();
 }
 
 TEST_P(FixtureProblemTest, RewrittenIRPeaksAsPlanned) {
