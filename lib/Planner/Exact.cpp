@@ -468,8 +468,11 @@ CbcOutcome solveIsolated(Cbc_Model *model, double seconds) {
       outcome.objective = report.objective;
       outcome.bound = report.bound;
       outcome.solution.resize(solutionBytes / sizeof(double));
-      std::memcpy(outcome.solution.data(), received.data() + sizeof report,
-                  solutionBytes);
+      // Without a solution (proven infeasible) the vector's data is null,
+      // which memcpy must not get even for zero bytes.
+      if (solutionBytes > 0)
+        std::memcpy(outcome.solution.data(), received.data() + sizeof report,
+                    solutionBytes);
       return outcome;
     }
   }
