@@ -77,6 +77,9 @@ static void buildHostToLLVM(OpPassManager &pm) {
   vector.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
   pm.addPass(createConvertVectorToLLVMPass(vector));
   pm.addPass(createConvertMathToLLVMPass());
+  // What LLVM has no intrinsic for (math.erf from an exact GELU, erfc, atan2,
+  // cbrt, ...) becomes a call to libm, which remat-run links.
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   // Every allocation goes through the runtime's tracked allocator.
