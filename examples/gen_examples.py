@@ -161,6 +161,17 @@ class Value:
         return '%%%s: %s' % (self.name, self.type)
 
 
+class Index:
+    """An index value: its SSA name (with '%') and, in numpy, the iteration's value."""
+
+    def __init__(self, ssa, value):
+        self.ssa = ssa if ssa.startswith('%') else '%' + ssa
+        self.value = value
+
+    def __int__(self):
+        return self.value
+
+
 # SSA names used inside linalg.generic bodies; top-level names must not shadow them.
 def _is_body_name(n):
     return n in ('out',) or (n[:1] in ('s',) and n[1:].isdigit()) or \
@@ -174,6 +185,10 @@ class Builder:
         self.op_names = []       # op name of each top-level op
         self.names = set()
         self.constants = {}      # literal -> name, emitted at the top
+        self.index_constants = {}  # int -> name of an index constant, at the top
+        self.loops = []          # (for_loop records) for the summary of looped steps
+        self._muted = False      # re-evaluating a loop body: numpy only, no IR
+        self._body_uses = []     # per open loop body: the operands its ops use
         self.phase_name = 'forward'
         self.dtype = None
         self.values = []
@@ -207,17 +222,22 @@ class Builder:
 
     def _emit(self, op_name, text, operands):
         index = len(self.lines)
+        if self._muted:  # a loop body's later iterations: numpy only
+            return index
         self.lines.append(text)
         self.op_names.append(op_name)
+        if self._body_uses:
+            self._body_uses[-1].extend(operands)
         for v in operands:
             v.use_indices.append(index)
             v.use_phases.add(self.phase_name)
         return index
 
     def _new(self, hint, shape, data, kind='op', root=None):
-        v = Value(self._fresh(hint), shape, data, kind, self.phase_name,
-                  len(self.lines), root)
-        self.values.append(v)
+        name = hint if '#' in hint else self._fresh(hint)
+        v = Value(name, shape, data, kind, self.phase_name, len(self.lines), root)
+        if not self._muted:
+            self.values.append(v)
         return v
 
     def _constant(self, value):
@@ -285,6 +305,120 @@ class Builder:
                    '%%%s = tensor.collapse_shape %%%s %s : %s into %s'
                    % (r.name, a.name, _reassoc(reassoc), a.type, r.type), [a])
         return r
+
+    # ---- stacked tensors and loops ----------------------------------------
+    def index(self, value):
+        """The name of an index constant (emitted at the top)."""
+        if value not in self.index_constants:
+            self.index_constants[value] = self._fresh('c%d' % value)
+        return self.index_constants[value]
+
+    def empty(self, name, shape):
+        """A tensor.empty that slices are inserted into (zeros in numpy: every
+        slice is written before it is read)."""
+        r = self._new(name, shape, np.zeros(shape, dtype=self.dtype))
+        self._emit('tensor.empty', '%%%s = tensor.empty() : %s' % (r.name, r.type), [])
+        return r
+
+    @staticmethod
+    def _slice_text(position, inner):
+        """Offsets, sizes and strides of slice `position` of a stacked tensor
+        whose slices have shape `inner`; `position` is an int or an Index."""
+        first = position.ssa if isinstance(position, Index) else str(position)
+        rank = len(inner) + 1
+        return '[%s]' % ', '.join([first] + ['0'] * len(inner)), \
+            '[%s]' % ', '.join(['1'] + [str(d) for d in inner]), \
+            '[%s]' % ', '.join(['1'] * rank)
+
+    def extract_slice(self, src, position, name):
+        """Slice `position` of the stacked tensor `src` (rank-reducing)."""
+        inner = src.shape[1:]
+        offsets, sizes, strides = self._slice_text(position, inner)
+        r = self._new(name, inner, np.array(src.data[int(position)], order='C'),
+                      kind='view', root=src.root)
+        self._emit('tensor.extract_slice',
+                   '%%%s = tensor.extract_slice %%%s%s %s %s : %s to %s'
+                   % (r.name, src.name, offsets, sizes, strides, src.type, r.type),
+                   [src])
+        return r
+
+    def insert_slice(self, v, dest, position, name):
+        """`dest` with slice `position` replaced by `v`."""
+        assert dest.shape[1:] == v.shape, (v, dest)
+        offsets, sizes, strides = self._slice_text(position, v.shape)
+        data = np.array(dest.data)
+        data[int(position)] = v.data
+        r = self._new(name, dest.shape, data)
+        self._emit('tensor.insert_slice',
+                   '%%%s = tensor.insert_slice %%%s into %%%s%s %s %s : %s into %s'
+                   % (r.name, v.name, dest.name, offsets, sizes, strides, v.type,
+                      dest.type), [v, dest])
+        if self.phase_name == 'forward' and self.loops and self.loops[-1].get('open'):
+            self.loops[-1]['stash_bytes'] += v.bytes
+        return r
+
+    def for_loop(self, name, count, inits, body, reverse=False):
+        """scf.for over `count` iterations carrying `inits`; body(i, *carried)
+        returns the values to carry on (same shapes). The body is emitted once
+        and evaluated by numpy at every iteration; `reverse` runs i from
+        count - 1 down to 0 (a forward induction variable j, i = count - 1 - j).
+        Returns the loop's results."""
+        base = self._fresh(name)
+        c0, c1, cn = self.index(0), self.index(1), self.index(count)
+        cl = self.index(count - 1) if reverse else None
+        outer_lines, outer_ops = self.lines, self.op_names
+        self.lines, self.op_names = [], []
+        first_value = len(self.values)
+        self._body_uses.append([])
+        record = dict(name=base, count=count, phase=self.phase_name, open=True,
+                      carried=[v.shape for v in inits], stash_bytes=0)
+        self.loops.append(record)
+        j = self._fresh('j' if reverse else 'i')
+        iv = Index(self._fresh('i') if reverse else j, count - 1 if reverse else 0)
+        if reverse:
+            self._emit('arith.subi', '%%%s = arith.subi %%%s, %%%s : index'
+                       % (iv.ssa[1:], cl, j), [])
+        carried = [self._new(v.name.split('#')[0] + '_it', v.shape, v.data, kind='iter')
+                   for v in inits]
+        yielded = body(iv, *carried)
+        assert [v.shape for v in yielded] == [v.shape for v in inits], name
+        body_lines = self.lines + [
+            'scf.yield %s : %s' % (', '.join('%' + v.name for v in yielded),
+                                   ', '.join(v.type for v in yielded))]
+        for v in yielded:
+            v.use_indices.append(len(self.lines))
+        record['body_ops'] = len(self.op_names)
+        record['open'] = False
+        # Values from outside the body that it uses are used by the loop op.
+        inside = set(map(id, self.values[first_value:]))
+        captured = []
+        for v in self._body_uses.pop() + list(yielded):
+            if id(v) not in inside and all(v is not c for c in captured):
+                captured.append(v)
+        self.lines, self.op_names = outer_lines, outer_ops
+        # Numpy: the remaining iterations, without IR (names are not kept).
+        names, self._muted = set(self.names), True
+        for step in range(1, count):
+            iv = Index(iv.ssa, count - 1 - step if reverse else step)
+            values = list(yielded)
+            for c, v in zip(carried, values):
+                c.data = v.data
+            yielded = body(iv, *carried)
+            self.names = set(names)
+        self._muted = False
+        results = [self._new('%s#%d' % (base, k), v.shape, v.data)
+                   for k, v in enumerate(yielded)]
+        for r in results:
+            self.names.discard(r.name)
+        text = ['%%%s:%d = scf.for %%%s = %%%s to %%%s step %%%s iter_args(%s) -> (%s) {'
+                % (base, len(inits), j, c0, cn, c1,
+                   ', '.join('%%%s = %%%s' % (c.name, v.name)
+                             for c, v in zip(carried, inits)),
+                   ', '.join(v.type for v in inits))]
+        text += ['  ' + l for t in body_lines for l in t.split('\n')]
+        text.append('}')
+        self._emit('scf.for', '\n'.join(text), list(inits) + captured)
+        return results
 
     def generic(self, name, ins, fn, space, out_dims=None, reduce=None):
         """linalg.generic over the iteration space `space` (a shape).
@@ -378,6 +512,8 @@ class Builder:
         out.append('    -> (%s) {' % ', '.join(rtypes))
         for lit, name in self.constants.items():
             out.append('  %%%s = arith.constant %s : f32' % (name, lit))
+        for value, name in self.index_constants.items():
+            out.append('  %%%s = arith.constant %d : index' % (name, value))
         for text in self.lines:
             out.extend('  ' + l for l in text.split('\n'))
         out.append('  return %s' % ', '.join('%' + v.name for v in self.results))
@@ -401,12 +537,13 @@ class Builder:
         stash_bytes = sum(r.bytes for r in roots.values())
         arg_bytes = sum(a.bytes for a in self.args)
         result_bytes = sum(v.bytes for v in self.results)
-        counts = {'arith.constant': len(self.constants)} if self.constants else {}
+        n_constants = len(self.constants) + len(self.index_constants)
+        counts = {'arith.constant': n_constants} if n_constants else {}
         for op in self.op_names:
             counts[op] = counts.get(op, 0) + 1
         # Op indices are positions among the body's top-level ops, whose first
         # ops are the scalar constants that mlir() hoists to the top.
-        first = len(self.constants)
+        first = len(self.constants) + len(self.index_constants)
         stash = [(v, first + v.def_index, first + max(v.use_indices)) for v in stash]
         return dict(stash=stash, stash_bytes=stash_bytes, arg_bytes=arg_bytes,
                     result_bytes=result_bytes, op_count=sum(counts.values()),
@@ -538,6 +675,100 @@ def deep_mlp_shapes(dims, batch):
 
 DEEP_MLP_DIMS = [64] + [128] * 8 + [10]
 DEEP_MLP_BATCH = 256
+
+
+def residual_layer(b, w, bias, i, h):
+    """Layer i of the residual MLP: t = tanh(h @ w[i] + b[i]); h + t.
+    Returns (h_next, t)."""
+    wi = b.extract_slice(w, i, 'w_i')
+    bi = b.extract_slice(bias, i, 'b_i')
+    mm = b.matmul(h, wi, 'mm')
+    t = b.elementwise('t', [mm, (bi, (1,))], lambda z, c: tanh(z + c))
+    return b.elementwise('h_next', [h, t], lambda a, c: a + c), t
+
+
+def residual_layer_backward(b, w, i, dh, h, t, need_dh=True):
+    """Gradients of layer i given its input h and tanh output t:
+    (dh of the input or None, dw_i, db_i)."""
+    dz = b.elementwise('dz', [dh, t], lambda g, a: g * (1.0 - a * a))
+    db = b.sum_cols('db', dz)
+    hT = b.transpose(h, [1, 0], 'hT')
+    dw = b.matmul(hT, dz, 'dw')
+    if not need_dh:
+        return None, dw, db
+    wi = b.extract_slice(w, i, 'w_i')
+    wT = b.transpose(wi, [1, 0], 'wT')
+    dhz = b.matmul(dz, wT, 'dhz')
+    return b.elementwise('dh', [dh, dhz], lambda g, a: g + a), dw, db
+
+
+def residual_mlp(b, w, bias, x, y, looped):
+    """L residual tanh layers h_{i+1} = h_i + tanh(h_i @ w[i] + b[i]) with
+    stacked weights (w: LxDxD, b: LxD), loss = mean((h_L - y)^2).
+
+    looped: the forward is an scf.for over the layers that stashes each
+    layer's input h_i and tanh output t_i into stacked tensors (iter_args,
+    tensor.insert_slice); the backward is a reverse scf.for that extracts them
+    and inserts each layer's weight gradients into stacked gradients.
+    Otherwise the same ops, unrolled."""
+    layers = w.shape[0]
+    n = float(np.prod(y.shape))
+    with b.phase('forward'):
+        if looped:
+            stash_h = b.empty('stash_h', (layers,) + x.shape)
+            stash_t = b.empty('stash_t', (layers,) + x.shape)
+
+            def forward(i, h, sh, st):
+                h_next, t = residual_layer(b, w, bias, i, h)
+                return [h_next, b.insert_slice(h, sh, i, 'sh'),
+                        b.insert_slice(t, st, i, 'st')]
+            out, stash_h, stash_t = b.for_loop('fw', layers, [x, stash_h, stash_t],
+                                               forward)
+        else:
+            hs, ts = [x], []
+            for i in range(layers):
+                h_next, t = residual_layer(b, w, bias, i, hs[-1])
+                hs.append(h_next)
+                ts.append(t)
+            out = hs.pop()
+        diff = b.elementwise('diff', [out, y], lambda o, t: o - t)
+        loss = b.generic('loss', [(diff, (0, 1))], lambda d: d * d * (1.0 / n),
+                         diff.shape, out_dims=(), reduce='sum')
+    with b.phase('backward'):
+        dout = b.elementwise('dout', [diff], lambda d: d * (2.0 / n))
+        if looped:
+            gw = b.empty('gw', w.shape)
+            gb = b.empty('gb', bias.shape)
+
+            def backward(i, dh, gw, gb):
+                h = b.extract_slice(stash_h, i, 'h_i')
+                t = b.extract_slice(stash_t, i, 't_i')
+                dh, dw, db = residual_layer_backward(b, w, i, dh, h, t)
+                return [dh, b.insert_slice(dw, gw, i, 'gw'),
+                        b.insert_slice(db, gb, i, 'gb')]
+            _, gw, gb = b.for_loop('bw', layers, [dout, gw, gb], backward,
+                                   reverse=True)
+        else:
+            dh, gw, gb = dout, None, None
+            for i in range(layers - 1, -1, -1):
+                dh, dw, db = residual_layer_backward(b, w, i, dh, hs[i], ts[i],
+                                                     need_dh=i > 0)
+                gw = gw or b.empty('gw', w.shape)
+                gw = b.insert_slice(dw, gw, i, 'gw')
+                gb = gb or b.empty('gb', bias.shape)
+                gb = b.insert_slice(db, gb, i, 'gb')
+    return loss, [gw, gb]
+
+
+RESIDUAL_MLP_LAYERS = 8
+RESIDUAL_MLP_BATCH = 128
+RESIDUAL_MLP_DIM = 64
+
+
+def residual_mlp_shapes(layers=RESIDUAL_MLP_LAYERS, batch=RESIDUAL_MLP_BATCH,
+                        dim=RESIDUAL_MLP_DIM):
+    return [('w', (layers, dim, dim)), ('b', (layers, dim)), ('x', (batch, dim)),
+            ('y', (batch, dim))]
 
 
 LN_EPS = 1e-5
@@ -702,14 +933,21 @@ def transformer_block(b, ln1_g, ln1_b, wq, wk, wv, wo, ln2_g, ln2_b,
 # --------------------------------------------------------------------------
 
 class Example:
-    def __init__(self, name, title, build, arg_shapes, num_params, notes, **kwargs):
+    def __init__(self, name, title, build, arg_shapes, num_params, notes,
+                 subdir='', **kwargs):
         self.name = name
+        self.subdir = subdir              # looped steps live in loops/
         self.title = title
         self.build = build
         self.arg_shapes = arg_shapes      # list of (name, shape); params first
         self.num_params = num_params      # the remaining arguments are batch
         self.notes = notes
         self.kwargs = kwargs
+
+    @property
+    def file(self):
+        """The .mlir file, relative to examples/."""
+        return os.path.join(self.subdir, self.name + '.mlir')
 
     @property
     def param_names(self):
@@ -723,6 +961,8 @@ class Example:
                 a = 1.0 + 0.1 * rng.standard_normal(shape)
             elif len(shape) == 2 and name.startswith('w'):
                 a = rng.standard_normal(shape) / math.sqrt(shape[0])
+            elif len(shape) == 3 and name.startswith('w'):  # stacked layers
+                a = rng.standard_normal(shape) / math.sqrt(shape[1])
             else:
                 a = 0.5 * rng.standard_normal(shape)
             out[name] = a.astype(dtype)
@@ -766,6 +1006,20 @@ EXAMPLES = [
             'approximation), no attention mask, no q/k/v/o biases, LayerNorm eps '
             '1e-5; loss = mean(out^2); the gradient of x is not returned.',
             heads=4),
+    Example('residual_mlp_loop', 'residual tanh MLP whose layers are an scf.for over '
+            'stacked weights', residual_mlp, residual_mlp_shapes(), 2,
+            '%d layers h + tanh(h @ w[i] + b[i]), batch %d, width %d, loss = '
+            'mean((h_L - y)^2). The forward loop stashes each layer\'s input and '
+            'tanh output into stacked tensors carried by the loop; the backward is a '
+            'reverse scf.for over the stash that inserts the weight gradients into '
+            'stacked gradients.' % (RESIDUAL_MLP_LAYERS, RESIDUAL_MLP_BATCH,
+                                    RESIDUAL_MLP_DIM),
+            subdir='loops', looped=True),
+    Example('residual_mlp_unrolled', 'the residual MLP of residual_mlp_loop, unrolled',
+            residual_mlp, residual_mlp_shapes(), 2,
+            'the same arguments, ops and results as residual_mlp_loop (bitwise: '
+            'test/Execution), with static slice offsets and without the stacked '
+            'stash.', subdir='loops', looped=False),
 ]
 BY_NAME = {e.name: e for e in EXAMPLES}
 
@@ -783,7 +1037,7 @@ def fmt_shape(shape):
 
 def summary_text(e, b):
     s = b.summary()
-    lines = ['## %s.mlir' % e.name, '', e.title + '; ' + e.notes, '',
+    lines = ['## %s' % e.file, '', e.title + '; ' + e.notes, '',
              'Arguments: %s.' % ', '.join('%s %s' % (a.name, fmt_shape(a.shape))
                                            for a in b.args),
              '', 'Stashed activations (forward values used by the backward pass; '
@@ -807,6 +1061,15 @@ def summary_text(e, b):
               % s['compute_ops'],
               '  - by op: %s' % ', '.join('%s %d' % kv for kv in sorted(s['op_counts'].items())),
               '']
+    for loop in b.loops:
+        lines.append('- loop %%%s (%s): %d iterations, %d ops in the body, carries %s'
+                     % (loop['name'], loop['phase'], loop['count'], loop['body_ops'],
+                        ', '.join(fmt_shape(c) for c in loop['carried'])))
+        if loop['stash_bytes']:
+            lines.append('  - stashes %d bytes per iteration, %d in all'
+                         % (loop['stash_bytes'], loop['stash_bytes'] * loop['count']))
+    if b.loops:
+        lines.append('')
     return '\n'.join(lines)
 
 
@@ -833,7 +1096,9 @@ def generate(out_dir):
     readme = [README_HEAD]
     for e in EXAMPLES:
         b = e.run()
-        with open(os.path.join(out_dir, e.name + '.mlir'), 'w') as f:
+        path = os.path.join(out_dir, e.file)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w') as f:
             f.write(b.mlir(header(e)))
         readme.append(summary_text(e, b))
     text = '\n'.join(readme)

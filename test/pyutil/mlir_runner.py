@@ -15,7 +15,8 @@ LLVM_BIN = os.environ.get('REMAT_LLVM_BIN', '/usr/lib/llvm-22/bin')
 LLVM_LIB = os.environ.get('REMAT_LLVM_LIB', os.path.join(os.path.dirname(LLVM_BIN), 'lib'))
 
 LOWER_TO_LLVM = [
-    '--one-shot-bufferize=bufferize-function-boundaries',
+    # Loops may carry a value computed afresh each iteration (examples/loops).
+    '--one-shot-bufferize=bufferize-function-boundaries allow-return-allocs-from-loops',
     '--convert-linalg-to-loops',
     '--expand-strided-metadata',
     '--lower-affine',
