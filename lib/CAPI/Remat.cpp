@@ -272,6 +272,17 @@ std::string orDefault(const char *value, const char *fallback) {
   return value ? value : fallback;
 }
 
+/// The solver `name` names (null: fast), or none with the error in `call`.
+std::optional<remat::planner::SolverKind> parseSolver(const char *name,
+                                                      Call &call) {
+  std::string text = orDefault(name, "fast");
+  std::optional<remat::planner::SolverKind> kind =
+      remat::planner::parseSolverKind(text);
+  if (!kind)
+    call.addError(remat::unknownSolverMessage(text));
+  return kind;
+}
+
 /// Adds a lowering pipeline with the options `text` to `pm`. It is built
 /// directly, not parsed by its registered name: parsed from text, a pipeline
 /// is built on a pass manager without implicit nesting, where the pipelines'
@@ -356,12 +367,15 @@ RematStatus rematPlan(RematContext *context, const char *ir,
     call.addError("remat-checkpoint needs a budget");
     return REMAT_INVALID_ARGUMENT;
   }
+  std::optional<remat::planner::SolverKind> kind = parseSolver(solver, call);
+  if (!kind)
+    return REMAT_INVALID_ARGUMENT;
   TempJsonFile file("remat-plan");
   if (!file.valid())
     return call.tempFileError();
   remat::RematCheckpointOptions options;
   options.budget = budget;
-  options.solver = orDefault(solver, "fast");
+  options.solver = *kind;
   options.timeLimit = timeLimit;
   options.planFile = file.getPath();
   PassManager pm = call.makePassManager();
@@ -380,12 +394,15 @@ RematStatus rematFrontier(RematContext *context, const char *ir,
   Call call(context, sourceName, {json}, diagnostics);
   if (!call.checkArguments(ir))
     return REMAT_INVALID_ARGUMENT;
+  std::optional<remat::planner::SolverKind> kind = parseSolver(solver, call);
+  if (!kind)
+    return REMAT_INVALID_ARGUMENT;
   TempJsonFile file("remat-frontier");
   if (!file.valid())
     return call.tempFileError();
   remat::RematFrontierOptions options;
   options.points = points;
-  options.solver = orDefault(solver, "fast");
+  options.solver = *kind;
   options.timeLimit = timeLimit;
   options.reportFile = file.getPath();
   PassManager pm = call.makePassManager();
@@ -400,7 +417,7 @@ RematStatus rematLower(RematContext *context, const char *ir,
                        double timeLimit, const char *extraOptions,
                        char **loweredIr, char **diagnostics) {
   Call call(context, sourceName, {loweredIr}, diagnostics);
-  if (!call.checkArguments(ir))
+  if (!call.checkArguments(ir) || !parseSolver(solver, call))
     return REMAT_INVALID_ARGUMENT;
   std::string options = "solver=" + orDefault(solver, "fast") +
                         " time-limit=" + std::to_string(timeLimit);

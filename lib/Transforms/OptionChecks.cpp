@@ -3,36 +3,48 @@
 #include "remat/Transforms/OptionChecks.h"
 
 #include "remat/Planner/Budget.h"
-#include "remat/Planner/Solvers.h"
 #include "remat/Planner/Validate.h"
+
+#include "llvm/ADT/STLExtras.h"
 
 namespace remat {
 
-static std::string checkSolverAndTimeLimit(llvm::StringRef solver,
-                                           double timeLimit) {
-  if (!planner::parseSolverKind(solver))
-    return "unknown solver '" + solver.str() +
-           "'; expected fast, exact, keep-all, recompute-all, sqrtn or "
-           "knapsack";
-  return planner::checkTimeLimit(timeLimit);
+std::string unknownSolverMessage(llvm::StringRef name) {
+  std::string message = "unknown solver '" + name.str() + "'; expected ";
+  for (auto [index, entry] : llvm::enumerate(kSolverOptionValues)) {
+    if (index > 0)
+      message += index + 1 == std::size(kSolverOptionValues) ? " or " : ", ";
+    message += planner::solverKindName(entry.kind);
+  }
+  return message;
 }
 
-std::string checkPlanningOptions(llvm::StringRef budget, llvm::StringRef solver,
-                                 double timeLimit) {
+std::string checkPlanningOptions(llvm::StringRef budget, double timeLimit) {
   if (!budget.empty()) {
     planner::BudgetOrError parsed = planner::parseBudget(budget);
     if (!parsed.budget)
       return parsed.error;
   }
-  return checkSolverAndTimeLimit(solver, timeLimit);
+  return planner::checkTimeLimit(timeLimit);
 }
 
-std::string checkFrontierOptions(unsigned points, llvm::StringRef solver,
-                                 double timeLimit) {
+std::string checkFrontierOptions(unsigned points, double timeLimit) {
   if (points < 1 || points > kMaxFrontierPoints)
     return "points must be from 1 to " + std::to_string(kMaxFrontierPoints) +
            ", got " + std::to_string(points);
-  return checkSolverAndTimeLimit(solver, timeLimit);
+  return planner::checkTimeLimit(timeLimit);
 }
 
 } // namespace remat
+
+template <>
+bool llvm::cl::parser<remat::planner::SolverKind>::parse(
+    llvm::cl::Option &option, llvm::StringRef, llvm::StringRef arg,
+    remat::planner::SolverKind &value) {
+  for (const OptionInfo &info : Values)
+    if (info.Name == arg) {
+      value = info.V.getValue();
+      return false;
+    }
+  return option.error(remat::unknownSolverMessage(arg));
+}

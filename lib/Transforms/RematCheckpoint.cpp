@@ -53,20 +53,23 @@ struct RematCheckpointPass
 
   /// Rejects bad options before any IR is touched, however the pass was made.
   LogicalResult initialize(MLIRContext *context) override {
-    std::string invalid = checkPlanningOptions(budget, solver, timeLimit);
+    std::string invalid = checkPlanningOptions(budget, timeLimit);
     if (invalid.empty())
       return success();
     return emitError(UnknownLoc::get(context), "remat-checkpoint: ")
            << invalid;
   }
 
+  llvm::StringRef solverName() const {
+    return planner::solverKindName(solver);
+  }
+
   void runOnOperation() override {
     if (budget.empty())
       return;
-    // Both parse: initialize() checked them.
+    // Parses: initialize() checked it.
     planner::BudgetOrError parsed = planner::parseBudget(budget);
-    std::optional<planner::SolverKind> kind =
-        planner::parseSolverKind(solver);
+    planner::SolverKind kind = solver;
     // Plan the program the lowering will see (remat-bufferize localizes
     // too): every writer with a fresh destination of its own.
     for (auto fn : getOperation().getOps<FunctionOpInterface>())
@@ -77,7 +80,7 @@ struct RematCheckpointPass
             getOperation(), "remat-checkpoint",
             [&](FunctionOpInterface fn, FunctionPlanning &planning) {
               FailureOr<Outcome> outcome =
-                  planFunction(fn, planning, *parsed.budget, *kind);
+                  planFunction(fn, planning, *parsed.budget, kind);
               if (failed(outcome))
                 return failure();
               emitRemarks(fn, planning, *outcome);
@@ -118,7 +121,7 @@ struct RematCheckpointPass
     if (*planned)
       return outcome;
     return emitError(fn.getLoc(), "remat-checkpoint: solver '")
-           << solver << "' found no plan within " << outcome.budget
+           << solverName() << "' found no plan within " << outcome.budget
            << " bytes (" << outcome.solved.message
            << "); the smallest feasible budget is " << planning.smallestFeasible
            << " bytes, which solver=fast reaches";
@@ -164,7 +167,7 @@ struct RematCheckpointPass
     if (!invalid.empty() || check.peakBytes > outcome.budget)
       return emitError(fn.getLoc(),
                        "remat-checkpoint: internal error: the plan of '")
-             << solver << "' does not hold: "
+             << solverName() << "' does not hold: "
              << (invalid.empty() ? "it peaks over budget" : invalid);
     outcome.plannedPeak = check.peakBytes;
     outcome.decisions = decide(fn, planning, outcome.solved.plan);
@@ -232,9 +235,9 @@ struct RematCheckpointPass
          << toFlops(solved.sim.recomputeCost) << " FLOPs, "
          << llvm::formatv("{0:f2}",
                           planning.overheadPercent(solved.sim.recomputeCost))
-         << "% of the step; solver " << solver << " in "
+         << "% of the step; solver " << solverName() << " in "
          << llvm::formatv("{0:f3}", solved.solveSeconds) << " s";
-    if (planner::parseSolverKind(solver) == planner::SolverKind::Exact)
+    if (solver == planner::SolverKind::Exact)
       diag << (solved.provenOptimal ? ", proven optimal"
                                     : ", not proven optimal")
            << " (gap " << llvm::formatv("{0:f2}", 100 * solved.gap) << "%)";
@@ -260,7 +263,7 @@ struct RematCheckpointPass
     const planner::SolveResult &solved = outcome.solved;
     return llvm::json::Object{
         {"function", fn.getName()},
-        {"solver", solver},
+        {"solver", solverName()},
         {"unplanned_peak_bytes", planning.unplannedPeak},
         {"budget_bytes", outcome.budget},
         {"smallest_feasible_bytes", planning.smallestFeasible},

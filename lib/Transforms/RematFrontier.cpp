@@ -60,22 +60,20 @@ struct RematFrontierPass : public impl::RematFrontierBase<RematFrontierPass> {
 
   /// Rejects bad options before any IR is touched, however the pass was made.
   LogicalResult initialize(MLIRContext *context) override {
-    std::string invalid = checkFrontierOptions(points, solver, timeLimit);
+    std::string invalid = checkFrontierOptions(points, timeLimit);
     if (invalid.empty())
       return success();
     return emitError(UnknownLoc::get(context), "remat-frontier: ") << invalid;
   }
 
   void runOnOperation() override {
-    // Parses: initialize() checked it.
-    std::optional<planner::SolverKind> kind =
-        planner::parseSolverKind(solver);
+    planner::SolverKind kind = solver;
     llvm::json::Array functions;
     if (failed(forEachTrainingStep(
             getOperation(), "remat-frontier",
             [&](FunctionOpInterface fn, FunctionPlanning &planning) {
               std::vector<FrontierPoint> frontier =
-                  computeFrontier(planning, *kind, points, timeLimit);
+                  computeFrontier(planning, kind, points, timeLimit);
               emitRemarks(fn, planning, frontier);
               functions.push_back(toJson(fn, planning, frontier));
               return success();
@@ -113,7 +111,7 @@ struct RematFrontierPass : public impl::RematFrontierBase<RematFrontierPass> {
       });
     return llvm::json::Object{
         {"function", fn.getName()},
-        {"solver", solver},
+        {"solver", llvm::StringRef(planner::solverKindName(solver))},
         {"unplanned_peak_bytes", planning.unplannedPeak},
         {"smallest_feasible_bytes", planning.smallestFeasible},
         {"step_flops", planning.stepFlops},

@@ -1,7 +1,8 @@
 // Invalid pass options are rejected before the pass touches the IR: one error
 // that says what is expected, once, without the module dumped after it.
+// `solver=` is an enum option: its parser names the solvers it knows.
 // RUN: not remat-opt %s '--remat-checkpoint=solver=bogus budget=0.5' 2>&1 | FileCheck %s --check-prefix=SOLVER --implicit-check-not="see current operation"
-// SOLVER: <unknown>:0: error: remat-checkpoint: unknown solver 'bogus'; expected fast, exact, keep-all, recompute-all, sqrtn or knapsack
+// SOLVER: for the --solver option: unknown solver 'bogus'; expected fast, exact, keep-all, recompute-all, sqrtn or knapsack
 
 // RUN: not remat-opt %s '--remat-checkpoint=budget=lots' 2>&1 | FileCheck %s --check-prefix=BUDGET --implicit-check-not="see current operation"
 // BUDGET: error: remat-checkpoint: invalid budget 'lots': no number (expected
@@ -17,7 +18,7 @@
 // RUN: not remat-opt %s '--remat-frontier=points=100000' 2>&1 | FileCheck %s --check-prefix=POINTS --implicit-check-not="see current operation"
 // POINTS: <unknown>:0: error: remat-frontier: points must be from 1 to 1000, got 100000
 // RUN: not remat-opt %s '--remat-frontier=solver=bogus' 2>&1 | FileCheck %s --check-prefix=FRONTIER-SOLVER
-// FRONTIER-SOLVER: error: remat-frontier: unknown solver 'bogus'; expected fast
+// FRONTIER-SOLVER: for the --solver option: unknown solver 'bogus'; expected fast
 
 func.func @step(%x: tensor<4xf32>) -> (tensor<4xf32> {remat.loss}, tensor<4xf32>) {
   %y = math.exp %x : tensor<4xf32>

@@ -9,6 +9,8 @@
 #ifndef REMAT_PIPELINES_PIPELINES_H
 #define REMAT_PIPELINES_PIPELINES_H
 
+#include "remat/Transforms/OptionChecks.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -25,9 +27,9 @@ struct PlanningOptions : public mlir::PassPipelineOptions<Derived> {
       llvm::cl::desc("Memory budget for remat-checkpoint (bytes with a unit "
                      "or a fraction of the unplanned peak); absent: no "
                      "planning, the unplanned baseline")};
-  Option<std::string> solver{*this, "solver",
-                             llvm::cl::desc("remat-checkpoint's solver"),
-                             llvm::cl::init("fast")};
+  Option<planner::SolverKind> solver{
+      *this, "solver", llvm::cl::desc("remat-checkpoint's solver"),
+      llvm::cl::init(planner::SolverKind::Fast), SolverOptionValues()};
   Option<double> timeLimit{
       *this, "time-limit",
       llvm::cl::desc("Time limit of the exact solver, in seconds"),

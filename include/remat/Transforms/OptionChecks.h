@@ -8,7 +8,10 @@
 #ifndef REMAT_TRANSFORMS_OPTIONCHECKS_H
 #define REMAT_TRANSFORMS_OPTIONCHECKS_H
 
+#include "remat/Planner/Solvers.h"
+
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/CommandLine.h"
 
 #include <string>
 
@@ -17,17 +20,62 @@ namespace remat {
 /// The most budgets remat-frontier plans at (each is a full solve).
 inline constexpr unsigned kMaxFrontierPoints = 1000;
 
+/// The solvers the `solver=` option of remat-checkpoint, remat-frontier and
+/// the pipelines can name (by planner::solverKindName), in the order help and
+/// messages list them. A new planner::SolverKind is listed here to be
+/// selectable.
+struct SolverOptionValue {
+  planner::SolverKind kind;
+  const char *description;
+};
+inline constexpr SolverOptionValue kSolverOptionValues[] = {
+    {planner::SolverKind::Fast, "greedy planner, milliseconds (the default)"},
+    {planner::SolverKind::Exact,
+     "MILP (CBC): the least recompute within time-limit"},
+    {planner::SolverKind::KeepAll, "baseline: keep every activation"},
+    {planner::SolverKind::RecomputeAll,
+     "baseline: recompute every activation"},
+    {planner::SolverKind::SqrtN, "baseline: Chen et al.'s sqrt(n) checkpoints"},
+    {planner::SolverKind::Knapsack,
+     "baseline: a 0/1 knapsack of the activations to keep"},
+};
+
+/// The `solver=` enum option's values, a modifier like llvm::cl::values:
+/// `Option<planner::SolverKind> solver{*this, "solver", ...,
+/// SolverOptionValues()}`.
+struct SolverOptionValues {
+  template <typename Opt> void apply(Opt &option) const {
+    for (const SolverOptionValue &entry : kSolverOptionValues) {
+      std::string_view name = planner::solverKindName(entry.kind);
+      option.getParser().addLiteralOption(
+          llvm::StringRef(name.data(), name.size()), entry.kind,
+          entry.description);
+    }
+  }
+};
+
+/// "unknown solver 'NAME'; expected fast, exact, ...": what an unknown
+/// `solver=` value (or a C API solver name) is told.
+std::string unknownSolverMessage(llvm::StringRef name);
+
 /// Empty when remat-checkpoint's options are valid: `budget` empty (no
-/// planning) or a budget (planner::parseBudget), a known `solver`, and a
-/// time limit in (0, a week]. Otherwise the first reason.
-std::string checkPlanningOptions(llvm::StringRef budget, llvm::StringRef solver,
-                                 double timeLimit);
+/// planning) or a budget (planner::parseBudget), and a time limit in (0, a
+/// week]. Otherwise the first reason. (The solver is an enum option: its
+/// parser rejects unknown names.)
+std::string checkPlanningOptions(llvm::StringRef budget, double timeLimit);
 
 /// Empty when remat-frontier's options are valid: `points` in [1,
-/// kMaxFrontierPoints], a known solver and a usable time limit.
-std::string checkFrontierOptions(unsigned points, llvm::StringRef solver,
-                                 double timeLimit);
+/// kMaxFrontierPoints] and a usable time limit.
+std::string checkFrontierOptions(unsigned points, double timeLimit);
 
 } // namespace remat
+
+/// The `solver=` option's parser names the solvers it knows when a value is
+/// none of them (LLVM's generic enum parser says only "Cannot find option
+/// named 'X'!").
+template <>
+bool llvm::cl::parser<remat::planner::SolverKind>::parse(
+    llvm::cl::Option &option, llvm::StringRef argName, llvm::StringRef arg,
+    remat::planner::SolverKind &value);
 
 #endif // REMAT_TRANSFORMS_OPTIONCHECKS_H

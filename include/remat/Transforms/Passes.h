@@ -3,6 +3,7 @@
 #define REMAT_TRANSFORMS_PASSES_H
 
 #include "remat/Dialect/Remat/RematDialect.h"
+#include "remat/Transforms/OptionChecks.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

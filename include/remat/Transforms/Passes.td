@@ -69,8 +69,9 @@ def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
     Option<"budget", "budget", "std::string", /*default=*/"\"\"",
            "Memory budget: bytes with a unit (512MiB, 2GB, 1073741824) or a "
            "fraction in (0, 1] of the unplanned peak">,
-    Option<"solver", "solver", "std::string", /*default=*/"\"fast\"",
-           "fast | exact | keep-all | recompute-all | sqrtn | knapsack">,
+    Option<"solver", "solver", "::remat::planner::SolverKind",
+           /*default=*/"::remat::planner::SolverKind::Fast",
+           "The solver to plan with", "::remat::SolverOptionValues()">,
     Option<"timeLimit", "time-limit", "double", /*default=*/"60.0",
            "Time limit of the exact solver, in seconds">,
     Option<"planFile", "plan-file", "std::string", /*default=*/"\"\"",
@@ -101,8 +102,9 @@ def RematFrontier : Pass<"remat-frontier", "mlir::ModuleOp"> {
   let options = [
     Option<"points", "points", "unsigned", /*default=*/"10",
            "How many budgets to plan at">,
-    Option<"solver", "solver", "std::string", /*default=*/"\"fast\"",
-           "The solver to plan with">,
+    Option<"solver", "solver", "::remat::planner::SolverKind",
+           /*default=*/"::remat::planner::SolverKind::Fast",
+           "The solver to plan with", "::remat::SolverOptionValues()">,
     Option<"timeLimit", "time-limit", "double", /*default=*/"10.0",
            "Time limit of the exact solver per point, in seconds">,
     Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",
