@@ -144,9 +144,13 @@ def plan(opts, workdir):
 
 
 def predicted_peak(step, workdir, function):
-    """The simulator's peak of `step` (recompute regions count as inlined)."""
+    """The simulator's peak of `step` (recompute regions count as inlined) as
+    the lowering bufferizes it: every writer with a destination of its own
+    (remat-bufferize localizes a linalg.fill shared as the init of several
+    ops, as torch-mlir emits them, before One-Shot Bufferize)."""
     report = os.path.join(workdir, 'report.json')
-    run_tool([REMAT_OPT, step, '-o', os.devnull, '--remat-report=report-file=' + report],
+    run_tool([REMAT_OPT, step, '-o', os.devnull, '--remat-localize-inits',
+              '--remat-report=report-file=' + report],
              'remat-opt (prediction)')
     with open(report) as f:
         for entry in json.load(f):
