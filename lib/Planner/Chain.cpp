@@ -145,7 +145,7 @@ bool ChainDP::findSegments() {
     for (int v : segment.nodes) {
       segmentOf_[v] = s;
       const Node &node = problem_.nodes[v];
-      if (node.recomputable)
+      if (mayRecompute(node))
         segment.cost += node.cost;
       if (!family_.isStashed(v))
         continue;

@@ -157,6 +157,7 @@ private:
   std::vector<int> freeable(int k) const;
   void addVariables();
   void addDependencyRows();
+  void addPolicyRows();
   void addMemoryRows(int t);
   void addFreeRows(int t, int i, int k, int freeColumn);
 
@@ -188,7 +189,7 @@ void CheckmateModel::addVariables() {
       const Node &node = problem_.nodes[i];
       // Frontier-advancing: stage t runs t; others only if recomputable.
       double lower = i == t ? 1 : 0;
-      double upper = i == t || node.recomputable ? 1 : 0;
+      double upper = i == t || mayRecompute(node) ? 1 : 0;
       r_[t].push_back(
           milp_.addColumn(lower, upper, node.cost / costScale_, true));
       if (i < t)
@@ -209,6 +210,21 @@ void CheckmateModel::addDependencyRows() {
       // A value is kept into the next stage only if it was there or ran.
       milp_.addRow({{s_[t + 1][i], 1}, {s_[t][i], -1}, {r_[t][i], -1}},
                    -kInfinity, 0);
+}
+
+void CheckmateModel::addPolicyRows() {
+  const std::vector<int> deadline = recomputeDeadlines(problem_);
+  for (int i = 0; i < n_; ++i) {
+    const int d = deadline[i];
+    if (d < 0)
+      continue;
+    // Kept into its deadline's stage only as a version recomputed after its
+    // own stage, never as the original.
+    std::vector<std::pair<int, double>> row = {{s_[d][i], 1}};
+    for (int t = i + 1; t < d; ++t)
+      row.push_back({r_[t][i], -1});
+    milp_.addRow(row, -kInfinity, 0);
+  }
 }
 
 void CheckmateModel::addFreeRows(int t, int i, int k, int freeColumn) {
@@ -247,6 +263,7 @@ bool CheckmateModel::build(std::string &why) {
   }
   addVariables();
   addDependencyRows();
+  addPolicyRows();
   for (int t = 0; t < n_; ++t) {
     addMemoryRows(t);
     if (milp_.numNonzeros() > kMaxNonzeros) {

@@ -68,6 +68,10 @@ Frontier computeFrontier(const Problem &problem,
     return frontier;
   }
   RetentionFamily family(problem);
+  // With policies keep-all is invalid (not added) and this is the cheapest
+  // plan; without, it is keep-all again.
+  if (!family.pinnedRecompute().empty())
+    add(policyPlan(family));
   add(minPeakPlan(family));
   const int64_t low = std::min_element(points.begin(), points.end(),
                                        [](const auto &a, const auto &b) {

@@ -10,7 +10,8 @@
 // add and global max, and a removal changes O(inputs + 2) live intervals, so a
 // trial costs O((inputs + readers) log steps) instead of a full simulation.
 // Removed steps keep their slot (its live bytes set to -infinity) so step
-// indices stay stable. The result is always re-checked by `simulate` by the
+// indices stay stable. A removal that would let a node pinned Recompute be
+// read in its original version from its deadline on is never tried. The result is always re-checked by `simulate` by the
 // caller (solve), so an error here can cost quality, never honesty.
 //
 //===----------------------------------------------------------------------===//
@@ -70,9 +71,16 @@ class Polisher {
 public:
   Polisher(const Problem &problem, const Plan &plan, int64_t budget)
       : problem_(problem), schedule_(plan.schedule), budget_(budget),
-        tree_(simulate(problem, plan).timeline) {
+        tree_(simulate(problem, plan).timeline),
+        deadline_(recomputeDeadlines(problem)) {
     const int numSteps = schedule_.size();
     const int numNodes = problem.nodes.size();
+    stageOf_.resize(numSteps);
+    for (int s = 0, stage = 0; s < numSteps; ++s) {
+      stageOf_[s] = stage;
+      if (!schedule_[s].recompute)
+        ++stage;
+    }
     alive_.assign(numSteps, true);
     prev_.assign(numSteps, -1);
     next_.assign(numSteps, -1);
@@ -157,7 +165,21 @@ private:
     lastLive_[version] = last;
   }
 
+  /// Removing `s` would hand the original version of a Recompute-pinned
+  /// node to readers at or after its deadline.
+  bool breaksPin(int s) const {
+    const int deadline = deadline_[schedule_[s].node];
+    if (deadline < 0 || schedule_[prev_[s]].recompute)
+      return false;
+    for (int reader : readers_[s])
+      if (stageOf_[reader] >= deadline)
+        return true;
+    return false;
+  }
+
   bool tryRemove(int s) {
+    if (breaksPin(s))
+      return false;
     const int node = schedule_[s].node;
     const int64_t bytes = problem_.nodes[node].bytes;
     const int p = prev_[s], n = next_[s];
@@ -214,6 +236,8 @@ private:
   std::vector<Step> schedule_;
   const int64_t budget_;
   MaxTree tree_;
+  const std::vector<int> deadline_;
+  std::vector<int> stageOf_;
   std::vector<bool> alive_;
   std::vector<int> prev_, next_, lastLive_;
   std::vector<std::vector<int>> readers_;

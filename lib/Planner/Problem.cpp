@@ -67,9 +67,29 @@ Simulation simulateWithLiveness(const Problem &problem, const Plan &plan,
   return sim;
 }
 
+std::vector<int> recomputeDeadlines(const Problem &problem) {
+  const int numNodes = problem.nodes.size();
+  std::vector<int> deadline(numNodes, -1);
+  std::vector<bool> pinned(numNodes, false);
+  for (int i = 0; i < numNodes; ++i) {
+    const Node &node = problem.nodes[i];
+    pinned[i] = node.policy == Policy::Recompute && !node.backward &&
+                !node.output;
+  }
+  for (int j = 0; j < numNodes; ++j)
+    if (problem.nodes[j].backward)
+      for (int input : problem.nodes[j].inputs)
+        if (pinned[input] && deadline[input] < 0)
+          deadline[input] = j;
+  return deadline;
+}
+
 std::string validate(const Problem &problem, const Plan &plan) {
   const int numNodes = problem.nodes.size();
+  const std::vector<int> deadline = recomputeDeadlines(problem);
   std::vector<bool> defined(numNodes, false);
+  // The version consumers read is the node's original one.
+  std::vector<bool> originalCurrent(numNodes, false);
   int nextOriginal = 0;
   for (int s = 0, e = plan.schedule.size(); s < e; ++s) {
     const Step &step = plan.schedule[s];
@@ -78,19 +98,28 @@ std::string validate(const Problem &problem, const Plan &plan) {
       return where + ": node index " + std::to_string(step.node) +
              " out of range";
     const Node &node = problem.nodes[step.node];
-    if (step.recompute && !node.recomputable)
-      return where + ": recomputes non-recomputable node '" + node.name + "'";
+    if (step.recompute && !mayRecompute(node))
+      return where + ": recomputes " +
+             (node.recomputable ? "node '" + node.name + "', pinned save"
+                                : "non-recomputable node '" + node.name + "'");
     if (!step.recompute && step.node != nextOriginal)
       return where + ": runs node '" + node.name +
              "' out of program order or twice (expected node " +
              std::to_string(nextOriginal) + ")";
-    for (int input : node.inputs)
+    for (int input : node.inputs) {
       if (!defined[input])
         return where + ": node '" + node.name + "' reads '" +
                problem.nodes[input].name + "' before it is defined";
+      // The step belongs to stage nextOriginal.
+      if (originalCurrent[input] && deadline[input] >= 0 &&
+          nextOriginal >= deadline[input])
+        return where + ": node '" + node.name + "' reads the stashed '" +
+               problem.nodes[input].name + "', pinned recompute";
+    }
     if (!step.recompute)
       ++nextOriginal;
     defined[step.node] = true;
+    originalCurrent[step.node] = !step.recompute;
   }
   if (nextOriginal != numNodes)
     return "node '" + problem.nodes[nextOriginal].name + "' never runs";

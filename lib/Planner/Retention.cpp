@@ -53,7 +53,7 @@ RetentionFamily::RetentionFamily(const Problem &problem) : problem_(problem) {
   for (int i = 0; i < n; ++i) {
     lastUseBeforeCut_[i] = consumers[i].empty() ? i : consumers[i].back();
     const Node &node = problem.nodes[i];
-    if (!node.recomputable || consumers[i].empty())
+    if (!mayRecompute(node) || consumers[i].empty())
       continue;
     // A backward value read again much later (a gradient summed into a
     // skip connection's) is cut like a value of a graph without backward
@@ -73,10 +73,29 @@ RetentionFamily::RetentionFamily(const Problem &problem) : problem_(problem) {
     if (cut < n)
       candidates_.push_back(i);
   }
+  // A pinned node's deadline is its first backward consumer, its cut.
+  const std::vector<int> deadline = recomputeDeadlines(problem);
+  for (int i : candidates_)
+    if (deadline[i] >= 0)
+      pinnedRecompute_.push_back(i);
 }
 
-Plan RetentionFamily::build(const std::vector<Retention> &retention) const {
+Plan policyPlan(const RetentionFamily &family) {
+  return family.build(std::vector<Retention>(family.problem().nodes.size(),
+                                             Retention::Keep));
+}
+
+Plan RetentionFamily::build(const std::vector<Retention> &requested) const {
   const int n = numNodes();
+  std::vector<Retention> pinned;
+  if (!pinnedRecompute_.empty()) {
+    pinned = requested;
+    for (int node : pinnedRecompute_)
+      if (pinned[node] == Retention::Keep)
+        pinned[node] = Retention::Cut;
+  }
+  const std::vector<Retention> &retention =
+      pinnedRecompute_.empty() ? requested : pinned;
   // Position of the node whose recompute closure made the current version,
   // -1 while the original version is current.
   std::vector<int> recomputedFor(n, -1);

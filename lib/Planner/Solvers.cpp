@@ -23,6 +23,7 @@ constexpr SolverName kSolverNames[] = {
     {SolverKind::RecomputeAll, "recompute-all"},
     {SolverKind::SqrtN, "sqrtn"},
     {SolverKind::Knapsack, "knapsack"},
+    {SolverKind::Manual, "manual"},
 };
 
 /// Fast's plan, unless a baseline is cheaper and fits: fast is never worse
@@ -98,12 +99,12 @@ SolveResult runSolver(const Problem &problem, SolverKind kind,
     return exactSolve(problem, options, fits ? &start : nullptr, seconds);
   }
   SolveResult result;
-  if (kind == SolverKind::KeepAll) {
-    result.plan = keepAllPlan(problem);
-    return result;
-  }
   RetentionFamily family(problem);
   switch (kind) {
+  case SolverKind::KeepAll:
+  case SolverKind::Manual:
+    result.plan = policyPlan(family);
+    break;
   case SolverKind::Fast:
     result.plan = fastWithBaselines(family, options.budgetBytes);
     break;
@@ -205,7 +206,7 @@ void dumpProblemIfAsked(const Problem &problem) {
 /// at its own peak. Deterministic, so every caller gets the same plan.
 Plan minPeakPlan(const RetentionFamily &family) {
   const Problem &problem = family.problem();
-  Plan best = keepAllPlan(problem);
+  Plan best = policyPlan(family);
   Simulation bestSim = simulate(problem, best);
   auto consider = [&](Plan plan) {
     Simulation sim = simulate(problem, plan);
@@ -257,10 +258,24 @@ std::string_view solverKindName(SolverKind kind) {
   return "unknown";
 }
 
+std::string checkPolicies(const Problem &problem) {
+  const std::vector<int> deadline = recomputeDeadlines(problem);
+  for (int i = 0, e = problem.nodes.size(); i < e; ++i)
+    if (deadline[i] >= 0 && !problem.nodes[i].recomputable)
+      return "node '" + problem.nodes[i].name +
+             "' is pinned recompute but cannot be recomputed";
+  return "";
+}
+
 SolveResult solve(const Problem &problem, SolverKind kind,
                   const SolveOptions &options) {
   dumpProblemIfAsked(problem);
   auto begin = std::chrono::steady_clock::now();
+  if (std::string why = checkPolicies(problem); !why.empty()) {
+    SolveResult result;
+    result.message = why;
+    return result;
+  }
   SolveResult result = runSolver(problem, kind, options);
   checkBySimulation(problem, options, result);
   result.solveSeconds = std::chrono::duration<double>(
@@ -289,7 +304,7 @@ int64_t peakLowerBound(const Problem &problem) {
       lastUse[input] = std::max(lastUse[input], j);
   std::vector<int64_t> fixedDelta(n + 2, 0);
   for (int i = 0; i < n; ++i)
-    if (!problem.nodes[i].recomputable) {
+    if (!mayRecompute(problem.nodes[i])) {
       fixedDelta[i] += problem.nodes[i].bytes;
       fixedDelta[std::min(lastUse[i], n - 1) + 1] -= problem.nodes[i].bytes;
     }
@@ -298,12 +313,12 @@ int64_t peakLowerBound(const Problem &problem) {
   for (int j = 0; j < n; ++j) {
     fixedLive += fixedDelta[j];
     const Node &node = problem.nodes[j];
-    int64_t live = fixedLive + (node.recomputable ? node.bytes : 0);
+    int64_t live = fixedLive + (mayRecompute(node) ? node.bytes : 0);
     std::vector<int> inputs = node.inputs;
     std::sort(inputs.begin(), inputs.end());
     inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
     for (int input : inputs)
-      if (problem.nodes[input].recomputable)
+      if (mayRecompute(problem.nodes[input]))
         live += problem.nodes[input].bytes;
     bound = std::max(bound, live);
   }

@@ -14,6 +14,20 @@
 
 namespace remat::planner {
 
+/// A user's constraint on one node (docs/user-guide.md, "From
+/// torch.utils.checkpoint to remat"), honoured by every solver and checked by
+/// `validate`.
+enum class Policy : uint8_t {
+  /// The solver decides.
+  Free,
+  /// Never recomputed: its one version serves every consumer.
+  Save,
+  /// Never stashed: the version the forward pass made is not read from the
+  /// node's first backward consumer on (see recomputeDeadlines); backward
+  /// reads recomputed versions.
+  Recompute,
+};
+
 struct Node {
   std::string name;
   /// Bytes of the buffer this node produces.
@@ -31,7 +45,13 @@ struct Node {
   /// Bytes live only while the node runs, each time it runs (a scratch
   /// buffer such as a pooling window that only this node reads).
   int64_t transientBytes = 0;
+  Policy policy = Policy::Free;
 };
+
+/// May a plan recompute `node`: recomputable and not pinned Save.
+inline bool mayRecompute(const Node &node) {
+  return node.recomputable && node.policy != Policy::Save;
+}
 
 struct Problem {
   /// In program order; `inputs` point backwards only.
@@ -74,10 +94,18 @@ struct Simulation {
 /// at the step that defines it.
 Simulation simulate(const Problem &problem, const Plan &plan);
 
+/// For each node pinned Policy::Recompute, the position of its first backward
+/// consumer: from the stage of that node on (its recompute steps and its own
+/// step), no step may read the node's original version. -1 for every other
+/// node, and for pinned nodes the pin does not constrain: outputs (live to the
+/// end anyway), backward nodes and nodes no backward node reads.
+std::vector<int> recomputeDeadlines(const Problem &problem);
+
 /// Empty when `plan` is a valid schedule of `problem`: every node exactly once
 /// as a non-recompute step, in program order; recompute steps only of
-/// recomputable nodes; every input defined by an earlier step. Otherwise the
-/// first reason it is not.
+/// nodes that mayRecompute; every input defined by an earlier step; no read
+/// of a Recompute-pinned node's original version at or after its deadline
+/// (recomputeDeadlines). Otherwise the first reason it is not.
 std::string validate(const Problem &problem, const Plan &plan);
 
 } // namespace remat::planner

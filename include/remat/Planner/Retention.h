@@ -16,6 +16,9 @@
 // after the largest gap between consecutive uses (counting the definition).
 // A value with no such use (forward-only, or no gap) is cut right after its
 // last consumer: only recomputes of other values can then need it again.
+// Policies (Problem.h): a node pinned Save is no candidate (always Keep); a
+// candidate pinned Recompute is built as Cut when asked to Keep, so every
+// plan of the family honours the pins.
 // Recomputes needed before a node run right before it, in program order,
 // recursively from values still valid there. Every plan of this family is a
 // Checkmate stage schedule, so `exact` is never worse than the family's best.
@@ -53,7 +56,11 @@ public:
   /// itself when none).
   int lastUseBeforeCut(int node) const { return lastUseBeforeCut_[node]; }
 
-  /// The plan for the given retention of every node (non-candidates Keep).
+  /// Candidates pinned Policy::Recompute: never Keep.
+  const std::vector<int> &pinnedRecompute() const { return pinnedRecompute_; }
+
+  /// The plan for the given retention of every node (non-candidates Keep,
+  /// pinnedRecompute Cut where Keep is asked).
   Plan build(const std::vector<Retention> &retention) const;
 
 private:
@@ -64,7 +71,13 @@ private:
   std::vector<int> lastUseBeforeCut_;
   std::vector<bool> stashed_;
   std::vector<int> candidates_;
+  std::vector<int> pinnedRecompute_;
 };
+
+/// The least recompute that honours the policies: every node kept but those
+/// pinned Recompute, recomputed once, where backward first needs them (what
+/// solver=manual runs; keepAllPlan when nothing is pinned).
+Plan policyPlan(const RetentionFamily &family);
 
 } // namespace remat::planner
 

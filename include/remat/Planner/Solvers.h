@@ -15,9 +15,19 @@
 
 namespace remat::planner {
 
-enum class SolverKind { Fast, Exact, KeepAll, RecomputeAll, SqrtN, Knapsack };
+/// Manual: the policies (Node::policy) and nothing else, policyPlan.
+enum class SolverKind {
+  Fast,
+  Exact,
+  KeepAll,
+  RecomputeAll,
+  SqrtN,
+  Knapsack,
+  Manual
+};
 
-/// Parses `fast`, `exact`, `keep-all`, `recompute-all`, `sqrtn`, `knapsack`.
+/// Parses `fast`, `exact`, `keep-all`, `recompute-all`, `sqrtn`, `knapsack`,
+/// `manual`.
 std::optional<SolverKind> parseSolverKind(std::string_view name);
 std::string_view solverKindName(SolverKind kind);
 
@@ -42,8 +52,15 @@ struct SolveResult {
   std::string message;
 };
 
+/// Every solver's plan honours the nodes' policies (validate checks them):
+/// keep-all is then manual's plan, the other baselines drop only what the
+/// pins let them.
 SolveResult solve(const Problem &problem, SolverKind kind,
                   const SolveOptions &options);
+
+/// Empty when the policies can be honoured by some plan; otherwise why not
+/// (a node pinned Recompute that cannot be recomputed).
+std::string checkPolicies(const Problem &problem);
 
 /// The peak of the least-peak plan `fast` finds (a search over budgets, see
 /// docs/planner.md, "The smallest feasible budget"): `solve(Fast)` has a plan

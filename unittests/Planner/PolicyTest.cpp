@@ -1,0 +1,180 @@
+//===- PolicyTest.cpp - Save / recompute pins honoured by every solver ----===//
+//
+// Random training graphs with random pins (Node::policy): every plan a solver
+// calls feasible validates (so it honours the pins) and fits; manual's plan
+// costs exactly the pinned recomputes and no plan costs less; fast has a plan
+// at every budget down to the smallest feasible one with the pins.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ProblemBuilder.h"
+
+#include "remat/Planner/Frontier.h"
+#include "remat/Planner/RandomGraph.h"
+#include "remat/Planner/Retention.h"
+#include "remat/Planner/Solvers.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+using namespace remat::planner;
+using namespace remat::planner::test;
+
+namespace {
+
+/// Pins about a fifth of the recomputable forward nodes Save and a fifth
+/// Recompute.
+void pinAtRandom(Problem &problem, uint64_t seed) {
+  std::mt19937_64 generator(seed);
+  for (Node &node : problem.nodes) {
+    if (node.backward || !node.recomputable)
+      continue;
+    const int draw = generator() % 5;
+    node.policy = draw == 0   ? Policy::Save
+                  : draw == 1 ? Policy::Recompute
+                              : Policy::Free;
+  }
+}
+
+/// The pinned nodes' costs: each must be recomputed at least once.
+double pinnedCost(const Problem &problem) {
+  const std::vector<int> deadline = recomputeDeadlines(problem);
+  double cost = 0;
+  for (int i = 0, e = problem.nodes.size(); i < e; ++i)
+    if (deadline[i] >= 0)
+      cost += problem.nodes[i].cost;
+  return cost;
+}
+
+SolveResult solveWith(const Problem &problem, SolverKind kind, int64_t budget) {
+  SolveOptions options;
+  options.budgetBytes = budget;
+  options.timeLimitSeconds = 10;
+  return solve(problem, kind, options);
+}
+
+void expectHonours(const Problem &problem, const SolveResult &result,
+                   int64_t budget, const std::string &what) {
+  if (!result.feasible)
+    return;
+  EXPECT_EQ(validate(problem, result.plan), "") << what;
+  EXPECT_LE(simulate(problem, result.plan).peakBytes, budget) << what;
+  EXPECT_GE(result.sim.recomputeCost, pinnedCost(problem) - 1e-6) << what;
+}
+
+TEST(Policy, ValidateRejectsPlansThatIgnorePins) {
+  // 0 -> 1 -> 2 (loss) -> 3 (backward reads 1) -> 4 (backward reads 0).
+  Problem problem;
+  addNode(problem, 10, 1, false, {});
+  addNode(problem, 20, 2, false, {0});
+  addNode(problem, 1, 1, false, {1});
+  addNode(problem, 20, 1, true, {1, 2});
+  addNode(problem, 10, 1, true, {0, 3});
+  markUnreadAsOutputs(problem);
+  problem.nodes[1].policy = Policy::Recompute;
+  EXPECT_EQ(recomputeDeadlines(problem), (std::vector<int>{-1, 3, -1, -1, -1}));
+  EXPECT_NE(validate(problem, keepAllPlan(problem)), "");
+  RetentionFamily family(problem);
+  Plan manual = policyPlan(family);
+  EXPECT_EQ(validate(problem, manual), "");
+  EXPECT_EQ(simulate(problem, manual).recomputeCost, 2);
+
+  problem.nodes[1].policy = Policy::Free;
+  problem.nodes[0].policy = Policy::Save;
+  Plan recomputesSaved = keepAllPlan(problem);
+  recomputesSaved.schedule.insert(recomputesSaved.schedule.begin() + 4,
+                                  {0, /*recompute=*/true});
+  EXPECT_NE(validate(problem, recomputesSaved), "");
+  EXPECT_FALSE(mayRecompute(problem.nodes[0]));
+}
+
+TEST(Policy, RecomputePinOnAnUnrecomputableNodeIsReported) {
+  Problem problem;
+  addNode(problem, 10, 1, false, {});
+  addNode(problem, 20, 2, false, {0});
+  addNode(problem, 10, 1, true, {1});
+  markUnreadAsOutputs(problem);
+  problem.nodes[1].recomputable = false;
+  problem.nodes[1].policy = Policy::Recompute;
+  EXPECT_NE(checkPolicies(problem), "");
+  SolveResult result = solveWith(problem, SolverKind::Fast, 1000);
+  EXPECT_FALSE(result.feasible);
+  EXPECT_NE(result.message.find("pinned recompute"), std::string::npos);
+}
+
+TEST(Policy, EverySolverHonoursRandomPins) {
+  const SolverKind kinds[] = {SolverKind::Fast,    SolverKind::Manual,
+                              SolverKind::KeepAll, SolverKind::RecomputeAll,
+                              SolverKind::SqrtN,   SolverKind::Knapsack};
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    Problem problem = randomTrainingGraph(8 + seed % 31, seed);
+    pinAtRandom(problem, seed);
+    ASSERT_EQ(checkPolicies(problem), "");
+    const int64_t smallest = smallestFeasibleBudget(problem);
+    SolveResult manual = solveWith(problem, SolverKind::Manual,
+                                   std::numeric_limits<int64_t>::max());
+    ASSERT_TRUE(manual.feasible) << "seed " << seed << ": " << manual.message;
+    EXPECT_DOUBLE_EQ(manual.sim.recomputeCost, pinnedCost(problem));
+    const int64_t top = manual.sim.peakBytes;
+    ASSERT_LE(smallest, top);
+    for (int64_t budget :
+         {top, smallest, smallest + (top - smallest) / 2}) {
+      for (SolverKind kind : kinds) {
+        std::string what = "seed " + std::to_string(seed) + " budget " +
+                           std::to_string(budget) + " " +
+                           std::string(solverKindName(kind));
+        SolveResult result = solveWith(problem, kind, budget);
+        expectHonours(problem, result, budget, what);
+        if (kind == SolverKind::Fast)
+          EXPECT_TRUE(result.feasible) << what << ": " << result.message;
+      }
+    }
+    // At manual's own peak the frontier answers with manual's cost (and
+    // has an answer at the smallest feasible budget).
+    EXPECT_TRUE(
+        solveMonotone(problem, SolverKind::Fast, {smallest, 10}).feasible)
+        << "seed " << seed;
+    SolveResult atTop = solveMonotone(problem, SolverKind::Fast, {top, 10});
+    EXPECT_DOUBLE_EQ(atTop.sim.recomputeCost, manual.sim.recomputeCost)
+        << "seed " << seed;
+  }
+}
+
+TEST(Policy, ExactHonoursPinsAndBeatsFast) {
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    Problem problem = randomTrainingGraph(8 + seed % 6, seed);
+    pinAtRandom(problem, seed + 100);
+    const int64_t smallest = smallestFeasibleBudget(problem);
+    const int64_t top =
+        solveWith(problem, SolverKind::Manual, INT64_MAX).sim.peakBytes;
+    for (int64_t budget : {smallest, smallest + (top - smallest) / 2}) {
+      const std::string what =
+          "seed " + std::to_string(seed) + " budget " + std::to_string(budget);
+      SolveResult exact = solveWith(problem, SolverKind::Exact, budget);
+      SolveResult fast = solveWith(problem, SolverKind::Fast, budget);
+      expectHonours(problem, exact, budget, what + " exact");
+      ASSERT_TRUE(exact.feasible) << what << ": " << exact.message;
+      ASSERT_TRUE(fast.feasible) << what;
+      EXPECT_LE(exact.sim.recomputeCost, fast.sim.recomputeCost + 1e-6)
+          << what;
+    }
+  }
+}
+
+TEST(Policy, FrontierPointsHonourPins) {
+  // The frontier polishes each point for the largest budget it answers:
+  // polish must not drop the recomputes the pins require.
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    Problem problem = randomTrainingGraph(10 + seed % 20, seed);
+    pinAtRandom(problem, seed + 7);
+    Frontier frontier = computeFrontier(problem);
+    ASSERT_FALSE(frontier.points.empty());
+    for (const FrontierPoint &point : frontier.points) {
+      EXPECT_EQ(validate(problem, point.plan), "") << "seed " << seed;
+      EXPECT_GE(point.recomputeCost, pinnedCost(problem) - 1e-6);
+    }
+  }
+}
+
+} // namespace
