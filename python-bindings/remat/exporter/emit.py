@@ -361,6 +361,7 @@ def emit_step(step, title='train_step', comment=None):
             raise ExportError('%s (node %s)%s' % (e, node.name, _where(node))) from None
         for i in range(first_line, len(em.lines)):
             line_nodes[i] = node
+        annotate_checkpoint(em.lines, first_line, node, env[node])
     outs = [em.materialize(env[o], 'result') for o in output.args[0]]
     loss = outs[0]
     if loss.shape != () or loss.dt != 'f32':
@@ -375,6 +376,88 @@ def emit_step(step, title='train_step', comment=None):
     # 1-based line numbers of the text (locations in remat's plan) -> fx nodes.
     step.line_nodes = {len(header) + i + 1: n for i, n in line_nodes.items()}
     return '\n'.join(header + em.lines + ['}', '']), counts
+
+
+# ---- torch.utils.checkpoint regions and policies (trace.checkpoint_regions) ----
+#
+# Every op a checkpointed node translates to gets `remat.checkpoint = N : i64`
+# (N: the checkpoint call); the ops that define the node's results also get
+# `remat.policy`: "save" for CheckpointPolicy.MUST_SAVE and PREFER_SAVE (eager
+# PyTorch saves both), "recompute" for MUST_RECOMPUTE. PREFER_RECOMPUTE adds
+# nothing: inside a region, recomputing is the default (docs/pytorch.md).
+
+_OP_LINE = re.compile(r'^(  )(%[A-Za-z0-9_]+)(:\d+)? = ([a-z_]+\.[a-z0-9_.]+)(.*)$')
+
+
+def _policy_name(policy):
+    from torch.utils.checkpoint import CheckpointPolicy
+    if policy in (CheckpointPolicy.MUST_SAVE, CheckpointPolicy.PREFER_SAVE):
+        return 'save'
+    if policy == CheckpointPolicy.MUST_RECOMPUTE:
+        return 'recompute'
+    return None
+
+
+def add_attributes(line, attrs):
+    """`line`, the first line of an op the exporter writes, with `attrs`
+    ('name = value' strings) in its attribute dictionary."""
+    m = _OP_LINE.match(line)
+    if not m:
+        return line
+    text = ', '.join(attrs)
+    head, rest = line[:m.start(5)], m.group(5)
+    opname = m.group(4)
+    if opname == 'linalg.generic':
+        # The whole dictionary ({indexing_maps = ..., iterator_types = ...}) is on this line.
+        i = rest.rindex('}')
+        return head + rest[:i] + ', ' + text + rest[i:]
+    if opname.startswith('linalg.'):
+        if rest.startswith(' {'):                 # named op with attributes (convolutions)
+            i = rest.index('}')
+            return head + rest[:i] + ', ' + text + rest[i:]
+        return head + ' {' + text + '}' + rest
+    i = rest.rfind(' : ')
+    if i < 0:
+        return line
+    return head + rest[:i] + ' {' + text + '}' + rest[i:]
+
+
+def annotate_checkpoint(lines, first, node, value):
+    from .trace import REMAT_CHECKPOINT, REMAT_POLICY
+    if REMAT_CHECKPOINT not in node.meta:
+        return
+    policy = _policy_name(node.meta.get(REMAT_POLICY))
+    defs = {}
+    for i in range(first, len(lines)):
+        m = _OP_LINE.match(lines[i])
+        if m:
+            defs[m.group(2)] = i
+    results = set()
+    if policy is not None:
+        vals = value if isinstance(value, (list, tuple)) else [value]
+        todo = [v for v in vals if isinstance(v, Val)]
+        while todo:
+            v = todo.pop()
+            v = v.base if v.lazy else v
+            name = v.name.split('#')[0]
+            if name in defs and defs[name] not in results:
+                results.add(defs[name])
+                m = _OP_LINE.match(lines[defs[name]])
+                if m.group(4) in ('tensor.expand_shape', 'tensor.collapse_shape'):
+                    src = m.group(5).split()[0]
+                    todo.append(Val(src, (), 'f32'))
+    for name, i in defs.items():
+        opname = _OP_LINE.match(lines[i]).group(4)
+        if opname == 'arith.constant':          # scalars, shared by every later op
+            continue
+        attrs = ['remat.checkpoint = %d : i64' % node.meta[REMAT_CHECKPOINT]]
+        if i in results:
+            attrs.append('remat.policy = "%s"' % policy)
+        if opname == 'tensor.pad':              # the dictionary follows the region
+            j = next(k for k in range(i + 1, len(lines)) if lines[k].startswith('  } : '))
+            lines[j] = '  } {' + ', '.join(attrs) + '}' + lines[j][3:]
+        else:
+            lines[i] = add_attributes(lines[i], attrs)
 
 
 class _Args:

@@ -1,12 +1,17 @@
 """Trace a PyTorch training step (forward + backward) into one core-ATen FX graph.
 
 The graph is what `make_fx` records while running
-`torch.func.functional_call(model, params+buffers, inputs)`, the loss and
+`model(*inputs)` with its parameters and buffers swapped for the traced ones
+(as `torch.func.functional_call` does), the loss and
 `torch.autograd.grad(loss, params)` on fake tensors, with mutations (batch-norm
 running statistics) functionalized away: its placeholders are the parameters,
 then the buffers, then the batch; its outputs are the loss, then one gradient per
 parameter, in `model.named_parameters()` order.
 """
+
+import contextlib
+import functools
+import itertools
 
 import torch
 from torch.fx.experimental.proxy_tensor import make_fx
@@ -61,7 +66,7 @@ def trace_training_step(model, loss_fn, example_inputs, num_model_inputs=1,
                         decompositions=None):
     """Trace `loss = loss_fn(model(*example_inputs[:k]), *example_inputs[k:])` and
     its parameter gradients (k = num_model_inputs)."""
-    from torch.func import functional_call
+    from torch.nn.utils.stateless import _reparametrize_module
 
     example_inputs = _as_tuple(example_inputs)
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -73,8 +78,11 @@ def trace_training_step(model, loss_fn, example_inputs, num_model_inputs=1,
         state = dict(zip(names, flat[:np_ + nb]))
         batch = flat[np_ + nb:]
         ps = flat[:np_]
-        with torch.enable_grad():
-            out = functional_call(model, state, tuple(batch[:num_model_inputs]))
+        # torch.func.functional_call's swap of the module's tensors, held through
+        # the backward too: a checkpointed region that autograd re-enters in
+        # the backward reads the traced parameters, not the module's own.
+        with torch.enable_grad(), _reparametrize_module(model, state, tie_weights=True):
+            out = model(*batch[:num_model_inputs])
             loss = loss_fn(out, *batch[num_model_inputs:])
             grads = torch.autograd.grad(loss, ps)
         return (loss,) + tuple(grads)
@@ -104,9 +112,165 @@ def trace_training_step(model, loss_fn, example_inputs, num_model_inputs=1,
 
 
 def _make_fx(step, table, flat):
-    return make_fx(step,
-                   decomposition_table=table, tracing_mode='fake',
-                   _allow_non_fake_inputs=True, record_stack_traces=True)(*flat)
+    with checkpoint_regions():
+        return make_fx(step,
+                       decomposition_table=table, tracing_mode='fake',
+                       _allow_non_fake_inputs=True, record_stack_traces=True)(*flat)
+
+
+# ---- torch.utils.checkpoint regions and selective-checkpoint policies ----
+#
+# Traced as they are, non-reentrant checkpoints would put a second copy of each
+# region's forward into the backward (autograd's unpack hooks rerun it while
+# make_fx records), reading the module's own parameters, not the placeholders.
+# Under tracing, PyTorch's selective-checkpoint (SAC) dispatch mode instead
+# caches every op's output, so the backward reads the forward's values and the
+# graph holds one forward; it also tags each node it records with the op's
+# policy (node.meta['recompute'], a CheckpointPolicy). checkpoint_regions()
+# makes every non-reentrant checkpoint call take that path, as torch.compile's
+# tag_activation_checkpoint does: a plain checkpoint gets the policy "prefer
+# recompute" for every op, a user's context_fn keeps its own policy function.
+# Each call's forward nodes get node.meta['remat_checkpoint'] (the call's
+# number, from 0 in trace order; the innermost call for nested ones) and
+# node.meta['remat_policy']: None for a plain checkpoint (the whole region is
+# recomputed), else the CheckpointPolicy the user's function chose.
+
+REMAT_CHECKPOINT, REMAT_POLICY = 'remat_checkpoint', 'remat_policy'
+
+
+def _always_prefer_recompute(ctx, op, *args, **kwargs):
+    from torch.utils.checkpoint import CheckpointPolicy
+    return CheckpointPolicy.PREFER_RECOMPUTE
+
+
+def _proxy_graph():
+    from torch.fx.experimental.proxy_tensor import get_proxy_mode
+    mode = get_proxy_mode()
+    return None if mode is None else mode.tracer.graph
+
+
+class _Region:
+    def __init__(self, number, plain):
+        self.number, self.plain = number, plain
+        self.graph = _proxy_graph()
+        self.mark = None if self.graph is None else next(iter(reversed(self.graph.nodes)), None)
+
+    def tag(self):
+        if self.graph is None:
+            return
+        node = self.mark.next if self.mark is not None else next(iter(self.graph.nodes), None)
+        root = self.graph._root
+        while node is not None and node is not root:
+            if node.op == 'call_function' and REMAT_CHECKPOINT not in node.meta:
+                node.meta[REMAT_CHECKPOINT] = self.number
+                node.meta[REMAT_POLICY] = None if self.plain else node.meta.get(_OUTPUT_POLICY)
+            node = node.next
+
+
+_OUTPUT_POLICY = 'remat_output_policy'
+
+
+def _recording_policy(policy_fn):
+    """policy_fn, also writing the policy it returns into the meta of the nodes
+    that hold the op's outputs. (PyTorch tags every node the op decomposed into;
+    a policy is about the op's outputs, not the decomposition's inner values.)"""
+    from torch.fx.experimental.proxy_tensor import get_proxy_slot
+    from torch.utils._pytree import tree_leaves
+    from torch.utils.checkpoint import CheckpointPolicy
+
+    def policy(ctx, func, *args, **kwargs):
+        chosen = policy_fn(ctx, func, *args, **kwargs)
+        value = chosen
+        if isinstance(value, bool):
+            value = CheckpointPolicy.MUST_SAVE if value else CheckpointPolicy.PREFER_RECOMPUTE
+        graph = _proxy_graph()
+        if graph is not None and not ctx.is_recompute:
+            from torch.fx.experimental.proxy_tensor import get_proxy_mode
+            tracer = get_proxy_mode().tracer
+            for t in tree_leaves(ctx.op_output):
+                if isinstance(t, torch.Tensor):
+                    node = get_proxy_slot(t, tracer, None, lambda p: p.proxy.node)
+                    if node is not None and node.op == 'call_function':
+                        node.meta[_OUTPUT_POLICY] = value
+        return chosen
+    return policy
+
+
+@contextlib.contextmanager
+def checkpoint_regions():
+    """While tracing: non-reentrant torch.utils.checkpoint calls record one
+    forward, tagged with their call's number and policy (see above)."""
+    import torch.utils.checkpoint as cp
+    orig = cp._checkpoint_without_reentrant_generator_impl
+    numbers = itertools.count()
+
+    def impl(fn, args, kwargs, *, context_fn=cp.noop_context_fn, **kw):
+        plain = context_fn is cp.noop_context_fn
+        if plain:
+            context_fn = functools.partial(cp.create_selective_checkpoint_contexts,
+                                           _always_prefer_recompute)
+        kw['debug'] = False
+        user_context_fn = context_fn
+
+        def context_fn():
+            fwd, recompute = user_context_fn()
+            if not plain and isinstance(fwd, cp._CachingTorchDispatchMode):
+                fwd.policy_fn = _recording_policy(fwd.policy_fn)
+            if isinstance(recompute, cp._CachedTorchDispatchMode):
+                # Traced, every op's output is cached (not only the saved ones, as
+                # in eager); an in-place op of the region (ReLU(inplace=True))
+                # updates a cached value, which the backward then reads as the
+                # graph has it (_functionalize_inplace).
+                recompute.allow_cache_entry_mutation = True
+            return fwd, recompute
+
+        gen = orig(fn, args, kwargs, context_fn=context_fn, **kw)
+        next(gen)
+        region = _Region(next(numbers), plain)
+        try:
+            yield
+        except BaseException as e:
+            gen.throw(e)
+            raise
+        region.tag()
+        try:
+            next(gen)
+        except StopIteration:
+            pass
+
+    class Reentrant:
+        @staticmethod
+        def apply(function, *args):
+            where = _frame_of(function)
+            raise ExportError('torch.utils.checkpoint with use_reentrant=True (the default when '
+                              'use_reentrant is not given) cannot be exported: it runs the '
+                              'backward outside the traced torch.autograd.grad; pass '
+                              'use_reentrant=False%s' % (', at ' + where if where else ''))
+
+    import torch.fx.traceback as fx_traceback
+    orig_reentrant = cp.CheckpointFunction
+    # The SAC dispatch mode writes 'recompute' and 'ac_graph_id' into this global
+    # dict, which a later torch.compile in the same process would copy into its nodes.
+    saved_meta = fx_traceback.current_meta.copy()
+    cp._checkpoint_without_reentrant_generator_impl = impl
+    cp.CheckpointFunction = Reentrant
+    try:
+        yield
+    finally:
+        cp._checkpoint_without_reentrant_generator_impl = orig
+        cp.CheckpointFunction = orig_reentrant
+        fx_traceback.current_meta.clear()
+        fx_traceback.current_meta.update(saved_meta)
+
+
+def _frame_of(function):
+    """The innermost frame of the model's own code on the stack, as user_frame says it."""
+    import traceback
+    skip = ('/torch/', '/remat/exporter/', '/functorch/')
+    for frame in reversed(traceback.extract_stack()):
+        if not any(s in frame.filename for s in skip):
+            return '%s:%d: %s' % (frame.filename, frame.lineno, (frame.line or '').strip())
+    return None
 
 
 def _is_inplace(node):
@@ -185,6 +349,15 @@ def _functionalize_inplace(gm):
             where = user_frame(node)
             raise ExportError('%s%s' % (e, ', at ' + where if where else '')) from None
         _redirect(target, node, order)
+        # Aliases of the target taken before the update (a checkpoint caches its
+        # region's values as aliases) share its storage: later readers see the update.
+        aliases = [u for u in target.users if u.op == 'call_function' and
+                   str(u.target) == 'aten.alias.default' and order[u] < order[node]]
+        while aliases:
+            alias = aliases.pop()
+            _redirect(alias, node, order)
+            aliases += [u for u in alias.users if u.op == 'call_function' and
+                        str(u.target) == 'aten.alias.default' and order[u] < order[node]]
         if target.op == 'call_function' and str(target.target) in _VIEWS:
             base = target.args[0]
             if not _covers_in_order(target, base):
@@ -242,6 +415,10 @@ def _drop_input_mutations(gm):
     (and with them the ops that only fed them)."""
     g = gm.graph
     for node in reversed(list(g.nodes)):
+        if (node.op == 'call_function' and not node.users
+                and str(node.target) in ('aten.alias.default', 'aten.detach.default')):
+            g.erase_node(node)   # e.g. a checkpoint's cached copy of a buffer update
+            continue
         if _is_inplace(node) and not node.users:
             if node.args[0].op != 'placeholder':
                 where = user_frame(node)
