@@ -982,6 +982,27 @@ class Example:
                 {n: g.data for n, g in zip(self.param_names, b.results[1:])})
 
 
+def residual_mlp_examples(layers=RESIDUAL_MLP_LAYERS, batch=RESIDUAL_MLP_BATCH,
+                          dim=RESIDUAL_MLP_DIM):
+    """The looped residual MLP and its unrolled twin."""
+    shapes = residual_mlp_shapes(layers, batch, dim)
+    return [
+        Example('residual_mlp_loop', 'residual tanh MLP whose layers are an scf.for over '
+                'stacked weights', residual_mlp, shapes, 2,
+                '%d layers h + tanh(h @ w[i] + b[i]), batch %d, width %d, loss = '
+                'mean((h_L - y)^2). The forward loop stashes each layer\'s input and '
+                'tanh output into stacked tensors carried by the loop; the backward is a '
+                'reverse scf.for over the stash that inserts the weight gradients into '
+                'stacked gradients.' % (layers, batch, dim),
+                subdir='loops', looped=True),
+        Example('residual_mlp_unrolled', 'the residual MLP of residual_mlp_loop, unrolled',
+                residual_mlp, shapes, 2,
+                'the same arguments, ops and results as residual_mlp_loop (bitwise: '
+                'test/Execution), with static slice offsets and without the stacked '
+                'stash.', subdir='loops', looped=False),
+    ]
+
+
 EXAMPLES = [
     Example('tiny_chain', 'four-op chain: tanh(x @ w1) @ w2, loss = mean(o^2)',
             tiny_chain,
@@ -1006,21 +1027,7 @@ EXAMPLES = [
             'approximation), no attention mask, no q/k/v/o biases, LayerNorm eps '
             '1e-5; loss = mean(out^2); the gradient of x is not returned.',
             heads=4),
-    Example('residual_mlp_loop', 'residual tanh MLP whose layers are an scf.for over '
-            'stacked weights', residual_mlp, residual_mlp_shapes(), 2,
-            '%d layers h + tanh(h @ w[i] + b[i]), batch %d, width %d, loss = '
-            'mean((h_L - y)^2). The forward loop stashes each layer\'s input and '
-            'tanh output into stacked tensors carried by the loop; the backward is a '
-            'reverse scf.for over the stash that inserts the weight gradients into '
-            'stacked gradients.' % (RESIDUAL_MLP_LAYERS, RESIDUAL_MLP_BATCH,
-                                    RESIDUAL_MLP_DIM),
-            subdir='loops', looped=True),
-    Example('residual_mlp_unrolled', 'the residual MLP of residual_mlp_loop, unrolled',
-            residual_mlp, residual_mlp_shapes(), 2,
-            'the same arguments, ops and results as residual_mlp_loop (bitwise: '
-            'test/Execution), with static slice offsets and without the stacked '
-            'stash.', subdir='loops', looped=False),
-]
+] + residual_mlp_examples()
 BY_NAME = {e.name: e for e in EXAMPLES}
 
 
@@ -1092,14 +1099,20 @@ one) that a backward op uses; arguments are not counted there.
 """
 
 
+def write_example(out_dir, e, b, unrolled_ok=True):
+    if not unrolled_ok and e.name.endswith('_unrolled'):
+        return
+    path = os.path.join(out_dir, e.file)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(b.mlir(header(e)))
+
+
 def generate(out_dir):
     readme = [README_HEAD]
     for e in EXAMPLES:
         b = e.run()
-        path = os.path.join(out_dir, e.file)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, 'w') as f:
-            f.write(b.mlir(header(e)))
+        write_example(out_dir, e, b)
         readme.append(summary_text(e, b))
     text = '\n'.join(readme)
     with open(os.path.join(out_dir, 'README.md'), 'w') as f:
@@ -1111,7 +1124,15 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--out-dir', default=os.path.dirname(os.path.abspath(__file__)))
     p.add_argument('--quiet', action='store_true')
+    p.add_argument('--residual-mlp', metavar='LAYERS,BATCH,DIM',
+                   help='write only the looped residual MLP and its unrolled twin, '
+                   'at this size, to OUT_DIR/loops (tests, benchmarks)')
     args = p.parse_args(argv)
+    if args.residual_mlp:
+        size = [int(n) for n in args.residual_mlp.split(',')]
+        for e in residual_mlp_examples(*size):
+            write_example(args.out_dir, e, e.run(), unrolled_ok=size[0] <= 256)
+        return
     text = generate(args.out_dir)
     if not args.quiet:
         sys.stdout.write(text)

@@ -6,9 +6,11 @@
 #include "remat/Dialect/Remat/RematDialect.h"
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
@@ -61,14 +63,43 @@ MemorySimulator::MemorySimulator(Operation *function) {
   auto fn = dyn_cast<FunctionOpInterface>(function);
   if (!fn || fn.isExternal() || !fn.getFunctionBody().hasOneBlock())
     return;
-  Block &entry = fn.getFunctionBody().front();
-  collectSteps(entry);
+  simulate(fn.getFunctionBody().front());
+}
+
+MemorySimulator::MemorySimulator(Block &loopBody, int64_t tripCount)
+    : bodyTripCount(tripCount), isLoopBody(true) {
+  simulate(loopBody);
+}
+
+void MemorySimulator::simulate(Block &block) {
+  collectSteps(block);
   if (steps.empty())
     return;
   computeUses();
-  assignBuffers(entry);
+  assignBuffers(block);
   extendLiveRanges();
+  if (isLoopBody)
+    settleCarried(block);
   computeTimeline();
+}
+
+void MemorySimulator::settleCarried(Block &body) {
+  // A carried value the body writes in place lives in the outer buffer,
+  // counted outside; one it computes afresh holds, during an iteration, the
+  // previous iteration's buffer (the first iteration's is the loop's initial
+  // buffer, counted outside: a loop of one iteration holds no other).
+  Operation *yield = body.getTerminator();
+  for (auto [arg, yielded] :
+       llvm::zip(body.getArguments().drop_front(), yield->getOperands())) {
+    const Buffer *carried = getBuffer(arg);
+    bool inPlace = carried && carried == getBuffer(yielded);
+    carriedInPlace.push_back(inPlace);
+    if (!carried)
+      continue;
+    Buffer &buffer = buffers[bufferOf.lookup(arg)];
+    if (inPlace || (bodyTripCount >= 0 && bodyTripCount < 2))
+      buffer.bytes = 0;
+  }
 }
 
 void MemorySimulator::collectSteps(Block &block) {
@@ -132,9 +163,23 @@ unsigned MemorySimulator::newBuffer(Buffer::Kind kind, Value value,
 }
 
 void MemorySimulator::assignBuffers(Block &entry) {
+  if (isLoopBody) {
+    // Values from outside the loop are counted outside; none is ours to
+    // overwrite.
+    llvm::SetVector<Value> outer;
+    getUsedValuesDefinedAbove(*entry.getParent(), outer);
+    for (Value value : outer)
+      if (isa<TensorType>(value.getType()))
+        buffers[newBuffer(Buffer::Kind::Outer, value, 0)].bytes = 0;
+  }
   for (BlockArgument arg : entry.getArguments()) {
     if (!isa<TensorType>(arg.getType()))
       continue;
+    if (isLoopBody) {
+      if (getStaticBytes(arg.getType()))
+        newBuffer(Buffer::Kind::Carried, arg, 0);
+      continue;
+    }
     if (!getStaticBytes(arg.getType())) {
       reportUnsized(arg.getLoc(), "argument #" + Twine(arg.getArgNumber()),
                     arg.getType());
@@ -144,6 +189,10 @@ void MemorySimulator::assignBuffers(Block &entry) {
     argumentBytes = addBytes(argumentBytes, buffers[id].bytes);
   }
   for (auto [step, op] : llvm::enumerate(steps)) {
+    if (isa<scf::ForOp>(op)) {
+      assignLoopBuffers(op, step);
+      continue;
+    }
     bool reportedMemref = false;
     for (OpResult result : op->getResults()) {
       if (isa<BaseMemRefType>(result.getType()) && !reportedMemref) {
@@ -189,45 +238,118 @@ void MemorySimulator::assignResultBuffer(Operation *op, unsigned step,
     newBuffer(Buffer::Kind::Constant, result, step);
     return;
   }
-  auto joinBuffer = [&](Value source) {
-    auto it = bufferOf.find(source);
-    if (it == bufferOf.end())
-      return false;
-    // Inserting may grow the map and invalidate `it`.
-    unsigned id = it->second;
-    bufferOf[result] = id;
-    buffers[id].values.push_back(result);
-    return true;
-  };
-  if (isViewLikeTensorOp(op) && joinBuffer(resolve(op->getOperand(0))))
+  if (isViewLikeTensorOp(op) && joinBuffer(resolve(op->getOperand(0)), result))
     return;
-  if (auto dps = dyn_cast<DestinationStyleOpInterface>(op)) {
-    Value init = resolve(dps.getTiedOpOperand(result)->get());
-    auto it = bufferOf.find(init);
-    // An empty tensor has no contents: its buffer is the one its first
-    // writer writes; a later writer into the same (shared, e.g. by CSE)
-    // empty tensor gets a new buffer, with nothing to copy.
-    bool written = it != bufferOf.end() && isEmptyTensor(init) &&
-                   buffers[it->second].values.size() > 1;
-    if (it != bufferOf.end() && !written) {
-      Buffer &dest = buffers[it->second];
-      unsigned lastUse = 0;
-      for (Value value : dest.values)
-        lastUse = std::max(lastUse, lastUseOf.lookup(value));
-      // In place unless a later step still reads the destination, or the
-      // destination is not ours to overwrite.
-      if (dest.kind == Buffer::Kind::Allocation && lastUse <= step &&
-          joinBuffer(init))
-        return;
-    }
-  }
+  if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
+    if (writeInPlace(resolve(dps.getTiedOpOperand(result)->get()), result,
+                     step))
+      return;
   newBuffer(Buffer::Kind::Allocation, result, step);
+}
+
+bool MemorySimulator::joinBuffer(Value source, Value value) {
+  auto it = bufferOf.find(source);
+  if (it == bufferOf.end())
+    return false;
+  // Inserting may grow the map and invalidate `it`.
+  unsigned id = it->second;
+  bufferOf[value] = id;
+  buffers[id].values.push_back(value);
+  return true;
+}
+
+bool MemorySimulator::canWriteInPlace(Value init, unsigned step) const {
+  auto it = bufferOf.find(init);
+  if (it == bufferOf.end())
+    return false;
+  const Buffer &dest = buffers[it->second];
+  // An empty tensor has no contents: its buffer is the one its first
+  // writer writes; a later writer into the same (shared, e.g. by CSE)
+  // empty tensor gets a new buffer, with nothing to copy.
+  if (isEmptyTensor(init) && dest.values.size() > 1)
+    return false;
+  // In place unless a later step still reads the destination, or the
+  // destination is not ours to overwrite.
+  if (dest.kind != Buffer::Kind::Allocation &&
+      dest.kind != Buffer::Kind::Carried)
+    return false;
+  unsigned lastUse = 0;
+  for (Value value : dest.values)
+    lastUse = std::max(lastUse, lastUseOf.lookup(value));
+  return lastUse <= step;
+}
+
+bool MemorySimulator::writeInPlace(Value init, Value result, unsigned step) {
+  return canWriteInPlace(init, step) && joinBuffer(init, result);
+}
+
+void MemorySimulator::assignLoopBuffers(Operation *op, unsigned step) {
+  auto loop = cast<scf::ForOp>(op);
+  LoopModel model;
+  model.loop = op;
+  if (std::optional<APInt> trip = loop.getStaticTripCount();
+      trip && trip->isIntN(63))
+    model.tripCount = trip->getZExtValue();
+  else
+    findings.push_back(
+        {Finding::Kind::Warning, op->getLoc(),
+         "the trip count of this loop is not a constant: remat counts its "
+         "iterations' buffers as if it ran at least twice"});
+  if (model.tripCount == 0 || model.tripCount == 1)
+    findings.push_back(
+        {Finding::Kind::Warning, op->getLoc(),
+         "a loop of " + std::to_string(model.tripCount) +
+             " iterations is folded away by the lowering's canonicalization, "
+             "but remat counts it as a loop: the measured peak can be lower "
+             "than predicted"});
+  MemorySimulator body(*loop.getBody(), model.tripCount);
+  findings.append(body.findings.begin(), body.findings.end());
+  unsizedValues += body.unsizedValues;
+  model.bodyPeakBytes = model.tripCount == 0 ? 0 : body.peakBytes;
+  model.inPlace = body.carriedInPlace;
+  nestedPeak[step] = model.bodyPeakBytes;
+
+  for (auto [result, initOperand, inPlace, arg] :
+       llvm::zip(loop.getResults(), loop.getInitArgs(), model.inPlace,
+                 loop.getRegionIterArgs())) {
+    if (!isa<TensorType>(result.getType()))
+      continue;
+    if (!getStaticBytes(result.getType())) {
+      reportUnsized(op->getLoc(), "result #" + Twine(result.getResultNumber()),
+                    result.getType());
+      continue;
+    }
+    Value init = resolve(initOperand);
+    // Written in place, the loop's buffer is its initial value's (as for a
+    // destination operand) or a copy of it.
+    if (inPlace) {
+      if (!writeInPlace(init, result, step))
+        newBuffer(Buffer::Kind::Allocation, result, step);
+      continue;
+    }
+    // Computed afresh, each iteration's value is a new buffer; the loop may
+    // return its initial buffer (when it runs no iteration), so the
+    // deallocation pipeline frees that buffer and the result together, at the
+    // end of the block.
+    if (canWriteInPlace(init, step))
+      heldToBlockEnd.push_back(bufferOf.lookup(init));
+    else
+      heldToBlockEnd.push_back(newBuffer(Buffer::Kind::Allocation, arg, step));
+    // The last iteration's buffer is in the loop step's nested peak.
+    heldToBlockEnd.push_back(
+        newBuffer(Buffer::Kind::Allocation, result, step + 1));
+  }
+  loops.push_back(std::move(model));
 }
 
 void MemorySimulator::extendLiveRanges() {
   unsigned last = steps.size() - 1;
+  for (unsigned id : heldToBlockEnd)
+    buffers[id].end = last;
   for (Buffer &buffer : buffers) {
-    if (buffer.kind == Buffer::Kind::Argument) {
+    if (buffer.kind == Buffer::Kind::Argument ||
+        buffer.kind == Buffer::Kind::Carried ||
+        buffer.kind == Buffer::Kind::Outer) {
       buffer.end = last;
       continue;
     }
@@ -259,6 +381,9 @@ void MemorySimulator::freeTogether() {
   // the last use of any (remat-free-together).
   llvm::EquivalenceClasses<unsigned> together;
   for (Operation *op : steps) {
+    // A loop's results follow their carried values (assignLoopBuffers).
+    if (isa<scf::ForOp>(op))
+      continue;
     std::optional<unsigned> first;
     for (Value result : op->getResults()) {
       auto it = bufferOf.find(result);
@@ -304,9 +429,10 @@ void MemorySimulator::computeTimeline() {
     if (step > 0)
       for (; nextEnd != ends.end() && nextEnd->first == step - 1; ++nextEnd)
         live -= std::min(live, nextEnd->second);
-    timeline.push_back(live);
-    if (live > peakBytes) {
-      peakBytes = live;
+    int64_t bytes = addBytes(live, nestedPeak.lookup(step));
+    timeline.push_back(bytes);
+    if (bytes > peakBytes) {
+      peakBytes = bytes;
       peakStep = step;
     }
   }

@@ -178,6 +178,13 @@ PlanningProblem Extractor::run() {
       return std::move(result);
     }
   }
+  if (!sim.getLoops().empty()) {
+    result.error = "the step holds an scf.for; the planning problem models "
+                   "each iteration's buffers only as the loop's own peak "
+                   "(docs/memory-model.md, loops), so remat-checkpoint plans "
+                   "loop-free steps only: unroll the loop to plan it";
+    return std::move(result);
+  }
   groupWriters();
   orderNodes();
   fillNodes();

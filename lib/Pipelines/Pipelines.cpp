@@ -43,6 +43,10 @@ void buildBufferizePipeline(OpPassManager &pm) {
   // No alignment padding: the runtime then measures exactly the bytes the
   // model counts (element count x element size).
   bufferize.bufferAlignment = 0;
+  // A loop may carry a value it computes afresh each iteration (an
+  // activation): its buffer is yielded, the previous one freed by the
+  // deallocation pipeline (docs/memory-model.md, loops).
+  bufferize.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
 
   bufferization::buildBufferDeallocationPipeline(pm);

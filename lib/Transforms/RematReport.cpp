@@ -8,6 +8,8 @@
 #include "remat/Transforms/Planning.h"
 #include "remat/Transforms/Report.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 
 using namespace mlir;
@@ -17,6 +19,15 @@ namespace remat {
 #include "remat/Transforms/Passes.h.inc"
 
 namespace {
+
+/// What one scf.for of the step carries and stashes.
+struct LoopReport {
+  const LoopModel *model = nullptr;
+  bool forward = false;
+  /// Bytes the loop's iterations write into stashed results (the slices
+  /// inserted into carried tensors the backward pass reads), per iteration.
+  int64_t stashPerIteration = 0;
+};
 
 /// The numbers of one function's report, gathered once for both outputs.
 struct FunctionReport {
@@ -28,6 +39,7 @@ struct FunctionReport {
   int64_t stashedBytes = 0;
   llvm::SmallVector<ValueInfo> stashed;
   llvm::SmallVector<ValueInfo> liveAtPeak;
+  llvm::SmallVector<LoopReport> loops;
 };
 
 /// Bytes of the distinct buffers holding the stashed values; arguments and
@@ -43,6 +55,32 @@ static int64_t getStashedBytes(const TrainingGraph &graph,
       total += buffer->bytes;
   }
   return total;
+}
+
+/// Bytes one iteration inserts into carried value `index` of `loop` in place
+/// (a chain of tensor.insert_slice from the block argument to the yield).
+static int64_t getInsertedBytes(scf::ForOp loop, unsigned index) {
+  Value value = loop.getYieldedValues()[index];
+  int64_t bytes = 0;
+  while (auto insert = value.getDefiningOp<tensor::InsertSliceOp>()) {
+    bytes += getStaticBytes(insert.getSourceType()).value_or(0);
+    value = insert.getDest();
+  }
+  return value == loop.getRegionIterArgs()[index] ? bytes : 0;
+}
+
+static LoopReport describeLoop(const LoopModel &model,
+                               const TrainingGraph &graph) {
+  LoopReport report;
+  report.model = &model;
+  report.forward = graph.isForward(model.loop);
+  auto loop = cast<scf::ForOp>(model.loop);
+  for (OpResult result : loop.getResults())
+    if (llvm::is_contained(graph.getStashed(), Value(result)) &&
+        model.inPlace[result.getResultNumber()])
+      report.stashPerIteration +=
+          getInsertedBytes(loop, result.getResultNumber());
+  return report;
 }
 
 struct RematReportPass : public impl::RematReportBase<RematReportPass> {
@@ -90,6 +128,8 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
         report.liveAtPeak.push_back(describeBuffer(*buffer, sim, state));
       }
     }
+    for (const LoopModel &loop : sim.getLoops())
+      report.loops.push_back(describeLoop(loop, graph));
     emitRemarks(fn, report, sim);
     return toJson(report, sim);
   }
@@ -115,6 +155,25 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
           << "live at the peak: " << info.name << " ("
           << formatBytes(info.bytes) << ", " << info.bytes << " bytes), from '"
           << info.opName << "'";
+    for (const LoopReport &loop : report.loops)
+      emitLoopRemark(loop);
+  }
+
+  static void emitLoopRemark(const LoopReport &loop) {
+    const LoopModel &model = *loop.model;
+    InFlightDiagnostic diag = emitRemark(model.loop->getLoc(), "remat-report: ");
+    diag << (loop.forward ? "forward" : "backward") << " loop of ";
+    if (model.tripCount < 0)
+      diag << "unknown trip count";
+    else
+      diag << model.tripCount << " iterations";
+    diag << "; one iteration's buffers peak at " << model.bodyPeakBytes
+         << " bytes; carries " << model.inPlace.size() << " values, "
+         << llvm::count(model.inPlace, true) << " written in place";
+    if (loop.stashPerIteration)
+      diag << "; stashes " << loop.stashPerIteration << " bytes per iteration ("
+           << loop.stashPerIteration * std::max<int64_t>(model.tripCount, 0)
+           << " in all)";
   }
 
   llvm::json::Object toJson(const FunctionReport &report,
@@ -139,12 +198,33 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
         {"live_at_peak", toJson(report.liveAtPeak)},
         {"timeline", std::move(timeline)},
         {"timeline_ops", std::move(timelineOps)},
+        {"loops", toJson(report.loops)},
     };
     if (Operation *peakOp = sim.getPeakOp()) {
       object["peak_op"] = peakOp->getName().getStringRef();
       object["peak_loc"] = formatLocation(peakOp->getLoc());
     }
     return object;
+  }
+
+  static llvm::json::Array toJson(llvm::ArrayRef<LoopReport> loops) {
+    llvm::json::Array array;
+    for (const LoopReport &loop : loops) {
+      const LoopModel &model = *loop.model;
+      llvm::json::Array inPlace;
+      for (bool written : model.inPlace)
+        inPlace.push_back(written);
+      array.push_back(llvm::json::Object{
+          {"loc", formatLocation(model.loop->getLoc())},
+          {"phase", loop.forward ? "forward" : "backward"},
+          {"trip_count", model.tripCount},
+          {"body_peak_bytes", model.bodyPeakBytes},
+          {"carried_in_place", std::move(inPlace)},
+          {"stash_bytes_per_iteration", loop.stashPerIteration},
+          {"stash_bytes", loop.stashPerIteration *
+                              std::max<int64_t>(model.tripCount, 0)}});
+    }
+    return array;
   }
 
   static llvm::json::Array toJson(llvm::ArrayRef<ValueInfo> values) {

@@ -8,7 +8,7 @@
 // REFUSED: error: remat-checkpoint: cannot plan @planned_twice
 
 // BUDGET: error: remat-checkpoint: invalid budget 'lots':
-// SOLVER: for the --solver option: unknown solver 'magic'; expected fast, exact, keep-all, recompute-all, sqrtn or knapsack
+// SOLVER: for the --solver option: unknown solver 'magic'; expected fast, exact, keep-all, recompute-all, sqrtn, knapsack or manual
 
 // Half the unplanned peak (28676 / 2) is below what recomputing everything
 // reaches: %x, two live layers and the backward temporaries, 16388 bytes.
@@ -78,5 +78,31 @@ func.func @planned_twice(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, ten
     remat.yield %t : tensor<1024xf32>
   }
   %g = arith.mulf %r, %r : tensor<1024xf32>
+  return %loss, %g : tensor<f32>, tensor<1024xf32>
+}
+
+// -----
+
+// A step with a loop is refused, not planned around a loop whose iterations
+// the planning problem cannot see.
+// expected-error @below {{remat-checkpoint: cannot plan @looped: the step holds an scf.for; the planning problem models each iteration's buffers only as the loop's own peak (docs/memory-model.md, loops), so remat-checkpoint plans loop-free steps only: unroll the loop to plan it}}
+func.func @looped(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tensor<1024xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %a = scf.for %i = %c0 to %c4 step %c1 iter_args(%h = %x) -> (tensor<1024xf32>) {
+    %t = math.tanh %h : tensor<1024xf32>
+    scf.yield %t : tensor<1024xf32>
+  }
+  %l_init = tensor.empty() : tensor<f32>
+  %l_acc = linalg.fill ins(%zero : f32) outs(%l_init : tensor<f32>) -> tensor<f32>
+  %loss = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]}
+      ins(%a : tensor<1024xf32>) outs(%l_acc : tensor<f32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %s = arith.addf %in, %acc : f32
+      linalg.yield %s : f32
+  } -> tensor<f32>
+  %g = arith.mulf %a, %a : tensor<1024xf32>
   return %loss, %g : tensor<f32>, tensor<1024xf32>
 }

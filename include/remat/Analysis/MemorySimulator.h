@@ -26,6 +26,13 @@ struct Buffer {
     Argument,
     /// A constant: static data, no allocation.
     Constant,
+    /// In a loop body: an iter_arg's block argument. Writable in place and
+    /// live for the whole iteration; its bytes count only when the loop
+    /// yields a fresh buffer for it (the previous iteration's), not when the
+    /// body writes it in place (the outer buffer, counted outside).
+    Carried,
+    /// In a loop body: a value defined outside the loop, counted outside.
+    Outer,
   };
   Kind kind = Kind::Allocation;
   int64_t bytes = 0;
@@ -40,7 +47,20 @@ struct Buffer {
   /// An empty tensor that nothing writes and one step reads (a pooling
   /// window): scratch memory of that step's op.
   bool isScratch() const;
-  bool counts() const { return kind != Kind::Constant; }
+  bool counts() const { return kind != Kind::Constant && kind != Kind::Outer; }
+};
+
+/// An scf.for as the model sees it (docs/memory-model.md, "Loops").
+struct LoopModel {
+  mlir::Operation *loop = nullptr;
+  /// Static trip count, or -1 when the bounds are not constants.
+  int64_t tripCount = -1;
+  /// Peak bytes of one iteration's own buffers (a fresh carried value's
+  /// previous buffer included); added to what is live around the loop.
+  int64_t bodyPeakBytes = 0;
+  /// Per iter_arg: true when the body writes it in place (the yielded value
+  /// is the block argument's buffer), false when it yields a fresh buffer.
+  llvm::SmallVector<bool, 4> inPlace;
 };
 
 /// Simulates the live bytes of a function's entry block over program order
@@ -58,11 +78,14 @@ struct Buffer {
 ///    the buffers of one multi-result op are freed together, after the last
 ///    use of any of them.
 /// Ops of a remat.recompute region are steps of their own, as if inlined, so
-/// a planned program shows its planned peak. Other ops with regions are one
-/// step each.
+/// a planned program shows its planned peak. An scf.for is one step whose
+/// live bytes add the peak of one iteration, simulated as a block of its own
+/// (LoopModel); other ops with regions are one step each.
 class MemorySimulator {
 public:
   explicit MemorySimulator(mlir::Operation *function);
+  /// One iteration of an scf.for's body; `tripCount` as in LoopModel.
+  MemorySimulator(mlir::Block &loopBody, int64_t tripCount);
 
   /// The ops simulated, in program order.
   llvm::ArrayRef<mlir::Operation *> getSteps() const { return steps; }
@@ -85,6 +108,9 @@ public:
   /// Buffers live at `step`, largest first.
   llvm::SmallVector<const Buffer *> getLiveBuffers(unsigned step) const;
 
+  /// The scf.for steps, in program order.
+  llvm::ArrayRef<LoopModel> getLoops() const { return loops; }
+
   llvm::ArrayRef<Finding> getFindings() const { return findings; }
   /// Tensors remat could not size (dynamic shapes, sizes overflowing int64):
   /// the model counts them as 0 bytes, so no plan may rely on it.
@@ -95,7 +121,16 @@ private:
   void computeUses();
   /// The value `value` stands for outside remat.recompute regions.
   mlir::Value resolve(mlir::Value value) const;
+  void simulate(mlir::Block &block);
   void assignBuffers(mlir::Block &entry);
+  void assignLoopBuffers(mlir::Operation *loop, unsigned step);
+  void settleCarried(mlir::Block &body);
+  /// Whether the op at `step` may write into the buffer of `init`, its
+  /// destination: ours, unwritten if empty, and read by no later step.
+  bool canWriteInPlace(mlir::Value init, unsigned step) const;
+  bool writeInPlace(mlir::Value init, mlir::Value result, unsigned step);
+  /// Makes `value` share the buffer of `source`; false if it has none.
+  bool joinBuffer(mlir::Value source, mlir::Value value);
   void reportUnsized(mlir::Location loc, const llvm::Twine &what,
                      mlir::Type type);
   void assignResultBuffer(mlir::Operation *op, unsigned step,
@@ -114,6 +149,17 @@ private:
   llvm::SmallVector<Buffer> buffers;
   llvm::DenseMap<mlir::Value, unsigned> bufferOf;
   llvm::SmallVector<int64_t> timeline;
+  /// Per loop step: the peak of one iteration (added to the step's bytes).
+  llvm::DenseMap<unsigned, int64_t> nestedPeak;
+  /// Buffers the deallocation pipeline frees only at the end of the block: a
+  /// loop's fresh carried values and their initial buffers.
+  llvm::SmallVector<unsigned> heldToBlockEnd;
+  llvm::SmallVector<LoopModel> loops;
+  /// For a loop body: its trip count (LoopModel::tripCount); 0 otherwise.
+  int64_t bodyTripCount = 0;
+  bool isLoopBody = false;
+  /// For a loop body, per iter_arg: LoopModel::inPlace.
+  llvm::SmallVector<bool, 4> carriedInPlace;
   int64_t peakBytes = 0;
   unsigned peakStep = 0;
   int64_t argumentBytes = 0;
