@@ -119,8 +119,9 @@ def make(mode):
     if mode in ('conv', 'conv-none'):
         return ConvNet(mode == 'conv'), (torch.randn(2, 2, 6, 6, generator=g),
                                          torch.randint(0, 5, (2,), generator=g)), F.cross_entropy
-    return Net(mode), (torch.randn(3, 6, generator=g),
-                       torch.randint(0, 5, (3,), generator=g)), F.cross_entropy
+    # A batch of 32: the activations, not the parameters, make the peak.
+    return Net(mode), (torch.randn(32, 6, generator=g),
+                       torch.randint(0, 5, (32,), generator=g)), F.cross_entropy
 
 
 def export(mode):
@@ -161,11 +162,17 @@ def check_regions(mlir, ids):
     tagged = [i for i, op in enumerate(ops) if op[3] is not None]
     assert sorted({ops[i][3] for i in tagged}) == ids
     end = loss_index(ops, mlir)
+    forward_text = mlir[:mlir.index(ops[end][0])]
     for cid in ids:
         idx = [i for i in tagged if ops[i][3] == cid]
-        # One checkpoint call: one run of consecutive forward ops (scalar constants aside).
+        # One checkpoint call: one run of consecutive forward ops. Scalar constants
+        # aside, an op in the run without the id is read by no forward op (batch
+        # norm's statistics, which only the backward reads, are backward ops to remat).
         inside = [op for op in ops[idx[0]:idx[-1] + 1] if op[2] != 'arith.constant']
-        assert all(op[3] == cid for op in inside), [op[0][:100] for op in inside if op[3] != cid]
+        stray = [op[0][:100] for op in inside if op[3] != cid and
+                 re.search(re.escape(op[1]) + r'\b',
+                           forward_text[forward_text.index(op[0]) + len(op[0]):])]
+        assert not stray, stray
         assert idx[-1] < end, 'a checkpointed op after the loss (in the backward)'
         assert any(op[2].startswith('linalg.') for op in inside)
     return ops
@@ -260,7 +267,7 @@ def test_manual_plan_matches_eager(mode, tmp_path):
     step.write_text(exporter.export_training_step(model, loss_fn, inputs))
     plan, planned = tmp_path / 'plan.json', tmp_path / 'planned.mlir'
     _remat_opt(str(step), '--remat-checkpoint=solver=manual plan-file=%s' % plan,
-               '--remat-inline-recompute', '-o', str(planned))
+               '--remat-inline-recompute', '--mlir-print-local-scope', '-o', str(planned))
     entry = json.loads(plan.read_text())[0]
     assert entry['solver'] == 'manual'
     assert entry['recompute_flops'] > 0
@@ -273,7 +280,9 @@ def test_manual_plan_matches_eager(mode, tmp_path):
             + [(inputs[0].numpy(), 'f32'), (inputs[1].numpy(), 'i64')])
     types = ['tensor<f32>'] + ['tensor<%sf32>' % ''.join('%dx' % d for d in p.shape)
                                for p in named]
-    got = run_train_step(planned.read_text(), args, types, tmp_path)
+    body = planned.read_text().strip()          # the function, out of its printed module
+    body = body[body.index('{') + 1:body.rindex('}')]
+    got = run_train_step(body, args, types, tmp_path)
     for name, g, w in zip(['loss'] + [n for n, _ in model.named_parameters()], got, ref):
         w = w.numpy().ravel()
         assert np.abs(g - w).max() <= 1e-3 * np.abs(w).max() + 1e-6, name
@@ -301,4 +310,5 @@ def test_manual_plan_runs_with_remat_run(mode, tmp_path):
     unplanned, unplanned_peak = run()
     manual, manual_peak = run('--budget', '1.0', '--solver', 'manual')
     assert manual == unplanned and len(manual) == 1 + 2 + 4 * 5 + 2
-    assert manual_peak < unplanned_peak
+    # Saving the matmuls and the products, the SAC blocks stash as much as before.
+    assert manual_peak < unplanned_peak if mode == 'checkpoint' else manual_peak <= unplanned_peak

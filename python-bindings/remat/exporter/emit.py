@@ -364,6 +364,7 @@ def emit_step(step, title='train_step', comment=None):
         annotate_checkpoint(em.lines, first_line, node, env[node])
     outs = [em.materialize(env[o], 'result') for o in output.args[0]]
     loss = outs[0]
+    unannotate_off_loss(em.lines, loss.name)
     if loss.shape != () or loss.dt != 'f32':
         raise ExportError('the loss must be an f32 scalar, got %s' % loss.type)
     em.emit('return %s : %s' % (', '.join(o.name for o in outs), ', '.join(o.type for o in outs)))
@@ -458,6 +459,38 @@ def annotate_checkpoint(lines, first, node, value):
             lines[j] = '  } {' + ', '.join(attrs) + '}' + lines[j][3:]
         else:
             lines[i] = add_attributes(lines[i], attrs)
+
+
+_ANNOTATION = re.compile(r' \{remat\.checkpoint = \d+ : i64(, remat\.policy = "\w+")?\}'
+                         r'|, remat\.checkpoint = \d+ : i64(, remat\.policy = "\w+")?')
+
+
+def unannotate_off_loss(lines, loss):
+    """Drops the annotations of ops the loss does not depend on. A region's
+    forward can compute values only the backward reads (batch norm's batch
+    statistics); to remat they are backward ops, which take no policy."""
+    ops = []                      # [first line, end line, defined names, used names]
+    for i, line in enumerate(lines):
+        m = _OP_LINE.match(line)
+        if m or line.startswith('  return '):
+            if ops:
+                ops[-1][1] = i
+            ops.append([i, len(lines), {m.group(2)} if m else set(), set()])
+    for op in ops:
+        for line in lines[op[0]:op[1]]:
+            op[3].update(re.findall(r'%[A-Za-z0-9_]+', line.split(' = ', 1)[-1]))
+    defining = {name: k for k, op in enumerate(ops) for name in op[2]}
+    need, todo = set(), [loss.split('#')[0]]
+    while todo:
+        k = defining.get(todo.pop())
+        if k is not None and k not in need:
+            need.add(k)
+            todo.extend(ops[k][3])
+    for k, op in enumerate(ops):
+        if k not in need:
+            for i in range(op[0], op[1]):
+                if 'remat.checkpoint' in lines[i]:
+                    lines[i] = _ANNOTATION.sub('', lines[i])
 
 
 class _Args:
