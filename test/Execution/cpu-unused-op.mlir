@@ -1,0 +1,70 @@
+// A forward op that nothing reads (%unused): the CPU pipeline deletes it, but
+// the memory model still counts its buffer and keeps %mm alive for it, so the
+// measured peak (14468 bytes) is below the predicted one (17472 bytes).
+// Found again by the random-step stress driver (fuzz/random-steps.py
+// --unused-ops; issue 13's "a step with an unused op" row, still open): the
+// simulator has to skip the ops the lowering deletes. XFAIL until it does;
+// then this test passes unexpectedly and the marker goes.
+// XFAIL: *
+// RUN: remat-run %s --check-peak 0 | FileCheck %s
+// CHECK: peak_bytes [[PEAK:[0-9]+]]
+// CHECK: predicted_peak_bytes [[PEAK]]
+func.func @train_step(%w: tensor<16x16xf32>, %b: tensor<16xf32>, %x: tensor<64x16xf32>)
+    -> (tensor<f32> {remat.loss}, tensor<16x16xf32>, tensor<16xf32>) {
+  %zero = arith.constant 0.000000000e+00 : f32
+  %mm_init = tensor.empty() : tensor<64x16xf32>
+  %mm_acc = linalg.fill ins(%zero : f32) outs(%mm_init : tensor<64x16xf32>) -> tensor<64x16xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<64x16xf32>, tensor<16x16xf32>) outs(%mm_acc : tensor<64x16xf32>) -> tensor<64x16xf32>
+  %a_init = tensor.empty() : tensor<64x16xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%mm, %b : tensor<64x16xf32>, tensor<16xf32>)
+      outs(%a_init : tensor<64x16xf32>) {
+  ^bb0(%in0: f32, %in1: f32, %out: f32):
+    %s0 = arith.addf %in0, %in1 : f32
+    linalg.yield %s0 : f32
+  } -> tensor<64x16xf32>
+  %unused_init = tensor.empty() : tensor<64x16xf32>
+  %unused = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%mm : tensor<64x16xf32>)
+      outs(%unused_init : tensor<64x16xf32>) {
+  ^bb0(%in0: f32, %out: f32):
+    %s0 = math.tanh %in0 : f32
+    linalg.yield %s0 : f32
+  } -> tensor<64x16xf32>
+  %loss_init = tensor.empty() : tensor<f32>
+  %loss_acc = linalg.fill ins(%zero : f32) outs(%loss_init : tensor<f32>) -> tensor<f32>
+  %loss = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]}
+      ins(%a : tensor<64x16xf32>)
+      outs(%loss_acc : tensor<f32>) {
+  ^bb0(%in0: f32, %out: f32):
+    %s0 = arith.mulf %in0, %in0 : f32
+    %s1 = arith.addf %s0, %out : f32
+    linalg.yield %s1 : f32
+  } -> tensor<f32>
+  %d_init = tensor.empty() : tensor<64x16xf32>
+  %d = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<64x16xf32>)
+      outs(%d_init : tensor<64x16xf32>) {
+  ^bb0(%in0: f32, %out: f32):
+    %s0 = arith.constant 2.000000000e+00 : f32
+    %s1 = arith.mulf %in0, %s0 : f32
+    linalg.yield %s1 : f32
+  } -> tensor<64x16xf32>
+  %db_init = tensor.empty() : tensor<16xf32>
+  %db_acc = linalg.fill ins(%zero : f32) outs(%db_init : tensor<16xf32>) -> tensor<16xf32>
+  %db = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]}
+      ins(%d : tensor<64x16xf32>)
+      outs(%db_acc : tensor<16xf32>) {
+  ^bb0(%in0: f32, %out: f32):
+    %s0 = arith.addf %in0, %out : f32
+    linalg.yield %s0 : f32
+  } -> tensor<16xf32>
+  %xT_init = tensor.empty() : tensor<16x64xf32>
+  %xT = linalg.transpose ins(%x : tensor<64x16xf32>) outs(%xT_init : tensor<16x64xf32>) permutation = [1, 0]
+  %dw_init = tensor.empty() : tensor<16x16xf32>
+  %dw_acc = linalg.fill ins(%zero : f32) outs(%dw_init : tensor<16x16xf32>) -> tensor<16x16xf32>
+  %dw = linalg.matmul ins(%xT, %d : tensor<16x64xf32>, tensor<64x16xf32>) outs(%dw_acc : tensor<16x16xf32>) -> tensor<16x16xf32>
+  return %loss, %dw, %db
+    : tensor<f32>, tensor<16x16xf32>, tensor<16xf32>
+}
+
