@@ -9,14 +9,23 @@
     step = torch.compile(lambda x, y: loss_fn(model(x), y), backend=backend)
 
 AOTAutograd traces the joint forward+backward graph; `partition(budget)` exports
-it (remat.exporter.emit), plans it with `remat-opt --remat-checkpoint=budget=B`,
-and saves for the backward exactly the forward values remat's plan keeps (plus
-the primals); PyTorch's `_extract_fwd_bwd_modules` then builds the forward and
-backward graphs, recomputing in the backward every other forward value it needs,
-as PyTorch's own min-cut partitioner does with its choice. The compiled function
-must return the loss (an f32 scalar) as its first output. `budget` is a fraction
-of the step's unplanned peak as remat counts it (parameters and batch included),
-not PyTorch's activation_memory_budget.
+it (remat.exporter.emit), plans it with remat-opt's `remat-checkpoint`, and
+saves for the backward exactly the forward values remat's plan keeps (plus the
+primals). PyTorch's `_extract_fwd_bwd_modules` builds the forward and backward
+graphs, and the backward recomputes every other forward value it needs, each
+just before its first backward use (`reordering_to_mimic_autograd_engine`, as
+PyTorch's min-cut partitioner orders its own recomputations), as remat's
+`remat.recompute` regions sit right before the backward ops that need them.
+The compiled function must return the loss (an f32 scalar) as its first output.
+
+`budget` means what PyTorch's `activation_memory_budget` means, a fraction of
+the activation memory between recompute-all (0) and save-all (1), measured at
+the step's peak: the plan's peak (remat's memory model of the whole step) is
+at most  smallest + budget * (unplanned - smallest),  where `unplanned` is the
+peak when every stashed activation is kept and `smallest` the least peak remat's
+planner reaches. (PyTorch interpolates the bytes the forward saves between
+its own two ends instead.) `peak_budget=` takes remat-opt's budget as is: bytes
+with a unit ('512MiB') or a fraction of the unplanned peak.
 """
 
 import json
@@ -50,9 +59,42 @@ def _is_tangent(node):
     return node.op == 'placeholder' and node.name.startswith('tangents')
 
 
-def kept_nodes(joint_module, num_fwd_outputs, budget, remat_opt=None, solver=None):
+def _run_remat_opt(remat_opt, src, pass_arg):
+    r = subprocess.run([_remat_opt(remat_opt), src, pass_arg, '-o', os.devnull],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise ExportError('remat-opt could not plan the joint graph: %s'
+                          % r.stderr.split('\n')[0][:2000])
+
+
+def _ends(remat_opt, src, d, solver):
+    """(unplanned peak, smallest feasible peak) of the step in src, in bytes."""
+    report = os.path.join(d, 'ends.json')
+    opts = 'points=1 report-file=%s' % report
+    if solver:
+        opts += ' solver=%s' % solver
+    _run_remat_opt(remat_opt, src, '--remat-frontier=%s' % opts)
+    with open(report) as f:
+        entry = json.load(f)[0]
+    return entry['unplanned_peak_bytes'], entry['smallest_feasible_bytes']
+
+
+def _check_budget(budget, peak_budget):
+    if (budget is None) == (peak_budget is None):
+        raise ValueError('give one of budget= (activation fraction) or peak_budget=')
+    if budget is not None and not 0 <= float(budget) <= 1:
+        raise ValueError('budget is a fraction of the activation memory in [0, 1], not %r'
+                         % (budget,))
+
+
+def kept_nodes(joint_module, num_fwd_outputs, budget=None, remat_opt=None, solver=None,
+               peak_budget=None):
     """The joint graph's forward nodes whose values remat's plan keeps for the
-    backward at `budget`; also returns the plan (remat-opt's plan-file entry)."""
+    backward; also returns the plan (remat-opt's plan-file entry, with the
+    activation budget and both ends of its range added). `budget` is a fraction
+    of the activation memory (see the module doc); `peak_budget`, if given,
+    is passed to remat-opt as is."""
+    _check_budget(budget, peak_budget)
     gm = torch.fx.GraphModule(joint_module, joint_module.graph.__deepcopy__())
     placeholders = [n for n in gm.graph.nodes if n.op == 'placeholder']
     out = [n for n in gm.graph.nodes if n.op == 'output'][0]
@@ -69,21 +111,29 @@ def kept_nodes(joint_module, num_fwd_outputs, budget, remat_opt=None, solver=Non
     kinds = ['batch' if _is_tangent(n) else 'param' for n in placeholders]
     step = Step(gm, [n.name for n in placeholders], kinds, [])
     text, _ = emit_step(step, title='train_step')
+    extra = {}
     with tempfile.TemporaryDirectory() as d:
         src, plan = os.path.join(d, 'joint.mlir'), os.path.join(d, 'plan.json')
         with open(src, 'w') as f:
             f.write(text)
-        # repr keeps a decimal point: remat-opt reads budget=1 as one byte.
-        opts = 'budget=%r plan-file=%s' % (float(budget), plan)
+        if peak_budget is None:
+            unplanned, smallest = _ends(remat_opt, src, d, solver)
+            # Whole bytes, rounded down: remat-opt reads a plain integer as bytes.
+            budget_arg = '%d' % (smallest + float(budget) * (unplanned - smallest))
+            extra = {'activation_budget': float(budget), 'unplanned_peak_bytes': unplanned,
+                     'smallest_feasible_bytes': smallest}
+        elif isinstance(peak_budget, float):
+            # repr keeps a decimal point: remat-opt reads budget=1 as one byte.
+            budget_arg = repr(peak_budget)
+        else:
+            budget_arg = str(peak_budget)
+        opts = 'budget=%s plan-file=%s' % (budget_arg, plan)
         if solver:
             opts += ' solver=%s' % solver
-        r = subprocess.run([_remat_opt(remat_opt), src, '--remat-checkpoint=%s' % opts,
-                            '-o', os.devnull], capture_output=True, text=True)
-        if r.returncode != 0:
-            raise ExportError('remat-opt could not plan the joint graph: %s'
-                              % r.stderr.split('\n')[0][:2000])
+        _run_remat_opt(remat_opt, src, '--remat-checkpoint=%s' % opts)
         with open(plan) as f:
             entry = json.load(f)[0]
+    entry.update(extra)
     by_name = {n.name: n for n in joint_module.graph.nodes}
     kept = []
     for k in entry.get('kept', []):
@@ -94,13 +144,21 @@ def kept_nodes(joint_module, num_fwd_outputs, budget, remat_opt=None, solver=Non
     return kept, entry
 
 
-def partition(budget=0.8, remat_opt=None, solver=None, on_plan=None):
-    """A partition_fn for aot_autograd: saves the values remat's plan keeps at
-    `budget` (see the module doc). on_plan(plan_entry, saved_nodes) is called
-    with remat-opt's plan for each graph partitioned."""
+def partition(budget=None, peak_budget=None, remat_opt=None, solver=None, on_plan=None):
+    """A partition_fn for aot_autograd: saves the values remat's plan keeps
+    (see the module doc for `budget`, a fraction of the activation memory, 0.8
+    when neither is given, and `peak_budget`) and recomputes the rest in the
+    backward, each just before its first use. on_plan(plan_entry, saved_nodes)
+    is called with remat-opt's plan for each graph partitioned."""
+    if budget is None and peak_budget is None:
+        budget = 0.8
+    _check_budget(budget, peak_budget)
+
     def partition_fn(joint_module, joint_inputs, *, num_fwd_outputs, **kwargs):
-        from torch._functorch.partitioners import _extract_fwd_bwd_modules
-        kept, entry = kept_nodes(joint_module, num_fwd_outputs, budget, remat_opt, solver)
+        from torch._functorch.partitioners import (_extract_fwd_bwd_modules,
+                                                   reordering_to_mimic_autograd_engine)
+        kept, entry = kept_nodes(joint_module, num_fwd_outputs, budget, remat_opt, solver,
+                                 peak_budget)
         saved = [n for n in joint_module.graph.nodes
                  if n.op == 'placeholder' and not _is_tangent(n) and n.users
                  and isinstance(n.meta.get('val'), torch.Tensor)]
@@ -115,7 +173,10 @@ def partition(budget=0.8, remat_opt=None, solver=None, on_plan=None):
                     saved.append(p)
         if on_plan:
             on_plan(entry, saved)
-        return _extract_fwd_bwd_modules(joint_module, saved, [], num_fwd_outputs=num_fwd_outputs)
+        fw, bw = _extract_fwd_bwd_modules(joint_module, saved, [], num_fwd_outputs=num_fwd_outputs)
+        # The backward graph starts with every recomputed forward node (joint
+        # order); move each to just before its first backward use.
+        return fw, reordering_to_mimic_autograd_engine(bw)
     return partition_fn
 
 
