@@ -26,6 +26,12 @@ Plan chainPlan(const RetentionFamily &family, int64_t budgetBytes);
 /// plan over the budget is returned unchanged.
 Plan polishPlan(const Problem &problem, const Plan &plan, int64_t budgetBytes,
                 int64_t maxTrials);
+/// Local search over stage schedules (Stage.cpp) from `start`: add moves at
+/// the peak, the polish, and (`kicks`) iterated local search; at most
+/// `workSteps` simulated steps. The cheaper fitting plan of the two (or the
+/// lower peak when neither fits); `start` itself on graphs over 400 nodes.
+Plan stagePlan(const Problem &problem, const Plan &start, int64_t budgetBytes,
+               int64_t workSteps, bool kicks = true);
 /// The plan of least simulated peak that fast's machinery finds (a search
 /// over budgets); its peak is smallestFeasibleBudget.
 Plan minPeakPlan(const RetentionFamily &family);

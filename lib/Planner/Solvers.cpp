@@ -26,12 +26,17 @@ constexpr SolverName kSolverNames[] = {
     {SolverKind::Manual, "manual"},
 };
 
+/// Simulated steps the stage search (Stage.cpp) may spend per fast solve:
+/// this many per node, at most kStageWorkSteps.
+constexpr int64_t kStageWorkSteps = 2'000'000;
+constexpr int64_t kStageWorkStepsPerNode = 8'000;
+
 /// Fast's plan, unless a baseline is cheaper and fits: fast is never worse
 /// than the best feasible baseline. Recompute-all (a quadratic schedule on
 /// long chains) is built only when nothing else fits. No min-peak fallback:
 /// this is also the search step of that fallback.
 Plan fastCore(const RetentionFamily &family, int64_t budget,
-              bool deepMoves = false) {
+              bool deepMoves = false, bool stageKicks = true) {
   const Problem &problem = family.problem();
   Plan best = fastPlan(family, budget, deepMoves);
   Simulation bestSim = simulate(problem, best);
@@ -51,7 +56,12 @@ Plan fastCore(const RetentionFamily &family, int64_t budget,
   consider(knapsackPlan(family, budget));
   if (bestSim.peakBytes > budget)
     consider(recomputeAllPlan(family));
-  return best;
+  // Small graphs: leave the family for any stage schedule (Stage.cpp; it
+  // honours the policies and validates what it returns).
+  const int64_t work = std::min<int64_t>(
+      kStageWorkSteps,
+      kStageWorkStepsPerNode * static_cast<int64_t>(problem.nodes.size()));
+  return stagePlan(problem, best, budget, work, stageKicks);
 }
 
 /// Largest graph whose every-candidate-Always plan the min-peak search builds.
@@ -230,13 +240,14 @@ Plan minPeakPlan(const RetentionFamily &family) {
   const int64_t bound = peakLowerBound(problem);
   int64_t low = bound;
   if (bestSim.peakBytes > low)
-    consider(fastCore(family, low, /*deepMoves=*/true));
+    consider(fastCore(family, low, /*deepMoves=*/true, /*stageKicks=*/false));
   const int bisections = minPeakBisections(problem.nodes.size());
   for (int k = 0; k < bisections && bestSim.peakBytes - low > 1 &&
                   bestSim.peakBytes - low > bestSim.peakBytes / 2000;
        ++k) {
     const int64_t middle = low + (bestSim.peakBytes - low) / 2;
-    if (consider(fastCore(family, middle, /*deepMoves=*/true)) > middle)
+    if (consider(fastCore(family, middle, /*deepMoves=*/true,
+                          /*stageKicks=*/false)) > middle)
       low = middle;
   }
   const int64_t trials = 4 * static_cast<int64_t>(problem.nodes.size()) + 1000;
