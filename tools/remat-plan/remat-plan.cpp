@@ -13,6 +13,12 @@
 // budgets (planner::solveMonotone): the plan's cost never rises with the
 // budget.
 //
+// --plan FILE judges another tool's plan instead of solving (bench/planner:
+// Moccasin's schedules): FILE is a JSON array of node positions in program
+// order (0-based); a node's first entry is its own step, later entries are
+// recomputes. The plan is validated and simulated like a solver's
+// ("solver": "given").
+//
 //===----------------------------------------------------------------------===//
 
 #include "GraphJson.h"
@@ -44,6 +50,8 @@ struct Options {
   double timeLimit = 60;
   /// solveMonotone instead of solve.
   bool monotone = false;
+  /// A plan to judge instead of solving (--plan).
+  std::string planPath;
 };
 
 [[noreturn]] void die(const llvm::Twine &message, int code = 1) {
@@ -57,7 +65,7 @@ constexpr int64_t kMaxRandomNodes = 1000000;
 constexpr const char *kUsage =
     "usage: remat-plan (GRAPH.json | --random N [--seed S]) [--budget B] "
     "[--solver fast|exact|keep-all|recompute-all|sqrtn|knapsack] "
-    "[--time-limit SECONDS] [--monotone]";
+    "[--time-limit SECONDS] [--monotone] [--plan PLAN.json]";
 
 /// `text` as a whole decimal integer in [min, max], or exits naming `flag`.
 int64_t parseInteger(const std::string &flag, const std::string &text,
@@ -105,6 +113,8 @@ Options parseArgs(int argc, char **argv) {
       options.randomNodes = parseInteger(arg, value(), 1, kMaxRandomNodes);
     else if (arg == "--monotone")
       options.monotone = true;
+    else if (arg == "--plan")
+      options.planPath = value();
     else if (arg == "--seed")
       options.seed = parseInteger(arg, value(), 0, INT64_MAX);
     else if (arg == "--help" || arg == "-h") {
@@ -130,6 +140,35 @@ Problem readGraph(const std::string &path) {
   return std::move(*problem);
 }
 
+/// The plan in `path` (see --plan), or exits saying why it is none.
+Plan readPlan(const std::string &path, const Problem &problem) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer)
+    die("cannot read '" + path + "': " + buffer.getError().message());
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*buffer)->getBuffer());
+  if (!json)
+    die("'" + path + "': not JSON: " + llvm::toString(json.takeError()));
+  const llvm::json::Array *steps = json->getAsArray();
+  if (!steps)
+    die("'" + path + "': expected an array of node positions");
+  Plan plan;
+  std::vector<bool> seen(problem.nodes.size(), false);
+  for (const llvm::json::Value &step : *steps) {
+    std::optional<int64_t> node = step.getAsInteger();
+    if (!node || *node < 0 ||
+        *node >= static_cast<int64_t>(problem.nodes.size()))
+      die("'" + path + "': step " + llvm::Twine(plan.schedule.size()) +
+          " is not a node position from 0 to " +
+          llvm::Twine(problem.nodes.size() - 1));
+    plan.schedule.push_back({static_cast<int>(*node), seen[*node]});
+    seen[*node] = true;
+  }
+  if (std::string invalid = validate(problem, plan); !invalid.empty())
+    die("'" + path + "': not a valid plan: " + invalid);
+  return plan;
+}
+
 void printResult(const Options &options, const Problem &problem,
                  int64_t unplannedPeak, int64_t budget,
                  const SolveResult &result) {
@@ -137,7 +176,9 @@ void printResult(const Options &options, const Problem &problem,
   for (const Node &node : problem.nodes)
     baseCost += node.cost;
   llvm::json::Object out{
-      {"solver", std::string(solverKindName(options.solver))},
+      {"solver", options.planPath.empty()
+                     ? std::string(solverKindName(options.solver))
+                     : std::string("given")},
       {"nodes", static_cast<int64_t>(problem.nodes.size())},
       {"unplanned_peak_bytes", unplannedPeak},
       {"budget_bytes", budget},
@@ -175,6 +216,14 @@ int main(int argc, char **argv) {
   SolveOptions solveOptions;
   solveOptions.budgetBytes = budget;
   solveOptions.timeLimitSeconds = options.timeLimit;
+  if (!options.planPath.empty()) {
+    SolveResult given;
+    given.plan = readPlan(options.planPath, problem);
+    given.sim = simulate(problem, given.plan);
+    given.feasible = given.sim.peakBytes <= budget;
+    printResult(options, problem, unplannedPeak, budget, given);
+    return given.feasible ? 0 : 2;
+  }
   SolveResult result =
       options.monotone
           ? solveMonotone(problem, options.solver, solveOptions)
