@@ -2,6 +2,8 @@
 
 #include "remat/Transforms/Planning.h"
 
+#include "remat/Transforms/Policies.h"
+
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/MapVector.h"
@@ -19,7 +21,8 @@ FunctionPlanning::FunctionPlanning(FunctionOpInterface fn)
   for (Operation *op : graph.getOps())
     stepFlops += costs.getFlops(op);
   if (problem.error.empty())
-    smallestFeasible = planner::smallestFeasibleBudget(problem.problem);
+    smallestFeasible = smallestFeasibleWithoutPolicies =
+        planner::smallestFeasibleBudget(problem.problem);
 }
 
 /// Warns at the first op of each dialect that the context does not know
@@ -60,7 +63,8 @@ static void warnUnregisteredOps(FunctionOpInterface fn, StringRef pass) {
 }
 
 FailureOr<std::unique_ptr<FunctionPlanning>>
-FunctionPlanning::analyze(FunctionOpInterface fn, StringRef pass) {
+FunctionPlanning::analyze(FunctionOpInterface fn, StringRef pass,
+                          unsigned segments) {
   auto planning = std::make_unique<FunctionPlanning>(fn);
   bool isStep = planning->graph.isTrainingStep();
   if (isStep)
@@ -73,19 +77,29 @@ FunctionPlanning::analyze(FunctionOpInterface fn, StringRef pass) {
            << pass << ": cannot plan @"
            << SymbolTable::getSymbolName(fn).getValue() << ": "
            << planning->problem.error;
+  if (failed(readPolicies(planning->graph, planning->problem, segments, pass)))
+    return failure();
+  for (const planner::Node &node : planning->problem.problem.nodes) {
+    planning->pinnedSave += node.policy == planner::Policy::Save;
+    planning->pinnedRecompute += node.policy == planner::Policy::Recompute;
+  }
+  if (planning->pinnedSave + planning->pinnedRecompute > 0)
+    planning->smallestFeasible =
+        planner::smallestFeasibleBudget(planning->problem.problem);
   return planning;
 }
 
 LogicalResult forEachTrainingStep(
     ModuleOp module, StringRef pass,
     function_ref<LogicalResult(FunctionOpInterface, FunctionPlanning &)>
-        plan) {
+        plan,
+    unsigned segments) {
   bool ok = true, sawStep = false;
   for (auto fn : module.getOps<FunctionOpInterface>()) {
     if (fn.isExternal())
       continue;
     FailureOr<std::unique_ptr<FunctionPlanning>> planning =
-        FunctionPlanning::analyze(fn, pass);
+        FunctionPlanning::analyze(fn, pass, segments);
     if (failed(planning)) {
       ok = false;
       sawStep = true;

@@ -8,6 +8,7 @@
 #include "remat/Transforms/LocalizeInits.h"
 #include "remat/Transforms/OptionChecks.h"
 #include "remat/Transforms/Planning.h"
+#include "remat/Transforms/Policies.h"
 #include "remat/Transforms/Report.h"
 
 #include "mlir/IR/AsmState.h"
@@ -28,10 +29,12 @@ struct Decision {
   /// How often the plan recomputes it; 0 when it is kept.
   int recomputes = 0;
   int64_t flops = 0;
+  planner::Policy policy = planner::Policy::Free;
 };
 
 /// What the pass did to one function, for its remarks and its JSON.
 struct Outcome {
+  /// INT64_MAX when solver=manual was given no budget.
   int64_t budget = 0;
   int64_t plannedPeak = 0;
   int64_t rewrittenPeak = 0;
@@ -65,11 +68,14 @@ struct RematCheckpointPass
   }
 
   void runOnOperation() override {
-    if (budget.empty())
+    planner::SolverKind kind = solver;
+    // solver=manual needs no budget: it applies the policies.
+    if (budget.empty() && kind != planner::SolverKind::Manual)
       return;
     // Parses: initialize() checked it.
-    planner::BudgetOrError parsed = planner::parseBudget(budget);
-    planner::SolverKind kind = solver;
+    std::optional<planner::Budget> requested;
+    if (!budget.empty())
+      requested = *planner::parseBudget(budget).budget;
     // Plan the program the lowering will see (remat-bufferize localizes
     // too): every writer with a fresh destination of its own.
     for (auto fn : getOperation().getOps<FunctionOpInterface>())
@@ -80,13 +86,14 @@ struct RematCheckpointPass
             getOperation(), "remat-checkpoint",
             [&](FunctionOpInterface fn, FunctionPlanning &planning) {
               FailureOr<Outcome> outcome =
-                  planFunction(fn, planning, *parsed.budget, kind);
+                  planFunction(fn, planning, requested, kind);
               if (failed(outcome))
                 return failure();
               emitRemarks(fn, planning, *outcome);
               plans.push_back(toJson(fn, planning, *outcome));
               return success();
-            })))
+            },
+            segments)))
       signalPassFailure();
     if (!planFile.empty() &&
         failed(writeJsonFile(planFile, std::move(plans),
@@ -96,24 +103,29 @@ struct RematCheckpointPass
 
   FailureOr<Outcome> planFunction(FunctionOpInterface fn,
                                   FunctionPlanning &planning,
-                                  const planner::Budget &requested,
+                                  std::optional<planner::Budget> requested,
                                   planner::SolverKind kind) {
     Outcome outcome;
-    outcome.budget = requested.resolve(planning.unplannedPeak);
+    outcome.budget = requested ? requested->resolve(planning.unplannedPeak)
+                               : std::numeric_limits<int64_t>::max();
+    if (kind == planner::SolverKind::Manual)
+      return planManually(fn, planning, std::move(outcome));
     if (outcome.budget < planning.smallestFeasible)
-      return emitError(fn.getLoc(), "remat-checkpoint: budget of ")
-             << outcome.budget << " bytes is below the smallest feasible "
-             << "budget for this step, " << planning.smallestFeasible
-             << " bytes (" << formatBytes(planning.smallestFeasible)
-             << ": the least peak solver=fast reaches; the unplanned peak is "
-             << planning.unplannedPeak << " bytes)";
+      return emitBudgetError(fn, planning, outcome.budget);
 
-    // The step already fits: the optimizing solvers have nothing to do. The
+    // The policies' plan (keep-all without policies) fits: it is the least
+    // recompute there is, the optimizing solvers have nothing to do. The
     // baselines run as asked.
-    if (outcome.budget >= planning.unplannedPeak &&
-        (kind == planner::SolverKind::Fast ||
-         kind == planner::SolverKind::Exact))
-      return keepEverything(fn, planning, std::move(outcome));
+    if (kind == planner::SolverKind::Fast ||
+        kind == planner::SolverKind::Exact) {
+      planner::SolveResult manual =
+          solveWith(planning, planner::SolverKind::Manual, outcome.budget);
+      if (manual.feasible) {
+        manual.provenOptimal = true;
+        return applySolution(fn, planning, std::move(outcome),
+                             std::move(manual));
+      }
+    }
 
     FailureOr<bool> planned = planAndRewrite(fn, planning, kind, outcome);
     if (failed(planned))
@@ -125,6 +137,113 @@ struct RematCheckpointPass
            << " bytes (" << outcome.solved.message
            << "); the smallest feasible budget is " << planning.smallestFeasible
            << " bytes, which solver=fast reaches";
+  }
+
+  planner::SolveResult solveWith(const FunctionPlanning &planning,
+                                 planner::SolverKind kind,
+                                 int64_t budgetBytes) const {
+    planner::SolveOptions options;
+    options.budgetBytes = budgetBytes;
+    options.timeLimitSeconds = timeLimit;
+    return planner::solve(planning.problem.problem, kind, options);
+  }
+
+  /// solver=manual: the policies and nothing else, over the budget or not
+  /// when none was given.
+  FailureOr<Outcome> planManually(FunctionOpInterface fn,
+                                  FunctionPlanning &planning,
+                                  Outcome outcome) {
+    planner::SolveResult manual =
+        solveWith(planning, planner::SolverKind::Manual, outcome.budget);
+    if (manual.feasible)
+      return applySolution(fn, planning, std::move(outcome),
+                           std::move(manual));
+    if (manual.sim.peakBytes <= outcome.budget)
+      return emitError(fn.getLoc(), "remat-checkpoint: internal error: ")
+             << manual.message;
+    return emitError(fn.getLoc(), "remat-checkpoint: solver=manual: the "
+                                  "policies' plan peaks at ")
+           << manual.sim.peakBytes << " bytes, over the budget of "
+           << outcome.budget
+           << " bytes; solver=fast or exact keeps the policies and plans "
+              "the rest to fit budgets down to "
+           << planning.smallestFeasible << " bytes";
+  }
+
+  /// A solution found before planAndRewrite: kept as is when it recomputes
+  /// nothing, rewritten otherwise.
+  FailureOr<Outcome> applySolution(FunctionOpInterface fn,
+                                   FunctionPlanning &planning, Outcome outcome,
+                                   planner::SolveResult solved) {
+    if (solved.sim.recomputeCost == 0 &&
+        llvm::none_of(solved.plan.schedule,
+                      [](const planner::Step &step) { return step.recompute; }))
+      return keepEverything(fn, planning, std::move(outcome));
+    outcome.solved = std::move(solved);
+    if (failed(rewrite(fn, planning, outcome)))
+      return failure();
+    return outcome;
+  }
+
+  /// Below the smallest feasible budget. When the policies are what makes
+  /// it too small, the error is at the largest value they keep live at the
+  /// least peak.
+  LogicalResult emitBudgetError(FunctionOpInterface fn,
+                                const FunctionPlanning &planning,
+                                int64_t budget) const {
+    if (budget >= planning.smallestFeasibleWithoutPolicies) {
+      Operation *op = savedAtLeastPeak(planning);
+      InFlightDiagnostic diag = emitError(op ? op->getLoc() : fn.getLoc())
+                                << "remat-checkpoint: budget of " << budget
+                                << " bytes is below the smallest budget that "
+                                   "fits the policies, "
+                                << planning.smallestFeasible << " bytes ("
+                                << formatBytes(planning.smallestFeasible)
+                                << "; without them "
+                                << planning.smallestFeasibleWithoutPolicies
+                                << " bytes)";
+      if (op)
+        diag << ": this op's result is pinned \"save\" and live at that "
+                "peak";
+      return diag;
+    }
+    return emitError(fn.getLoc(), "remat-checkpoint: budget of ")
+           << budget << " bytes is below the smallest feasible "
+           << "budget for this step, " << planning.smallestFeasible
+           << " bytes (" << formatBytes(planning.smallestFeasible)
+           << ": the least peak solver=fast reaches; the unplanned peak is "
+           << planning.unplannedPeak << " bytes)";
+  }
+
+  /// The op of the largest value pinned save that is live at the peak of
+  /// fast's plan at the smallest feasible budget; null when none is.
+  Operation *savedAtLeastPeak(const FunctionPlanning &planning) const {
+    const planner::Problem &problem = planning.problem.problem;
+    planner::SolveResult least =
+        solveWith(planning, planner::SolverKind::Fast,
+                  planning.smallestFeasible);
+    const std::vector<planner::Step> &schedule = least.plan.schedule;
+    if (!least.feasible || schedule.empty())
+      return nullptr;
+    const int peak = least.sim.peakStep, last = schedule.size() - 1;
+    // A saved node has one version: live from its step to its last reader.
+    std::vector<int> defined(problem.nodes.size(), -1),
+        lastRead(problem.nodes.size(), -1);
+    for (int s = 0; s <= last; ++s) {
+      for (int input : problem.nodes[schedule[s].node].inputs)
+        lastRead[input] = s;
+      if (!schedule[s].recompute)
+        defined[schedule[s].node] = s;
+    }
+    int best = -1;
+    for (int i = 0, e = problem.nodes.size(); i < e; ++i) {
+      const planner::Node &node = problem.nodes[i];
+      const int end = node.output ? last : std::max(lastRead[i], defined[i]);
+      if (node.policy == planner::Policy::Save && defined[i] <= peak &&
+          peak <= end && (best < 0 || node.bytes > problem.nodes[best].bytes))
+        best = i;
+    }
+    return best < 0 ? nullptr : planning.problem.members[best].back();
   }
 
   static Outcome keepEverything(FunctionOpInterface fn,
@@ -160,6 +279,15 @@ struct RematCheckpointPass
                          : planner::solve(problem, kind, options);
     if (!outcome.solved.feasible)
       return false;
+    if (failed(rewrite(fn, planning, outcome)))
+      return failure();
+    return true;
+  }
+
+  /// Applies outcome.solved's plan to `fn`, checked before and after.
+  LogicalResult rewrite(FunctionOpInterface fn, FunctionPlanning &planning,
+                        Outcome &outcome) {
+    const planner::Problem &problem = planning.problem.problem;
     // The solver's own simulation decided feasibility; check the plan
     // against the problem again before touching the IR.
     planner::Simulation check = planner::simulate(problem, outcome.solved.plan);
@@ -187,7 +315,7 @@ struct RematCheckpointPass
              << " bytes: the planning problem and the memory model disagree";
     outcome.timelineAfter.assign(rewritten.getTimeline().begin(),
                                  rewritten.getTimeline().end());
-    return true;
+    return success();
   }
 
   static SmallVector<Decision> decide(FunctionOpInterface fn,
@@ -206,7 +334,8 @@ struct RematCheckpointPass
         continue;
       decisions.push_back(
           {describeValue(value, planning.sim, state), recomputes[node],
-           toFlops(problem.problem.nodes[node].cost * recomputes[node])});
+           toFlops(problem.problem.nodes[node].cost * recomputes[node]),
+           problem.problem.nodes[node].policy});
     }
     return decisions;
   }
@@ -218,18 +347,25 @@ struct RematCheckpointPass
       if (decision.recomputes == 0) {
         diag << "remat-checkpoint: keep " << decision.value.name << " ("
              << decision.value.bytes << " bytes)";
-        continue;
+      } else {
+        diag << "remat-checkpoint: recompute " << decision.value.name << " ("
+             << decision.value.bytes << " bytes, "
+             << decision.flops / decision.recomputes << " FLOPs) "
+             << decision.recomputes
+             << (decision.recomputes == 1 ? " time" : " times");
       }
-      diag << "remat-checkpoint: recompute " << decision.value.name << " ("
-           << decision.value.bytes << " bytes, "
-           << decision.flops / decision.recomputes << " FLOPs) "
-           << decision.recomputes
-           << (decision.recomputes == 1 ? " time" : " times");
+      if (decision.policy != planner::Policy::Free)
+        diag << ", pinned " << policyName(decision.policy);
     }
     const planner::SolveResult &solved = outcome.solved;
     InFlightDiagnostic diag = emitRemark(fn.getLoc());
     diag << "remat-checkpoint: unplanned peak " << planning.unplannedPeak
-         << " bytes, budget " << outcome.budget << " bytes, planned peak "
+         << " bytes, budget ";
+    if (hasBudget(outcome))
+      diag << outcome.budget << " bytes";
+    else
+      diag << "none";
+    diag << ", planned peak "
          << outcome.plannedPeak << " bytes (rewritten IR: "
          << outcome.rewrittenPeak << " bytes); recompute "
          << toFlops(solved.sim.recomputeCost) << " FLOPs, "
@@ -241,6 +377,13 @@ struct RematCheckpointPass
       diag << (solved.provenOptimal ? ", proven optimal"
                                     : ", not proven optimal")
            << " (gap " << llvm::formatv("{0:f2}", 100 * solved.gap) << "%)";
+    if (planning.pinnedSave + planning.pinnedRecompute > 0)
+      diag << "; policies pin " << planning.pinnedSave << " value(s) save, "
+           << planning.pinnedRecompute << " recompute";
+  }
+
+  static bool hasBudget(const Outcome &outcome) {
+    return outcome.budget != std::numeric_limits<int64_t>::max();
   }
 
   llvm::json::Object toJson(FunctionOpInterface fn,
@@ -252,6 +395,8 @@ struct RematCheckpointPass
                                {"op", decision.value.opName},
                                {"bytes", decision.value.bytes},
                                {"loc", formatLocation(decision.value.loc)}};
+      if (decision.policy != planner::Policy::Free)
+        entry["policy"] = policyName(decision.policy);
       if (decision.recomputes == 0) {
         kept.push_back(std::move(entry));
         continue;
@@ -265,8 +410,13 @@ struct RematCheckpointPass
         {"function", fn.getName()},
         {"solver", solverName()},
         {"unplanned_peak_bytes", planning.unplannedPeak},
-        {"budget_bytes", outcome.budget},
+        {"budget_bytes", hasBudget(outcome) ? llvm::json::Value(outcome.budget)
+                                            : llvm::json::Value(nullptr)},
         {"smallest_feasible_bytes", planning.smallestFeasible},
+        {"smallest_feasible_without_policies_bytes",
+         planning.smallestFeasibleWithoutPolicies},
+        {"pinned_save", planning.pinnedSave},
+        {"pinned_recompute", planning.pinnedRecompute},
         {"planned_peak_bytes", outcome.plannedPeak},
         {"rewritten_peak_bytes", outcome.rewrittenPeak},
         {"recompute_flops", solved.sim.recomputeCost},

@@ -8,7 +8,7 @@
 // REFUSED: error: remat-checkpoint: cannot plan @planned_twice
 
 // BUDGET: error: remat-checkpoint: invalid budget 'lots':
-// SOLVER: for the --solver option: unknown solver 'magic'; expected fast, exact, keep-all, recompute-all, sqrtn or knapsack
+// SOLVER: for the --solver option: unknown solver 'magic'; expected fast, exact, keep-all, recompute-all, sqrtn, knapsack or manual
 
 // Half the unplanned peak (28676 / 2) is below what recomputing everything
 // reaches: %x, two live layers and the backward temporaries, 16388 bytes.

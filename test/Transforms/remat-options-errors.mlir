@@ -2,7 +2,7 @@
 // that says what is expected, once, without the module dumped after it.
 // `solver=` is an enum option: its parser names the solvers it knows.
 // RUN: not remat-opt %s '--remat-checkpoint=solver=bogus budget=0.5' 2>&1 | FileCheck %s --check-prefix=SOLVER --implicit-check-not="see current operation"
-// SOLVER: for the --solver option: unknown solver 'bogus'; expected fast, exact, keep-all, recompute-all, sqrtn or knapsack
+// SOLVER: for the --solver option: unknown solver 'bogus'; expected fast, exact, keep-all, recompute-all, sqrtn, knapsack or manual
 
 // RUN: not remat-opt %s '--remat-checkpoint=budget=lots' 2>&1 | FileCheck %s --check-prefix=BUDGET --implicit-check-not="see current operation"
 // BUDGET: error: remat-checkpoint: invalid budget 'lots': no number (expected

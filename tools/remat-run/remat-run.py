@@ -134,11 +134,18 @@ def plan(opts, workdir):
     keeps the prediction true to the program even for a solver that could
     plan differently on a second run (the exact one under a time limit).
     """
-    if not opts.budget:
+    # solver=manual applies the step's policies (remat.policy,
+    # remat.checkpoint) and needs no budget.
+    if not opts.budget and opts.solver != 'manual':
         return opts.input
     planned = os.path.join(workdir, 'planned.mlir')
+    options = 'solver=%s' % opts.solver
+    if opts.budget:
+        options = 'budget=%s %s' % (opts.budget, options)
+    if opts.segments:
+        options += ' segments=%d' % opts.segments
     run_tool([REMAT_OPT, opts.input, '-o', planned,
-              '--remat-checkpoint=budget=%s solver=%s' % (opts.budget, opts.solver)],
+              '--remat-checkpoint=' + options],
              'remat-opt (planning)')
     return planned
 
@@ -217,7 +224,12 @@ def parse_args(argv):
                         'non-private func.func)')
     parser.add_argument('--target', choices=['cpu', 'nvvm'], default='cpu')
     parser.add_argument('--budget', help="remat-checkpoint's budget; absent: unplanned")
-    parser.add_argument('--solver', default='fast')
+    parser.add_argument('--solver', default='fast',
+                        help="remat-checkpoint's solver; 'manual' plans the "
+                             "step's policies without a budget")
+    parser.add_argument('--segments', type=int, default=0,
+                        help="remat-checkpoint's segments= "
+                             "(checkpoint_sequential's regions)")
     parser.add_argument('--chip', default='sm_90', help='CUDA architecture (nvvm)')
     parser.add_argument('--lowering', metavar='FLAGS',
                         help="remat-opt flags that lower the (planned) step to the LLVM "

@@ -38,6 +38,8 @@ inline constexpr SolverOptionValue kSolverOptionValues[] = {
     {planner::SolverKind::SqrtN, "baseline: Chen et al.'s sqrt(n) checkpoints"},
     {planner::SolverKind::Knapsack,
      "baseline: a 0/1 knapsack of the activations to keep"},
+    {planner::SolverKind::Manual,
+     "the policies (remat.policy, remat.checkpoint) and nothing else"},
 };
 
 /// The `solver=` enum option's values, a modifier like llvm::cl::values:

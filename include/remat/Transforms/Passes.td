@@ -46,7 +46,25 @@ def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
     untouched. Only ops free of memory effects are recomputed.
 
     An infeasible budget is an error at the function naming the smallest
-    feasible budget. Without `budget` the pass changes nothing.
+    feasible budget. Without `budget` the pass changes nothing (except with
+    `solver=manual`).
+
+    Policies (docs/user-guide.md, "From torch.utils.checkpoint to remat"):
+    `remat.policy = "save"` on a forward op keeps its results,
+    `remat.policy = "recompute"` never stashes them (backward recomputes
+    them), and `remat.checkpoint = <integer id>` marks the ops of one
+    `torch.utils.checkpoint` call: inside it nothing is stashed, what it reads
+    from outside is kept. Every solver honours them; `solver=manual` applies
+    them and nothing else (no budget needed), `segments=N` places the regions
+    of `checkpoint_sequential` with N segments. Contradictions are errors at
+    the op.
+
+    ```mlir
+    %h = math.tanh %a {remat.policy = "recompute"} : tensor<64x64xf32>
+    // remat-opt --remat-checkpoint="solver=manual": %h is recomputed for
+    // backward from %a, which is kept.
+    ```
+
 
     Before (%h is stashed for the backward matmul):
     ```mlir
@@ -76,8 +94,14 @@ def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
            "Time limit of the exact solver, in seconds">,
     Option<"planFile", "plan-file", "std::string", /*default=*/"\"\"",
            "Also write each function's plan as JSON to this file ('-' for "
-           "stdout): peaks, budget, kept and recomputed activations, "
-           "recompute FLOPs, solve time, live bytes before and after">,
+           "stdout): peaks, budget, kept and recomputed activations (with "
+           "the policy that pins them), recompute FLOPs, solve time, live "
+           "bytes before and after">,
+    Option<"segments", "segments", "unsigned", /*default=*/"0",
+           "Checkpoint regions as torch.utils.checkpoint_sequential with this "
+           "many segments places them: the forward ops split in program order "
+           "into segments of equal FLOPs, all but the last checkpointed (0: "
+           "the remat.checkpoint attributes of the IR)">,
   ];
   let dependentDialects = ["::remat::RematDialect"];
 }

@@ -23,14 +23,21 @@ struct FunctionPlanning {
   int64_t unplannedPeak = 0;
   /// FLOPs of one unplanned step, forward and backward.
   double stepFlops = 0;
-  /// Below this budget remat reports the step infeasible.
+  /// Below this budget remat reports the step infeasible (with the
+  /// policies; see Policies.h).
   int64_t smallestFeasible = 0;
+  /// The same without the policies.
+  int64_t smallestFeasibleWithoutPolicies = 0;
+  /// Nodes pinned save / recompute by the policies.
+  int pinnedSave = 0, pinnedRecompute = 0;
 
-  /// Analyses `fn`, emitting what the analyses noticed. Null, with a remark,
-  /// when `fn` is not a training step; failure, with an error at the op or
-  /// the function, when it is one that remat refuses to plan.
+  /// Analyses `fn` and reads its policies (`segments`: see readPolicies),
+  /// emitting what the analyses noticed. Null, with a remark, when `fn` is
+  /// not a training step; failure, with an error at the op or the function,
+  /// when it is one that remat refuses to plan.
   static mlir::FailureOr<std::unique_ptr<FunctionPlanning>>
-  analyze(mlir::FunctionOpInterface fn, llvm::StringRef pass);
+  analyze(mlir::FunctionOpInterface fn, llvm::StringRef pass,
+          unsigned segments = 0);
 
   /// Recompute cost as a percentage of the step's FLOPs.
   double overheadPercent(double recomputeCost) const {
@@ -46,7 +53,8 @@ mlir::LogicalResult forEachTrainingStep(
     mlir::ModuleOp module, llvm::StringRef pass,
     llvm::function_ref<mlir::LogicalResult(mlir::FunctionOpInterface,
                                            FunctionPlanning &)>
-        plan);
+        plan,
+    unsigned segments = 0);
 
 /// Writes `functions` as a JSON array to `path` ('-' for stdout); emits an
 /// error at `loc` and fails when it cannot.
