@@ -362,19 +362,21 @@ RematStatus rematPlan(RematContext *context, const char *ir,
   Call call(context, sourceName, {planJson, rewrittenIr}, diagnostics);
   if (!call.checkArguments(ir))
     return REMAT_INVALID_ARGUMENT;
-  // Without a budget remat-checkpoint does nothing, silently.
-  if (!budget || !*budget) {
-    call.addError("remat-checkpoint needs a budget");
-    return REMAT_INVALID_ARGUMENT;
-  }
   std::optional<remat::planner::SolverKind> kind = parseSolver(solver, call);
   if (!kind)
     return REMAT_INVALID_ARGUMENT;
+  // Without a budget remat-checkpoint does nothing, silently (solver=manual
+  // applies the step's policies and needs none).
+  const bool hasBudget = budget && *budget;
+  if (!hasBudget && *kind != remat::planner::SolverKind::Manual) {
+    call.addError("remat-checkpoint needs a budget");
+    return REMAT_INVALID_ARGUMENT;
+  }
   TempJsonFile file("remat-plan");
   if (!file.valid())
     return call.tempFileError();
   remat::RematCheckpointOptions options;
-  options.budget = budget;
+  options.budget = hasBudget ? budget : "";
   options.solver = *kind;
   options.timeLimit = timeLimit;
   options.planFile = file.getPath();

@@ -297,12 +297,13 @@ def report_json(ir: IR) -> tuple[list, str]:
     return json.loads(json_text), diagnostics
 
 
-def plan_json(ir: IR, budget: Budget, solver: str = "fast",
+def plan_json(ir: IR, budget: Optional[Budget], solver: str = "fast",
               time_limit: float = 60) -> tuple[list, str, str]:
     text, name = _source(ir)
     json_text, rewritten, diagnostics = _check(
-        "plan", _native().plan(text, name, _budget_text(budget), solver,
-                               float(time_limit)))
+        "plan", _native().plan(text, name,
+                               "" if budget is None else _budget_text(budget),
+                               solver, float(time_limit)))
     return json.loads(json_text), rewritten, diagnostics
 
 
@@ -330,13 +331,16 @@ def report(ir: IR, function: Optional[str] = None) -> Report:
                             diagnostics)
 
 
-def plan(ir: IR, budget: Budget, solver: str = "fast", time_limit: float = 60,
-         function: Optional[str] = None) -> Plan:
+def plan(ir: IR, budget: Optional[Budget], solver: str = "fast",
+         time_limit: float = 60, function: Optional[str] = None) -> Plan:
     """Fits the step into ``budget`` by recomputation (remat-checkpoint).
 
     ``budget``: bytes as an int, a fraction of the unplanned peak as a float
-    in (0, 1], or a string in remat's syntax ("768MiB", "2GB", "0.6").
-    ``solver``: fast, exact, keep-all, recompute-all, sqrtn or knapsack;
+    in (0, 1], or a string in remat's syntax ("768MiB", "2GB", "0.6"); None
+    only with solver="manual", which applies the step's policies
+    (remat.policy, remat.checkpoint) and nothing else.
+    ``solver``: fast, exact, keep-all, recompute-all, sqrtn, knapsack or
+    manual;
     ``time_limit`` bounds the exact solver, in seconds. An infeasible budget
     raises RematError naming the smallest feasible budget.
     """

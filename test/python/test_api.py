@@ -76,6 +76,26 @@ def test_plan_exact_solver():
     assert plan.planned_peak <= plan.budget
 
 
+def test_plan_manual_applies_the_policies_without_a_budget():
+    # checkpoint(layer 1): one region over the first matmul and activation;
+    # "recompute" on the second activation (docs/user-guide.md).
+    text = (EXAMPLES / "mlp.mlir").read_text()
+    text = text.replace("%mm1 = linalg.matmul ins",
+                        "%mm1 = linalg.matmul {remat.checkpoint = 0 : i64} ins")
+    text = text.replace("%h1 = linalg.generic {",
+                        "%h1 = linalg.generic {remat.checkpoint = 0 : i64, ")
+    text = text.replace("%h2 = linalg.generic {",
+                        '%h2 = linalg.generic {remat.policy = "recompute", ')
+    plan = remat.plan(text, None, solver="manual")
+    assert plan.solver == "manual" and plan.budget is None
+    assert plan.json["pinned_recompute"] == 2
+    pinned = [v for v in plan.json["recomputed"] if v.get("policy") == "recompute"]
+    assert len(pinned) == 1 and pinned[0]["times"] == 1
+    assert plan.rewritten_peak == plan.planned_peak
+    with pytest.raises(remat.RematError, match="needs a budget"):
+        remat.plan(text, None)
+
+
 def test_apply_returns_the_rewritten_ir_which_reparses():
     path = EXAMPLES / "transformer_block.mlir"
     rewritten = remat.apply(path, 0.8)
