@@ -240,11 +240,6 @@ def test_reentrant_checkpoint_is_refused():
 
 # ---- the manual plan: torch's own plan, run ----
 
-# remat-checkpoint's solver=manual (issue 16, parts 1/2) is being written beside
-# this test. Until it lands these tests are expected to fail; strict, so that
-# they fail loudly (XPASS) the day it works and this mark must go.
-MANUAL_PENDING = pytest.mark.xfail(strict=True, reason="remat-checkpoint has no solver=manual yet")
-
 def _remat_opt(*args):
     if not os.access(REMAT_OPT, os.X_OK):
         pytest.fail('remat-opt not built at %s (set REMAT_OPT)' % REMAT_OPT)
@@ -253,7 +248,6 @@ def _remat_opt(*args):
     return r
 
 
-@MANUAL_PENDING
 @pytest.mark.parametrize('mode', ['checkpoint', 'sac', 'sequential', 'conv'])
 def test_manual_plan_matches_eager(mode, tmp_path):
     """solver=manual applies the exported regions and policies: it recomputes
@@ -288,7 +282,6 @@ def test_manual_plan_matches_eager(mode, tmp_path):
         assert np.abs(g - w).max() <= 1e-3 * np.abs(w).max() + 1e-6, name
 
 
-@MANUAL_PENDING
 @pytest.mark.parametrize('mode', ['checkpoint', 'sac'])
 def test_manual_plan_runs_with_remat_run(mode, tmp_path):
     """remat-run compiles the manual plan; its measured peak is the predicted
