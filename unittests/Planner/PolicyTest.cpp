@@ -47,12 +47,8 @@ double pinnedCost(const Problem &problem) {
   return cost;
 }
 
-SolveResult solveWith(const Problem &problem, SolverKind kind, int64_t budget) {
-  SolveOptions options;
-  options.budgetBytes = budget;
-  options.timeLimitSeconds = 10;
-  return solve(problem, kind, options);
-}
+/// Budget, time limit (exact).
+SolveOptions at(int64_t budget) { return {budget, 10}; }
 
 void expectHonours(const Problem &problem, const SolveResult &result,
                    int64_t budget, const std::string &what) {
@@ -98,7 +94,7 @@ TEST(Policy, RecomputePinOnAnUnrecomputableNodeIsReported) {
   problem.nodes[1].recomputable = false;
   problem.nodes[1].policy = Policy::Recompute;
   EXPECT_NE(checkPolicies(problem), "");
-  SolveResult result = solveWith(problem, SolverKind::Fast, 1000);
+  SolveResult result = solve(problem, SolverKind::Fast, at(1000));
   EXPECT_FALSE(result.feasible);
   EXPECT_NE(result.message.find("pinned recompute"), std::string::npos);
 }
@@ -112,8 +108,7 @@ TEST(Policy, EverySolverHonoursRandomPins) {
     pinAtRandom(problem, seed);
     ASSERT_EQ(checkPolicies(problem), "");
     const int64_t smallest = smallestFeasibleBudget(problem);
-    SolveResult manual = solveWith(problem, SolverKind::Manual,
-                                   std::numeric_limits<int64_t>::max());
+    SolveResult manual = solve(problem, SolverKind::Manual, at(INT64_MAX));
     ASSERT_TRUE(manual.feasible) << "seed " << seed << ": " << manual.message;
     EXPECT_DOUBLE_EQ(manual.sim.recomputeCost, pinnedCost(problem));
     const int64_t top = manual.sim.peakBytes;
@@ -124,7 +119,7 @@ TEST(Policy, EverySolverHonoursRandomPins) {
         std::string what = "seed " + std::to_string(seed) + " budget " +
                            std::to_string(budget) + " " +
                            std::string(solverKindName(kind));
-        SolveResult result = solveWith(problem, kind, budget);
+        SolveResult result = solve(problem, kind, at(budget));
         expectHonours(problem, result, budget, what);
         if (kind == SolverKind::Fast)
           EXPECT_TRUE(result.feasible) << what << ": " << result.message;
@@ -147,12 +142,12 @@ TEST(Policy, ExactHonoursPinsAndBeatsFast) {
     pinAtRandom(problem, seed + 100);
     const int64_t smallest = smallestFeasibleBudget(problem);
     const int64_t top =
-        solveWith(problem, SolverKind::Manual, INT64_MAX).sim.peakBytes;
+        solve(problem, SolverKind::Manual, at(INT64_MAX)).sim.peakBytes;
     for (int64_t budget : {smallest, smallest + (top - smallest) / 2}) {
       const std::string what =
           "seed " + std::to_string(seed) + " budget " + std::to_string(budget);
-      SolveResult exact = solveWith(problem, SolverKind::Exact, budget);
-      SolveResult fast = solveWith(problem, SolverKind::Fast, budget);
+      SolveResult exact = solve(problem, SolverKind::Exact, at(budget));
+      SolveResult fast = solve(problem, SolverKind::Fast, at(budget));
       expectHonours(problem, exact, budget, what + " exact");
       ASSERT_TRUE(exact.feasible) << what << ": " << exact.message;
       ASSERT_TRUE(fast.feasible) << what;
