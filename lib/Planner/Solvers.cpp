@@ -194,12 +194,15 @@ void dumpProblemIfAsked(const Problem &problem) {
     std::fprintf(file,
                  "%s\n  {\"name\": %s, \"bytes\": %lld, \"cost\": %.17g, "
                  "\"backward\": %s, \"recomputable\": %s, \"output\": %s, "
-                 "\"inputs\": [%s]}",
+                 "\"inputs\": [%s]%s}",
                  i ? "," : "", jsonString(node.name).c_str(),
                  static_cast<long long>(node.bytes), node.cost,
                  node.backward ? "true" : "false",
                  node.recomputable ? "true" : "false",
-                 node.output ? "true" : "false", inputs.c_str());
+                 node.output ? "true" : "false", inputs.c_str(),
+                 node.policy == Policy::Save        ? ", \"policy\": \"save\""
+                 : node.policy == Policy::Recompute ? ", \"policy\": \"recompute\""
+                                                    : "");
   }
   std::fprintf(file, "\n]}\n");
   std::fclose(file);

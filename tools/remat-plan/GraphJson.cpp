@@ -96,7 +96,8 @@ const Value *field(const Object &object,
 
 /// The remat-problem format: {"format": "remat-problem", "always_live_bytes":
 /// N, "nodes": [{"name", "bytes", "cost", "backward", "recomputable",
-/// "output", "inputs": [indices of earlier nodes]}]} in program order.
+/// "output", "inputs": [indices of earlier nodes], "policy": "save" |
+/// "recompute" (optional, planner::Policy)}]} in program order.
 llvm::Expected<Problem> readProblemDump(const Object &object) {
   const Array *nodes = object.getArray("nodes");
   if (!nodes)
@@ -134,6 +135,15 @@ llvm::Expected<Problem> readProblemDump(const Object &object) {
     node.backward = entry->getBoolean("backward").value_or(false);
     node.recomputable = entry->getBoolean("recomputable").value_or(true);
     node.output = entry->getBoolean("output").value_or(false);
+    if (std::optional<llvm::StringRef> policy = entry->getString("policy")) {
+      if (*policy == "save")
+        node.policy = Policy::Save;
+      else if (*policy == "recompute")
+        node.policy = Policy::Recompute;
+      else
+        return fail(where + " 'policy' must be \"save\" or \"recompute\", got '" +
+                    policy->str() + "'");
+    }
     if (const Array *inputs = entry->getArray("inputs"))
       for (const Value &input : *inputs) {
         std::optional<int64_t> from = input.getAsInteger();

@@ -64,7 +64,7 @@ constexpr int64_t kMaxRandomNodes = 1000000;
 
 constexpr const char *kUsage =
     "usage: remat-plan (GRAPH.json | --random N [--seed S]) [--budget B] "
-    "[--solver fast|exact|keep-all|recompute-all|sqrtn|knapsack] "
+    "[--solver fast|exact|keep-all|recompute-all|sqrtn|knapsack|manual] "
     "[--time-limit SECONDS] [--monotone] [--plan PLAN.json]";
 
 /// `text` as a whole decimal integer in [min, max], or exits naming `flag`.
