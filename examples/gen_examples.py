@@ -189,6 +189,7 @@ class Builder:
         self.loops = []          # (for_loop records) for the summary of looped steps
         self._muted = False      # re-evaluating a loop body: numpy only, no IR
         self._body_uses = []     # per open loop body: the operands its ops use
+        self.evaluate_loops = True  # False: IR only (numpy runs one iteration)
         self.phase_name = 'forward'
         self.dtype = None
         self.values = []
@@ -398,7 +399,7 @@ class Builder:
         self.lines, self.op_names = outer_lines, outer_ops
         # Numpy: the remaining iterations, without IR (names are not kept).
         names, self._muted = set(self.names), True
-        for step in range(1, count):
+        for step in range(1, count if self.evaluate_loops else 1):
             iv = Index(iv.ssa, count - 1 - step if reverse else step)
             values = list(yielded)
             for c, v in zip(carried, values):
@@ -968,10 +969,13 @@ class Example:
             out[name] = a.astype(dtype)
         return out
 
-    def run(self, inputs=None):
-        """Builds (and evaluates in numpy) the program; returns the Builder."""
+    def run(self, inputs=None, evaluate_loops=True):
+        """Builds (and evaluates in numpy) the program; returns the Builder.
+        evaluate_loops=False emits the IR of loops without evaluating all
+        their iterations (long loops, for benchmarks)."""
         inputs = self.random_inputs() if inputs is None else inputs
         b = Builder([(n, inputs[n]) for n, _ in self.arg_shapes])
+        b.evaluate_loops = evaluate_loops
         loss, grads = self.build(b, *b.args, **self.kwargs)
         b.finish(loss, grads)
         return b
@@ -1099,9 +1103,7 @@ one) that a backward op uses; arguments are not counted there.
 """
 
 
-def write_example(out_dir, e, b, unrolled_ok=True):
-    if not unrolled_ok and e.name.endswith('_unrolled'):
-        return
+def write_example(out_dir, e, b):
     path = os.path.join(out_dir, e.file)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
@@ -1130,8 +1132,10 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.residual_mlp:
         size = [int(n) for n in args.residual_mlp.split(',')]
+        small = size[0] <= 256
         for e in residual_mlp_examples(*size):
-            write_example(args.out_dir, e, e.run(), unrolled_ok=size[0] <= 256)
+            if small or e.name.endswith('_loop'):
+                write_example(args.out_dir, e, e.run(evaluate_loops=small))
         return
     text = generate(args.out_dir)
     if not args.quiet:

@@ -188,6 +188,49 @@ def RematInlineRecompute : Pass<"remat-inline-recompute"> {
   }];
 }
 
+def RematLoopCheckpoint : Pass<"remat-loop-checkpoint", "mlir::ModuleOp"> {
+  let summary = "Checkpoint a forward scf.for whose stash a reverse loop reads";
+  let description = [{
+    Recognizes a forward `scf.for` (0 to L by 1) that carries stacked stash
+    tensors (empty at first, a `tensor.insert_slice` at the induction variable
+    per iteration) and the reverse `scf.for` that reads them back (slice
+    L - 1 - j at iteration j), and rewrites the pair into a two-level
+    schedule with `checkpoints` = L / k segments of k iterations: the forward
+    keeps only the loop's other carried values (its state) at the start of
+    each segment; the backward, per segment (last first), re-runs the forward
+    body from that checkpoint into a stash of k slices, then runs the
+    segment's backward iterations on it. The stash shrinks from L to k slices
+    (plus L / k states) for L recomputed forward iterations; the IR stays
+    O(1) in L. Without `checkpoints`, the divisor of L nearest sqrt(L). Loops
+    it does not recognize are left alone, with a warning when they look like
+    a half of the pattern (docs/planner.md, "Loops").
+
+    ```mlir
+    %fw:2 = scf.for %i = %c0 to %c8 step %c1 iter_args(%h = %x, %st = %e) {
+      ... %h ... -> %h2
+      %st2 = tensor.insert_slice %h into %st[%i, 0] [1, 64] [1, 1]
+      scf.yield %h2, %st2
+    }
+    %bw = scf.for %j = %c0 to %c8 step %c1 iter_args(%g = %dout) {
+      %i = arith.subi %c7, %j : index
+      %hi = tensor.extract_slice %fw#1[%i, 0] [1, 64] [1, 1] ...
+    }
+    // becomes, with checkpoints=2: a forward loop over 2 segments that
+    // stores %h in a tensor<2x64xf32> and runs 4 iterations without the
+    // stash; a backward loop over the segments that re-runs their 4 forward
+    // iterations into a tensor<4x64xf32> stash and runs 4 backward ones.
+    ```
+  }];
+  let options = [
+    Option<"checkpoints", "checkpoints", "unsigned", /*default=*/"0",
+           "Number of segments (checkpoints); must divide the trip count. "
+           "0: the divisor nearest the square root of the trip count">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def RematTestTrainingGraph
     : Pass<"remat-test-training-graph", "mlir::func::FuncOp"> {
   let summary = "Annotate ops with the TrainingGraph analysis (for tests)";
