@@ -19,7 +19,8 @@
 //            polished, kept when not dearer.
 //
 // Every state is judged by the simulator; work is bounded by simulated steps,
-// so the result is deterministic. Only graphs up to kStageSearchNodes nodes.
+// so the result is deterministic. Graphs up to kStageSearchNodes nodes; up to
+// kStageRepairNodes only when the start does not fit (repair, no kicks).
 // Policies: no move recomputes a node pinned Save, kicks never drop or move a
 // recompute of a node pinned Recompute, and the polish keeps their pins.
 //
@@ -33,8 +34,10 @@ namespace remat::planner {
 
 namespace {
 
-/// Largest graph searched (every move is simulated on its own).
+/// Largest graph searched (every move is simulated on its own) ...
 constexpr size_t kStageSearchNodes = 400;
+/// ... and, when the start does not fit, repaired (no kicks).
+constexpr size_t kStageRepairNodes = 1000;
 /// Inputs (transitively) an add move also recomputes.
 constexpr size_t kMaxClosure = 6;
 /// Kicks of the iterated local search.
@@ -404,8 +407,14 @@ Plan StageSearch::run(const Plan &start) {
 
 Plan stagePlan(const Problem &problem, const Plan &start, int64_t budgetBytes,
                int64_t workSteps, bool kicks) {
-  if (problem.nodes.size() > kStageSearchNodes || problem.nodes.empty())
+  const size_t n = problem.nodes.size();
+  if (n == 0 || n > kStageRepairNodes)
     return start;
+  if (n > kStageSearchNodes) {
+    if (simulate(problem, start).peakBytes <= budgetBytes)
+      return start;
+    kicks = false;
+  }
   Plan found = StageSearch(problem, budgetBytes, workSteps, kicks).run(start);
   // Policies (Node::policy): the moves add no recompute of a Save-pinned
   // node and the kicks leave Recompute-pinned ones alone; checked anyway.
