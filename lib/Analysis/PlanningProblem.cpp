@@ -139,7 +139,20 @@ void Extractor::fillNodes() {
           inputs.insert(producer);
       }
     }
-    node.recomputable &= !node.backward;
+    // A backward op computed from forward values only (directly, or
+    // through other such ops) is a residual of the forward pass: JAX
+    // computes 1 - tanh(h) beside the tanh, torch-mlir's GELU backward
+    // derives a chain of terms from the forward pre-activation. It may be
+    // recomputed from them like a forward value. Backward ops that read
+    // anything else (a gradient, a value made from constants alone such as
+    // the loss's seed) run once.
+    if (node.backward &&
+        (inputs.empty() || llvm::any_of(inputs, [&](int input) {
+           return input >= int(index) ||
+                  (problem.nodes[input].backward &&
+                   !problem.nodes[input].recomputable);
+         })))
+      node.recomputable = false;
     node.inputs.assign(inputs.begin(), inputs.end());
     node.name = members.back()->getName().getStringRef().str();
     if (!inputs.empty() && *inputs.rbegin() > int(index)) {
