@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -316,11 +317,17 @@ int64_t CostModel::computeFlops(Operation *op) {
   } else if (auto costOp = dyn_cast<CostOpInterface>(op)) {
     result = costOp.getFlops();
   } else if (op->getNumRegions() > 0) {
-    // A region op without its own model costs what it runs, once.
+    // A region op without its own model costs what it runs, once; an
+    // scf.for with constant bounds, once per iteration.
     result = 0;
     for (Region &region : op->getRegions())
       for (Operation &nested : region.getOps())
         result = addFlops(result, computeFlops(&nested));
+    if (auto loop = dyn_cast<scf::ForOp>(op))
+      if (std::optional<APInt> trip = loop.getStaticTripCount();
+          trip && trip->isIntN(63) &&
+          llvm::MulOverflow(result, int64_t(trip->getZExtValue()), result))
+        result = INT64_MAX;
   } else if (op->hasTrait<OpTrait::IsTerminator>() ||
              op->getNumResults() == 0) {
     result = 0;

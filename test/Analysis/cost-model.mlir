@@ -82,5 +82,23 @@ func.func @costs(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %v: tensor<32xf32>,
     %r2 = math.exp %r1 : tensor<32xf32>
     scf.yield %r2 : tensor<32xf32>
   }
+  // An scf.for with constant bounds costs its body per iteration: 5 x 32;
+  // with other bounds, once.
+  // CHECK: scf.for
+  // CHECK: remat.test.flops = 160 : i64
+  // CHECK: scf.for
+  // CHECK: remat.test.flops = 32 : i64
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c5 = arith.constant 5 : index
+  %l = scf.for %k = %c0 to %c5 step %c1 iter_args(%h1 = %v) -> (tensor<32xf32>) {
+    %e1 = math.exp %h1 : tensor<32xf32>
+    scf.yield %e1 : tensor<32xf32>
+  }
+  %n = tensor.dim %v, %c0 : tensor<32xf32>
+  %d = scf.for %k2 = %c0 to %n step %c1 iter_args(%h2 = %v) -> (tensor<32xf32>) {
+    %e2 = math.exp %h2 : tensor<32xf32>
+    scf.yield %e2 : tensor<32xf32>
+  }
   return %ins : tensor<4x16xf32>
 }
