@@ -65,7 +65,6 @@ def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
     // backward from %a, which is kept.
     ```
 
-
     Before (%h is stashed for the backward matmul):
     ```mlir
     %h = math.tanh %a : tensor<64x64xf32>
