@@ -29,7 +29,7 @@ struct SolverOptionValue {
   const char *description;
 };
 inline constexpr SolverOptionValue kSolverOptionValues[] = {
-    {planner::SolverKind::Fast, "greedy planner, milliseconds (the default)"},
+    {planner::SolverKind::Fast, "heuristic search, no time limit (the default)"},
     {planner::SolverKind::Exact,
      "MILP (CBC): the least recompute within time-limit"},
     {planner::SolverKind::KeepAll, "baseline: keep every activation"},
