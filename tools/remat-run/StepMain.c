@@ -1,6 +1,7 @@
 /*===- StepMain.c - feed, run and measure one lowered step ----------------===//
  *
- * Usage: <step> [--seed N] [--repeat N] [--dump PREFIX] [--check-peak TOL]
+ * Usage: <step> [--seed N] [--repeat N] [--load PREFIX] [--dump PREFIX]
+ *               [--check-peak TOL]
  *
  * Fills every argument with deterministic values from the seed, allocates it
  * through the runtime's tracker (arguments count, as in the simulator), runs
@@ -9,7 +10,9 @@
  * the predicted peak bytes, and the step time. Exits 1 if two repeats give
  * different results. --dump writes the raw bytes of argument i and result i
  * to PREFIXargI.bin and PREFIXresultI.bin (to check values against a
- * reference). --check-peak exits 1 when the measured peak is off the
+ * reference). --load reads argument i's raw bytes from PREFIXargI.bin
+ * instead (a reference's own weights and batch; the size must be the
+ * argument's); --dump then writes the results only. --check-peak exits 1 when the measured peak is off the
  * prediction by more than the fraction TOL.
  *
  * A memref descriptor of rank R is {ptr allocated, ptr aligned, i64 offset,
@@ -119,6 +122,19 @@ static void *checkedMalloc(size_t bytes) {
 }
 
 static const char *dumpPrefix;
+static const char *loadPrefix;
+
+static void load(int index, void *host, size_t bytes) {
+  char path[4096];
+  snprintf(path, sizeof(path), "%sarg%d.bin", loadPrefix, index);
+  FILE *file = fopen(path, "rb");
+  if (!file || fread(host, 1, bytes, file) != bytes || fgetc(file) != EOF) {
+    fprintf(stderr, "cannot read %zu bytes (argument %d) from %s\n", bytes,
+            index, path);
+    exit(2);
+  }
+  fclose(file);
+}
 
 static void dump(const char *kind, int index, const void *host, size_t bytes) {
   if (!dumpPrefix)
@@ -140,8 +156,12 @@ static void prepareArguments(Descriptor *descriptors, void **args,
     const RematTensorType *type = &remat_step_arguments[i];
     size_t bytes = tensorBytes(type);
     void *host = checkedMalloc(bytes);
-    fillDeterministic(host, type, seed, i);
-    dump("arg", i, host, bytes);
+    if (loadPrefix) {
+      load(i, host, bytes);
+    } else {
+      fillDeterministic(host, type, seed, i);
+      dump("arg", i, host, bytes);
+    }
     void *buffer = remat_buffer_alloc(bytes);
     remat_buffer_write(buffer, host, bytes);
     free(host);
@@ -201,11 +221,13 @@ static Options parseOptions(int argc, char **argv) {
       options.repeat = atoi(argv[++i]);
     } else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
       dumpPrefix = argv[++i];
+    } else if (!strcmp(argv[i], "--load") && i + 1 < argc) {
+      loadPrefix = argv[++i];
     } else if (!strcmp(argv[i], "--check-peak") && i + 1 < argc) {
       options.peakTolerance = atof(argv[++i]);
     } else {
-      fprintf(stderr, "usage: %s [--seed N] [--repeat N] [--dump PREFIX] "
-                      "[--check-peak TOL]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--seed N] [--repeat N] [--load PREFIX] "
+                      "[--dump PREFIX] [--check-peak TOL]\n", argv[0]);
       exit(2);
     }
   }
