@@ -3,7 +3,14 @@
 
 Prints markdown tables. Usage:
   bench/planner/run.py [--remat-plan PATH] [--exact-time-limit S] [--quick]
+      [--moccasin-python PY --moccasin-src DIR [--moccasin-time-limit S]]
 Graphs come from ${REMAT_SHARED:-<repo>/../shared}/graphs.
+
+Moccasin (CP-SAT, its public code, not part of remat) runs when a Python with
+ortools (<9.9: Moccasin passes generators to AddCumulative) and networkx and
+a checkout of its src/ directory are given (or MOCCASIN_PYTHON / MOCCASIN_SRC
+are set); bench/planner/moccasin.py runs it and has remat judge its plan.
+Otherwise the table says why it was skipped.
 """
 import argparse
 import json
@@ -30,6 +37,33 @@ def run_plan(tool, source, budget, solver, time_limit, extra=()):
     result = json.loads(proc.stdout)
     result["stderr"] = proc.stderr
     return result
+
+
+def run_moccasin(args, graph, budget):
+    """Moccasin's plan at `budget`, judged by remat-plan --plan."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "moccasin.py")
+    env = dict(os.environ, MOCCASIN_SRC=args.moccasin_src)
+    proc = subprocess.run([args.moccasin_python, script, graph, budget,
+                           "--remat-plan", args.remat_plan,
+                           "--time-limit", str(args.moccasin_time_limit)],
+                          capture_output=True, text=True, env=env)
+    lines = proc.stdout.strip().splitlines()
+    if not lines:
+        return {"error": "moccasin.py printed nothing: " + proc.stderr[-300:]}
+    return json.loads(lines[-1])
+
+
+def moccasin_skip_reason(args):
+    """Why Moccasin cannot run here, or None."""
+    if not args.moccasin_python or not args.moccasin_src:
+        return "no --moccasin-python/--moccasin-src (or MOCCASIN_PYTHON/MOCCASIN_SRC)"
+    probe = subprocess.run([args.moccasin_python, "-c", "import ortools, networkx"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        return "%s cannot import ortools and networkx" % args.moccasin_python
+    if not os.path.isdir(os.path.join(args.moccasin_src, "moccasin")):
+        return "%s has no moccasin package" % args.moccasin_src
+    return None
 
 
 def smallest_feasible(tool, source):
@@ -67,10 +101,23 @@ def budgets_for(tool, source):
     return [(b, b) for b in FRACTIONS] + [("smallest (%d)" % smallest, str(smallest))]
 
 
-def graph_table(tool, graphs_dir, exact_limit, exact_max_nodes, ratios):
+def best_known(results):
+    """Least recompute cost among the feasible plans of any solver."""
+    costs = [r["recompute_cost"] for r in results.values()
+             if r.get("feasible") and "recompute_cost" in r]
+    return min(costs) if costs else None
+
+
+def graph_table(tool, graphs_dir, exact_limit, exact_max_nodes, ratios, args=None,
+                best_ratios=None):
+    moccasin = args is not None and getattr(args, "moccasin_ok", False)
     print("## Shared graphs: recompute overhead (% of base cost) per budget\n")
-    print("| graph | budget | " + " | ".join(SOLVERS) + " | fast/exact | fast s | exact s |")
-    print("|---|---|" + "---|" * (len(SOLVERS) + 3))
+    if args is not None and not moccasin:
+        print("Moccasin: skipped (%s).\n" % args.moccasin_skip)
+    extra = ["moccasin"] if moccasin else []
+    print("| graph | budget | " + " | ".join(SOLVERS + extra) +
+          " | fast/exact | fast/best | fast s | exact s |" + (" moccasin s |" if moccasin else ""))
+    print("|---|---|" + "---|" * (len(SOLVERS) + len(extra) + 4 + (1 if moccasin else 0)))
     for name in sorted(os.listdir(graphs_dir)):
         if not name.endswith(".json"):
             continue
@@ -83,21 +130,36 @@ def graph_table(tool, graphs_dir, exact_limit, exact_max_nodes, ratios):
                     results[solver] = {"error": "skipped"}
                     continue
                 results[solver] = run_plan(tool, source, budget, solver, exact_limit)
+            solvers = list(SOLVERS)
+            if moccasin:
+                solvers.append("moccasin")
+                if nodes <= args.moccasin_max_nodes and label in args.moccasin_budgets:
+                    results["moccasin"] = run_moccasin(args, source[0], budget)
+                else:
+                    results["moccasin"] = {"error": "skipped"}
             row = [cell(results[s]) if results[s].get("error") != "skipped" else "-"
-                   for s in SOLVERS]
+                   for s in solvers]
+            timed = ("fast", "exact") + (("moccasin",) if moccasin else ())
             times = [("%.3f" % results[s]["solve_seconds"]) if "solve_seconds" in results[s] else "-"
-                     for s in ("fast", "exact")]
+                     for s in timed]
             r = ratio(results["fast"], results["exact"])
             key = label if label in FRACTIONS else "smallest"
             if r is not None:
                 ratios.setdefault(key, []).append(r)
-            print("| %s | %s | %s | %s | %s |" % (name[:-5], label, " | ".join(row),
-                                                 "-" if r is None else "%.3f" % r,
-                                                 " | ".join(times)))
+            best = best_known(results)
+            rb = ratio(results["fast"], {"feasible": best is not None,
+                                         "recompute_cost": best})
+            if best is not None and not results["fast"].get("feasible"):
+                rb = float("inf")
+            if rb is not None and best_ratios is not None:
+                best_ratios.setdefault(key, []).append(rb)
+            print("| %s | %s | %s | %s | %s | %s |" % (
+                name[:-5], label, " | ".join(row), "-" if r is None else "%.3f" % r,
+                "-" if rb is None else "%.3f" % rb, " | ".join(times)))
             sys.stdout.flush()
 
 
-def random_table(tool, sizes, seeds, exact_limit, ratios):
+def random_table(tool, sizes, seeds, exact_limit, ratios, best_ratios=None):
     print("\n## Random training graphs: fast against exact (recompute cost)\n")
     print("| graph | " + " | ".join(FRACTIONS) + " | smallest |")
     print("|---|" + "---|" * (len(FRACTIONS) + 1))
@@ -112,6 +174,11 @@ def random_table(tool, sizes, seeds, exact_limit, ratios):
                 key = label if label in FRACTIONS else "smallest"
                 if r is not None:
                     ratios.setdefault(key, []).append(r)
+                if best_ratios is not None and (fast.get("feasible") or exact.get("feasible")):
+                    best = best_known({"fast": fast, "exact": exact})
+                    rb = ratio(fast, {"feasible": True, "recompute_cost": best})
+                    best_ratios.setdefault(key, []).append(
+                        float("inf") if not fast.get("feasible") else rb)
                 if r is None:
                     text = "-" if not fast.get("feasible") and not exact.get("feasible") else \
                         ("exact only" if exact.get("feasible") else "fast only")
@@ -124,8 +191,8 @@ def random_table(tool, sizes, seeds, exact_limit, ratios):
             sys.stdout.flush()
 
 
-def ratio_summary(ratios):
-    print("\n## fast/exact recompute cost by budget (all graphs above where both have a plan)\n")
+def ratio_summary(ratios, title="fast/exact recompute cost by budget (all graphs above where both have a plan)"):
+    print("\n## %s\n" % title)
     print("| budget | cells | geomean | worst |")
     print("|---|---|---|---|")
     for key in FRACTIONS + ["smallest"]:
@@ -133,8 +200,15 @@ def ratio_summary(ratios):
         if not values:
             print("| %s | 0 | - | - |" % key)
             continue
-        geo = math.exp(sum(math.log(max(v, 1e-9)) for v in values) / len(values))
-        print("| %s | %d | %.4f | %.4f |" % (key, len(values), geo, max(values)))
+        finite = [v for v in values if v is not None and v != float("inf")]
+        if not finite:
+            print("| %s | %d | - | fast has no plan |" % (key, len(values)))
+            continue
+        geo = math.exp(sum(math.log(max(v, 1e-9)) for v in finite) / len(finite))
+        worst = max(values)
+        print("| %s | %d | %.4f | %s |" % (key, len(values), geo,
+                                           "fast has no plan" if worst == float("inf")
+                                           else "%.4f" % worst))
 
 
 def scaling_table(tool, sizes):
@@ -177,16 +251,28 @@ def main():
     parser.add_argument("--exact-max-nodes", type=int, default=200)
     parser.add_argument("--quick", action="store_true",
                         help="no 100k-node run, fewer random graphs")
+    parser.add_argument("--moccasin-python", default=os.environ.get("MOCCASIN_PYTHON"))
+    parser.add_argument("--moccasin-src", default=os.environ.get("MOCCASIN_SRC"))
+    parser.add_argument("--moccasin-time-limit", type=float, default=30)
+    parser.add_argument("--moccasin-max-nodes", type=int, default=120)
+    parser.add_argument("--moccasin-budgets", default="0.9,0.8",
+                        help="budgets Moccasin runs at (its paper's: 0.9,0.8)")
     args = parser.parse_args()
+    args.moccasin_budgets = args.moccasin_budgets.split(",")
+    args.moccasin_skip = moccasin_skip_reason(args)
+    args.moccasin_ok = args.moccasin_skip is None
+    best_ratios = {}
     shared = os.environ.get("REMAT_SHARED", os.path.join(REPO, "..", "shared"))
     ratios = {}
     graphs = os.path.join(shared, "graphs")
     if os.path.isdir(graphs):
         graph_table(args.remat_plan, graphs, args.exact_time_limit,
-                    args.exact_max_nodes, ratios)
+                    args.exact_max_nodes, ratios, args, best_ratios)
     random_table(args.remat_plan, [16, 32] if args.quick else [16, 24, 32, 40],
-                 [12, 13], args.exact_time_limit, ratios)
+                 [12, 13], args.exact_time_limit, ratios, best_ratios)
     ratio_summary(ratios)
+    ratio_summary(best_ratios, "fast/best known recompute cost by budget (best of every "
+                  "solver's feasible plan in this run; every cell where any has one)")
     residual_table(args.remat_plan, [100, 250, 400])
     scaling_table(args.remat_plan, [1000, 10000] + ([] if args.quick else [100000]))
 
