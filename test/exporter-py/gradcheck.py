@@ -74,3 +74,64 @@ def check_against_eager(model, inputs, loss_fn, tmp_path, rtol=1e-3, num_model_i
     assert not bad, '%d of %d results off by more than %g of their magnitude: %s' % (
         len(bad), len(names), rtol, ', '.join(bad[:20]))
     return errors
+
+
+REMAT_RUN = os.environ.get('REMAT_RUN', os.path.join(ROOT, 'build', 'bin', 'remat-run'))
+_NP = {torch.float32: np.float32, torch.int64: np.int64, torch.bool: np.bool_}
+
+
+def run_compiled(model, inputs, loss_fn, tmp_path, num_model_inputs=1, budget=None):
+    """Exports the step, compiles it with remat-run (remat-opt's CPU pipeline,
+    planned at `budget` if given) and runs it on the model's own weights and the
+    batch (raw bytes through the executable's --load; results through --dump),
+    holding the measured peak to the prediction to the byte. Returns (names,
+    results as flat float arrays, the executable's report lines). Arrays pass
+    as binary files: no size limit from MLIR text (run_exported embeds its
+    arguments as dense constants and reads printed results: tiny models only)."""
+    import subprocess
+    import pytest
+    if not os.access(REMAT_RUN, os.X_OK):
+        pytest.skip('remat-run not built at %s (set REMAT_RUN)' % REMAT_RUN)
+    state = copy.deepcopy(model.state_dict())
+    mlir = exporter.export_training_step(model, loss_fn, inputs, num_model_inputs)
+    model.load_state_dict(state)   # batch norm's running statistics moved
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    args = ([p.detach() for _, p in named] + [b for _, b in model.named_buffers()]
+            + list(inputs))
+    src, exe, prefix = tmp_path / 'step.mlir', tmp_path / 'step.exe', str(tmp_path / 'io-')
+    src.write_text(mlir)
+    for i, a in enumerate(args):
+        a.contiguous().numpy().astype(_NP[a.dtype]).tofile('%sarg%d.bin' % (prefix, i))
+    cmd = [REMAT_RUN, str(src), '--compile-only', '-o', str(exe)]
+    if budget is not None:
+        cmd += ['--budget', str(budget)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    out = subprocess.run([str(exe), '--load', prefix, '--dump', prefix, '--check-peak', '0'],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    got = [np.fromfile('%sresult%d.bin' % (prefix, i), dtype=np.float32).astype(np.float64)
+           for i in range(1 + len(named))]
+    return ['loss'] + [n for n, _ in named], got, out.stdout.splitlines()
+
+
+def check_compiled_against_eager(model, inputs, loss_fn, tmp_path, rtol=1e-3,
+                                 num_model_inputs=1, budget=None):
+    """run_compiled's loss and every gradient g against float64 eager PyTorch's w:
+    max|g - w| <= rtol * max|w| (+1e-6 for all-zero w). Returns the relative
+    errors by name."""
+    ref_model = copy.deepcopy(model).double()
+    ref = eager_loss_and_grads(ref_model, [_double(t) for t in inputs], loss_fn,
+                               num_model_inputs)
+    names, got, _ = run_compiled(model, inputs, loss_fn, tmp_path, num_model_inputs, budget)
+    assert len(got) == len(ref)
+    errors, bad = {}, []
+    for name, g, w in zip(names, got, ref):
+        w = w.numpy().ravel()
+        assert g.shape == w.shape, (name, g.shape, w.shape)
+        scale = np.abs(w).max()
+        errors[name] = float(np.abs(g - w).max() / scale) if scale > 0 else float(np.abs(g).max())
+        if np.abs(g - w).max() > rtol * scale + 1e-6:
+            bad.append('%s: %.3g' % (name, errors[name]))
+    assert not bad, '%d of %d results off by more than %g of their magnitude: %s' % (
+        len(bad), len(names), rtol, ', '.join(bad[:20]))
+    return errors
