@@ -56,12 +56,14 @@ void buildBufferizePipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createRematSinkAllocations());
 }
 
-/// Plans (only when a budget is given), then bufferizes after the memory
-/// model (buildBufferizePipeline).
+/// Plans (only when a budget is given, or solver=manual: the step's
+/// policies), then bufferizes after the memory model
+/// (buildBufferizePipeline).
 template <typename Derived>
 static void buildPlanAndBufferize(OpPassManager &pm,
                                   const PlanningOptions<Derived> &options) {
-  if (!options.budget.empty()) {
+  if (!options.budget.empty() ||
+      options.solver == planner::SolverKind::Manual) {
     RematCheckpointOptions checkpoint;
     checkpoint.budget = options.budget;
     checkpoint.solver = options.solver;
