@@ -42,8 +42,9 @@ def _cell(r, exact=False):
 
 
 def model_table(name, e):
-    lines = ['| scheme | how | peak (of unplanned) | recompute, manual | remat fast | '
-             'remat exact | best remat / manual |', '|---|---|---|---|---|---|---|']
+    lines = ['| scheme | how | peak (of unplanned) | recompute, manual | manual reads from the '
+             'forward | remat fast | remat exact | best remat / manual |',
+             '|---|---|---|---|---|---|---|---|']
     for row in e['schemes']:
         m = row.get('manual')
         if _ok(m):
@@ -52,8 +53,10 @@ def model_table(name, e):
         else:
             peak = '-'
         r = ratio(row)
-        lines.append('| %s | %s | %s | %s | %s | %s | %s |' % (
+        fr = m.get('forward_reads') if _ok(m) else None
+        lines.append('| %s | %s | %s | %s | %s | %s | %s | %s |' % (
             row['scheme'], row.get('how', ''), peak, _cell(m),
+            '%d MiB' % (fr[1] >> 20) if fr else ('0' if fr is not None and _ok(m) else '-'),
             _cell(row.get('fast')) if _ok(m) else '', _cell(row.get('exact'), True) if _ok(m) else '',
             '%.3g' % r if r is not None else '-'))
     return '\n'.join(lines)

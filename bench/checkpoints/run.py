@@ -238,30 +238,55 @@ def _limit_memory():
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
+def _run(cmd, **kw):
+    """subprocess.run, retried while remat-opt is being rebuilt (a shared build dir)."""
+    for attempt in range(10):
+        try:
+            return subprocess.run(cmd, **kw)
+        except (PermissionError, FileNotFoundError, OSError) as e:
+            if attempt == 9 or isinstance(e, subprocess.TimeoutExpired):
+                raise
+            time.sleep(30)
+
+
 def plan(remat_opt, mlir, options, timeout=900):
     """remat-checkpoint's plan-file entry (without the per-value lists), or {'error': ...}."""
     with tempfile.NamedTemporaryFile('r', suffix='.json') as f:
         t0 = time.time()
-        for attempt in range(10):     # remat-opt may be mid-rebuild in a shared build dir
-            try:
-                r = subprocess.run([remat_opt, mlir, '--remat-checkpoint=%s plan-file=%s' % (
-                    options, f.name), '-o', os.devnull], capture_output=True, text=True,
-                    timeout=timeout, preexec_fn=_limit_memory)
-                break
-            except subprocess.TimeoutExpired:
-                return {'error': 'timed out after %d s' % timeout}
-            except OSError:
-                if attempt == 9:
-                    raise
-                time.sleep(30)
+        try:
+            r = _run([remat_opt, mlir, '--remat-checkpoint=%s plan-file=%s' % (
+                options, f.name), '-o', os.devnull], capture_output=True, text=True,
+                timeout=timeout, preexec_fn=_limit_memory)
+        except subprocess.TimeoutExpired:
+            return {'error': 'timed out after %d s' % timeout}
         if r.returncode:
             errs = [ln.split('error: ', 1)[1] for ln in r.stderr.splitlines() if 'error: ' in ln]
             return {'error': errs[0] if errs else r.stderr[-300:]}
         data = json.load(open(f.name))[0]
-    for k in ('kept', 'recomputed', 'timeline_before', 'timeline_after'):
+    data['kept_list'] = [{'loc': e['loc'], 'bytes': e['bytes']} for e in data.pop('kept', [])]
+    data['recomputed_list'] = [{'loc': e['loc'], 'bytes': e['bytes']}
+                               for e in data.pop('recomputed', [])]
+    for k in ('timeline_before', 'timeline_after'):
         data.pop(k, None)
     data['wall_seconds'] = time.time() - t0
     return data
+
+
+def forward_reads(remat_opt, mlir, options, manual):
+    """Values the manual plan's recomputations read from the forward pass that the
+    unplanned step never stashes ([count, bytes]): torch re-runs a checkpointed
+    region from its inputs, so these are what the manual plan keeps beyond it."""
+    with tempfile.NamedTemporaryFile('r', suffix='.json') as f:
+        r = _run([remat_opt, mlir, '--remat-checkpoint=%s' % options,
+                            '--remat-report=report-file=%s' % f.name, '-o', os.devnull],
+                 capture_output=True, text=True)
+        if r.returncode:
+            return None
+        report = json.load(open(f.name))[0]
+    line = lambda e: e['loc'].rsplit(':', 2)[-2]  # noqa: E731
+    candidates = {line(e) for e in manual.get('kept_list', []) + manual.get('recomputed_list', [])}
+    extra = [e for e in report['stashed'] if line(e) not in candidates]
+    return [len(extra), sum(e['bytes'] for e in extra)]
 
 
 def _brief(r):
@@ -271,6 +296,8 @@ def _brief(r):
                                              r['overhead_percent'])
     if r.get('solver') == 'exact':
         s += ' (proven optimal)' if r.get('proven_optimal') else ' (not proven optimal)'
+    if r.get('forward_reads'):
+        s += ', reads %d MiB more from the forward' % (r['forward_reads'][1] >> 20)
     return s + ', %.1f s' % r.get('wall_seconds', 0)
 
 
@@ -326,6 +353,9 @@ def run_model(name, args, tmp):
             n = int(scheme.split()[1])
             row['how'] = 'segments=%d' % n
             row['manual'] = plan(args.remat_opt, plain, 'solver=manual segments=%d' % n)
+            if 'error' not in row['manual']:
+                row['manual']['forward_reads'] = forward_reads(
+                    args.remat_opt, plain, 'solver=manual segments=%d' % n, row['manual'])
         elif scheme.startswith('sequential ') and int(scheme.split()[1]) > entry['layers']:
             row['how'] = 'more segments than layers'
             row['manual'] = {'error': 'not applicable: %d layers' % entry['layers']}
@@ -346,16 +376,25 @@ def run_model(name, args, tmp):
                 row['manual'] = {'error': 'exported only'}
             else:
                 row['manual'] = plan(args.remat_opt, path, 'solver=manual')
+                if 'error' not in row['manual']:
+                    row['manual']['forward_reads'] = forward_reads(
+                        args.remat_opt, path, 'solver=manual', row['manual'])
+        for k in ('kept_list', 'recomputed_list'):
+            row['manual'].pop(k, None)
         print('  %-16s %-22s manual: %s' % (scheme, row['how'], _brief(row['manual'])),
               flush=True)
         if 'error' not in row['manual']:
             budget = row['manual']['planned_peak_bytes']
             row['fast'] = plan(args.remat_opt, plain, 'solver=fast budget=%d' % budget)
+            for k in ('kept_list', 'recomputed_list'):
+                row['fast'].pop(k, None)
             print('  %-16s %-22s fast:   %s' % ('', '', _brief(row['fast'])), flush=True)
             if args.exact_time_limit > 0:
                 row['exact'] = plan(args.remat_opt, plain, 'solver=exact budget=%d time-limit=%g'
                                     % (budget, args.exact_time_limit),
                                     timeout=3 * args.exact_time_limit + 60)
+                for k in ('kept_list', 'recomputed_list'):
+                    row['exact'].pop(k, None)
                 print('  %-16s %-22s exact:  %s' % ('', '', _brief(row['exact'])), flush=True)
         entry['schemes'].append(row)
     return entry
