@@ -229,9 +229,18 @@ def write_doc(results, intro=''):
         out.append('![%s](img/torch-overhead-%s.png)\n' % (name, name))
     out.append('## Solve time\n\n![solve time](img/torch-solve-time.png)\n')
     out.append(DOC_TAIL)
+    # The torch.compile section is compile_bench.py's (its own results file).
+    if os.path.exists(DOC):
+        with open(DOC) as f:
+            old = f.read()
+        if COMPILE_SECTION in old:
+            out.append(old[old.index(COMPILE_SECTION):])
     with open(DOC, 'w') as f:
         f.write('\n'.join(out))
     return [DOC] + files
+
+
+COMPILE_SECTION = '## Inside torch.compile'
 
 
 DOC_HEAD = """# remat vs PyTorch's planner on real models
