@@ -3,15 +3,15 @@
 plan checked (docs/fuzzing.md, "The random-step stress driver").
 
     random-steps.py REMAT_OPT REMAT_RUN [--count N] [--seconds S] [--seed K]
-                    [--plans P] [--workdir DIR] [--unused-ops]
+                    [--plans P] [--workdir DIR] [--no-unused-ops]
 
 Each step is a small random MLP built with examples/gen_examples.py's Builder
 (the generator of the bundled examples): 1 to 6 layers of random widths, with
 or without biases, tanh, exp, square or no activation, residual connections
 where the widths allow, a squared-error or a sum-of-squares loss, and the
-backward pass by reverse mode; with --unused-ops, now and then a forward op
-nothing reads (the memory model still counts those, which the lowering
-deletes: test/Execution/cpu-unused-op.mlir). The driver
+backward pass by reverse mode, and now and then a forward op nothing reads
+(the lowering deletes those, and the memory model must not count them:
+test/Execution/cpu-unused-op.mlir; --no-unused-ops leaves them out). The driver
 
 - executes the unplanned step with remat-run (CPU): the measured peak must be
   the predicted one (--check-peak 0); its results are the reference;
@@ -253,7 +253,8 @@ def main():
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--plans', type=int, default=3)
     parser.add_argument('--workdir')
-    parser.add_argument('--unused-ops', action='store_true')
+    parser.add_argument('--no-unused-ops', dest='unused_ops',
+                        action='store_false')
     opts = parser.parse_args()
     workdir = opts.workdir or tempfile.mkdtemp(prefix='remat-random-steps-')
     os.makedirs(workdir, exist_ok=True)

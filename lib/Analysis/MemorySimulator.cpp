@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -102,10 +103,31 @@ void MemorySimulator::settleCarried(Block &body) {
   }
 }
 
+/// The ops of `block` the lowering deletes: no side effects and every use
+/// (if any) by such an op. Canonicalization erases them before
+/// bufferization, so they never hold a buffer nor keep an operand alive.
+static llvm::SmallPtrSet<Operation *, 8> findDeadOps(Block &block) {
+  llvm::SmallPtrSet<Operation *, 8> dead;
+  for (Operation &op : llvm::reverse(block)) {
+    if (!wouldOpBeTriviallyDead(&op))
+      continue;
+    bool allUsersDead = llvm::all_of(op.getUsers(), [&](Operation *user) {
+      Operation *ancestor = block.findAncestorOpInBlock(*user);
+      return ancestor && dead.contains(ancestor);
+    });
+    if (allUsersDead)
+      dead.insert(&op);
+  }
+  return dead;
+}
+
 void MemorySimulator::collectSteps(Block &block) {
+  llvm::SmallPtrSet<Operation *, 8> dead = findDeadOps(block);
   for (Operation &op : block) {
     // A region's yield only forwards values; it is no step of its own.
     if (isa<YieldOp>(op))
+      continue;
+    if (dead.contains(&op))
       continue;
     auto recompute = dyn_cast<RecomputeOp>(&op);
     if (!recompute) {

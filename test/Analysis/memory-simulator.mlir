@@ -48,12 +48,12 @@ func.func @argument_destination(%a: tensor<256xf32>) -> tensor<256xf32> {
 // CHECK-SAME: remat.test.peak = 0 : i64
 // expected-warning @below {{argument #0 of type 'tensor<?xf32>' has no static shape: remat cannot size it and counts it as 0 bytes}}
 // expected-warning @below {{argument #1 of type 'tensor<*xf32>' has no static shape: remat cannot size it and counts it as 0 bytes}}
-func.func @dynamic(%a: tensor<?xf32>, %u: tensor<*xf32>) -> tensor<*xf32> {
+func.func @dynamic(%a: tensor<?xf32>, %u: tensor<*xf32>) -> (tensor<*xf32>, tensor<?xf32>) {
   // expected-warning @below {{result #0 of type 'tensor<?xf32>' has no static shape: remat cannot size it and counts it as 0 bytes}}
   %b = math.exp %a : tensor<?xf32>
   // expected-warning @below {{result #0 of type 'tensor<*xf32>' has no static shape: remat cannot size it and counts it as 0 bytes}}
   %c = math.exp %u : tensor<*xf32>
-  return %c : tensor<*xf32>
+  return %c, %b : tensor<*xf32>, tensor<?xf32>
 }
 
 // -----

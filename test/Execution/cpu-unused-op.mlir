@@ -1,11 +1,8 @@
-// A forward op that nothing reads (%unused): the CPU pipeline deletes it, but
-// the memory model still counts its buffer and keeps %mm alive for it, so the
-// measured peak (14468 bytes) is below the predicted one (17472 bytes).
-// Found again by the random-step stress driver (fuzz/random-steps.py
-// --unused-ops; issue 13's "a step with an unused op" row, still open): the
-// simulator has to skip the ops the lowering deletes. XFAIL until it does;
-// then this test passes unexpectedly and the marker goes.
-// XFAIL: *
+// A forward op that nothing reads (%unused): the CPU pipeline deletes it, so
+// the memory model must neither count its buffer nor keep %mm alive for it.
+// Before the simulator skipped such ops it predicted 17472 bytes where the
+// step measures 14468 (issue 13's "a step with an unused op" row, found again
+// by fuzz/random-steps.py with unused ops).
 // RUN: remat-run %s --check-peak 0 | FileCheck %s
 // CHECK: peak_bytes [[PEAK:[0-9]+]]
 // CHECK: predicted_peak_bytes [[PEAK]]

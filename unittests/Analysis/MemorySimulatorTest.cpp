@@ -144,15 +144,31 @@ TEST_F(MemorySimulatorTest, RecomputeRegionsAreInlined) {
 // and are counted as 0 bytes (with a finding).
 TEST_F(MemorySimulatorTest, ConstantsAndDynamicShapesAreNotAllocations) {
   auto sim = simulate(R"mlir(
-    func.func @f(%a: tensor<?xf32>) -> tensor<256xf32> {
+    func.func @f(%a: tensor<?xf32>) -> (tensor<256xf32>, tensor<?xf32>) {
       %c = arith.constant dense<1.0> : tensor<256xf32>
       %d = math.exp %a : tensor<?xf32>
       %e = math.exp %c : tensor<256xf32>
-      return %e : tensor<256xf32>
+      return %e, %d : tensor<256xf32>, tensor<?xf32>
     })mlir");
   EXPECT_EQ(sim.getArgumentBytes(), 0);
   EXPECT_EQ(sim.getPeakBytes(), 1024);
   EXPECT_EQ(sim.getFindings().size(), 2u);
+}
+
+// An op nothing reads and without side effects is deleted by the lowering's
+// canonicalization: it holds no buffer and keeps none of its operands alive,
+// and neither do the ops only it reads.
+TEST_F(MemorySimulatorTest, DeadOpsAreNotSteps) {
+  auto sim = simulate(R"mlir(
+    func.func @f(%a: tensor<256xf32>) -> tensor<256xf32> {
+      %b = math.exp %a : tensor<256xf32>
+      %c = math.exp %b : tensor<256xf32>
+      %d = math.tanh %c : tensor<256xf32>
+      %e = math.exp %a : tensor<256xf32>
+      return %e : tensor<256xf32>
+    })mlir");
+  EXPECT_EQ(sim.getSteps().size(), 2u);
+  EXPECT_EQ(sim.getPeakBytes(), 2048);
 }
 
 } // namespace
