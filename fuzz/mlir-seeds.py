@@ -19,12 +19,7 @@ MAX_BYTES = 40000
 
 # Inputs that break an invariant the fuzzer checks, left out until fixed (each
 # has an XFAIL test): the fuzzer would stop on them before mutating anything.
-KNOWN_OPEN = {
-    # remat-checkpoint budget=0.7: "internal error: the rewritten step peaks at
-    # 692484 bytes where its plan peaks at 576004 bytes".
-    'examples/loops/residual_mlp_unrolled.mlir':
-        'test/Transforms/remat-checkpoint-unrolled-slices.mlir',
-}
+KNOWN_OPEN = {}
 
 
 def modules(path):

@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 
 using namespace mlir;
@@ -61,12 +62,55 @@ private:
   const CostModel &costs;
   const MemorySimulator &sim;
   llvm::EquivalenceClasses<Operation *> groups;
+  /// See findInterleavedBackwardBuffers.
+  llvm::DenseSet<const Buffer *> interleaved;
+  /// The node whose step allocates each buffer.
+  DenseMap<const Buffer *, int> ownerOf;
   PlanningProblem result;
 };
 
 } // namespace
 
+/// Buffers whose backward writers interleave with other nodes: stacked
+/// gradients that insert_slice fills layer by layer as the backward pass
+/// reaches each layer. One node for all their writers would sit at the last
+/// one, holding every slice's operand until then while the buffer itself
+/// appears only there; the memory model allocates it at its first writer and
+/// frees each slice's operand after its insert. So each such writer is a node
+/// of its own, the first one owns the buffer's bytes (fillNodes), and every
+/// reader of the buffer reads its owner too. Backward writers are never
+/// recomputed, so splitting them changes no recomputation.
+static llvm::DenseSet<const Buffer *>
+findInterleavedBackwardBuffers(const TrainingGraph &graph,
+                               const MemorySimulator &sim) {
+  DenseMap<const Buffer *, SmallVector<unsigned>> writerSteps;
+  SmallVector<unsigned> nodeSteps; // Steps of ops that make nodes.
+  for (auto [step, op] : llvm::enumerate(sim.getSteps())) {
+    if (isFreeOp(op) || op->hasTrait<OpTrait::IsTerminator>())
+      continue;
+    nodeSteps.push_back(step);
+    for (Value result : op->getResults())
+      if (const Buffer *buffer = sim.getBuffer(result))
+        if (buffer->kind == Buffer::Kind::Allocation)
+          writerSteps[buffer].push_back(step);
+  }
+  llvm::DenseSet<const Buffer *> interleaved;
+  for (auto &[buffer, steps] : writerSteps) {
+    if (steps.size() < 2 || !llvm::all_of(steps, [&](unsigned step) {
+          return graph.isBackward(sim.getSteps()[step]);
+        }))
+      continue;
+    // Writers are in program order; any other node between two of them?
+    auto first = llvm::lower_bound(nodeSteps, steps.front());
+    auto last = llvm::upper_bound(nodeSteps, steps.back());
+    if (size_t(last - first) > steps.size())
+      interleaved.insert(buffer);
+  }
+  return interleaved;
+}
+
 void Extractor::groupWriters() {
+  interleaved = findInterleavedBackwardBuffers(graph, sim);
   // The first non-free op seen writing each buffer; later writers join it.
   DenseMap<const Buffer *, Operation *> firstWriter;
   for (Operation *op : sim.getSteps()) {
@@ -75,7 +119,8 @@ void Extractor::groupWriters() {
     groups.insert(op);
     for (Value result : op->getResults()) {
       const Buffer *buffer = sim.getBuffer(result);
-      if (!buffer || buffer->kind != Buffer::Kind::Allocation)
+      if (!buffer || buffer->kind != Buffer::Kind::Allocation ||
+          interleaved.contains(buffer))
         continue;
       auto [it, inserted] = firstWriter.try_emplace(buffer, op);
       if (!inserted)
@@ -128,16 +173,26 @@ void Extractor::fillNodes() {
       for (Value value : op->getResults())
         if (const Buffer *buffer = sim.getBuffer(value))
           if (buffer->kind == Buffer::Kind::Allocation &&
-              sized.insert(buffer).second)
+              ownerOf.try_emplace(buffer, index).second)
             node.bytes += buffer->bytes;
       for (Value value : getReadValues(op)) {
-        if (const Buffer *buffer = sim.getBuffer(value))
-          if (buffer->isScratch() && sized.insert(buffer).second)
-            node.transientBytes += buffer->bytes;
+        const Buffer *buffer = sim.getBuffer(value);
+        if (buffer && buffer->isScratch() && sized.insert(buffer).second)
+          node.transientBytes += buffer->bytes;
         int producer = result.getProducerNode(value);
         if (producer >= 0 && producer != int(index))
           inputs.insert(producer);
+        // A split buffer lives as long as its owner node's value.
+        if (buffer && interleaved.contains(buffer)) {
+          int owner = ownerOf.lookup(buffer);
+          if (owner != int(index))
+            inputs.insert(owner);
+        }
       }
+      for (Value value : op->getResults())
+        if (const Buffer *buffer = sim.getBuffer(value))
+          if (interleaved.contains(buffer))
+            node.recomputable = false;
     }
     // A backward op computed from forward values only (directly, or
     // through other such ops) is a residual of the forward pass: JAX
@@ -168,6 +223,9 @@ void Extractor::fillNodes() {
     int producer = result.getProducerNode(value);
     if (producer >= 0)
       problem.nodes[producer].output = true;
+    if (const Buffer *buffer = sim.getBuffer(value))
+      if (interleaved.contains(buffer))
+        problem.nodes[ownerOf.lookup(buffer)].output = true;
   }
 }
 

@@ -190,7 +190,8 @@ TEST_P(PlanningProblemTest, RewrittenIRPeaksAsPlanned) {
 INSTANTIATE_TEST_SUITE_P(Examples, PlanningProblemTest,
                          ::testing::Values("tiny_chain.mlir", "mlp.mlir",
                                            "deep_mlp.mlir",
-                                           "transformer_block.mlir"));
+                                           "transformer_block.mlir",
+                                           "loops/residual_mlp_unrolled.mlir"));
 
 TEST_P(PlanningProblemTest, ProblemTimelineIsTheSimulators) {
   checkProblemTimeline();
