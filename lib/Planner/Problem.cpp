@@ -76,11 +76,20 @@ std::vector<int> recomputeDeadlines(const Problem &problem) {
     pinned[i] = node.policy == Policy::Recompute && !node.backward &&
                 !node.output;
   }
+  std::vector<int> lastConsumer(numNodes, -1);
   for (int j = 0; j < numNodes; ++j)
-    if (problem.nodes[j].backward)
-      for (int input : problem.nodes[j].inputs)
-        if (pinned[input] && deadline[input] < 0)
-          deadline[input] = j;
+    for (int input : problem.nodes[j].inputs) {
+      lastConsumer[input] = std::max(lastConsumer[input], j);
+      if (problem.nodes[j].backward && pinned[input] && deadline[input] < 0)
+        deadline[input] = j;
+    }
+  // The first backward node at or after each position.
+  std::vector<int> nextBackward(numNodes + 1, -1);
+  for (int j = numNodes - 1; j >= 0; --j)
+    nextBackward[j] = problem.nodes[j].backward ? j : nextBackward[j + 1];
+  for (int i = 0; i < numNodes; ++i)
+    if (pinned[i] && deadline[i] < 0 && lastConsumer[i] >= 0)
+      deadline[i] = nextBackward[lastConsumer[i] + 1];
   return deadline;
 }
 

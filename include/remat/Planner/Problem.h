@@ -94,11 +94,15 @@ struct Simulation {
 /// at the step that defines it.
 Simulation simulate(const Problem &problem, const Plan &plan);
 
-/// For each node pinned Policy::Recompute, the position of its first backward
-/// consumer: from the stage of that node on (its recompute steps and its own
-/// step), no step may read the node's original version. -1 for every other
+/// For each node pinned Policy::Recompute, the stage from which no step may
+/// read the node's original version (its recompute steps and its own step):
+/// its first backward consumer; for a pinned node only forward nodes read (a
+/// GELU's 0.5*x inside a checkpointed region, which only the region's next op
+/// reads), the first backward node after its last consumer, so that a
+/// backward recomputation of that consumer recomputes it too, as
+/// torch.utils.checkpoint re-runs a region from its inputs. -1 for every other
 /// node, and for pinned nodes the pin does not constrain: outputs (live to the
-/// end anyway), backward nodes and nodes no backward node reads.
+/// end anyway), backward nodes, and nodes with no backward node after them.
 std::vector<int> recomputeDeadlines(const Problem &problem);
 
 /// Empty when `plan` is a valid schedule of `problem`: every node exactly once
