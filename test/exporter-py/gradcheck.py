@@ -54,14 +54,9 @@ def run_exported(model, inputs, loss_fn, tmp_path, num_model_inputs=1):
     return ['loss'] + [n for n, _ in named], got, mlir
 
 
-def check_against_eager(model, inputs, loss_fn, tmp_path, rtol=1e-3, num_model_inputs=1):
-    """Asserts that the exported step's loss and every gradient g match float64
-    eager PyTorch's w: max|g - w| <= rtol * max|w| (+1e-6 for all-zero w).
-    Returns the relative errors by name."""
-    ref_model = copy.deepcopy(model).double()
-    ref = eager_loss_and_grads(ref_model, [_double(t) for t in inputs], loss_fn,
-                               num_model_inputs)
-    names, got, _ = run_exported(model, inputs, loss_fn, tmp_path, num_model_inputs)
+def _compare(names, got, ref, rtol):
+    """Each result g against its reference w: max|g - w| <= rtol * max|w|
+    (+1e-6 for all-zero w). Returns the relative errors by name."""
     assert len(got) == len(ref)
     errors, bad = {}, []
     for name, g, w in zip(names, got, ref):
@@ -74,6 +69,17 @@ def check_against_eager(model, inputs, loss_fn, tmp_path, rtol=1e-3, num_model_i
     assert not bad, '%d of %d results off by more than %g of their magnitude: %s' % (
         len(bad), len(names), rtol, ', '.join(bad[:20]))
     return errors
+
+
+def check_against_eager(model, inputs, loss_fn, tmp_path, rtol=1e-3, num_model_inputs=1):
+    """Asserts that the exported step's loss and every gradient g match float64
+    eager PyTorch's w: max|g - w| <= rtol * max|w| (+1e-6 for all-zero w).
+    Returns the relative errors by name."""
+    ref_model = copy.deepcopy(model).double()
+    ref = eager_loss_and_grads(ref_model, [_double(t) for t in inputs], loss_fn,
+                               num_model_inputs)
+    names, got, _ = run_exported(model, inputs, loss_fn, tmp_path, num_model_inputs)
+    return _compare(names, got, ref, rtol)
 
 
 REMAT_RUN = os.environ.get('REMAT_RUN', os.path.join(ROOT, 'build', 'bin', 'remat-run'))
@@ -123,15 +129,4 @@ def check_compiled_against_eager(model, inputs, loss_fn, tmp_path, rtol=1e-3,
     ref = eager_loss_and_grads(ref_model, [_double(t) for t in inputs], loss_fn,
                                num_model_inputs)
     names, got, _ = run_compiled(model, inputs, loss_fn, tmp_path, num_model_inputs, budget)
-    assert len(got) == len(ref)
-    errors, bad = {}, []
-    for name, g, w in zip(names, got, ref):
-        w = w.numpy().ravel()
-        assert g.shape == w.shape, (name, g.shape, w.shape)
-        scale = np.abs(w).max()
-        errors[name] = float(np.abs(g - w).max() / scale) if scale > 0 else float(np.abs(g).max())
-        if np.abs(g - w).max() > rtol * scale + 1e-6:
-            bad.append('%s: %.3g' % (name, errors[name]))
-    assert not bad, '%d of %d results off by more than %g of their magnitude: %s' % (
-        len(bad), len(names), rtol, ', '.join(bad[:20]))
-    return errors
+    return _compare(names, got, ref, rtol)
