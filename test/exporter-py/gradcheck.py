@@ -39,14 +39,22 @@ def eager_loss_and_grads(model, inputs, loss_fn, num_model_inputs=1):
     return [loss.detach()] + [g.detach() for g in torch.autograd.grad(loss, params)]
 
 
-def run_exported(model, inputs, loss_fn, tmp_path, num_model_inputs=1):
-    """(names, results of the exported step run by mlir-runner, the MLIR text)."""
+def _export(model, loss_fn, inputs, num_model_inputs):
+    """(the exported step's MLIR text, the trained parameters by name, the
+    step's arguments: parameters, buffers, inputs); the model's state is left
+    as it was (batch norm's running statistics move while tracing)."""
     state = copy.deepcopy(model.state_dict())
     mlir = exporter.export_training_step(model, loss_fn, inputs, num_model_inputs)
-    model.load_state_dict(state)   # batch norm's running statistics moved
+    model.load_state_dict(state)
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     args = ([p.detach() for _, p in named] + [b for _, b in model.named_buffers()]
             + list(inputs))
+    return mlir, named, args
+
+
+def run_exported(model, inputs, loss_fn, tmp_path, num_model_inputs=1):
+    """(names, results of the exported step run by mlir-runner, the MLIR text)."""
+    mlir, named, args = _export(model, loss_fn, inputs, num_model_inputs)
     result_types = ['tensor<f32>'] + ['tensor<%sf32>' % ''.join('%dx' % d for d in p.shape)
                                       for _, p in named]
     got = run_train_step(mlir, [(a.numpy(), _DT[a.dtype]) for a in args], result_types,
@@ -98,12 +106,7 @@ def run_compiled(model, inputs, loss_fn, tmp_path, num_model_inputs=1, budget=No
     import pytest
     if not os.access(REMAT_RUN, os.X_OK):
         pytest.skip('remat-run not built at %s (set REMAT_RUN)' % REMAT_RUN)
-    state = copy.deepcopy(model.state_dict())
-    mlir = exporter.export_training_step(model, loss_fn, inputs, num_model_inputs)
-    model.load_state_dict(state)   # batch norm's running statistics moved
-    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    args = ([p.detach() for _, p in named] + [b for _, b in model.named_buffers()]
-            + list(inputs))
+    mlir, named, args = _export(model, loss_fn, inputs, num_model_inputs)
     src, exe, prefix = tmp_path / 'step.mlir', tmp_path / 'step.exe', str(tmp_path / 'io-')
     src.write_text(mlir)
     for i, a in enumerate(args):
