@@ -10,8 +10,11 @@ against finite differences and the files against this generator).
 Usage:
     python3 examples/gen_examples.py [--out-dir DIR]
 
-writes DIR/{tiny_chain,mlp,deep_mlp,transformer_block}.mlir and DIR/README.md (DIR
-defaults to the directory of this script) and prints the memory summary.
+writes DIR/{tiny_chain,mlp,deep_mlp,transformer_block}.mlir, the looped steps
+and their unrolled twins DIR/loops/{residual_mlp,transformer_stack,rnn}_{loop,
+unrolled}.mlir and DIR/README.md (DIR defaults to the directory of this script)
+and prints the memory summary. --residual-mlp, --transformer-stack and --rnn
+write one looped step and its twin at another size (tests, benchmarks).
 
 Conventions of the emitted IR (see docs and DESIGN.md, "memory model"):
   * one func.func @train_step per file; parameters then batch as arguments;
@@ -248,18 +251,25 @@ class Builder:
             self.constants[lit] = name
         return self.constants[lit]
 
-    def _init(self, hint, shape, fill=None):
-        """tensor.empty (+ linalg.fill) right before its user."""
+    def _init(self, hint, shape, fill=None, name=None):
+        """tensor.empty (+ linalg.fill, named `name` or hint_acc) right before
+        its user."""
         init = self._new(hint + '_init', shape, None, kind='init')
         self._emit('tensor.empty', '%%%s = tensor.empty() : %s' % (init.name, init.type), [])
         if fill is None:
             return init
         c = self._constant(fill)
-        filled = self._new(hint + '_acc', shape, None, kind='init')
+        filled = self._new(name or hint + '_acc', shape, None, kind='init')
         self._emit('linalg.fill',
                    '%%%s = linalg.fill ins(%%%s : f32) outs(%%%s : %s) -> %s'
                    % (filled.name, c, init.name, init.type, init.type), [init])
         return filled
+
+    def zeros(self, name, shape):
+        """A zero-filled tensor of its own (a loop's initial accumulator)."""
+        r = self._init(name, shape, fill=0.0, name=name)
+        r.kind, r.data = 'op', np.zeros(shape, dtype=self.dtype)
+        return r
 
     # ---- tensor ops -----------------------------------------------------
     def matmul(self, a, b, name):
@@ -474,6 +484,23 @@ class Builder:
         text.append('  linalg.yield %s : f32' % value)
         text.append('} -> %s' % r.type)
         self._emit('linalg.generic', '\n'.join(text), [v for v, _ in ins] + [init])
+        return r
+
+    def accumulate(self, name, acc, v):
+        """acc + v, written into acc (a linalg.generic whose `outs` is acc: in
+        place, as a loop's gradient accumulators are)."""
+        assert acc.shape == v.shape, (acc, v)
+        r = self._new(name, acc.shape, acc.data + v.data)
+        m = affine_map(len(v.shape), range(len(v.shape)))
+        text = ['%%%s = linalg.generic {indexing_maps = [%s, %s], iterator_types = [%s]}'
+                % (r.name, m, m, ', '.join(['"parallel"'] * len(v.shape))),
+                '    ins(%%%s : %s)' % (v.name, v.type),
+                '    outs(%%%s : %s) {' % (acc.name, acc.type),
+                '^bb0(%in0: f32, %out: f32):',
+                '  %s0 = arith.addf %out, %in0 : f32',
+                '  linalg.yield %s0 : f32',
+                '} -> %s' % r.type]
+        self._emit('linalg.generic', '\n'.join(text), [v, acc])
         return r
 
     # ---- conveniences built on generic ----------------------------------
@@ -825,108 +852,334 @@ def gelu_grad(u):
     return 0.5 * (1.0 + t) + 0.5 * u * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * GELU_A * u * u)
 
 
-def transformer_block(b, ln1_g, ln1_b, wq, wk, wv, wo, ln2_g, ln2_b,
-                      w1, b1, w2, b2, x, heads):
-    """Pre-LN block: r = x + MHA(LN1(x)); out = r + W2 gelu(W1 LN2(r) + b1) + b2;
-    loss = mean(out^2). Returns gradients of all parameters (not of x)."""
+BLOCK_PARAMS = ['ln1_g', 'ln1_b', 'wq', 'wk', 'wv', 'wo', 'ln2_g', 'ln2_b',
+                'w1', 'b1', 'w2', 'b2']
+# What the backward of one block reads from its forward (block_forward).
+BLOCK_SAVED = ['xhat1', 'rstd1', 'a1', 'qh', 'kh', 'vh', 'p', 'ctx', 'xhat2', 'rstd2',
+               'a2', 'u', 'gelu']
+
+
+def to_heads(b, v, dims, name):
+    """[T, D] -> [B*H, S, Dh]; dims = (batch, seq, heads, head dim)."""
+    v4 = b.expand(v, [[0, 1], [2, 3]], dims, name + '4')
+    vt = b.transpose(v4, [0, 2, 1, 3], name + 't')
+    return b.collapse(vt, [[0, 1], [2], [3]], name)
+
+
+def from_heads(b, v, dims, name):
+    """[B*H, S, Dh] -> [T, D]; dims = (batch, seq, heads, head dim)."""
+    bsz, seq, heads, dh = dims
+    v4 = b.expand(v, [[0, 1], [2], [3]], (bsz, heads, seq, dh), name + '4')
+    vt = b.transpose(v4, [0, 2, 1, 3], name + 't')
+    return b.collapse(vt, [[0, 1], [2, 3]], name)
+
+
+def block_forward(b, p, x2, dims):
+    """Pre-LN block on tokens x2 [B*S, D]: r = x + MHA(LN1(x));
+    out = r + W2 gelu(W1 LN2(r) + b1) + b2. p: the parameters by name
+    (BLOCK_PARAMS); dims = (batch, seq, heads, head dim). Returns (out, the
+    values its backward reads, by name: BLOCK_SAVED)."""
+    scale = 1.0 / math.sqrt(dims[3])
+    a1, xhat1, rstd1 = layer_norm(b, x2, p['ln1_g'], p['ln1_b'], 'ln1')
+    q = b.matmul(a1, p['wq'], 'q')
+    qh = to_heads(b, q, dims, 'qh')
+    k = b.matmul(a1, p['wk'], 'k')
+    kh = to_heads(b, k, dims, 'kh')
+    v = b.matmul(a1, p['wv'], 'v')
+    vh = to_heads(b, v, dims, 'vh')
+    khT = b.transpose(kh, [0, 2, 1], 'khT')
+    scores = b.batch_matmul(qh, khT, 'scores')
+    smax = b.generic('smax', [(scores, (0, 1, 2))], lambda s: s * scale,
+                     scores.shape, out_dims=(0, 1), reduce='max')
+    sexp = b.elementwise('sexp', [scores, (smax, (0, 1))],
+                         lambda s, m: exp(s * scale - m))
+    ssum = b.generic('ssum', [(sexp, (0, 1, 2))], lambda e: e, sexp.shape,
+                     out_dims=(0, 1), reduce='sum')
+    probs = b.elementwise('p', [sexp, (ssum, (0, 1))], lambda e, z: e / z)
+    ctxh = b.batch_matmul(probs, vh, 'ctxh')
+    ctx = from_heads(b, ctxh, dims, 'ctx')
+    attn = b.matmul(ctx, p['wo'], 'attn')
+    r1 = b.elementwise('r1', [x2, attn], lambda a, c: a + c)
+    a2, xhat2, rstd2 = layer_norm(b, r1, p['ln2_g'], p['ln2_b'], 'ln2')
+    f1 = b.matmul(a2, p['w1'], 'f1')
+    u = b.elementwise('u', [f1, (p['b1'], (1,))], lambda z, c: z + c)
+    g = b.elementwise('gelu', [u], gelu)
+    f2 = b.matmul(g, p['w2'], 'f2')
+    out = b.elementwise('block_out', [r1, f2, (p['b2'], (1,))],
+                        lambda r, z, c: r + z + c)
+    saved = dict(xhat1=xhat1, rstd1=rstd1, a1=a1, qh=qh, kh=kh, vh=vh, p=probs,
+                 ctx=ctx, xhat2=xhat2, rstd2=rstd2, a2=a2, u=u, gelu=g)
+    return out, saved
+
+
+def block_backward(b, p, s, dout, dims, need_dx):
+    """Gradients of block_forward given dout and its saved values `s`:
+    (dx or None, the gradients of BLOCK_PARAMS in order)."""
+    scale = 1.0 / math.sqrt(dims[3])
+    db2 = b.sum_cols('db2', dout)
+    gT = b.transpose(s['gelu'], [1, 0], 'gT')
+    dw2 = b.matmul(gT, dout, 'dw2')
+    w2T = b.transpose(p['w2'], [1, 0], 'w2T')
+    dg = b.matmul(dout, w2T, 'dgelu')
+    du = b.elementwise('du', [dg, s['u']], lambda a, z: a * gelu_grad(z))
+    db1 = b.sum_cols('db1', du)
+    a2T = b.transpose(s['a2'], [1, 0], 'a2T')
+    dw1 = b.matmul(a2T, du, 'dw1')
+    w1T = b.transpose(p['w1'], [1, 0], 'w1T')
+    da2 = b.matmul(du, w1T, 'da2')
+    dr1, dln2_g, dln2_b = layer_norm_backward(b, da2, s['xhat2'], s['rstd2'],
+                                              p['ln2_g'], 'ln2', residual=dout)
+    ctxT = b.transpose(s['ctx'], [1, 0], 'ctxT')
+    dwo = b.matmul(ctxT, dr1, 'dwo')
+    woT = b.transpose(p['wo'], [1, 0], 'woT')
+    dctx = b.matmul(dr1, woT, 'dctx')
+    dctxh = to_heads(b, dctx, dims, 'dctxh')
+    pT = b.transpose(s['p'], [0, 2, 1], 'pT')
+    dvh = b.batch_matmul(pT, dctxh, 'dvh')
+    vhT = b.transpose(s['vh'], [0, 2, 1], 'vhT')
+    dp = b.batch_matmul(dctxh, vhT, 'dp')
+    rowdot = b.generic('rowdot', [(dp, (0, 1, 2)), (s['p'], (0, 1, 2))],
+                       lambda a, q: a * q, dp.shape, out_dims=(0, 1), reduce='sum')
+    dscores = b.elementwise('dscores', [dp, s['p'], (rowdot, (0, 1))],
+                            lambda a, q, r: q * (a - r) * scale)
+    dscoresT = b.transpose(dscores, [0, 2, 1], 'dscoresT')
+    dkh = b.batch_matmul(dscoresT, s['qh'], 'dkh')
+    dqh = b.batch_matmul(dscores, s['kh'], 'dqh')
+    dv = from_heads(b, dvh, dims, 'dv')
+    dk = from_heads(b, dkh, dims, 'dk')
+    dq = from_heads(b, dqh, dims, 'dq')
+    a1T = b.transpose(s['a1'], [1, 0], 'a1T')
+    dwv = b.matmul(a1T, dv, 'dwv')
+    dwk = b.matmul(a1T, dk, 'dwk')
+    dwq = b.matmul(a1T, dq, 'dwq')
+    wvT = b.transpose(p['wv'], [1, 0], 'wvT')
+    da1_v = b.matmul(dv, wvT, 'da1_v')
+    wkT = b.transpose(p['wk'], [1, 0], 'wkT')
+    da1_k = b.matmul(dk, wkT, 'da1_k')
+    wqT = b.transpose(p['wq'], [1, 0], 'wqT')
+    da1_q = b.matmul(dq, wqT, 'da1_q')
+    da1 = b.elementwise('da1', [da1_q, da1_k, da1_v], lambda a, c, e: a + c + e)
+    if need_dx:
+        dx, dln1_g, dln1_b = layer_norm_backward(b, da1, s['xhat1'], s['rstd1'],
+                                                 p['ln1_g'], 'ln1', residual=dr1)
+    else:
+        dx = None
+        _, dln1_g, dln1_b = layer_norm_backward(b, da1, s['xhat1'], None,
+                                                p['ln1_g'], 'ln1')
+    return dx, [dln1_g, dln1_b, dwq, dwk, dwv, dwo, dln2_g, dln2_b, dw1, db1, dw2, db2]
+
+
+def transformer_block(b, *args, heads):
+    """Pre-LN block (block_forward) on x, loss = mean(out^2). Returns
+    gradients of all parameters (not of x)."""
+    *params, x = args
+    p = dict(zip(BLOCK_PARAMS, params))
     bsz, seq, d = x.shape
-    dh = d // heads
-    bh = bsz * heads
-    tokens = bsz * seq
-    n = float(tokens * d)
-    scale = 1.0 / math.sqrt(dh)
-
-    def to_heads(v, name):
-        """[T, D] -> [B*H, S, Dh]."""
-        v4 = b.expand(v, [[0, 1], [2, 3]], (bsz, seq, heads, dh), name + '4')
-        vt = b.transpose(v4, [0, 2, 1, 3], name + 't')
-        return b.collapse(vt, [[0, 1], [2], [3]], name)
-
-    def from_heads(v, name):
-        """[B*H, S, Dh] -> [T, D]."""
-        v4 = b.expand(v, [[0, 1], [2], [3]], (bsz, heads, seq, dh), name + '4')
-        vt = b.transpose(v4, [0, 2, 1, 3], name + 't')
-        return b.collapse(vt, [[0, 1], [2, 3]], name)
-
+    dims = (bsz, seq, heads, d // heads)
+    n = float(bsz * seq * d)
     with b.phase('forward'):
         x2 = b.collapse(x, [[0, 1], [2]], 'x2')
-        a1, xhat1, _ = layer_norm(b, x2, ln1_g, ln1_b, 'ln1')
-        q = b.matmul(a1, wq, 'q')
-        qh = to_heads(q, 'qh')
-        k = b.matmul(a1, wk, 'k')
-        kh = to_heads(k, 'kh')
-        v = b.matmul(a1, wv, 'v')
-        vh = to_heads(v, 'vh')
-        khT = b.transpose(kh, [0, 2, 1], 'khT')
-        scores = b.batch_matmul(qh, khT, 'scores')
-        smax = b.generic('smax', [(scores, (0, 1, 2))], lambda s: s * scale,
-                         scores.shape, out_dims=(0, 1), reduce='max')
-        sexp = b.elementwise('sexp', [scores, (smax, (0, 1))],
-                             lambda s, m: exp(s * scale - m))
-        ssum = b.generic('ssum', [(sexp, (0, 1, 2))], lambda e: e, sexp.shape,
-                         out_dims=(0, 1), reduce='sum')
-        p = b.elementwise('p', [sexp, (ssum, (0, 1))], lambda e, z: e / z)
-        ctxh = b.batch_matmul(p, vh, 'ctxh')
-        ctx = from_heads(ctxh, 'ctx')
-        attn = b.matmul(ctx, wo, 'attn')
-        r1 = b.elementwise('r1', [x2, attn], lambda a, c: a + c)
-        a2, xhat2, rstd2 = layer_norm(b, r1, ln2_g, ln2_b, 'ln2')
-        f1 = b.matmul(a2, w1, 'f1')
-        u = b.elementwise('u', [f1, (b1, (1,))], lambda z, c: z + c)
-        g = b.elementwise('gelu', [u], gelu)
-        f2 = b.matmul(g, w2, 'f2')
-        out = b.elementwise('block_out', [r1, f2, (b2, (1,))], lambda r, z, c: r + z + c)
+        out, saved = block_forward(b, p, x2, dims)
         loss = b.generic('loss', [(out, (0, 1))], lambda o: o * o * (1.0 / n),
                          out.shape, out_dims=(), reduce='sum')
-
     with b.phase('backward'):
         dout = b.elementwise('dout', [out], lambda o: o * (2.0 / n))
-        db2 = b.sum_cols('db2', dout)
-        gT = b.transpose(g, [1, 0], 'gT')
-        dw2 = b.matmul(gT, dout, 'dw2')
-        w2T = b.transpose(w2, [1, 0], 'w2T')
-        dg = b.matmul(dout, w2T, 'dgelu')
-        du = b.elementwise('du', [dg, u], lambda a, z: a * gelu_grad(z))
-        db1 = b.sum_cols('db1', du)
-        a2T = b.transpose(a2, [1, 0], 'a2T')
-        dw1 = b.matmul(a2T, du, 'dw1')
-        w1T = b.transpose(w1, [1, 0], 'w1T')
-        da2 = b.matmul(du, w1T, 'da2')
-        dr1, dln2_g, dln2_b = layer_norm_backward(b, da2, xhat2, rstd2, ln2_g, 'ln2',
-                                                  residual=dout)
-        ctxT = b.transpose(ctx, [1, 0], 'ctxT')
-        dwo = b.matmul(ctxT, dr1, 'dwo')
-        woT = b.transpose(wo, [1, 0], 'woT')
-        dctx = b.matmul(dr1, woT, 'dctx')
-        dctxh = to_heads(dctx, 'dctxh')
-        pT = b.transpose(p, [0, 2, 1], 'pT')
-        dvh = b.batch_matmul(pT, dctxh, 'dvh')
-        vhT = b.transpose(vh, [0, 2, 1], 'vhT')
-        dp = b.batch_matmul(dctxh, vhT, 'dp')
-        rowdot = b.generic('rowdot', [(dp, (0, 1, 2)), (p, (0, 1, 2))], lambda a, s: a * s,
-                           dp.shape, out_dims=(0, 1), reduce='sum')
-        dscores = b.elementwise('dscores', [dp, p, (rowdot, (0, 1))],
-                                lambda a, s, r: s * (a - r) * scale)
-        dscoresT = b.transpose(dscores, [0, 2, 1], 'dscoresT')
-        dkh = b.batch_matmul(dscoresT, qh, 'dkh')
-        dqh = b.batch_matmul(dscores, kh, 'dqh')
-        dv = from_heads(dvh, 'dv')
-        dk = from_heads(dkh, 'dk')
-        dq = from_heads(dqh, 'dq')
-        a1T = b.transpose(a1, [1, 0], 'a1T')
-        dwv = b.matmul(a1T, dv, 'dwv')
-        dwk = b.matmul(a1T, dk, 'dwk')
-        dwq = b.matmul(a1T, dq, 'dwq')
-        wvT = b.transpose(wv, [1, 0], 'wvT')
-        da1_v = b.matmul(dv, wvT, 'da1_v')
-        wkT = b.transpose(wk, [1, 0], 'wkT')
-        da1_k = b.matmul(dk, wkT, 'da1_k')
-        wqT = b.transpose(wq, [1, 0], 'wqT')
-        da1_q = b.matmul(dq, wqT, 'da1_q')
-        da1 = b.elementwise('da1', [da1_q, da1_k, da1_v], lambda a, c, e: a + c + e)
         # Only parameter gradients are returned, so LN1 needs no input gradient.
-        _, dln1_g, dln1_b = layer_norm_backward(b, da1, xhat1, None, ln1_g, 'ln1')
-    return loss, [dln1_g, dln1_b, dwq, dwk, dwv, dwo, dln2_g, dln2_b, dw1, db1, dw2, db2]
+        _, grads = block_backward(b, p, saved, dout, dims, need_dx=False)
+    return loss, grads
+
+
+# What block_backward reads of the parameters.
+BLOCK_BACKWARD_PARAMS = ['ln1_g', 'wq', 'wk', 'wv', 'wo', 'ln2_g', 'w1', 'w2']
+
+
+def block_saved_shapes(dims, ffn):
+    """The shapes of block_forward's saved values, by name."""
+    bsz, seq, heads, dh = dims
+    tokens, d, heads_seq = bsz * seq, heads * dh, (bsz * heads, seq)
+    shapes = dict(rstd1=(tokens,), rstd2=(tokens,), qh=heads_seq + (dh,),
+                  kh=heads_seq + (dh,), vh=heads_seq + (dh,), p=heads_seq + (seq,),
+                  u=(tokens, ffn), gelu=(tokens, ffn))
+    return {k: shapes.get(k, (tokens, d)) for k in BLOCK_SAVED}
+
+
+def _layer_params(b, stacked, i, names):
+    """Layer i's slices of the stacked parameters `names`."""
+    return {k: b.extract_slice(stacked[k], i, k + '_i') for k in names}
+
+
+def _insert_all(b, values, stacks, i, prefix):
+    """Inserts each of `values` into its stack at slice i."""
+    return [b.insert_slice(v, st, i, prefix + k) for (k, v), st in zip(values, stacks)]
+
+
+def transformer_stack(b, *args, heads, looped):
+    """L pre-LN blocks (block_forward) with stacked weights (the first
+    dimension of every parameter is the layer) on x, loss = mean(h_L^2).
+
+    looped: the forward is an scf.for over the layers that stashes the
+    values each block's backward reads (BLOCK_SAVED) into stacked tensors it
+    carries; the backward is a reverse scf.for that reads them back, computes
+    the input gradient of every layer and inserts the weight gradients into
+    stacked gradients. Otherwise the same ops, unrolled."""
+    *params, x = args
+    stacked = dict(zip(BLOCK_PARAMS, params))
+    layers = params[0].shape[0]
+    bsz, seq, d = x.shape
+    dims = (bsz, seq, heads, d // heads)
+    n = float(bsz * seq * d)
+    with b.phase('forward'):
+        x2 = b.collapse(x, [[0, 1], [2]], 'x2')
+        if looped:
+            shapes = block_saved_shapes(dims, stacked['w1'].shape[-1])
+            stashes = [b.empty('stash_' + k, (layers,) + shapes[k]) for k in BLOCK_SAVED]
+
+            def forward(i, h, *stash):
+                out, saved = block_forward(
+                    b, _layer_params(b, stacked, i, BLOCK_PARAMS), h, dims)
+                return [out] + _insert_all(b, [(k, saved[k]) for k in BLOCK_SAVED],
+                                           stash, i, 's_')
+            out, *stashes = b.for_loop('fw', layers, [x2] + stashes, forward)
+        else:
+            h, saved = x2, []
+            for i in range(layers):
+                h, s = block_forward(b, _layer_params(b, stacked, i, BLOCK_PARAMS),
+                                     h, dims)
+                saved.append(s)
+            out = h
+        loss = b.generic('loss', [(out, (0, 1))], lambda o: o * o * (1.0 / n),
+                         out.shape, out_dims=(), reduce='sum')
+    with b.phase('backward'):
+        dout = b.elementwise('dout', [out], lambda o: o * (2.0 / n))
+        if looped:
+            grads = [b.empty('g_' + k, stacked[k].shape) for k in BLOCK_PARAMS]
+
+            def backward(i, dh, *grads):
+                s = {k: b.extract_slice(st, i, k + '_i')
+                     for k, st in zip(BLOCK_SAVED, stashes)}
+                dx, g = block_backward(
+                    b, _layer_params(b, stacked, i, BLOCK_BACKWARD_PARAMS), s, dh,
+                    dims, need_dx=True)
+                return [dx] + _insert_all(b, list(zip(BLOCK_PARAMS, g)), grads, i, 'g_')
+            _, *grads = b.for_loop('bw', layers, [dout] + grads, backward, reverse=True)
+        else:
+            dh, grads = dout, [None] * len(BLOCK_PARAMS)
+            for i in range(layers - 1, -1, -1):
+                dh, g = block_backward(
+                    b, _layer_params(b, stacked, i, BLOCK_BACKWARD_PARAMS), saved[i],
+                    dh, dims, need_dx=i > 0)
+                for k, name in enumerate(BLOCK_PARAMS):
+                    grads[k] = grads[k] or b.empty('g_' + name, stacked[name].shape)
+                    grads[k] = b.insert_slice(g[k], grads[k], i, 'g_' + name)
+    return loss, grads
+
+
+TRANSFORMER_STACK_SIZE = (6, 2, 16, 32, 2, 64)  # layers, batch, seq, d_model, heads, ffn
+
+
+def transformer_stack_shapes(layers, batch, seq, d, heads, ffn):
+    per_layer = [('ln1_g', (d,)), ('ln1_b', (d,)), ('wq', (d, d)), ('wk', (d, d)),
+                 ('wv', (d, d)), ('wo', (d, d)), ('ln2_g', (d,)), ('ln2_b', (d,)),
+                 ('w1', (d, ffn)), ('b1', (ffn,)), ('w2', (ffn, d)), ('b2', (d,))]
+    return [(k, (layers,) + shape) for k, shape in per_layer] + [('x', (batch, seq, d))]
+
+
+def rnn_step(b, wx, wh, bh, wy, by, x, y, t, h, sq_sum):
+    """Time step t of the Elman RNN: h' = tanh(x[t] @ wx + h @ wh + bh),
+    diff = h' @ wy + by - y[t], sq_sum += sum(diff^2). Returns (h', sq_sum,
+    diff)."""
+    xt = b.extract_slice(x, t, 'x_t')
+    yt = b.extract_slice(y, t, 'y_t')
+    mx = b.matmul(xt, wx, 'mx')
+    mh = b.matmul(h, wh, 'mh')
+    h_next = b.elementwise('h_t', [mx, mh, (bh, (1,))], lambda a, c, e: tanh(a + c + e))
+    o = b.matmul(h_next, wy, 'o')
+    diff = b.elementwise('diff', [o, (by, (1,)), yt], lambda z, c, u: z + c - u)
+    sq = b.generic('sq_t', [(diff, (0, 1))], lambda e: e * e, diff.shape, out_dims=(),
+                   reduce='sum')
+    return h_next, b.accumulate('sq_sum', sq_sum, sq), diff
+
+
+def rnn_step_backward(b, whT, wyT, x, t, dh, grads, h_prev, h, diff, n):
+    """Backward of rnn_step at time t: dh is the gradient of h' from the later
+    steps; grads the gradients of (wx, wh, bh, wy, by) summed over the later
+    steps. Returns (the gradient of h, grads summed over this step too)."""
+    gwx, gwh, gbh, gwy, gby = grads
+    add = b.accumulate
+    do = b.elementwise('do', [diff], lambda e: e * (2.0 / n))
+    gby = add('g_by', gby, b.sum_cols('dby', do))
+    hT = b.transpose(h, [1, 0], 'hT')
+    gwy = add('g_wy', gwy, b.matmul(hT, do, 'dwy'))
+    dho = b.matmul(do, wyT, 'dho')
+    dz = b.elementwise('dz', [dh, dho, h], lambda g, e, a: (g + e) * (1.0 - a * a))
+    gbh = add('g_bh', gbh, b.sum_cols('dbh', dz))
+    xT = b.transpose(b.extract_slice(x, t, 'x_t'), [1, 0], 'xT')
+    gwx = add('g_wx', gwx, b.matmul(xT, dz, 'dwx'))
+    hpT = b.transpose(h_prev, [1, 0], 'hpT')
+    gwh = add('g_wh', gwh, b.matmul(hpT, dz, 'dwh'))
+    return b.matmul(dz, whT, 'dh_prev'), [gwx, gwh, gbh, gwy, gby]
+
+
+def rnn(b, wx, wh, bh, wy, by, h0, x, y, looped):
+    """Elman RNN over the time steps of x (rnn_step) with shared weights and
+    a loss at every step, loss = mean over (time, batch, output) of
+    (h_t @ wy + by - y_t)^2.
+
+    looped: the forward is an scf.for over time that carries h and the
+    running sum of squared errors (the loss is that sum / n, after the loop:
+    a step may not return a loop's result directly, docs/memory-model.md) and
+    stashes each step's input state, new state and output
+    error into stacked tensors; the backward is a reverse scf.for that reads
+    them back, carries dh and sums the weight gradients over the steps.
+    Otherwise the same ops, unrolled."""
+    steps = x.shape[0]
+    n = float(np.prod(y.shape))
+    with b.phase('forward'):
+        sq0 = b.zeros('sq0', ())
+        if looped:
+            stashes = [b.empty('stash_h_prev', (steps,) + h0.shape),
+                       b.empty('stash_h', (steps,) + h0.shape),
+                       b.empty('stash_diff', (steps,) + y.shape[1:])]
+
+            def forward(t, h, sq, *stash):
+                h_next, sq, diff = rnn_step(b, wx, wh, bh, wy, by, x, y, t, h, sq)
+                return [h_next, sq] + _insert_all(
+                    b, [('h_prev', h), ('h', h_next), ('diff', diff)], stash, t, 's_')
+            _, sq, *stashes = b.for_loop('fw', steps, [h0, sq0] + stashes, forward)
+        else:
+            hs, diffs, sq = [h0], [], sq0
+            for t in range(steps):
+                h, sq, diff = rnn_step(b, wx, wh, bh, wy, by, x, y, t, hs[-1], sq)
+                hs.append(h)
+                diffs.append(diff)
+        loss = b.elementwise('loss', [sq], lambda a: a * (1.0 / n))
+    with b.phase('backward'):
+        whT = b.transpose(wh, [1, 0], 'whT')
+        wyT = b.transpose(wy, [1, 0], 'wyT')
+        dh = b.zeros('dh_last', h0.shape)
+        grads = [b.zeros('g_%s0' % a.name, a.shape) for a in (wx, wh, bh, wy, by)]
+        if looped:
+            def backward(t, dh, *grads):
+                h_prev, h, diff = [b.extract_slice(st, t, k + '_t') for k, st in
+                                   zip(('h_prev', 'h', 'diff'), stashes)]
+                dh, grads = rnn_step_backward(b, whT, wyT, x, t, dh, grads, h_prev, h,
+                                              diff, n)
+                return [dh] + grads
+            _, *grads = b.for_loop('bw', steps, [dh] + grads, backward, reverse=True)
+        else:
+            for t in range(steps - 1, -1, -1):
+                dh, grads = rnn_step_backward(b, whT, wyT, x, t, dh, grads, hs[t],
+                                              hs[t + 1], diffs[t], n)
+    return loss, grads
+
+
+RNN_SIZE = (16, 16, 32, 64, 16)  # steps, batch, input, hidden, output
+
+
+def rnn_shapes(steps, batch, inputs, hidden, outputs):
+    return [('wx', (inputs, hidden)), ('wh', (hidden, hidden)), ('bh', (hidden,)),
+            ('wy', (hidden, outputs)), ('by', (outputs,)), ('h0', (batch, hidden)),
+            ('x', (steps, batch, inputs)), ('y', (steps, batch, outputs))]
 
 
 # --------------------------------------------------------------------------
@@ -1007,6 +1260,55 @@ def residual_mlp_examples(layers=RESIDUAL_MLP_LAYERS, batch=RESIDUAL_MLP_BATCH,
     ]
 
 
+def transformer_stack_examples(size=TRANSFORMER_STACK_SIZE):
+    """The looped transformer stack and its unrolled twin."""
+    layers, batch, seq, d, heads, ffn = size
+    shapes = transformer_stack_shapes(*size)
+    notes = ('%d pre-LayerNorm blocks (those of transformer_block.mlir) with stacked '
+             'weights, batch %d, seq %d, d_model %d, %d heads of %d, ffn %d, GELU (tanh '
+             'approximation), LayerNorm eps 1e-5; loss = mean(h_L^2); the gradient of x '
+             'is not returned.' % (layers, batch, seq, d, heads, d // heads, ffn))
+    return [
+        Example('transformer_stack_loop', 'transformer block stack whose layers are an '
+                'scf.for over stacked weights', transformer_stack, shapes, 12,
+                notes + ' The forward loop stashes the %d values each block\'s backward '
+                'reads (layer norm statistics, q/k/v heads, attention probabilities, '
+                'MLP activations) into stacked tensors it carries; the backward is a '
+                'reverse scf.for over the stash that carries the input gradient and '
+                'inserts each layer\'s weight gradients into stacked gradients.'
+                % len(BLOCK_SAVED),
+                subdir='loops', heads=heads, looped=True),
+        Example('transformer_stack_unrolled', 'the transformer stack of '
+                'transformer_stack_loop, unrolled', transformer_stack, shapes, 12,
+                'the same arguments, ops and results as transformer_stack_loop '
+                '(bitwise: test/Execution), with static slice offsets and without the '
+                'stacked stash.', subdir='loops', heads=heads, looped=False),
+    ]
+
+
+def rnn_examples(size=RNN_SIZE):
+    """The RNN over time steps as a loop and its unrolled twin."""
+    steps, batch, inputs, hidden, outputs = size
+    shapes = rnn_shapes(*size)
+    return [
+        Example('rnn_loop', 'Elman RNN whose time steps are an scf.for', rnn, shapes, 5,
+                '%d steps h_t = tanh(x_t @ wx + h_{t-1} @ wh + bh) from h0 with shared '
+                'weights, batch %d, input %d, hidden %d, output %d; loss = mean over steps, '
+                'batch and outputs of (h_t @ wy + by - y_t)^2. The forward loop carries h '
+                'and the running sum of squared errors (divided by their count after the '
+                'loop) and stashes each step\'s input state, new state and '
+                'output error into stacked tensors; the backward is a reverse scf.for over '
+                'the stash that carries dh and sums the weight gradients over the steps '
+                '(carried accumulators); the gradient of h0 is not returned.'
+                % (steps, batch, inputs, hidden, outputs),
+                subdir='loops', looped=True),
+        Example('rnn_unrolled', 'the RNN of rnn_loop, unrolled', rnn, shapes, 5,
+                'the same arguments, ops and results as rnn_loop (bitwise: '
+                'test/Execution), with static slice offsets and without the stacked '
+                'stash.', subdir='loops', looped=False),
+    ]
+
+
 EXAMPLES = [
     Example('tiny_chain', 'four-op chain: tanh(x @ w1) @ w2, loss = mean(o^2)',
             tiny_chain,
@@ -1031,7 +1333,7 @@ EXAMPLES = [
             'approximation), no attention mask, no q/k/v/o biases, LayerNorm eps '
             '1e-5; loss = mean(out^2); the gradient of x is not returned.',
             heads=4),
-] + residual_mlp_examples()
+] + residual_mlp_examples() + transformer_stack_examples() + rnn_examples()
 BY_NAME = {e.name: e for e in EXAMPLES}
 
 
@@ -1126,14 +1428,24 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--out-dir', default=os.path.dirname(os.path.abspath(__file__)))
     p.add_argument('--quiet', action='store_true')
-    p.add_argument('--residual-mlp', metavar='LAYERS,BATCH,DIM',
-                   help='write only the looped residual MLP and its unrolled twin, '
-                   'at this size, to OUT_DIR/loops (tests, benchmarks)')
+    sized = [('residual_mlp', 'LAYERS,BATCH,DIM', 'looped residual MLP',
+              lambda size: residual_mlp_examples(*size)),
+             ('transformer_stack', 'LAYERS,BATCH,SEQ,DIM,HEADS,FFN',
+              'looped transformer stack', transformer_stack_examples),
+             ('rnn', 'STEPS,BATCH,INPUT,HIDDEN,OUTPUT', 'RNN over time steps',
+              rnn_examples)]
+    for name, metavar, what, _ in sized:
+        p.add_argument('--' + name.replace('_', '-'), metavar=metavar,
+                       help='write only the %s and its unrolled twin, at this size, '
+                       'to OUT_DIR/loops (tests, benchmarks; the twin only up to '
+                       '256 iterations)' % what)
     args = p.parse_args(argv)
-    if args.residual_mlp:
-        size = [int(n) for n in args.residual_mlp.split(',')]
+    for name, _, _, examples in sized:
+        if getattr(args, name) is None:
+            continue
+        size = tuple(int(n) for n in getattr(args, name).split(','))
         small = size[0] <= 256
-        for e in residual_mlp_examples(*size):
+        for e in examples(size):
             if small or e.name.endswith('_loop'):
                 write_example(args.out_dir, e, e.run(evaluate_loops=small))
         return
