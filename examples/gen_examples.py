@@ -1402,6 +1402,18 @@ Every `outs` operand is a fresh `tensor.empty` (zero- or -inf-filled by
 backward pass follows the forward pass in reverse order. All tensors are f32 (4
 bytes per element). A "stashed activation" is a forward op result (or a view of
 one) that a backward op uses; arguments are not counted there.
+
+`loops/` holds steps whose layers or time steps are an `scf.for`: a residual MLP
+and a transformer stack over stacked weights, an Elman RNN over time with shared
+weights. The forward loop stashes what the backward reads into stacked tensors it
+carries (`tensor.insert_slice` at the induction variable); the backward is a
+reverse `scf.for` that reads slice L - 1 - j at iteration j (what
+`--remat-loop-checkpoint` rewrites, docs/planner.md, "Loops"). Each has an
+unrolled twin with the same ops at static offsets. How they are checked:
+test/examples-py compares every example's numpy gradients with central finite
+differences and the looped steps' (both forms) with PyTorch float64 autograd
+(`test_loops_torch.py`); test/Execution runs the loops lowered, as they are and
+checkpointed, with measured = predicted peak and the unrolled twin's result bits.
 """
 
 
