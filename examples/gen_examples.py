@@ -1126,9 +1126,8 @@ def rnn(b, wx, wh, bh, wy, by, h0, x, y, looped):
     (h_t @ wy + by - y_t)^2.
 
     looped: the forward is an scf.for over time that carries h and the
-    running sum of squared errors (the loss is that sum / n, after the loop:
-    a step may not return a loop's result directly, docs/memory-model.md) and
-    stashes each step's input state, new state and output
+    running sum of squared errors (the loss is that sum / n, after the loop)
+    and stashes each step's input state, new state and output
     error into stacked tensors; the backward is a reverse scf.for that reads
     them back, carries dh and sums the weight gradients over the steps.
     Otherwise the same ops, unrolled."""
