@@ -9,6 +9,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "CudaRuntimeInternal.h"
 #include "RematRuntime.h"
 
 #include <cuda.h>
@@ -213,3 +214,11 @@ void remat_synchronize(void) {
 }
 
 const char *remat_runtime_name(void) { return "cuda"; }
+
+/*--- for the runtime's other files (CudaRuntimeInternal.h) ------------------*/
+
+void remat_cuda_check(CUresult result, const char *what) {
+  check(result, what);
+}
+
+void remat_cuda_ensure_context(void) { ensureContext(); }

@@ -34,6 +34,10 @@ void remat_track_free(size_t bytes);
 int64_t remat_current_bytes(void);
 int64_t remat_peak_bytes(void);
 int64_t remat_allocation_count(void);
+/* Device memory a library holds for its own use, outside the step's buffers
+ * (cuBLAS's workspace): counted apart from the tracked peak. */
+void remat_track_workspace(size_t bytes);
+int64_t remat_workspace_bytes(void);
 
 #ifdef __cplusplus
 }

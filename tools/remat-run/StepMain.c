@@ -292,6 +292,9 @@ int main(int argc, char **argv) {
   printf("allocations_per_step %lld\n", (long long)allocationsPerStep);
   printf("peak_bytes %lld\n", (long long)remat_peak_bytes());
   printf("predicted_peak_bytes %lld\n", (long long)remat_step_predicted_peak);
+  /* A library's own device memory (cuBLAS's workspace), outside the peak. */
+  if (remat_workspace_bytes() > 0)
+    printf("workspace_bytes %lld\n", (long long)remat_workspace_bytes());
   printf("step_ms_min %.6f\nstep_ms_median %.6f\n", times[0],
          times[repeat / 2]);
   if (!stable)

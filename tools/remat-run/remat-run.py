@@ -33,6 +33,8 @@ C_COMPILER = '@CMAKE_C_COMPILER@'
 INCLUDE_DIRS = ['@REMAT_RUNTIME_INCLUDE_DIR@', '@REMAT_RUN_INCLUDE_DIR@']
 LIB_DIR = '@REMAT_LIB_DIR@'
 CUDA_DRIVER_LIBRARY = '@REMAT_CUDA_DRIVER_LIBRARY@'
+# cuBLAS, for the GPU pipeline's matmuls (lib/Runtime/CublasRuntime.c).
+CUBLAS_LIBRARY = '@REMAT_CUBLAS_LIBRARY@'
 
 ELEMENT_TYPES = {
     'f32': ('kRematFloat', 4), 'f64': ('kRematFloat', 8), 'i1': ('kRematBool', 1),
@@ -170,8 +172,8 @@ def pipeline_flags(opts):
     if opts.lowering:
         return shlex.split(opts.lowering)
     if opts.target == 'nvvm':
-        return ['--remat-pipeline-nvvm=chip=' + opts.chip]
-    return ['--remat-pipeline-cpu']
+        return ['--remat-pipeline-nvvm=chip=%s %s' % (opts.chip, opts.pipeline_options)]
+    return ['--remat-pipeline-cpu=' + opts.pipeline_options]
 
 
 def compile_step(opts, workdir):
@@ -210,6 +212,13 @@ def compile_step(opts, workdir):
         if not CUDA_DRIVER_LIBRARY:
             raise Error('remat was built without the CUDA toolkit: no GPU target')
         cmd.append(CUDA_DRIVER_LIBRARY)
+        # Needed only by a step that calls a GEMM (--as-needed); found at run
+        # time where it was linked, else through LD_LIBRARY_PATH.
+        cmd += ['-Wl,--as-needed', CUBLAS_LIBRARY, '-Wl,--no-as-needed',
+                '-Wl,-rpath,' + os.path.dirname(os.path.realpath(CUBLAS_LIBRARY))]
+    # Extra sources, objects or libraries, after the runtime: they may define
+    # what the step calls that the runtime does not (a reference GEMM).
+    cmd += opts.link
     run_tool(cmd, 'linking')
     return exe
 
@@ -235,6 +244,12 @@ def parse_args(argv):
                         help="remat-opt flags that lower the (planned) step to the LLVM "
                              "dialect instead of the registered pipeline, e.g. a user's "
                              "own upstream passes around --remat-bufferize (CPU only)")
+    parser.add_argument('--pipeline-options', default='', metavar='OPTS',
+                        help="more options of the registered pipeline, e.g. "
+                             "'cublas=false block-threads=128' for nvvm")
+    parser.add_argument('--link', action='append', default=[], metavar='FILE',
+                        help='a C source, object or library to link into the '
+                             'executable as well (repeatable)')
     parser.add_argument('-o', '--output', help='where to write the executable')
     parser.add_argument('--compile-only', action='store_true',
                         help='build the executable, do not run it')
