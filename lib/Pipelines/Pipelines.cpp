@@ -125,14 +125,15 @@ static void setCudaToolkit(OpPassManager &pm, StringRef path) {
 void buildNvvmPipeline(OpPassManager &pm, const NvvmPipelineOptions &options) {
   buildPlanAndBufferize(pm, options);
   pm.addNestedPass<func::FuncOp>(createRematDeviceBuffers());
+  if (options.cublas)
+    pm.addPass(createRematContractionsToCublas());
   pm.addNestedPass<func::FuncOp>(createRematWrapSerialOps());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
-  // Tiles of the two innermost parallel dimensions become the threads of a
-  // block, the tile loops the grid; guards instead of min bounds keep the
-  // thread counts static.
-  pm.addNestedPass<func::FuncOp>(createParallelLoopTilingPass(
-      {options.blockSize, options.blockSize}, /*noMinMaxBounds=*/true));
-  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
+  // Each loop nest becomes a grid of blocks, its innermost dimension along
+  // threadIdx.x (coalesced accesses).
+  RematMapParallelLoopsOptions blocks;
+  blocks.blockThreads = options.blockThreads;
+  pm.addNestedPass<func::FuncOp>(createRematMapParallelLoops(blocks));
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
 
@@ -178,10 +179,10 @@ std::string checkPipelineOptions(const NvvmPipelineOptions &options) {
       return "features must be a comma-separated list of +name or -name, "
              "got '" +
              options.features + "'";
-  if (options.blockSize < 1 || options.blockSize > 32)
-    return "block-size must be from 1 to 32 (block-size^2 threads a block, "
-           "at most 1024), got " +
-           std::to_string(options.blockSize);
+  if (options.blockThreads < 32 || options.blockThreads > 1024 ||
+      !llvm::isPowerOf2_64(options.blockThreads))
+    return "block-threads must be a power of two from 32 to 1024, got " +
+           std::to_string(options.blockThreads);
   return "";
 }
 

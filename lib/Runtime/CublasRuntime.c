@@ -89,14 +89,13 @@ static void finish(void) {
             int64_t ldb, int64_t strideB, int64_t accumulate, void *c,         \
             int64_t ldc, int64_t strideC, int64_t batch) {                     \
     const TYPE alpha = 1, beta = accumulate ? 1 : 0;                           \
-    checkBlas(CUBLAS_FUNCTION(blasHandle(), operation(transa),                 \
-                              operation(transb), narrow(m, "m"),               \
-                              narrow(n, "n"), narrow(k, "k"), &alpha, a,       \
-                              narrow(lda, "lda"), strideA, b,                  \
-                              narrow(ldb, "ldb"), strideB, &beta, c,           \
-                              narrow(ldc, "ldc"), strideC,                     \
-                              narrow(batch, "batch")),                         \
-              #CUBLAS_FUNCTION);                                               \
+    checkBlas(                                                                 \
+        CUBLAS_FUNCTION(blasHandle(), operation(transa), operation(transb),    \
+                        narrow(m, "m"), narrow(n, "n"), narrow(k, "k"),        \
+                        &alpha, a, narrow(lda, "lda"), strideA, b,             \
+                        narrow(ldb, "ldb"), strideB, &beta, c,                 \
+                        narrow(ldc, "ldc"), strideC, narrow(batch, "batch")),  \
+        #CUBLAS_FUNCTION);                                                     \
     finish();                                                                  \
   }
 

@@ -6,9 +6,9 @@
 // RUN: not remat-opt %s '--pass-pipeline=builtin.module(remat-pipeline-nvvm{chip=})' 2>&1 | FileCheck %s --check-prefix=CHIP
 // CHIP: error: remat-pipeline-nvvm: chip must be a CUDA architecture such as sm_90 or sm_90a (at least sm_20), got '{{.*}}'
 
-// RUN: not remat-opt %s '--remat-pipeline-nvvm=block-size=0' 2>&1 | FileCheck %s --check-prefix=BLOCK
-// RUN: not remat-opt %s '--remat-pipeline-nvvm=block-size=64' 2>&1 | FileCheck %s --check-prefix=BLOCK
-// BLOCK: error: remat-pipeline-nvvm: block-size must be from 1 to 32
+// RUN: not remat-opt %s '--remat-pipeline-nvvm=block-threads=16' 2>&1 | FileCheck %s --check-prefix=BLOCK
+// RUN: not remat-opt %s '--remat-pipeline-nvvm=block-threads=48' 2>&1 | FileCheck %s --check-prefix=BLOCK
+// BLOCK: error: remat-pipeline-nvvm: block-threads must be a power of two from 32 to 1024, got {{16|48}}
 
 // RUN: not remat-opt %s '--remat-pipeline-nvvm=format=bogus' 2>&1 | FileCheck %s --check-prefix=FORMAT
 // FORMAT: error: remat-pipeline-nvvm: format must be offloading, assembly (isa), binary (bin) or fatbinary (fatbin), got 'bogus'

@@ -170,4 +170,76 @@ def RematDeviceBuffers
   let dependentDialects = ["mlir::gpu::GPUDialect"];
 }
 
+def RematContractionsToCublas
+    : Pass<"remat-contractions-to-cublas", "mlir::ModuleOp"> {
+  let summary = "Run buffer matmuls on the GPU as cuBLAS GEMMs";
+  let description = [{
+    Replaces every buffer contraction that is one (strided batched) GEMM
+    (`linalg.matmul`, `linalg.batch_matmul`, their transposed forms, a
+    `linalg.generic` that multiplies and adds with one M, N, K and at most
+    one batch dimension) over f32 or f64 buffers with static strides by a
+    host-side call of the CUDA runtime's `remat_cublas_sgemm` /
+    `remat_cublas_dgemm` (lib/Runtime/CublasRuntime.c). cuBLAS is
+    column-major: a row-major C = A B becomes C^T = B^T A^T, each operand
+    read as stored or transposed after its unit stride; every size, leading
+    dimension and batch stride is a constant argument, only the buffers'
+    addresses are computed. A zero `linalg.fill` of a fresh C that nothing
+    else reads before the contraction is dropped and the GEMM writes C
+    (beta = 0) instead of adding to it (beta = 1). Buffers are allocated
+    and freed where they were: the memory model does not change. Other
+    contractions (convolutions, several M/N/K dimensions, other element
+    types) stay and become GPU loops.
+
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<32x64xf32>, memref<64x16xf32>)
+                  outs(%c : memref<32x16xf32>)
+    // becomes (transa, transb, m, n, k, A, lda, strideA, B, ldb, strideB,
+    //          accumulate, C, ldc, strideC, batch)
+    llvm.call @remat_cublas_sgemm(%false, %false, %c16, %c32, %c64,
+        %pb, %c16, %c0, %pa, %c64, %c0, %true, %pc, %c16, %c0, %c1)
+    ```
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def RematMapParallelLoops
+    : Pass<"remat-map-parallel-loops", "mlir::func::FuncOp"> {
+  let summary = "Tile parallel loops into GPU blocks, innermost dimension to x";
+  let description = [{
+    Upstream `gpu-map-parallel-loops` maps a loop's first dimension to
+    `threadIdx.x`; on row-major buffers the last one is contiguous, so a
+    warp would read addresses a row apart. This pass tiles each outermost
+    `scf.parallel` (without reductions) into a grid loop and a block loop
+    and maps the innermost dimension to x, the next to y and z: a warp
+    reads consecutive elements. The block holds up to `block-threads`
+    threads: the innermost dimension takes the power of two that covers
+    its extent (up to `block-threads`), the next ones what is left
+    (z at most 64). Dimensions before the last two fold into one first, so
+    the grid covers every dimension; a grid dimension with more than 65535
+    blocks along y or z loops in each block instead. Guards, not min
+    bounds, keep thread counts static.
+
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c128) step (%c1, %c1) { ... }
+    // becomes (block-threads=256: 128 threads along j, 2 along i)
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c128) step (%c2, %c128) {
+      scf.parallel (%ti, %tj) = (%c0, %c0) to (%c2, %c128) step (%c1, %c1) {
+        ...
+      } {mapping = [#gpu.loop_dim_map<processor = thread_y, ...>,
+                    #gpu.loop_dim_map<processor = thread_x, ...>]}
+    } {mapping = [#gpu.loop_dim_map<processor = block_y, ...>,
+                  #gpu.loop_dim_map<processor = block_x, ...>]}
+    ```
+  }];
+  let options = [
+    Option<"blockThreads", "block-threads", "int64_t", /*default=*/"256",
+           "Threads per block (a power of two from 32 to 1024)">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::gpu::GPUDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 #endif // REMAT_PIPELINES_PASSES

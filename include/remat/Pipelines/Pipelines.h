@@ -53,18 +53,23 @@ struct NvvmPipelineOptions : public PlanningOptions<NvvmPipelineOptions> {
   Option<std::string> format{
       *this, "format", llvm::cl::desc("gpu-module-to-binary format"),
       llvm::cl::init("fatbin")};
-  Option<int64_t> blockSize{
-      *this, "block-size",
-      llvm::cl::desc("Threads per block along each of the two innermost "
-                     "parallel dimensions"),
-      llvm::cl::init(16)};
+  Option<int64_t> blockThreads{
+      *this, "block-threads",
+      llvm::cl::desc("Threads per block of the loop kernels (a power of two "
+                     "from 32 to 1024), innermost dimension along x"),
+      llvm::cl::init(256)};
+  Option<bool> cublas{
+      *this, "cublas",
+      llvm::cl::desc("Run matmuls as cuBLAS GEMMs through the CUDA runtime "
+                     "(false: GPU loops like every other op)"),
+      llvm::cl::init(true)};
 };
 
 /// Empty when `options` are valid, else the first reason: the planning
 /// options as remat-checkpoint checks them; for NVVM also a `chip` such as
 /// sm_90 or sm_90a, a gpu-module-to-binary `format`, `features` as +name or
-/// -name entries, and a `block-size` from 1 to 32 (at most 1024 threads a
-/// block). The registered pipelines check them before building anything.
+/// -name entries, and `block-threads` a power of two from 32 to 1024. The
+/// registered pipelines check them before building anything.
 std::string checkPipelineOptions(const CpuPipelineOptions &options);
 std::string checkPipelineOptions(const NvvmPipelineOptions &options);
 
