@@ -48,3 +48,28 @@ bool llvm::cl::parser<remat::planner::SolverKind>::parse(
     }
   return option.error(remat::unknownSolverMessage(arg));
 }
+
+template <>
+bool llvm::cl::parser<remat::CostKind>::parse(llvm::cl::Option &option,
+                                              llvm::StringRef,
+                                              llvm::StringRef arg,
+                                              remat::CostKind &value) {
+  if (std::optional<remat::CostKind> kind = remat::parseCostKind(arg)) {
+    value = *kind;
+    return false;
+  }
+  return option.error("unknown cost model '" + arg +
+                      "'; expected flops, roofline or measured");
+}
+
+template <>
+bool llvm::cl::parser<remat::CostTarget>::parse(llvm::cl::Option &option,
+                                                llvm::StringRef,
+                                                llvm::StringRef arg,
+                                                remat::CostTarget &value) {
+  if (std::optional<remat::CostTarget> target = remat::parseCostTarget(arg)) {
+    value = *target;
+    return false;
+  }
+  return option.error("unknown target '" + arg + "'; expected cpu or gpu");
+}

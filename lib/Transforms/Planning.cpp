@@ -3,6 +3,7 @@
 #include "remat/Transforms/Planning.h"
 
 #include "remat/Transforms/Policies.h"
+#include "remat/Transforms/Report.h"
 
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Support/FileUtilities.h"
@@ -14,15 +15,108 @@ using namespace mlir;
 
 namespace remat {
 
-FunctionPlanning::FunctionPlanning(FunctionOpInterface fn)
+FunctionPlanning::FunctionPlanning(FunctionOpInterface fn,
+                                   const CostOptions &cost)
     : graph(fn), costs(fn), sim(fn),
-      problem(extractPlanningProblem(graph, costs, sim)) {
+      problem(extractPlanningProblem(graph, costs, sim)), cost(cost) {
   unplannedPeak = sim.getPeakBytes();
   for (Operation *op : graph.getOps())
     stepFlops += costs.getFlops(op);
+  for (const planner::Node &node : problem.problem.nodes)
+    nodeFlops.push_back(node.cost);
+  nodeSeconds.assign(nodeFlops.size(), 0.0);
+  if (cost.isTime()) {
+    times.emplace(fn, costs, cost);
+    for (Operation *op : graph.getOps())
+      stepSeconds += times->getSeconds(op);
+    for (auto [index, members] : llvm::enumerate(problem.members))
+      for (Operation *op : members)
+        nodeSeconds[index] += times->getSeconds(op);
+  }
   if (problem.error.empty())
     smallestFeasible = smallestFeasibleWithoutPolicies =
         planner::smallestFeasibleBudget(problem.problem);
+}
+
+void FunctionPlanning::useCostModel() {
+  if (!cost.isTime())
+    return;
+  // Nanoseconds: the solvers' tie-breaking epsilons assume costs well
+  // above 1e-6 (Fast.cpp, Stage.cpp).
+  for (auto [node, seconds] : llvm::zip(problem.problem.nodes, nodeSeconds))
+    node.cost = seconds * 1e9;
+}
+
+/// Sum of `perNode` over the recompute steps of `plan`.
+static double sumRecomputed(const planner::Plan &plan,
+                            const std::vector<double> &perNode) {
+  double total = 0;
+  for (const planner::Step &step : plan.schedule)
+    if (step.recompute)
+      total += perNode[step.node];
+  return total;
+}
+
+double FunctionPlanning::recomputeFlops(const planner::Plan &plan) const {
+  return sumRecomputed(plan, nodeFlops);
+}
+
+double FunctionPlanning::recomputeSeconds(const planner::Plan &plan) const {
+  return sumRecomputed(plan, nodeSeconds);
+}
+
+double FunctionPlanning::predictedOverheadPercent(
+    const planner::Plan &plan) const {
+  if (!cost.isTime())
+    return overheadPercent(recomputeFlops(plan));
+  return stepSeconds > 0 ? 100.0 * recomputeSeconds(plan) / stepSeconds : 0.0;
+}
+
+void FunctionPlanning::addCostJson(llvm::json::Object &object,
+                                   const planner::Plan &plan) const {
+  if (!cost.isTime())
+    return;
+  object["cost_model"] = costKindName(cost.kind);
+  object["predicted_overhead_percent"] = predictedOverheadPercent(plan);
+  object["recompute_seconds"] = recomputeSeconds(plan);
+  object["step_seconds"] = stepSeconds;
+}
+
+std::string
+FunctionPlanning::describePredictedTime(const planner::Plan &plan) const {
+  if (!cost.isTime())
+    return "";
+  return llvm::formatv("; predicted time (cost={0}): recompute {1}, {2:f2}% "
+                       "of the step's {3}",
+                       costKindName(cost.kind),
+                       formatSeconds(recomputeSeconds(plan)),
+                       predictedOverheadPercent(plan),
+                       formatSeconds(stepSeconds))
+      .str();
+}
+
+FailureOr<CostOptions>
+loadCostOptions(ModuleOp module, StringRef pass, CostKind kind,
+                CostTarget target, double peakGflops, double bandwidthGBps,
+                StringRef calibrationPath,
+                std::optional<Calibration> &calibration) {
+  CostOptions options{kind, target, peakGflops, bandwidthGBps, nullptr};
+  if (kind != CostKind::Measured)
+    return options;
+  llvm::Expected<Calibration> read = Calibration::read(calibrationPath);
+  if (!read)
+    return emitError(module.getLoc())
+           << pass << ": " << llvm::toString(read.takeError());
+  if (read->getTarget() != target)
+    return emitError(module.getLoc())
+           << pass << ": calibration file '" << calibrationPath
+           << "' was measured for target=" << costTargetName(read->getTarget())
+           << ", not target=" << costTargetName(target)
+           << "; pass target=" << costTargetName(read->getTarget())
+           << " or calibrate for " << costTargetName(target);
+  calibration = std::move(*read);
+  options.calibration = &*calibration;
+  return options;
 }
 
 /// Warns at the first op of each dialect that the context does not know
@@ -64,12 +158,14 @@ static void warnUnregisteredOps(FunctionOpInterface fn, StringRef pass) {
 
 FailureOr<std::unique_ptr<FunctionPlanning>>
 FunctionPlanning::analyze(FunctionOpInterface fn, StringRef pass,
-                          unsigned segments) {
-  auto planning = std::make_unique<FunctionPlanning>(fn);
+                          unsigned segments, const CostOptions &cost) {
+  auto planning = std::make_unique<FunctionPlanning>(fn, cost);
   bool isStep = planning->graph.isTrainingStep();
   if (isStep)
     warnUnregisteredOps(fn, pass);
   emitFindings(planning->graph.getFindings());
+  if (isStep && planning->times)
+    emitFindings(planning->times->getFindings());
   if (!isStep)
     return std::unique_ptr<FunctionPlanning>();
   if (!planning->problem.error.empty())
@@ -86,6 +182,7 @@ FunctionPlanning::analyze(FunctionOpInterface fn, StringRef pass,
   if (planning->pinnedSave + planning->pinnedRecompute > 0)
     planning->smallestFeasible =
         planner::smallestFeasibleBudget(planning->problem.problem);
+  planning->useCostModel();
   return planning;
 }
 
@@ -93,13 +190,13 @@ LogicalResult forEachTrainingStep(
     ModuleOp module, StringRef pass,
     function_ref<LogicalResult(FunctionOpInterface, FunctionPlanning &)>
         plan,
-    unsigned segments) {
+    unsigned segments, const CostOptions &cost) {
   bool ok = true, sawStep = false;
   for (auto fn : module.getOps<FunctionOpInterface>()) {
     if (fn.isExternal())
       continue;
     FailureOr<std::unique_ptr<FunctionPlanning>> planning =
-        FunctionPlanning::analyze(fn, pass, segments);
+        FunctionPlanning::analyze(fn, pass, segments, cost);
     if (failed(planning)) {
       ok = false;
       sawStep = true;

@@ -58,6 +58,8 @@ struct RematCheckpointPass
   LogicalResult initialize(MLIRContext *context) override {
     std::string invalid = checkPlanningOptions(budget, timeLimit);
     if (invalid.empty())
+      invalid = checkCostOptions(cost, peakGflops, bandwidthGbps, calibration);
+    if (invalid.empty())
       return success();
     return emitError(UnknownLoc::get(context), "remat-checkpoint: ")
            << invalid;
@@ -76,6 +78,12 @@ struct RematCheckpointPass
     std::optional<planner::Budget> requested;
     if (!budget.empty())
       requested = *planner::parseBudget(budget).budget;
+    std::optional<Calibration> measured;
+    FailureOr<CostOptions> costOptions = loadCostOptions(
+        getOperation(), "remat-checkpoint", cost, target, peakGflops,
+        bandwidthGbps, calibration, measured);
+    if (failed(costOptions))
+      return signalPassFailure();
     // Plan the program the lowering will see (remat-bufferize localizes
     // too): every writer with a fresh destination of its own.
     for (auto fn : getOperation().getOps<FunctionOpInterface>())
@@ -93,7 +101,7 @@ struct RematCheckpointPass
               plans.push_back(toJson(fn, planning, *outcome));
               return success();
             },
-            segments)))
+            segments, *costOptions)))
       signalPassFailure();
     if (!planFile.empty() &&
         failed(writeJsonFile(planFile, std::move(plans),
@@ -334,7 +342,7 @@ struct RematCheckpointPass
         continue;
       decisions.push_back(
           {describeValue(value, planning.sim, state), recomputes[node],
-           toFlops(problem.problem.nodes[node].cost * recomputes[node]),
+           toFlops(planning.nodeFlops[node] * recomputes[node]),
            problem.problem.nodes[node].policy});
     }
     return decisions;
@@ -358,6 +366,7 @@ struct RematCheckpointPass
         diag << ", pinned " << policyName(decision.policy);
     }
     const planner::SolveResult &solved = outcome.solved;
+    const double recomputeFlops = planning.recomputeFlops(solved.plan);
     InFlightDiagnostic diag = emitRemark(fn.getLoc());
     diag << "remat-checkpoint: unplanned peak " << planning.unplannedPeak
          << " bytes, budget ";
@@ -368,10 +377,10 @@ struct RematCheckpointPass
     diag << ", planned peak "
          << outcome.plannedPeak << " bytes (rewritten IR: "
          << outcome.rewrittenPeak << " bytes); recompute "
-         << toFlops(solved.sim.recomputeCost) << " FLOPs, "
-         << llvm::formatv("{0:f2}",
-                          planning.overheadPercent(solved.sim.recomputeCost))
-         << "% of the step; solver " << solverName() << " in "
+         << toFlops(recomputeFlops) << " FLOPs, "
+         << llvm::formatv("{0:f2}", planning.overheadPercent(recomputeFlops))
+         << "% of the step" << planning.describePredictedTime(solved.plan)
+         << "; solver " << solverName() << " in "
          << llvm::formatv("{0:f3}", solved.solveSeconds) << " s";
     if (solver == planner::SolverKind::Exact)
       diag << (solved.provenOptimal ? ", proven optimal"
@@ -406,7 +415,8 @@ struct RematCheckpointPass
       recomputed.push_back(std::move(entry));
     }
     const planner::SolveResult &solved = outcome.solved;
-    return llvm::json::Object{
+    const double recomputeFlops = planning.recomputeFlops(solved.plan);
+    llvm::json::Object object{
         {"function", fn.getName()},
         {"solver", solverName()},
         {"unplanned_peak_bytes", planning.unplannedPeak},
@@ -419,10 +429,9 @@ struct RematCheckpointPass
         {"pinned_recompute", planning.pinnedRecompute},
         {"planned_peak_bytes", outcome.plannedPeak},
         {"rewritten_peak_bytes", outcome.rewrittenPeak},
-        {"recompute_flops", solved.sim.recomputeCost},
+        {"recompute_flops", recomputeFlops},
         {"step_flops", planning.stepFlops},
-        {"overhead_percent",
-         planning.overheadPercent(solved.sim.recomputeCost)},
+        {"overhead_percent", planning.overheadPercent(recomputeFlops)},
         {"solve_seconds", solved.solveSeconds},
         {"proven_optimal", solved.provenOptimal},
         {"kept", std::move(kept)},
@@ -430,6 +439,8 @@ struct RematCheckpointPass
         {"timeline_before", remat::toJson(planning.sim.getTimeline())},
         {"timeline_after", remat::toJson(outcome.timelineAfter)},
     };
+    planning.addCostJson(object, solved.plan);
+    return object;
   }
 };
 

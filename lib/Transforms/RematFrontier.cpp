@@ -18,7 +18,9 @@ namespace {
 struct FrontierPoint {
   int64_t budget = 0;
   int64_t plannedPeak = 0;
+  /// In the cost model's unit (FLOPs or nanoseconds).
   double recomputeCost = 0;
+  planner::Plan plan;
 };
 
 /// Plans at `count` budgets from the unplanned peak down to the smallest
@@ -39,7 +41,7 @@ computeFrontier(const FunctionPlanning &planning, planner::SolverKind kind,
         planner::solve(planning.problem.problem, kind, options);
     if (solved.feasible)
       points.push_back({options.budgetBytes, solved.sim.peakBytes,
-                        solved.sim.recomputeCost});
+                        solved.sim.recomputeCost, std::move(solved.plan)});
   }
   // In order of recompute cost, a point is on the frontier when it peaks
   // lower than every cheaper point.
@@ -62,12 +64,20 @@ struct RematFrontierPass : public impl::RematFrontierBase<RematFrontierPass> {
   LogicalResult initialize(MLIRContext *context) override {
     std::string invalid = checkFrontierOptions(points, timeLimit);
     if (invalid.empty())
+      invalid = checkCostOptions(cost, peakGflops, bandwidthGbps, calibration);
+    if (invalid.empty())
       return success();
     return emitError(UnknownLoc::get(context), "remat-frontier: ") << invalid;
   }
 
   void runOnOperation() override {
     planner::SolverKind kind = solver;
+    std::optional<Calibration> measured;
+    FailureOr<CostOptions> costOptions = loadCostOptions(
+        getOperation(), "remat-frontier", cost, target, peakGflops,
+        bandwidthGbps, calibration, measured);
+    if (failed(costOptions))
+      return signalPassFailure();
     llvm::json::Array functions;
     if (failed(forEachTrainingStep(
             getOperation(), "remat-frontier",
@@ -77,7 +87,8 @@ struct RematFrontierPass : public impl::RematFrontierBase<RematFrontierPass> {
               emitRemarks(fn, planning, frontier);
               functions.push_back(toJson(fn, planning, frontier));
               return success();
-            })))
+            },
+            /*segments=*/0, *costOptions)))
       return signalPassFailure();
     if (!reportFile.empty() &&
         failed(writeJsonFile(reportFile, std::move(functions),
@@ -90,25 +101,37 @@ struct RematFrontierPass : public impl::RematFrontierBase<RematFrontierPass> {
                    ArrayRef<FrontierPoint> frontier) {
     InFlightDiagnostic diag = emitRemark(fn.getLoc());
     diag << "remat-frontier: " << frontier.size()
-         << " points (peak bytes at recompute % of the step):";
-    for (const FrontierPoint &point : frontier)
+         << " points (peak bytes at recompute % of the step";
+    if (planning.cost.isTime())
+      diag << "'s FLOPs / predicted time, cost="
+           << costKindName(planning.cost.kind);
+    diag << "):";
+    for (const FrontierPoint &point : frontier) {
       diag << " " << point.plannedPeak << " at "
-           << llvm::formatv("{0:f2}",
-                            planning.overheadPercent(point.recomputeCost))
-           << "%;";
+           << llvm::formatv("{0:f2}", planning.overheadPercent(
+                                          planning.recomputeFlops(point.plan)));
+      if (planning.cost.isTime())
+        diag << llvm::formatv(
+            "/{0:f2}", planning.predictedOverheadPercent(point.plan));
+      diag << "%;";
+    }
   }
 
   llvm::json::Object toJson(FunctionOpInterface fn,
                             const FunctionPlanning &planning,
                             ArrayRef<FrontierPoint> frontier) {
     llvm::json::Array array;
-    for (const FrontierPoint &point : frontier)
-      array.push_back(llvm::json::Object{
+    for (const FrontierPoint &point : frontier) {
+      const double flops = planning.recomputeFlops(point.plan);
+      llvm::json::Object object{
           {"budget_bytes", point.budget},
           {"planned_peak_bytes", point.plannedPeak},
-          {"recompute_flops", point.recomputeCost},
-          {"overhead_percent", planning.overheadPercent(point.recomputeCost)},
-      });
+          {"recompute_flops", flops},
+          {"overhead_percent", planning.overheadPercent(flops)},
+      };
+      planning.addCostJson(object, point.plan);
+      array.push_back(std::move(object));
+    }
     return llvm::json::Object{
         {"function", fn.getName()},
         {"solver", llvm::StringRef(planner::solverKindName(solver))},

@@ -4,6 +4,7 @@
 
 #include "remat/Analysis/CostModel.h"
 #include "remat/Analysis/MemorySimulator.h"
+#include "remat/Analysis/TimeModel.h"
 #include "remat/Analysis/TrainingGraph.h"
 #include "remat/Transforms/Planning.h"
 #include "remat/Transforms/Report.h"
@@ -36,6 +37,9 @@ struct FunctionReport {
   unsigned lossIndex = 0;
   int64_t forwardFlops = 0;
   int64_t backwardFlops = 0;
+  /// Predicted seconds under a time model (cost=roofline, measured).
+  double forwardSeconds = 0;
+  double backwardSeconds = 0;
   int64_t stashedBytes = 0;
   llvm::SmallVector<ValueInfo> stashed;
   llvm::SmallVector<ValueInfo> liveAtPeak;
@@ -86,12 +90,26 @@ static LoopReport describeLoop(const LoopModel &model,
 struct RematReportPass : public impl::RematReportBase<RematReportPass> {
   using RematReportBase::RematReportBase;
 
+  LogicalResult initialize(MLIRContext *context) override {
+    std::string invalid =
+        checkCostOptions(cost, peakGflops, bandwidthGbps, calibration);
+    if (invalid.empty())
+      return success();
+    return emitError(UnknownLoc::get(context), "remat-report: ") << invalid;
+  }
+
   void runOnOperation() override {
+    std::optional<Calibration> measured;
+    FailureOr<CostOptions> costOptions =
+        loadCostOptions(getOperation(), "remat-report", cost, target,
+                        peakGflops, bandwidthGbps, calibration, measured);
+    if (failed(costOptions))
+      return signalPassFailure();
     llvm::json::Array functions;
     for (auto fn : getOperation().getOps<FunctionOpInterface>()) {
       if (fn.isExternal())
         continue;
-      functions.push_back(reportFunction(fn));
+      functions.push_back(reportFunction(fn, *costOptions));
     }
     if (!reportFile.empty() &&
         failed(writeJsonFile(reportFile, std::move(functions),
@@ -100,7 +118,8 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
     markAllAnalysesPreserved();
   }
 
-  llvm::json::Object reportFunction(FunctionOpInterface fn) {
+  llvm::json::Object reportFunction(FunctionOpInterface fn,
+                                    const CostOptions &costOptions) {
     const auto &graph = getChildAnalysis<TrainingGraph>(fn);
     const auto &costs = getChildAnalysis<CostModel>(fn);
     const auto &sim = getChildAnalysis<MemorySimulator>(fn);
@@ -113,10 +132,18 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
     report.name = fn.getName().str();
     report.trainingStep = graph.isTrainingStep();
     report.lossIndex = graph.getLossIndex();
+    std::optional<TimeModel> times;
+    if (costOptions.isTime()) {
+      times.emplace(fn, costs, costOptions);
+      emitFindings(times->getFindings());
+    }
     for (Operation *op : graph.getOps()) {
-      int64_t &phaseFlops =
-          graph.isForward(op) ? report.forwardFlops : report.backwardFlops;
+      bool forward = graph.isForward(op);
+      int64_t &phaseFlops = forward ? report.forwardFlops : report.backwardFlops;
       phaseFlops = addFlops(phaseFlops, costs.getFlops(op));
+      if (times)
+        (forward ? report.forwardSeconds : report.backwardSeconds) +=
+            times->getSeconds(op);
     }
     for (Value value : graph.getStashed())
       report.stashed.push_back(describeValue(value, sim, state));
@@ -130,12 +157,13 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
     }
     for (const LoopModel &loop : sim.getLoops())
       report.loops.push_back(describeLoop(loop, graph));
-    emitRemarks(fn, report, sim);
-    return toJson(report, sim);
+    emitRemarks(fn, report, sim, costOptions);
+    return toJson(report, sim, costOptions);
   }
 
   void emitRemarks(FunctionOpInterface fn, const FunctionReport &report,
-                   const MemorySimulator &sim) {
+                   const MemorySimulator &sim,
+                   const CostOptions &costOptions) {
     if (sim.getSteps().empty())
       return;
     Operation *peakOp = sim.getPeakOp();
@@ -149,6 +177,10 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
            << report.backwardFlops << " FLOPs; stashed activations: "
            << report.stashed.size() << " values, " << report.stashedBytes
            << " bytes";
+    if (report.trainingStep && costOptions.isTime())
+      diag << "; predicted time (cost=" << costKindName(costOptions.kind)
+           << "): forward " << formatSeconds(report.forwardSeconds)
+           << ", backward " << formatSeconds(report.backwardSeconds);
     diag.attachNote(peakOp->getLoc()) << "the peak is reached here";
     for (const ValueInfo &info : report.liveAtPeak)
       diag.attachNote(info.loc)
@@ -177,7 +209,8 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
   }
 
   llvm::json::Object toJson(const FunctionReport &report,
-                            const MemorySimulator &sim) {
+                            const MemorySimulator &sim,
+                            const CostOptions &costOptions) {
     llvm::json::Array timeline, timelineOps;
     for (auto [op, live] : llvm::zip(sim.getSteps(), sim.getTimeline())) {
       timeline.push_back(live);
@@ -200,6 +233,11 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
         {"timeline_ops", std::move(timelineOps)},
         {"loops", toJson(report.loops)},
     };
+    if (costOptions.isTime()) {
+      object["cost_model"] = costKindName(costOptions.kind);
+      object["forward_seconds"] = report.forwardSeconds;
+      object["backward_seconds"] = report.backwardSeconds;
+    }
     if (Operation *peakOp = sim.getPeakOp()) {
       object["peak_op"] = peakOp->getName().getStringRef();
       object["peak_loc"] = formatLocation(peakOp->getLoc());

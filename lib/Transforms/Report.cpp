@@ -47,6 +47,14 @@ std::string formatBytes(int64_t bytes) {
   return llvm::formatv("{0:f1} {1}", scaled, units[unit]).str();
 }
 
+std::string formatSeconds(double seconds) {
+  if (seconds >= 1)
+    return llvm::formatv("{0:f3} s", seconds).str();
+  if (seconds >= 1e-3)
+    return llvm::formatv("{0:f3} ms", seconds * 1e3).str();
+  return llvm::formatv("{0:f3} us", seconds * 1e6).str();
+}
+
 std::string formatLocation(Location loc) {
   if (auto file = dyn_cast<FileLineColLoc>(loc))
     return llvm::formatv("{0}:{1}:{2}", file.getFilename().getValue(),

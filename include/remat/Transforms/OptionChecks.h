@@ -8,6 +8,7 @@
 #ifndef REMAT_TRANSFORMS_OPTIONCHECKS_H
 #define REMAT_TRANSFORMS_OPTIONCHECKS_H
 
+#include "remat/Analysis/TimeModel.h"
 #include "remat/Planner/Solvers.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -56,6 +57,30 @@ struct SolverOptionValues {
   }
 };
 
+/// The `cost=` option's values (TimeModel.h), with their help.
+struct CostKindOptionValues {
+  template <typename Opt> void apply(Opt &option) const {
+    option.getParser().addLiteralOption("flops", CostKind::Flops,
+                                        "FLOPs (the default)");
+    option.getParser().addLiteralOption(
+        "roofline", CostKind::Roofline,
+        "max(FLOPs / FLOP rate, bytes / bandwidth) of the target");
+    option.getParser().addLiteralOption(
+        "measured", CostKind::Measured,
+        "per-op times of calibration= (remat-calibrate)");
+  }
+};
+
+/// The `target=` option's values.
+struct CostTargetOptionValues {
+  template <typename Opt> void apply(Opt &option) const {
+    option.getParser().addLiteralOption("cpu", CostTarget::Cpu,
+                                        "2 x86 cores (the default)");
+    option.getParser().addLiteralOption("gpu", CostTarget::Gpu,
+                                        "an H100-class GPU, fp32");
+  }
+};
+
 /// "unknown solver 'NAME'; expected fast, exact, ...": what an unknown
 /// `solver=` value (or a C API solver name) is told.
 std::string unknownSolverMessage(llvm::StringRef name);
@@ -79,5 +104,17 @@ template <>
 bool llvm::cl::parser<remat::planner::SolverKind>::parse(
     llvm::cl::Option &option, llvm::StringRef argName, llvm::StringRef arg,
     remat::planner::SolverKind &value);
+
+/// `cost=` and `target=` name their values when given another.
+template <>
+bool llvm::cl::parser<remat::CostKind>::parse(llvm::cl::Option &option,
+                                              llvm::StringRef argName,
+                                              llvm::StringRef arg,
+                                              remat::CostKind &value);
+template <>
+bool llvm::cl::parser<remat::CostTarget>::parse(llvm::cl::Option &option,
+                                                llvm::StringRef argName,
+                                                llvm::StringRef arg,
+                                                remat::CostTarget &value);
 
 #endif // REMAT_TRANSFORMS_OPTIONCHECKS_H

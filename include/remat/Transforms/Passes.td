@@ -5,6 +5,27 @@
 
 include "mlir/Pass/PassBase.td"
 
+// How the planning passes cost an op (docs/cost-model.md): FLOPs, or a time
+// predicted by a roofline or measured per op (remat-calibrate).
+defvar RematCostOptions = [
+  Option<"cost", "cost", "::remat::CostKind",
+         /*default=*/"::remat::CostKind::Flops",
+         "What a recomputation costs: flops, roofline (time from per-target "
+         "FLOP rate and bandwidth) or measured (per-op times of a "
+         "calibration file)", "::remat::CostKindOptionValues()">,
+  Option<"target", "target", "::remat::CostTarget",
+         /*default=*/"::remat::CostTarget::Cpu",
+         "The machine cost=roofline predicts for (cpu, gpu); cost=measured's "
+         "calibration must be for it", "::remat::CostTargetOptionValues()">,
+  Option<"peakGflops", "peak-gflops", "double", /*default=*/"0.0",
+         "Roofline FLOP rate in GFLOP/s (0: the target's)">,
+  Option<"bandwidthGbps", "bandwidth-gbps", "double", /*default=*/"0.0",
+         "Roofline memory bandwidth in GB/s (0: the target's)">,
+  Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+         "cost=measured's per-op times: a JSON file remat-calibrate "
+         "writes">,
+];
+
 def RematReport : Pass<"remat-report", "mlir::ModuleOp"> {
   let summary = "Report where a training step's memory goes";
   let description = [{
@@ -14,7 +35,9 @@ def RematReport : Pass<"remat-report", "mlir::ModuleOp"> {
     peak. Emitted as remarks at each function; with `report-file=<path>`, also
     written as a JSON array with one object per function (peak under
     `peak_bytes`, the live bytes of every step under `timeline`). The IR is
-    not changed.
+    not changed. With `cost=roofline` or `cost=measured` (docs/cost-model.md)
+    it also gives the forward and backward predicted times
+    (`forward_seconds`, `backward_seconds`).
 
     ```mlir
     // remat-opt --remat-report examples/mlp.mlir
@@ -25,13 +48,14 @@ def RematReport : Pass<"remat-report", "mlir::ModuleOp"> {
     //         bytes
     ```
   }];
-  let options = [
+  let options = !listconcat([
     Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",
            "Also write the report as JSON to this file ('-' for stdout)">,
     Option<"topValues", "top-values", "unsigned", /*default=*/"5",
            "How many of the largest values live at the peak to list">,
-  ];
-  let dependentDialects = ["::remat::RematDialect"];
+  ], RematCostOptions);
+  // cost=measured builds each op's kernel (a func.func) to find its time.
+  let dependentDialects = ["::remat::RematDialect", "::mlir::func::FuncDialect"];
 }
 
 def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
@@ -39,7 +63,9 @@ def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
   let description = [{
     Plans each training step (see docs/planner.md): chooses which stashed
     activations to keep and which to recompute so that the simulated peak is
-    at most `budget` at the least recompute cost, re-checks the plan with the
+    at most `budget` at the least recompute cost (FLOPs, or predicted time
+    with `cost=roofline` or `cost=measured`, docs/cost-model.md), re-checks
+    the plan with the
     memory simulator, then rewrites the function: each recomputation is a
     `remat.recompute` region placed right before the backward op that needs
     it, and that op's uses are rewired to the region's results. Forward ops are
@@ -82,7 +108,7 @@ def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
     %hT = linalg.transpose ins(%h2 ...) ...
     ```
   }];
-  let options = [
+  let options = !listconcat([
     Option<"budget", "budget", "std::string", /*default=*/"\"\"",
            "Memory budget: bytes with a unit (512MiB, 2GB, 1073741824) or a "
            "fraction in (0, 1] of the unplanned peak">,
@@ -101,8 +127,9 @@ def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
            "many segments places them: the forward ops split in program order "
            "into segments of equal FLOPs, all but the last checkpointed (0: "
            "the remat.checkpoint attributes of the IR)">,
-  ];
-  let dependentDialects = ["::remat::RematDialect"];
+  ], RematCostOptions);
+  // cost=measured builds each op's kernel (a func.func) to find its time.
+  let dependentDialects = ["::remat::RematDialect", "::mlir::func::FuncDialect"];
 }
 
 def RematFrontier : Pass<"remat-frontier", "mlir::ModuleOp"> {
@@ -113,8 +140,8 @@ def RematFrontier : Pass<"remat-frontier", "mlir::ModuleOp"> {
     frontier: the budgets at which less memory costs more recompute. Remarks
     list the points; `report-file=<path>` writes them as JSON (one object per
     function, points under `frontier`, each with `budget_bytes`,
-    `planned_peak_bytes`, `recompute_flops` and `overhead_percent`). The IR is
-    not changed.
+    `planned_peak_bytes`, `recompute_flops`, `overhead_percent` and the cost
+    model's `predicted_overhead_percent`). The IR is not changed.
 
     ```mlir
     // remat-opt --remat-frontier="points=5" examples/mlp.mlir
@@ -122,7 +149,7 @@ def RematFrontier : Pass<"remat-frontier", "mlir::ModuleOp"> {
     //         step): 299860 at 0.00%; 283476 at 11.86%;
     ```
   }];
-  let options = [
+  let options = !listconcat([
     Option<"points", "points", "unsigned", /*default=*/"10",
            "How many budgets to plan at">,
     Option<"solver", "solver", "::remat::planner::SolverKind",
@@ -132,7 +159,8 @@ def RematFrontier : Pass<"remat-frontier", "mlir::ModuleOp"> {
            "Time limit of the exact solver per point, in seconds">,
     Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",
            "Also write the frontier as JSON to this file ('-' for stdout)">,
-  ];
+  ], RematCostOptions);
+  let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
 def RematLocalizeInits : Pass<"remat-localize-inits"> {
@@ -228,6 +256,36 @@ def RematLoopCheckpoint : Pass<"remat-loop-checkpoint", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
+}
+
+def RematExtractKernels : Pass<"remat-extract-kernels", "mlir::ModuleOp"> {
+  let summary = "Replace the module by one kernel per distinct op, to time";
+  let description = [{
+    For `remat-calibrate` (cost=measured, docs/cost-model.md): each op of
+    the module's functions that can run alone becomes a function of its
+    own, `@k_<key>` (buildKernel, getKernelKey in TimeModel.h): the values
+    it reads are arguments, except empty tensors and constants, which are
+    cloned in, and it returns its results. Ops that compute the same thing
+    on the same shapes share one kernel. The functions get
+    `remat.kernel_key` and `remat.kernel_op`; everything else in the module
+    is dropped.
+
+    ```mlir
+    func.func @step(%x: tensor<4xf32>) -> tensor<4xf32> {
+      %e = tensor.empty() : tensor<4xf32>
+      %y = linalg.exp ins(%x : tensor<4xf32>) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+      return %y : tensor<4xf32>
+    }
+    // becomes
+    func.func @k_<key>(%arg0: tensor<4xf32>) -> tensor<4xf32>
+        attributes {remat.kernel_key = "<key>", remat.kernel_op = "linalg.exp"} {
+      %0 = tensor.empty() : tensor<4xf32>
+      %1 = linalg.exp ins(%arg0 : tensor<4xf32>) outs(%0 : tensor<4xf32>) -> tensor<4xf32>
+      return %1 : tensor<4xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
 def RematTestTrainingGraph

@@ -32,6 +32,9 @@ ValueInfo describeBuffer(const Buffer &buffer, const MemorySimulator &sim,
 /// "1.5 MiB", "312 B": bytes in binary units with one decimal.
 std::string formatBytes(int64_t bytes);
 
+/// "1.234 ms", "56.789 us": a duration with three decimals.
+std::string formatSeconds(double seconds);
+
 /// "file.mlir:12:5" for a file location, the printed location otherwise.
 std::string formatLocation(mlir::Location loc);
 
