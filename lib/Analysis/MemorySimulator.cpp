@@ -312,11 +312,6 @@ void MemorySimulator::assignLoopBuffers(Operation *op, unsigned step) {
   if (std::optional<APInt> trip = loop.getStaticTripCount();
       trip && trip->isIntN(63))
     model.tripCount = trip->getZExtValue();
-  else
-    findings.push_back(
-        {Finding::Kind::Warning, op->getLoc(),
-         "the trip count of this loop is not a constant: remat counts its "
-         "iterations' buffers as if it ran at least twice"});
   if (model.tripCount == 0 || model.tripCount == 1)
     findings.push_back(
         {Finding::Kind::Warning, op->getLoc(),
@@ -330,6 +325,18 @@ void MemorySimulator::assignLoopBuffers(Operation *op, unsigned step) {
   model.bodyPeakBytes = model.tripCount == 0 ? 0 : body.peakBytes;
   model.inPlace = body.carriedInPlace;
   nestedPeak[step] = model.bodyPeakBytes;
+  // Only a value computed afresh has buffers that depend on how often the
+  // loop runs (remat-loop-checkpoint's advance loops write theirs in place).
+  bool afresh = llvm::any_of(
+      llvm::zip(model.inPlace, loop.getRegionIterArgs()), [](auto carried) {
+        return !std::get<0>(carried) &&
+               isa<TensorType>(std::get<1>(carried).getType());
+      });
+  if (model.tripCount < 0 && afresh)
+    findings.push_back(
+        {Finding::Kind::Warning, op->getLoc(),
+         "the trip count of this loop is not a constant: remat counts its "
+         "iterations' buffers as if it ran at least twice"});
 
   for (auto [result, initOperand, inPlace, arg] :
        llvm::zip(loop.getResults(), loop.getInitArgs(), model.inPlace,

@@ -28,6 +28,16 @@ std::string checkPlanningOptions(llvm::StringRef budget, double timeLimit) {
   return planner::checkTimeLimit(timeLimit);
 }
 
+std::string checkLoopCheckpointOptions(llvm::StringRef budget,
+                                       unsigned checkpoints) {
+  if (budget.empty())
+    return "";
+  if (checkpoints != 0)
+    return "give checkpoints= or budget=, not both";
+  planner::BudgetOrError parsed = planner::parseBudget(budget);
+  return parsed.budget ? "" : parsed.error;
+}
+
 std::string checkFrontierOptions(unsigned points, double timeLimit) {
   if (points < 1 || points > kMaxFrontierPoints)
     return "points must be from 1 to " + std::to_string(kMaxFrontierPoints) +
@@ -47,6 +57,20 @@ bool llvm::cl::parser<remat::planner::SolverKind>::parse(
       return false;
     }
   return option.error(remat::unknownSolverMessage(arg));
+}
+
+template <>
+bool llvm::cl::parser<remat::LoopSchedule>::parse(llvm::cl::Option &option,
+                                                  llvm::StringRef,
+                                                  llvm::StringRef arg,
+                                                  remat::LoopSchedule &value) {
+  for (const OptionInfo &info : Values)
+    if (info.Name == arg) {
+      value = info.V.getValue();
+      return false;
+    }
+  return option.error("unknown schedule '" + arg +
+                      "'; expected binomial or two-level");
 }
 
 template <>

@@ -1,4 +1,4 @@
-// RUN: remat-opt %s --split-input-file --remat-loop-checkpoint=checkpoints=3 --verify-diagnostics
+// RUN: remat-opt %s --split-input-file --remat-loop-checkpoint="schedule=two-level checkpoints=3" --verify-diagnostics
 
 // The checkpoint count must split the trip count into equal segments of at
 // least 2 iterations: an error at the loop, and the pass fails.

@@ -91,6 +91,14 @@ std::string unknownSolverMessage(llvm::StringRef name);
 /// parser rejects unknown names.)
 std::string checkPlanningOptions(llvm::StringRef budget, double timeLimit);
 
+/// remat-loop-checkpoint's `schedule=`.
+enum class LoopSchedule { Binomial, TwoLevel };
+
+/// Empty when remat-loop-checkpoint's options are valid: `budget` empty or a
+/// budget (planner::parseBudget), and not both `budget` and `checkpoints`.
+std::string checkLoopCheckpointOptions(llvm::StringRef budget,
+                                       unsigned checkpoints);
+
 /// Empty when remat-frontier's options are valid: `points` in [1,
 /// kMaxFrontierPoints] and a usable time limit.
 std::string checkFrontierOptions(unsigned points, double timeLimit);
@@ -104,6 +112,13 @@ template <>
 bool llvm::cl::parser<remat::planner::SolverKind>::parse(
     llvm::cl::Option &option, llvm::StringRef argName, llvm::StringRef arg,
     remat::planner::SolverKind &value);
+
+/// `schedule=` names the schedules when given another.
+template <>
+bool llvm::cl::parser<remat::LoopSchedule>::parse(llvm::cl::Option &option,
+                                                  llvm::StringRef argName,
+                                                  llvm::StringRef arg,
+                                                  remat::LoopSchedule &value);
 
 /// `cost=` and `target=` name their values when given another.
 template <>

@@ -221,16 +221,33 @@ def RematLoopCheckpoint : Pass<"remat-loop-checkpoint", "mlir::ModuleOp"> {
     Recognizes a forward `scf.for` (0 to L by 1) that carries stacked stash
     tensors (empty at first, a `tensor.insert_slice` at the induction variable
     per iteration) and the reverse `scf.for` that reads them back (slice
-    L - 1 - j at iteration j), and rewrites the pair into a two-level
-    schedule with `checkpoints` = L / k segments of k iterations: the forward
-    keeps only the loop's other carried values (its state) at the start of
-    each segment; the backward, per segment (last first), re-runs the forward
-    body from that checkpoint into a stash of k slices, then runs the
-    segment's backward iterations on it. The stash shrinks from L to k slices
-    (plus L / k states) for L recomputed forward iterations; the IR stays
-    O(1) in L. Without `checkpoints`, the divisor of L nearest sqrt(L). Loops
-    it does not recognize are left alone, with a warning when they look like
-    a half of the pattern (docs/planner.md, "Loops").
+    L - 1 - j at iteration j), and rewrites the pair so that the stash is no
+    longer kept: the backward re-runs forward iterations from checkpoints of
+    the loop's other carried values (its state). The IR stays O(1) in L.
+
+    `schedule=binomial` (the default) is Griewank's binomial (Revolve)
+    schedule for `checkpoints` = c slots: the fewest re-run iterations of any
+    schedule with c checkpoints, t(L, c) = r L - C(c + r, r - 1) for the least
+    r with C(c + r, r) >= L. The checkpoints are a stack of c + 1 states (the
+    last one the working state); the forward loop stores at the split points,
+    and each backward iteration restores the newest checkpoint at or before
+    its layer, advances to it (storing new checkpoints) and re-runs that one
+    iteration with its stash. Split points are computed at run time by index
+    arithmetic (`scf.while`), so nothing is unrolled. Without `checkpoints`,
+    the least c that re-runs each iteration at most twice (r = 2).
+
+    `schedule=two-level`: c segments of k = L / c iterations; the forward
+    keeps the state at each segment's start, the backward re-runs each
+    segment into a stash of k slices: L re-run iterations for every c.
+    Without `checkpoints`, the divisor of L nearest sqrt(L).
+
+    `budget` (bytes or a fraction of the unplanned peak, as for
+    remat-checkpoint) chooses c instead: the fewest re-run iterations whose
+    predicted peak (the memory model of the rewritten step) fits. A budget
+    the unplanned step fits leaves the loops alone; one below every schedule
+    is an error naming the smallest feasible budget. Loops the pass does not
+    recognize are left alone, with a warning when they look like a half of
+    the pattern (docs/planner.md, "Loops").
 
     ```mlir
     %fw:2 = scf.for %i = %c0 to %c8 step %c1 iter_args(%h = %x, %st = %e) {
@@ -242,18 +259,34 @@ def RematLoopCheckpoint : Pass<"remat-loop-checkpoint", "mlir::ModuleOp"> {
       %i = arith.subi %c7, %j : index
       %hi = tensor.extract_slice %fw#1[%i, 0] [1, 64] [1, 1] ...
     }
-    // becomes, with checkpoints=2: a forward loop over 2 segments that
-    // stores %h in a tensor<2x64xf32> and runs 4 iterations without the
-    // stash; a backward loop over the segments that re-runs their 4 forward
-    // iterations into a tensor<4x64xf32> stash and runs 4 backward ones.
+    // becomes, with checkpoints=2: a tensor<3x64xf32> stack; a forward loop
+    // of 7 iterations that checkpoints %h at its split points, then
+    // iteration 7 with its stash for the first backward iteration; a
+    // backward loop of 7 iterations that finds its checkpoint (scf.while),
+    // advances from it (an scf.for of run-time length) and re-runs its
+    // iteration with the stash: 9 re-run iterations in all.
     ```
   }];
   let options = [
+    Option<"schedule", "schedule", "::remat::LoopSchedule",
+           /*default=*/"::remat::LoopSchedule::Binomial",
+           "How to checkpoint the loop",
+           [{::llvm::cl::values(
+             clEnumValN(::remat::LoopSchedule::Binomial, "binomial",
+                        "Griewank's binomial (Revolve) schedule: the fewest "
+                        "re-run iterations for c checkpoints"),
+             clEnumValN(::remat::LoopSchedule::TwoLevel, "two-level",
+                        "c segments, each re-run once into a stash of its "
+                        "iterations"))}]>,
     Option<"checkpoints", "checkpoints", "unsigned", /*default=*/"0",
-           "Number of segments (checkpoints); must divide the trip count. "
-           "0: the divisor nearest the square root of the trip count">,
+           "Checkpoints: binomial, slots (1 to L - 1); two-level, segments "
+           "(a divisor of L). 0: the schedule's default">,
+    Option<"budget", "budget", "std::string", /*default=*/"\"\"",
+           "Memory budget instead of checkpoints: bytes with a unit (512MiB, "
+           "2GB, 1073741824) or a fraction in (0, 1] of the unplanned peak">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
 }
