@@ -264,7 +264,7 @@ def RematLoopCheckpoint : Pass<"remat-loop-checkpoint", "mlir::ModuleOp"> {
     // iteration 7 with its stash for the first backward iteration; a
     // backward loop of 7 iterations that finds its checkpoint (scf.while),
     // advances from it (an scf.for of run-time length) and re-runs its
-    // iteration with the stash: 9 re-run iterations in all.
+    // iteration with the stash: t(8, 2) = 14 re-run iterations in all.
     ```
   }];
   let options = [
