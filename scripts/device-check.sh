@@ -33,7 +33,10 @@ if [ "${1:-}" = --prepare ]; then
   python3 "$root/bench/gpu/run.py" --prepare "$work/steps"
   rm -rf "$dir"
   mkdir -p "$dir"
-  tar -C "$work" -cJf "$dir/bundle.tar.xz" examples steps
+  python3 -c 'import sys, tarfile
+with tarfile.open(sys.argv[1], "w:xz") as bundle:
+    for name in ("examples", "steps"):
+        bundle.add(sys.argv[2] + "/" + name, arcname=name)' "$dir/bundle.tar.xz" "$work"
   rm -rf "$work"
   echo "device-check: prepared in $((SECONDS - start)) s: $(du -h "$dir/bundle.tar.xz" | cut -f1) in $dir/bundle.tar.xz"
   exit 0
