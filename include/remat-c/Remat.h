@@ -61,13 +61,17 @@ REMAT_CAPI_EXPORTED int rematPipelineRegistered(const char *name);
  * does not want that output. `diagnostics` receives every diagnostic the call
  * produced, one per line as `LOCATION: SEVERITY: MESSAGE` (SEVERITY is error,
  * warning, remark or note; a diagnostic's notes follow it). Strings such as
- * `solver` may be null for the default. */
+ * `solver` may be null for the default. `passOptions` (may be null or empty)
+ * are more of the pass's options as text, as remat-opt takes them: the cost
+ * model, e.g. "cost=roofline target=gpu" or
+ * "cost=measured calibration=cal.json" (docs/cost-model.md). */
 
 /* remat-report: `json` is the pass's report-file JSON, an array with one
  * object per function (peak_bytes, timeline, stashed, live_at_peak, ...). */
 REMAT_CAPI_EXPORTED RematStatus rematReport(RematContext *context,
                                             const char *ir,
                                             const char *sourceName,
+                                            const char *passOptions,
                                             char **json, char **diagnostics);
 
 /* remat-checkpoint{budget= solver= time-limit=}: `planJson` is the pass's
@@ -80,6 +84,7 @@ REMAT_CAPI_EXPORTED RematStatus rematPlan(RematContext *context,
                                           const char *sourceName,
                                           const char *budget,
                                           const char *solver, double timeLimit,
+                                          const char *passOptions,
                                           char **planJson, char **rewrittenIr,
                                           char **diagnostics);
 
@@ -91,7 +96,9 @@ REMAT_CAPI_EXPORTED RematStatus rematFrontier(RematContext *context,
                                               const char *sourceName,
                                               unsigned points,
                                               const char *solver,
-                                              double timeLimit, char **json,
+                                              double timeLimit,
+                                              const char *passOptions,
+                                              char **json,
                                               char **diagnostics);
 
 /* The registered pipeline remat-pipeline-<target> ("cpu" or "nvvm"), planning

@@ -251,6 +251,27 @@ public:
     return REMAT_OK;
   }
 
+  /// Adds `pass` to `pm` with more of its options parsed from `text` (null
+  /// or empty: none); false, with the parser's error, when they do not
+  /// parse.
+  bool addPass(PassManager &pm, std::unique_ptr<Pass> pass,
+               const char *text) {
+    if (text && *text) {
+      std::string error;
+      auto onError = [&](const llvm::Twine &message) {
+        error = message.str();
+        return failure();
+      };
+      if (failed(pass->initializeOptions(text, onError))) {
+        addError("invalid options '" + llvm::Twine(text) + "' for " +
+                 pass->getArgument() + ": " + llvm::StringRef(error).trim());
+        return false;
+      }
+    }
+    pm.addPass(std::move(pass));
+    return true;
+  }
+
   RematStatus tempFileError() {
     addError("cannot create a temporary file for the pass's JSON");
     return REMAT_IO_ERROR;
@@ -339,8 +360,8 @@ int rematPipelineRegistered(const char *name) {
 }
 
 RematStatus rematReport(RematContext *context, const char *ir,
-                        const char *sourceName, char **json,
-                        char **diagnostics) {
+                        const char *sourceName, const char *passOptions,
+                        char **json, char **diagnostics) {
   Call call(context, sourceName, {json}, diagnostics);
   if (!call.checkArguments(ir))
     return REMAT_INVALID_ARGUMENT;
@@ -350,14 +371,16 @@ RematStatus rematReport(RematContext *context, const char *ir,
   remat::RematReportOptions options;
   options.reportFile = file.getPath();
   PassManager pm = call.makePassManager();
-  pm.addPass(remat::createRematReport(options));
+  if (!call.addPass(pm, remat::createRematReport(options), passOptions))
+    return REMAT_INVALID_ARGUMENT;
   OwningOpRef<ModuleOp> module;
   return call.runWithJson(ir, pm, file, json, module);
 }
 
 RematStatus rematPlan(RematContext *context, const char *ir,
                       const char *sourceName, const char *budget,
-                      const char *solver, double timeLimit, char **planJson,
+                      const char *solver, double timeLimit,
+                      const char *passOptions, char **planJson,
                       char **rewrittenIr, char **diagnostics) {
   Call call(context, sourceName, {planJson, rewrittenIr}, diagnostics);
   if (!call.checkArguments(ir))
@@ -381,7 +404,8 @@ RematStatus rematPlan(RematContext *context, const char *ir,
   options.timeLimit = timeLimit;
   options.planFile = file.getPath();
   PassManager pm = call.makePassManager();
-  pm.addPass(remat::createRematCheckpoint(options));
+  if (!call.addPass(pm, remat::createRematCheckpoint(options), passOptions))
+    return REMAT_INVALID_ARGUMENT;
   OwningOpRef<ModuleOp> module;
   RematStatus status = call.runWithJson(ir, pm, file, planJson, module);
   if (status == REMAT_OK)
@@ -391,7 +415,8 @@ RematStatus rematPlan(RematContext *context, const char *ir,
 
 RematStatus rematFrontier(RematContext *context, const char *ir,
                           const char *sourceName, unsigned points,
-                          const char *solver, double timeLimit, char **json,
+                          const char *solver, double timeLimit,
+                          const char *passOptions, char **json,
                           char **diagnostics) {
   Call call(context, sourceName, {json}, diagnostics);
   if (!call.checkArguments(ir))
@@ -408,7 +433,8 @@ RematStatus rematFrontier(RematContext *context, const char *ir,
   options.timeLimit = timeLimit;
   options.reportFile = file.getPath();
   PassManager pm = call.makePassManager();
-  pm.addPass(remat::createRematFrontier(options));
+  if (!call.addPass(pm, remat::createRematFrontier(options), passOptions))
+    return REMAT_INVALID_ARGUMENT;
   OwningOpRef<ModuleOp> module;
   return call.runWithJson(ir, pm, file, json, module);
 }

@@ -34,8 +34,13 @@ def _write(path: str, text: str) -> None:
     pathlib.Path(path).write_text(text, encoding="utf-8")
 
 
+def _cost(args) -> tuple:
+    """The cost model options (--cost, --cost-target, --calibration)."""
+    return args.cost, args.cost_target, args.calibration
+
+
 def _report(args) -> None:
-    functions, diagnostics = _api.report_json(_read(args.file))
+    functions, diagnostics = _api.report_json(_read(args.file), *_cost(args))
     _remarks(args, diagnostics)
     _print_json(functions)
     if args.plot:
@@ -46,7 +51,8 @@ def _report(args) -> None:
 
 def _plan(args) -> None:
     functions, rewritten, diagnostics = _api.plan_json(
-        _read(args.file), args.budget, args.solver, args.time_limit)
+        _read(args.file), args.budget, args.solver, args.time_limit,
+        *_cost(args))
     _remarks(args, diagnostics)
     _print_json(functions)
     if args.output:
@@ -59,7 +65,8 @@ def _plan(args) -> None:
 
 def _frontier(args) -> None:
     functions, diagnostics = _api.frontier_json(
-        _read(args.file), args.points, args.solver, args.time_limit)
+        _read(args.file), args.points, args.solver, args.time_limit,
+        *_cost(args))
     _remarks(args, diagnostics)
     _print_json(functions)
     if args.plot:
@@ -92,6 +99,16 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
+    def cost_options(sub):
+        sub.add_argument("--cost", default="flops",
+                         choices=["flops", "roofline", "measured"],
+                         help="what a recomputation costs (docs/cost-model.md)")
+        sub.add_argument("--cost-target", choices=["cpu", "gpu"],
+                         help="the machine of the roofline (default cpu)")
+        sub.add_argument("--calibration",
+                         help="--cost measured's per-op times (remat-calibrate "
+                              "-o FILE writes them)")
+
     def solver_options(sub, time_limit):
         sub.add_argument("--solver", default="fast",
                          help="fast (default), exact, keep-all, recompute-all, "
@@ -101,12 +118,14 @@ def _parser() -> argparse.ArgumentParser:
 
     report = command("report", "where the step's memory goes (JSON)", _report)
     report.add_argument("--plot", help="also plot the live memory to this file")
+    cost_options(report)
 
     plan = command("plan", "fit the step into a budget (plan JSON)", _plan)
     plan.add_argument("--budget", required=True,
                       help="bytes with a unit (768MiB, 2GB, 1073741824) or a "
                            "fraction in (0, 1] of the unplanned peak")
     solver_options(plan, 60.0)
+    cost_options(plan)
     plan.add_argument("-o", "--output", help="write the rewritten IR here")
     plan.add_argument("--plot", help="also plot live memory before and after")
 
@@ -115,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     front.add_argument("--points", type=int, default=10,
                        help="how many budgets to plan at (default 10)")
     solver_options(front, 10.0)
+    cost_options(front)
     front.add_argument("--plot", help="also plot the frontier to this file")
 
     lower = command("lower", "lower through remat-pipeline-<target> (IR)",

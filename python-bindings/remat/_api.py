@@ -101,6 +101,21 @@ def _budget_text(budget: Budget) -> str:
     )
 
 
+def _cost_options(cost: str, target: Optional[str],
+                  calibration: Optional[Union[str, os.PathLike]]) -> Optional[str]:
+    """The planning passes' cost options as text (docs/cost-model.md):
+    cost is "flops", "roofline" or "measured"; target "cpu" or "gpu";
+    calibration the JSON file `remat-calibrate` writes."""
+    options = [f"cost={cost}"]
+    if target is not None:
+        options.append(f"target={target}")
+    if calibration is not None:
+        path = os.fspath(calibration)
+        options.append(f'calibration="{path}"' if " " in path
+                       else f"calibration={path}")
+    return " ".join(options)
+
+
 def _check(what: str, result: tuple) -> tuple:
     """The outputs of a C API call, or a RematError with its diagnostics."""
     status, *outputs, diagnostics = result
@@ -217,9 +232,15 @@ class Plan:
     solve_seconds: float
     proven_optimal: bool
     kept: list[Value]
+    cost_model: str
     recomputed: list[Recomputed]
     timeline_before: list[int] = field(repr=False)
     timeline_after: list[int] = field(repr=False)
+    # The cost model's own overhead (%): FLOPs under "flops", predicted time
+    # under "roofline" and "measured" (with the seconds; None under flops).
+    predicted_overhead: float = 0.0
+    recompute_seconds: Optional[float] = None
+    step_seconds: Optional[float] = None
     ir: str = field(default="", repr=False)
     diagnostics: str = field(default="", repr=False)
     json: dict = field(default_factory=dict, repr=False)
@@ -240,6 +261,11 @@ class Plan:
             solve_seconds=entry["solve_seconds"],
             proven_optimal=entry["proven_optimal"],
             kept=[Value.from_json(v) for v in entry["kept"]],
+            cost_model=entry.get("cost_model", "flops"),
+            predicted_overhead=entry.get("predicted_overhead_percent",
+                                         entry["overhead_percent"]),
+            recompute_seconds=entry.get("recompute_seconds"),
+            step_seconds=entry.get("step_seconds"),
             recomputed=[Recomputed.from_json(v) for v in entry["recomputed"]],
             timeline_before=list(entry["timeline_before"]),
             timeline_after=list(entry["timeline_after"]),
@@ -291,48 +317,62 @@ class Frontier(list):
 
 # The raw calls, for the CLI: (JSON array, ...outputs, diagnostics).
 
-def report_json(ir: IR) -> tuple[list, str]:
+def report_json(ir: IR, cost: str = "flops", target: Optional[str] = None,
+                calibration=None) -> tuple[list, str]:
     text, name = _source(ir)
-    json_text, diagnostics = _check("report", _native().report(text, name))
+    json_text, diagnostics = _check("report", _native().report(
+        text, name, _cost_options(cost, target, calibration)))
     return json.loads(json_text), diagnostics
 
 
 def plan_json(ir: IR, budget: Optional[Budget], solver: str = "fast",
-              time_limit: float = 60) -> tuple[list, str, str]:
+              time_limit: float = 60, cost: str = "flops",
+              target: Optional[str] = None,
+              calibration=None) -> tuple[list, str, str]:
     text, name = _source(ir)
     json_text, rewritten, diagnostics = _check(
         "plan", _native().plan(text, name,
                                "" if budget is None else _budget_text(budget),
-                               solver, float(time_limit)))
+                               solver, float(time_limit),
+                               _cost_options(cost, target, calibration)))
     return json.loads(json_text), rewritten, diagnostics
 
 
 def frontier_json(ir: IR, points: int = 10, solver: str = "fast",
-                  time_limit: float = 10) -> tuple[list, str]:
+                  time_limit: float = 10, cost: str = "flops",
+                  target: Optional[str] = None,
+                  calibration=None) -> tuple[list, str]:
     if points < 1:
         raise ValueError("points must be at least 1")
     text, name = _source(ir)
     json_text, diagnostics = _check(
         "frontier", _native().frontier(text, name, int(points), solver,
-                                       float(time_limit)))
+                                       float(time_limit),
+                                       _cost_options(cost, target, calibration)))
     return json.loads(json_text), diagnostics
 
 
 # The API.
 
-def report(ir: IR, function: Optional[str] = None) -> Report:
+def report(ir: IR, function: Optional[str] = None, cost: str = "flops",
+           target: Optional[str] = None, calibration=None) -> Report:
     """Where the training step's memory goes (remat-report).
 
     ``ir`` is MLIR text or a path to a .mlir file. With several functions in
     the module, ``function`` picks one (default: the first training step).
+    ``cost``, ``target`` and ``calibration`` choose the cost model as in
+    plan(); under a time model the report's JSON has forward_seconds and
+    backward_seconds.
     """
-    functions, diagnostics = report_json(ir)
+    functions, diagnostics = report_json(ir, cost, target, calibration)
     return Report.from_json(_select(functions, function, "report", diagnostics),
                             diagnostics)
 
 
 def plan(ir: IR, budget: Optional[Budget], solver: str = "fast",
-         time_limit: float = 60, function: Optional[str] = None) -> Plan:
+         time_limit: float = 60, function: Optional[str] = None,
+         cost: str = "flops", target: Optional[str] = None,
+         calibration=None) -> Plan:
     """Fits the step into ``budget`` by recomputation (remat-checkpoint).
 
     ``budget``: bytes as an int, a fraction of the unplanned peak as a float
@@ -343,25 +383,36 @@ def plan(ir: IR, budget: Optional[Budget], solver: str = "fast",
     manual;
     ``time_limit`` bounds the exact solver, in seconds. An infeasible budget
     raises RematError naming the smallest feasible budget.
+    ``cost``: what a recomputation costs (docs/cost-model.md): "flops",
+    "roofline" (per ``target``, "cpu" or "gpu") or "measured" (per-op times
+    of ``calibration``, the JSON file ``remat-calibrate`` writes); the
+    plan's ``predicted_overhead`` is the model's, in %.
     """
-    functions, rewritten, diagnostics = plan_json(ir, budget, solver, time_limit)
+    functions, rewritten, diagnostics = plan_json(
+        ir, budget, solver, time_limit, cost, target, calibration)
     return Plan.from_json(_select(functions, function, "plan", diagnostics),
                           rewritten, diagnostics)
 
 
 def apply(ir: IR, budget: Budget, solver: str = "fast",
-          time_limit: float = 60) -> str:
+          time_limit: float = 60, cost: str = "flops",
+          target: Optional[str] = None, calibration=None) -> str:
     """The IR rewritten to fit ``budget``: plan(...).ir, every function of
     the module planned."""
-    return plan_json(ir, budget, solver, time_limit)[1]
+    return plan_json(ir, budget, solver, time_limit, cost, target,
+                     calibration)[1]
 
 
 def frontier(ir: IR, points: int = 10, solver: str = "fast",
-             time_limit: float = 10, function: Optional[str] = None) -> Frontier:
+             time_limit: float = 10, function: Optional[str] = None,
+             cost: str = "flops", target: Optional[str] = None,
+             calibration=None) -> Frontier:
     """The memory / recompute trade-off (remat-frontier): plans at ``points``
     budgets from the unplanned peak down to the smallest feasible one and
-    returns the Pareto points, least recompute first."""
-    functions, diagnostics = frontier_json(ir, points, solver, time_limit)
+    returns the Pareto points, least recompute first (least cost under
+    ``cost``, see plan())."""
+    functions, diagnostics = frontier_json(ir, points, solver, time_limit,
+                                           cost, target, calibration)
     return Frontier.from_json(
         _select(functions, function, "frontier", diagnostics), diagnostics)
 

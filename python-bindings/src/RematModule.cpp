@@ -51,41 +51,43 @@ public:
   Context &operator=(const Context &) = delete;
   ~Context() { rematContextDestroy(context); }
 
-  Result1 report(const std::string &ir, const std::string &sourceName) {
+  Result1 report(const std::string &ir, const std::string &sourceName,
+                 const std::optional<std::string> &options) {
     CString json, diagnostics;
     RematStatus status;
     {
       nb::gil_scoped_release release;
-      status = rematReport(context, ir.c_str(), sourceName.c_str(), json.out(),
-                           diagnostics.out());
+      status = rematReport(context, ir.c_str(), sourceName.c_str(),
+                           orNull(options), json.out(), diagnostics.out());
     }
     return {status, json.str(), diagnostics.str()};
   }
 
   Result2 plan(const std::string &ir, const std::string &sourceName,
                const std::string &budget, const std::string &solver,
-               double timeLimit) {
+               double timeLimit, const std::optional<std::string> &options) {
     CString json, rewritten, diagnostics;
     RematStatus status;
     {
       nb::gil_scoped_release release;
       status = rematPlan(context, ir.c_str(), sourceName.c_str(),
-                         budget.c_str(), solver.c_str(), timeLimit, json.out(),
-                         rewritten.out(), diagnostics.out());
+                         budget.c_str(), solver.c_str(), timeLimit,
+                         orNull(options), json.out(), rewritten.out(),
+                         diagnostics.out());
     }
     return {status, json.str(), rewritten.str(), diagnostics.str()};
   }
 
   Result1 frontier(const std::string &ir, const std::string &sourceName,
                    unsigned points, const std::string &solver,
-                   double timeLimit) {
+                   double timeLimit, const std::optional<std::string> &options) {
     CString json, diagnostics;
     RematStatus status;
     {
       nb::gil_scoped_release release;
       status = rematFrontier(context, ir.c_str(), sourceName.c_str(), points,
-                             solver.c_str(), timeLimit, json.out(),
-                             diagnostics.out());
+                             solver.c_str(), timeLimit, orNull(options),
+                             json.out(), diagnostics.out());
     }
     return {status, json.str(), diagnostics.str()};
   }
@@ -143,12 +145,14 @@ NB_MODULE(_remat, m) {
   nb::class_<Context>(m, "Context",
                       "An MLIR context with remat's dialects and passes")
       .def(nb::init<>())
-      .def("report", &Context::report, nb::arg("ir"), nb::arg("source_name"))
+      .def("report", &Context::report, nb::arg("ir"), nb::arg("source_name"),
+           nb::arg("options").none() = nb::none())
       .def("plan", &Context::plan, nb::arg("ir"), nb::arg("source_name"),
-           nb::arg("budget"), nb::arg("solver"), nb::arg("time_limit"))
+           nb::arg("budget"), nb::arg("solver"), nb::arg("time_limit"),
+           nb::arg("options").none() = nb::none())
       .def("frontier", &Context::frontier, nb::arg("ir"),
            nb::arg("source_name"), nb::arg("points"), nb::arg("solver"),
-           nb::arg("time_limit"))
+           nb::arg("time_limit"), nb::arg("options").none() = nb::none())
       .def("lower", &Context::lower, nb::arg("ir"), nb::arg("source_name"),
            nb::arg("target"), nb::arg("budget").none(), nb::arg("solver"),
            nb::arg("time_limit"), nb::arg("options").none())

@@ -153,3 +153,17 @@ def test_report_json_matches_the_pass_output(tmp_path):
     functions, _ = remat._api.report_json(EXAMPLES / "mlp.mlir")
     assert [f["function"] for f in functions] == ["train_step"]
     assert json.loads(json.dumps(functions)) == functions
+
+
+def test_plan_cost_models():
+    """cost= reaches the pass: the roofline predicts time, flops does not."""
+    example = EXAMPLES / "transformer_block.mlir"
+    flops = remat.plan(example, 0.8)
+    assert flops.cost_model == "flops" and flops.step_seconds is None
+    assert flops.predicted_overhead == pytest.approx(flops.overhead)
+    roofline = remat.plan(example, 0.8, cost="roofline", target="gpu")
+    assert roofline.cost_model == "roofline"
+    assert roofline.step_seconds > 0 and roofline.recompute_seconds >= 0
+    assert "predicted time (cost=roofline)" in roofline.diagnostics
+    with pytest.raises(remat.RematError, match="cost=measured needs calibration"):
+        remat.plan(example, 0.8, cost="measured")
