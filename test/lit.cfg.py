@@ -26,7 +26,8 @@ config.substitutions.append(("%remat_run_path", os.path.join(config.remat_tools_
 
 tool_dirs = [config.remat_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
-    ["remat-opt", "remat-plan", "remat-run", "mlir-opt", "split-file", "not",
+    ["remat-opt", "remat-plan", "remat-run", "remat-calibrate", "mlir-opt",
+     "split-file", "not",
      "FileCheck", "llvm-nm"],
     tool_dirs)
 

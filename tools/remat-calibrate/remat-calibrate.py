@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""remat-calibrate: measure the time of each distinct op of training steps,
+for the planning passes' cost=measured (docs/cost-model.md).
+
+    remat-calibrate -o CALIBRATION.json [--repeat N] step.mlir [more.mlir ...]
+
+remat-opt --remat-extract-kernels makes each op of the steps that can run
+alone into a kernel function (its operands are arguments, empty tensors and
+constants are cloned in); ops that compute the same thing on the same shapes
+share one. Each kernel is compiled and run by remat-run exactly as a step is
+(the same pipeline, compiler flags and runtime), --repeat times, and its
+fastest run is its time. The times are merged into CALIBRATION.json (kernels
+already there and not measured again are kept), which the planning passes
+read with `cost=measured calibration=CALIBRATION.json`. Rerun it when the
+lowering changes: the times are the lowering's.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+
+# Filled in by CMake (tools/remat-calibrate/CMakeLists.txt).
+REMAT_OPT = '@REMAT_OPT@'
+REMAT_RUN = '@REMAT_RUN@'
+
+FORMAT = 'remat-calibration'
+
+
+class Error(Exception):
+    pass
+
+
+def run_tool(cmd, what):
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise Error('%s failed (%s):\n%s%s' % (what, ' '.join(cmd),
+                                               proc.stdout[-2000:],
+                                               proc.stderr.strip()[-4000:]))
+    return proc.stdout
+
+
+def split_kernels(text):
+    """[(key, op, module text)] of the kernels module remat-opt printed: each
+    kernel alone in a module, with the attribute aliases (#map = ...) the
+    printer hoisted to the top."""
+    lines = text.splitlines()
+    aliases = [line for line in lines if line.startswith('#')]
+    kernels, current = [], None
+    for line in lines:
+        header = re.match(r'  func\.func @k_([0-9a-f]+)\(', line)
+        if header:
+            op = re.search(r'remat\.kernel_op = "([^"]+)"', line)
+            current = [header.group(1), op.group(1) if op else '?', [line]]
+            continue
+        if current is None:
+            continue
+        current[2].append(line)
+        if line == '  }':
+            body = '\n'.join(aliases + ['module {'] + current[2] + ['}', ''])
+            kernels.append((current[0], current[1], body))
+            current = None
+    return kernels
+
+
+def time_kernel(path, opts):
+    """The fastest of --repeat runs of the kernel in `path`, in seconds."""
+    cmd = [REMAT_RUN, path, '--repeat', str(opts.repeat)] + \
+        shlex.split(opts.remat_run_args or '')
+    out = run_tool(cmd, 'remat-run')
+    match = re.search(r'^step_ms_min ([0-9.eE+-]+)$', out, re.M)
+    if not match:
+        raise Error('remat-run printed no step_ms_min for %s:\n%s' % (path, out))
+    return float(match.group(1)) / 1e3
+
+
+def load(path, target):
+    """The kernels of an existing calibration file to merge with."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        old = json.load(f)
+    if old.get('format') != FORMAT:
+        raise Error('%s exists and is not a calibration file' % path)
+    if old.get('target') != target:
+        raise Error('%s is a calibration for target %s, not %s' % (
+            path, old.get('target'), target))
+    return {k['key']: k for k in old.get('kernels', [])}
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('inputs', nargs='+', help='.mlir files holding steps')
+    parser.add_argument('-o', '--output', required=True,
+                        help='the calibration file to write (merged when it exists)')
+    parser.add_argument('--repeat', type=int, default=50,
+                        help='runs per kernel; its time is the fastest (default 50)')
+    parser.add_argument('--remat-run-args', metavar='ARGS',
+                        help="more remat-run flags for every kernel, e.g. '--cpu generic'")
+    parser.add_argument('--keep', metavar='DIR', help='keep the kernels in DIR')
+    return parser.parse_args(argv)
+
+
+def main(argv):
+    opts = parse_args(argv)
+    target = 'cpu'
+    workdir = opts.keep or tempfile.mkdtemp(prefix='remat-calibrate-')
+    os.makedirs(workdir, exist_ok=True)
+    try:
+        kernels = load(opts.output, target)
+        measured = set()
+        for index, step in enumerate(opts.inputs):
+            extracted = os.path.join(workdir, 'kernels%d.mlir' % index)
+            run_tool([REMAT_OPT, step, '--remat-extract-kernels', '-o', extracted],
+                     'remat-opt (kernels)')
+            with open(extracted) as f:
+                found = split_kernels(f.read())
+            for key, op, body in found:
+                if key in measured:
+                    continue
+                path = os.path.join(workdir, 'k_%s.mlir' % key)
+                with open(path, 'w') as f:
+                    f.write(body)
+                seconds = time_kernel(path, opts)
+                kernels[key] = {'key': key, 'op': op, 'seconds': seconds}
+                measured.add(key)
+                print('%s %-24s %12.3f us' % (key, op, seconds * 1e6))
+            sys.stdout.flush()
+        result = {
+            'format': FORMAT,
+            'target': target,
+            'written_by': 'remat-calibrate --repeat %d' % opts.repeat,
+            'date': datetime.datetime.now(datetime.timezone.utc).isoformat(
+                timespec='seconds'),
+            'host': '%s, %d CPUs' % (platform.machine(), os.cpu_count() or 0),
+            'load_average': os.getloadavg()[0],
+            'kernels': sorted(kernels.values(), key=lambda k: k['key']),
+        }
+        with open(opts.output, 'w') as f:
+            json.dump(result, f, indent=1)
+            f.write('\n')
+        print('%d kernels measured, %d in %s' % (len(measured), len(kernels),
+                                                 opts.output))
+        return 0
+    except (Error, OSError) as e:
+        print('remat-calibrate: error: %s' % e, file=sys.stderr)
+        return 1
+    finally:
+        if not opts.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
