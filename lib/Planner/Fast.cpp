@@ -8,9 +8,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "Liveness.h"
+#include "MinCut.h"
 #include "SolverImpl.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace remat::planner {
 
@@ -50,6 +52,9 @@ constexpr size_t kPooledStates = 8;
 constexpr size_t kPolishedStates = 8;
 /// Largest graph whose recompute-all start (a quadratic schedule) is tried.
 constexpr size_t kTopDownNodes = 500;
+/// Seeds of fastPlanFrom descended from: this many that fit and this many
+/// cheaper ones that do not.
+constexpr size_t kSeedsDescended = 2;
 
 struct Evaluation {
   Plan plan;
@@ -96,6 +101,8 @@ public:
   }
 
   Plan run();
+  /// The search from given states instead of keep-all (fastPlanFrom).
+  Plan runFrom(const std::vector<State> &seeds);
 
 private:
   Plan enumerate();
@@ -574,7 +581,73 @@ Plan FastSearch::run() {
   return finish(starts);
 }
 
+/// The cheapest seeds that fit, and the seeds cheaper than every fitting
+/// one that come closest to fitting (least excess), are descended from and
+/// relaxed; the best goes on to the polish.
+Plan FastSearch::runFrom(const std::vector<State> &seeds) {
+  const size_t numNodes = problem_.nodes.size();
+  smallSchedule_ = numNodes <= kSmallSchedule;
+  exhaustiveMoves_ = numNodes <= kExhaustiveMoves;
+  struct Scored {
+    double cost;
+    double excess;
+    bool feasible;
+    size_t index;
+  };
+  std::vector<Scored> scored;
+  for (size_t k = 0; k < seeds.size() && canEvaluate(); ++k) {
+    Evaluation eval = evaluate(seeds[k]);
+    scored.push_back({eval.sim.recomputeCost, eval.excess, eval.feasible, k});
+  }
+  double cheapestFit = std::numeric_limits<double>::infinity();
+  for (const Scored &s : scored)
+    if (s.feasible)
+      cheapestFit = std::min(cheapestFit, s.cost);
+  std::vector<Scored> fits, near;
+  for (const Scored &s : scored) {
+    if (s.feasible)
+      fits.push_back(s);
+    else if (s.cost < cheapestFit)
+      near.push_back(s);
+  }
+  std::stable_sort(fits.begin(), fits.end(), [](const Scored &a, const Scored &b) {
+    return a.cost < b.cost;
+  });
+  std::stable_sort(near.begin(), near.end(), [](const Scored &a, const Scored &b) {
+    return a.excess < b.excess;
+  });
+  fits.resize(std::min<size_t>(fits.size(), kSeedsDescended));
+  near.resize(std::min<size_t>(near.size(), kSeedsDescended));
+  fits.insert(fits.end(), near.begin(), near.end());
+  State best;
+  Evaluation bestEval;
+  for (const Scored &s : fits) {
+    State state = seeds[s.index];
+    Evaluation eval = evaluate(state);
+    descend(state, eval);
+    relax(state, eval);
+    if (best.empty() || better(eval, bestEval)) {
+      best = std::move(state);
+      bestEval = std::move(eval);
+    }
+  }
+  if (best.empty())
+    return {};
+  std::vector<State> starts = {best};
+  for (auto &entry : pool_)
+    if (entry.second != best)
+      starts.push_back(std::move(entry.second));
+  return finish(starts);
+}
+
 } // namespace
+
+Plan fastPlanFrom(const RetentionFamily &family, int64_t budgetBytes,
+                  const std::vector<std::vector<Retention>> &states) {
+  if (states.empty())
+    return {};
+  return FastSearch(family, budgetBytes, /*deepMoves=*/false).runFrom(states);
+}
 
 Plan fastPlan(const RetentionFamily &family, int64_t budgetBytes,
               bool deepMoves) {

@@ -1,5 +1,6 @@
 //===- Solvers.cpp - Solver selection and the final simulator check -------===//
 
+#include "MinCut.h"
 #include "SolverImpl.h"
 
 #include <algorithm>
@@ -52,6 +53,10 @@ Plan fastCore(const RetentionFamily &family, int64_t budget,
   Plan chain = chainPlan(family, budget);
   if (!chain.schedule.empty())
     consider(std::move(chain));
+  // Starts from min cuts of the forward/backward boundary (MinCut.cpp).
+  Plan cut = minCutPlan(family, budget);
+  if (!cut.schedule.empty())
+    consider(std::move(cut));
   consider(sqrtNPlan(family));
   consider(knapsackPlan(family, budget));
   if (bestSim.peakBytes > budget)
