@@ -26,7 +26,8 @@ export_training_step = import_exporter().export_training_step
 GRAPHS = os.path.join(ROOT, 'bench', 'graphs')
 
 
-ALL = dict(models.MODELS, **models.SMALL_MODELS)
+ALL = dict(models.MODELS, **models.SMALL_MODELS, **models.RECURRENT_MODELS,
+           **models.FAMILY_MODELS)
 
 
 def export(name, out_dir=GRAPHS):

@@ -341,3 +341,84 @@ SMALL_MODELS = {
                                          'batch 2, seq 8'),
     'gpt2_mini': gpt2_mini,
 }
+
+
+# ---- recurrent models (issue 10: the planner against min-cut on RNN steps) ----
+
+class LSTMLM(nn.Module):
+    """Embedding, `nn.LSTM`, a linear head on every position. The exporter
+    traces nn.LSTM through its cells (PyTorch's decomposition: one input
+    projection for the whole sequence, then a matmul and the gate pointwise
+    ops per step)."""
+
+    def __init__(self, vocab=1024, d=256, hidden=512, layers=2):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, d)
+        self.rnn = nn.LSTM(d, hidden, num_layers=layers)
+        self.head = nn.Linear(hidden, vocab)
+
+    def forward(self, ids):          # ids [seq, batch]
+        y, _ = self.rnn(self.emb(ids))
+        return self.head(y)
+
+
+class LSTMCellLM(nn.Module):
+    """Embedding, `nn.LSTMCell` stepped by a Python loop (both projections
+    per step), a linear head on every step's hidden state."""
+
+    def __init__(self, vocab=1024, d=256, hidden=512):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, d)
+        self.cell = nn.LSTMCell(d, hidden)
+        self.head = nn.Linear(hidden, vocab)
+
+    def forward(self, ids):          # ids [seq, batch]
+        x = self.emb(ids)
+        h = x.new_zeros(x.shape[1], self.cell.hidden_size)
+        c = h
+        outs = []
+        for t in range(x.shape[0]):
+            h, c = self.cell(x[t], (h, c))
+            outs.append(h)
+        return self.head(torch.stack(outs))
+
+
+def lstm(batch=16, seq=64, layers=2):
+    torch.manual_seed(0)
+    return LSTMLM(layers=layers), _ids(1024, seq, batch, 7), cross_entropy, \
+        'nn.LSTM language model (%d layers, d 256, hidden 512, vocab 1024), seq %d, batch %d' % (
+            layers, seq, batch)
+
+
+def lstm_cell(batch=16, seq=64):
+    torch.manual_seed(0)
+    return LSTMCellLM(), _ids(1024, seq, batch, 8), cross_entropy, \
+        'nn.LSTMCell loop language model (d 256, hidden 512, vocab 1024), seq %d, batch %d' % (
+            seq, batch)
+
+
+RECURRENT_MODELS = {
+    'lstm': lstm,
+    'lstm_cell': lstm_cell,
+}
+
+
+# ---- the exporter's model families (test/exporter-py/families.py), small ----
+
+def _family(name):
+    def make():
+        import os
+        import sys
+        tests = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__)))), 'test', 'exporter-py')
+        if tests not in sys.path:
+            sys.path.insert(0, tests)
+        import families
+        model, data, loss = families.families()[name]()
+        return model, data, loss, 'test/exporter-py/families.py: %s' % name
+    return make
+
+
+FAMILY_MODELS = {'family_' + n: _family(n) for n in (
+    'pooling', 'sdpa_transformer', 'vit', 'densenet', 'convnext', 'moe_top2', 'gru', 'lstm',
+    'swin')}

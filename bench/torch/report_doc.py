@@ -178,8 +178,12 @@ def write_doc(results, intro=''):
     files = plots(results)
     ratios, gaps = headline(results)
     out = [DOC_HEAD, intro]
-    for small, what in [(False, 'the full-size models'), (True, 'the small graphs')]:
-        rs = sorted(r for n, _, r in ratios if bool(results[n].get('small')) == small)
+    def group(name):
+        e = results[name]
+        return e.get('group', 'small' if e.get('small') else 'full')
+    for key, what in [('full', 'the full-size models'), ('recurrent', 'the LSTM steps'),
+                      ('small', 'the small graphs')]:
+        rs = sorted(r for n, _, r in ratios if group(n) == key)
         if not rs:
             continue
         worse = sum(1 for r in rs if r > 1.05)

@@ -129,7 +129,7 @@ def _brief(r):
 def torch_results(ro, name, report, fractions, tmpdir):
     import models
     import torch_plan
-    model, data, loss_fn, _ = dict(models.MODELS, **models.SMALL_MODELS)[name]()
+    model, data, loss_fn, _ = models_by_name()[name]()
     rows = []
     base = None
     for b in ['default'] + fractions:
@@ -171,9 +171,21 @@ def torch_results(ro, name, report, fractions, tmpdir):
     return rows
 
 
-def fixture_models():
+def models_by_name():
     import models
-    return models.MODELS
+    return dict(models.MODELS, **models.SMALL_MODELS, **models.RECURRENT_MODELS,
+                **models.FAMILY_MODELS)
+
+
+def group_of(name):
+    """The headline a model counts in: 'full' (the six full-size fixtures),
+    'recurrent' (LSTM steps) or 'small'."""
+    import models
+    if name in models.MODELS:
+        return 'full'
+    if name in models.RECURRENT_MODELS:
+        return 'recurrent'
+    return 'small'
 
 
 def rockmate_status():
@@ -214,7 +226,8 @@ def main(argv=None):
             if not args.no_torch:
                 entry['torch'] = torch_results(ro, name, report, FRACTIONS, tmp)
             entry['rockmate'] = rockmate_status()
-            entry['small'] = name not in fixture_models()
+            entry['small'] = group_of(name) == 'small'
+            entry['group'] = group_of(name)
             results[name] = entry
             with open(args.out, 'w') as f:
                 json.dump(results, f, indent=1)
