@@ -1,0 +1,79 @@
+"""remat fast at PyTorch min-cut's own peaks, on the dumped planning problems.
+
+    python3 bench/torch/fast_at_torch_peaks.py [--before OLD_REMAT_PLAN] [--models ...]
+
+run.py measures PyTorch's min-cut plans (peak and recompute FLOPs under
+remat's models) and stores them in results.json; recurrent_torch.json holds
+the same rows for the LSTM steps (measured like run.py's torch_results,
+without its remat columns). This script dumps each step's planning Problem
+(remat-opt with REMAT_PLANNER_DUMP, solver keep-all) and plans it with
+`remat-plan --solver fast` (a plain solve, not remat-checkpoint's monotone
+frontier) at every PyTorch peak; with --before, also with another
+remat-plan build, for a before/after table. Ratio: remat recompute / PyTorch
+recompute, where PyTorch recomputes at least 0.01% of the step.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BIN = os.path.join(ROOT, 'build', 'bin')
+
+
+def torch_rows():
+    rows = {n: e['torch'] for n, e in json.load(open(os.path.join(HERE, 'results.json'))).items()
+            if e.get('torch')}
+    rows.update(json.load(open(os.path.join(HERE, 'recurrent_torch.json'))))
+    return rows
+
+
+def dump(name, path):
+    env = dict(os.environ, REMAT_PLANNER_DUMP=path)
+    subprocess.run([os.path.join(BIN, 'remat-opt'), os.path.join(ROOT, 'bench', 'graphs', name + '.mlir'),
+                    '--remat-checkpoint=budget=1.0 solver=keep-all', '-o', os.devnull],
+                   env=env, capture_output=True, check=True)
+
+
+def fast(tool, problem, budget, step_flops):
+    r = subprocess.run([tool, problem, '--budget', str(budget)], capture_output=True, text=True)
+    out = json.loads(r.stdout)
+    return 100.0 * out['recompute_cost'] / step_flops if out['feasible'] else None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--remat-plan', default=os.path.join(BIN, 'remat-plan'))
+    ap.add_argument('--before', help='another remat-plan build, for a before column')
+    ap.add_argument('--models', nargs='*')
+    args = ap.parse_args()
+    fmt = lambda x: '-' if x is None else '%.2f' % x
+    print('| model | budget | PyTorch peak MiB | PyTorch recompute | %sremat fast | ratio |' % (
+        'before | ratio before | ' if args.before else ''))
+    print('|---|---|---|---|---|---|' + ('---|---|' if args.before else ''))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, rows in torch_rows().items():
+            if args.models and name not in args.models:
+                continue
+            problem = os.path.join(tmp, name + '.json')
+            dump(name, problem)
+            base = next(t for t in rows if t['budget'] == 'default')['step_flops']
+            for t in rows:
+                if t['budget'] == 'default' or 'error' in t:
+                    continue
+                pt = t['overhead_percent']
+                cells = []
+                for tool in ([args.before] if args.before else []) + [args.remat_plan]:
+                    p = fast(tool, problem, t['peak_bytes'], base)
+                    ratio = p / pt if p is not None and pt >= 0.01 else None
+                    cells += [('%.2f%%' % p) if p is not None else 'no plan',
+                              fmt(ratio) if pt >= 0.01 else 'n/a']
+                print('| %s | %s | %.1f | %.2f%% | %s |' % (name, t['budget'], t['peak_bytes'] / 2**20,
+                                                          pt, ' | '.join(cells)), flush=True)
+
+
+if __name__ == '__main__':
+    main()
