@@ -5,8 +5,9 @@
 // that multiplies and adds) whose operands are strided with static strides
 // is a (strided batched) GEMM. cuBLAS is column-major: a row-major C = A B is
 // computed as C^T = B^T A^T, and each operand is read as itself or transposed
-// according to which of its strides is 1. Everything but the base pointers is
-// known at compile time and becomes a constant argument of the runtime's
+// according to which of its strides is 1. A 1x1 convolution with unit strides
+// is one such GEMM per image. Everything but the base pointers is known at
+// compile time and becomes a constant argument of the runtime's
 // `remat_cublas_[sd]gemm` (lib/Runtime/CublasRuntime.c).
 //
 //===----------------------------------------------------------------------===//
@@ -81,6 +82,16 @@ static std::optional<MatrixView> columnMajorView(int64_t rows, int64_t cols,
   return std::nullopt;
 }
 
+/// Static strides of a buffer, or nothing.
+static std::optional<SmallVector<int64_t>> staticStrides(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) ||
+      llvm::any_of(strides, ShapedType::isDynamic))
+    return std::nullopt;
+  return strides;
+}
+
 /// The GEMM computing `op`, or nothing when `op` is not a single GEMM over
 /// static strided f32/f64 buffers (it then lowers to loops as before).
 static std::optional<Gemm> matchGemm(linalg::LinalgOp op) {
@@ -103,15 +114,11 @@ static std::optional<Gemm> matchGemm(linalg::LinalgOp op) {
     if (!type || (element && type.getElementType() != element))
       return std::nullopt;
     element = type.getElementType();
-    SmallVector<int64_t> strides;
-    int64_t offset;
-    if (failed(type.getStridesAndOffset(strides, offset)) ||
-        llvm::any_of(strides, ShapedType::isDynamic))
-      return std::nullopt;
+    std::optional<SmallVector<int64_t>> strides = staticStrides(type);
     AffineMap map = op.getMatchingIndexingMap(&operand);
-    if (!map.isProjectedPermutation())
+    if (!strides || !map.isProjectedPermutation())
       return std::nullopt;
-    operands.push_back({operand.get(), map, strides});
+    operands.push_back({operand.get(), map, *strides});
   }
   if (!element.isF32() && !element.isF64())
     return std::nullopt;
@@ -151,6 +158,59 @@ static std::optional<Gemm> matchGemm(linalg::LinalgOp op) {
     return gemm;
   }
   return std::nullopt;
+}
+
+/// A 1x1 convolution with unit strides and dilations is, for each image, a
+/// GEMM: out[n] (F x HW) = W (F x C) in[n] (C x HW). Column-major: rows along
+/// the H x W plane (contiguous in both images), columns along F, depth C,
+/// one batch entry per image, the filter shared (batch stride 0). Nothing
+/// is copied, so the memory model is unchanged.
+static std::optional<Gemm> matchPointwiseConv(linalg::Conv2DNchwFchwOp conv) {
+  auto unit = [](DenseIntElementsAttr values) {
+    return llvm::all_of(values.getValues<int64_t>(),
+                        [](int64_t v) { return v == 1; });
+  };
+  if (!conv.hasPureBufferSemantics() || !unit(conv.getStrides()) ||
+      !unit(conv.getDilations()))
+    return std::nullopt;
+  Value input = conv.getInputs()[0], filter = conv.getInputs()[1],
+        output = conv.getOutputs()[0];
+  auto inputType = cast<MemRefType>(input.getType());
+  auto filterType = cast<MemRefType>(filter.getType());
+  auto outputType = cast<MemRefType>(output.getType());
+  Type element = outputType.getElementType();
+  if (!inputType.hasStaticShape() || !filterType.hasStaticShape() ||
+      !outputType.hasStaticShape() || inputType.getElementType() != element ||
+      filterType.getElementType() != element ||
+      (!element.isF32() && !element.isF64()) || filterType.getDimSize(2) != 1 ||
+      filterType.getDimSize(3) != 1)
+    return std::nullopt;
+  auto in = staticStrides(inputType), weights = staticStrides(filterType),
+       out = staticStrides(outputType);
+  int64_t height = outputType.getDimSize(2), width = outputType.getDimSize(3);
+  // Each H x W plane one run of contiguous elements in both images.
+  if (!in || !weights || !out || (*in)[3] != 1 || (*in)[2] != width ||
+      (*out)[3] != 1 || (*out)[2] != width)
+    return std::nullopt;
+  Gemm gemm;
+  gemm.rows = height * width;
+  gemm.cols = outputType.getDimSize(1);
+  gemm.depth = inputType.getDimSize(1);
+  gemm.batch = outputType.getDimSize(0);
+  auto a = columnMajorView(gemm.rows, gemm.depth, 1, (*in)[1]);
+  auto b = columnMajorView(gemm.depth, gemm.cols, (*weights)[1], (*weights)[0]);
+  auto c = columnMajorView(gemm.rows, gemm.cols, 1, (*out)[1]);
+  if (!a || !b || !c || c->transposed)
+    return std::nullopt;
+  gemm.a = *a;
+  gemm.b = *b;
+  gemm.c = *c;
+  gemm.a.memref = input;
+  gemm.b.memref = filter;
+  gemm.c.memref = output;
+  gemm.a.batchStride = (*in)[0];
+  gemm.c.batchStride = (*out)[0];
+  return gemm;
 }
 
 /// The linalg.fill of +0.0 that initializes `result` right before
@@ -264,7 +324,12 @@ struct ContractionsToCublas
       // Kernel bodies stay as they are: cuBLAS is called from the host.
       if (op->getParentOfType<gpu::GPUModuleOp>())
         return;
-      if (std::optional<Gemm> gemm = matchGemm(op))
+      std::optional<Gemm> gemm;
+      if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation()))
+        gemm = matchPointwiseConv(conv);
+      else
+        gemm = matchGemm(op);
+      if (gemm)
         gemms.push_back({op, *gemm});
     });
     for (auto &[op, gemm] : gemms) {

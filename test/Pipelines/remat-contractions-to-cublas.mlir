@@ -137,3 +137,36 @@ func.func @stays(%a: memref<4x4xf32>, %b: memref<4x4xf32>, %s: memref<4xf32>,
   linalg.conv_2d_nchw_fchw ins(%x, %w : memref<1x2x6x6xf32>, memref<3x2x3x3xf32>) outs(%y : memref<1x3x4x4xf32>)
   return
 }
+
+// -----
+
+// A 1x1 convolution with unit strides is a GEMM per image: rows along the
+// 4x4 plane (16), columns along F (3), depth C (2), one batch entry per
+// image (strides C*H*W = 32 and F*H*W = 48), the filter shared (stride 0).
+// CHECK-LABEL: func.func @pointwise_conv
+// CHECK-DAG: %[[F:.*]] = llvm.mlir.constant(0 : i64) : i64
+// CHECK-DAG: %[[T:.*]] = llvm.mlir.constant(1 : i64) : i64
+// CHECK-DAG: %[[C2:.*]] = llvm.mlir.constant(2 : i64) : i64
+// CHECK-DAG: %[[C3:.*]] = llvm.mlir.constant(3 : i64) : i64
+// CHECK-DAG: %[[C16:.*]] = llvm.mlir.constant(16 : i64) : i64
+// CHECK-DAG: %[[C32:.*]] = llvm.mlir.constant(32 : i64) : i64
+// CHECK-DAG: %[[C48:.*]] = llvm.mlir.constant(48 : i64) : i64
+// CHECK: llvm.call @remat_cublas_sgemm(%[[F]], %[[F]], %[[C16]], %[[C3]], %[[C2]], %{{.*}}, %[[C16]], %[[C32]], %{{.*}}, %[[C2]], %[[F]], %[[T]], %{{.*}}, %[[C16]], %[[C48]], %[[C2]])
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+func.func @pointwise_conv(%x: memref<2x2x4x4xf32>, %w: memref<3x2x1x1xf32>, %y: memref<2x3x4x4xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : memref<2x2x4x4xf32>, memref<3x2x1x1xf32>) outs(%y : memref<2x3x4x4xf32>)
+  return
+}
+
+// -----
+
+// Strided 1x1 convolutions read every other pixel: not a GEMM, a loop.
+// CHECK-LABEL: func.func @strided_pointwise_conv
+// CHECK: linalg.conv_2d_nchw_fchw
+// CHECK-NOT: llvm.call
+func.func @strided_pointwise_conv(%x: memref<1x2x4x4xf32>, %w: memref<3x2x1x1xf32>, %y: memref<1x3x2x2xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : memref<1x2x4x4xf32>, memref<3x2x1x1xf32>) outs(%y : memref<1x3x2x2xf32>)
+  return
+}

@@ -185,10 +185,13 @@ def RematContractionsToCublas
     dimension and batch stride is a constant argument, only the buffers'
     addresses are computed. A zero `linalg.fill` of a fresh C that nothing
     else reads before the contraction is dropped and the GEMM writes C
-    (beta = 0) instead of adding to it (beta = 1). Buffers are allocated
-    and freed where they were: the memory model does not change. Other
-    contractions (convolutions, several M/N/K dimensions, other element
-    types) stay and become GPU loops.
+    (beta = 0) instead of adding to it (beta = 1). A
+    `linalg.conv_2d_nchw_fchw` with a 1x1 filter and unit strides and
+    dilations is one GEMM per image with the filter shared (batch stride 0)
+    and becomes the same call. Buffers are allocated and freed where they
+    were: the memory model does not change. Other contractions (other
+    convolutions, several M/N/K dimensions, other element types) stay and
+    become GPU loops.
 
     ```mlir
     linalg.matmul ins(%a, %b : memref<32x64xf32>, memref<64x16xf32>)
