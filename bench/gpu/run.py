@@ -13,8 +13,8 @@ elsewhere (scripts/device-check.sh carries the prepared folder there):
     python3 bench/gpu/run.py DIR [--repeat 50] [--json FILE]
         There (python3 with torch and a CUDA device): runs every executable,
         checks that the measured device peak is the predicted one and that the
-        GPU results match the CPU ones (relative to each result's largest
-        magnitude, 1e-3: float32 sums in another order), and times the same
+        GPU results match the CPU ones (bench/gpu/compare.py, 1e-3: float32
+        sums in another order), and times the same
         models in PyTorch eager on the GPU (loss and torch.autograd.grad of
         every parameter; TF32 off, as remat's cuBLAS calls). Prints a markdown
         table and exits 1 on a failed check.
@@ -37,6 +37,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import compare  # noqa: E402
 MANIFEST = 'manifest.json'
 STEPS = ['tiny_mlp', 'tiny_convnet', 'tiny_gpt_block', 'gpt2_mini', 'gpt2_small']
 LARGE = {'gpt2_small'}
@@ -108,18 +111,6 @@ def prepare(opts):
 
 # ---- run (device machine) ----------------------------------------------------
 
-COMPARE = os.path.join(ROOT, 'test', 'Execution', 'Inputs', 'compare_dumps.py')
-
-
-def largest_difference(reference, prefix, count):
-    """Largest |GPU - CPU| over the float32 results, relative to each result's
-    largest magnitude (test/Execution/Inputs/compare_dumps.py)."""
-    proc = subprocess.run([sys.executable, COMPARE, reference, prefix, str(count),
-                           '--tolerance', '1'], capture_output=True, text=True)
-    match = re.search(r'largest relative difference (\S+)\)', proc.stdout)
-    return float(match.group(1)) if match else float('inf')
-
-
 def run_remat(dir, exe, repeat, prefix):
     """One executable's figures; its results dumped to `prefix` if given."""
     proc = subprocess.run([os.path.join(dir, exe), '--repeat', str(repeat),
@@ -184,7 +175,7 @@ def run(opts):
             prefix = os.path.join(tmp, exe + '.') if 'results' in entry else None
             out = run_remat(opts.dir, exe, repeat, prefix)
             if prefix:
-                out['difference'] = largest_difference(
+                out['difference'] = compare.largest_difference(
                     os.path.join(opts.dir, step + '.ref.'), prefix, entry['results'])
                 out['ok'] = out['ok'] and out['difference'] <= opts.tolerance
             fig[label] = out
