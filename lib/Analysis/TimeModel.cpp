@@ -229,6 +229,35 @@ static bool isClonedIntoKernel(Operation *def) {
          isFreeOp(def);
 }
 
+/// The ops that make `value` when it is a fill of a constant into an empty
+/// tensor (a matmul's zeroed accumulator), in order; empty otherwise.
+static SmallVector<Operation *> getConstantFill(Value value) {
+  auto fill = value.getDefiningOp<linalg::FillOp>();
+  if (!fill)
+    return {};
+  Operation *scalar = fill.getInputs()[0].getDefiningOp();
+  Operation *empty = fill.getOutputs()[0].getDefiningOp();
+  if (!isClonedIntoKernel(scalar) || !isClonedIntoKernel(empty))
+    return {};
+  return {scalar, empty, fill};
+}
+
+/// Whether `op` only overwrites `value`: every use of it by `op` is a
+/// destination whose contents the op does not read (an elementwise linalg
+/// op's init, an insert_slice's dest outside the slice stays as it is, but
+/// that costs nothing).
+static bool isOnlyOverwritten(Value value, Operation *op) {
+  auto dps = dyn_cast<DestinationStyleOpInterface>(op);
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!dps || (!linalgOp && !isa<tensor::InsertSliceOp>(op)))
+    return false;
+  return llvm::all_of(op->getOpOperands(), [&](OpOperand &operand) {
+    return operand.get() != value ||
+           (dps.isDpsInit(&operand) &&
+            !(linalgOp && linalgOp.payloadUsesValueFromOperand(&operand)));
+  });
+}
+
 func::FuncOp buildKernel(Operation *op, OpBuilder &builder,
                          llvm::StringRef name) {
   // A symbol the op names (a callee) is not in the kernel's module.
@@ -243,17 +272,27 @@ func::FuncOp buildKernel(Operation *op, OpBuilder &builder,
   llvm::SetVector<Value> read(op->getOperands().begin(),
                               op->getOperands().end());
   getUsedValuesDefinedAbove(op->getRegions(), read);
-  SmallVector<Value> arguments;
-  SmallVector<Operation *> cloned;
+  // A destination the step's op writes in place must not be an argument:
+  // the lowering copies a written argument first (arguments are read-only),
+  // a copy the step does not make. A zeroed accumulator is made in the
+  // kernel as in the step; a destination the op only overwrites is a fresh
+  // empty tensor.
+  SmallVector<Value> arguments, fresh;
+  llvm::SetVector<Operation *> cloned;
   for (Value value : read) {
     Operation *def = value.getDefiningOp();
     if (isClonedIntoKernel(def)) {
-      cloned.push_back(def);
-      continue;
-    }
-    if (!isRunnableType(value.getType()))
+      cloned.insert(def);
+    } else if (SmallVector<Operation *> fill = getConstantFill(value);
+               !fill.empty()) {
+      cloned.insert(fill.begin(), fill.end());
+    } else if (!isRunnableType(value.getType())) {
       return nullptr;
-    arguments.push_back(value);
+    } else if (isOnlyOverwritten(value, op)) {
+      fresh.push_back(value);
+    } else {
+      arguments.push_back(value);
+    }
   }
   Location loc = builder.getUnknownLoc();
   auto fn = func::FuncOp::create(
@@ -264,6 +303,11 @@ func::FuncOp buildKernel(Operation *op, OpBuilder &builder,
   IRMapping mapping;
   mapping.map(arguments, body->getArguments());
   OpBuilder inside = OpBuilder::atBlockEnd(body);
+  for (Value value : fresh) {
+    auto type = cast<RankedTensorType>(value.getType());
+    mapping.map(value, tensor::EmptyOp::create(inside, loc, type.getShape(),
+                                               type.getElementType()));
+  }
   for (Operation *def : cloned)
     inside.clone(*def, mapping);
   Operation *copy = inside.clone(*op, mapping);

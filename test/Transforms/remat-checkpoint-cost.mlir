@@ -46,9 +46,9 @@
 // PARTIAL: warning: 2 op(s) of @chain have no measured time in '{{.*}}partial.json' (this 'linalg.matmul' is the first); they cost their roofline time: `remat-calibrate -o {{.*}}partial.json STEP.mlir` measures them
 // KEYS-DAG: func.func @k_ecb5d0d725c539ac({{.*}}remat.kernel_op = "math.exp"
 // KEYS-DAG: func.func @k_9be5e464166e53c8({{.*}}remat.kernel_op = "linalg.fill"
-// KEYS-DAG: func.func @k_7f43171480309bb5({{.*}}remat.kernel_op = "linalg.matmul"
+// KEYS-DAG: func.func @k_bf4d40689ca2651e({{.*}}remat.kernel_op = "linalg.matmul"
 // KEYS-DAG: func.func @k_3d4649e0b0822691({{.*}}remat.kernel_op = "linalg.fill"
-// KEYS-DAG: func.func @k_ade69f1c906ab3ec({{.*}}remat.kernel_op = "linalg.generic"
+// KEYS-DAG: func.func @k_1851bfc18bc34104({{.*}}remat.kernel_op = "linalg.generic"
 // KEYS-DAG: func.func @k_d36bd8f6f877b9ae({{.*}}remat.kernel_op = "arith.mulf"
 // KEYS-DAG: func.func @k_80b09b17c529c850({{.*}}remat.kernel_op = "arith.mulf"
 

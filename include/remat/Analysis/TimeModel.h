@@ -67,8 +67,12 @@ double getRooflineSeconds(mlir::Operation *op, const CostModel &costs,
                           const RooflineTarget &target);
 
 /// `op` alone in a function named `name`, built with `builder`: the values
-/// it reads from outside become arguments, except empty tensors and
-/// constants, which are cloned in; it returns the op's results. Null when
+/// it reads from outside become arguments, except empty tensors, constants
+/// and fills of a constant into an empty tensor (a zeroed accumulator),
+/// which are cloned in, and destinations the op only overwrites (an
+/// elementwise op's init, an insert_slice's dest), which are fresh empty
+/// tensors: the lowering would copy a written argument, which the step does
+/// not. It returns the op's results. Null when
 /// the op cannot run alone as remat-run runs steps: an argument or result
 /// that is not a statically shaped tensor of f32, f64, i1, i8, i16, i32 or
 /// i64, no result, a free op (a view, constant or empty tensor), or an op
