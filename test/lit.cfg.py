@@ -31,6 +31,13 @@ llvm_config.add_tool_substitutions(
      "FileCheck", "llvm-nm"],
     tool_dirs)
 
+# The CPU pipeline's matmuls call OpenBLAS (test/Execution/cpu-blas.test);
+# a test that links a step by hand links it too (%remat_blas_libs).
+if config.remat_have_blas.upper() in ("TRUE", "ON", "1", "YES"):
+    config.available_features.add("openblas")
+config.substitutions.append(
+    ("%remat_blas_libs", " ".join(config.remat_blas_libraries.split(";"))))
+
 # GPU compilation (test/Execution/nvvm-*): remat-run links the CUDA runtime,
 # gpu-module-to-binary needs ptxas.
 cuda_bin = "/usr/local/cuda/bin"

@@ -79,13 +79,15 @@ static void buildHostToLLVM(OpPassManager &pm) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  // What LLVM has no intrinsic for (math.erf from an exact GELU, erfc, atan2,
+  // cbrt, ...) becomes a call to libm, which remat-run links; on a vector,
+  // one call per element (vector.extract / insert, hence before the vector
+  // lowering).
+  pm.addPass(createConvertMathToLibmPass());
   ConvertVectorToLLVMPassOptions vector;
   vector.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
   pm.addPass(createConvertVectorToLLVMPass(vector));
-  pm.addPass(createConvertMathToLLVMPass());
-  // What LLVM has no intrinsic for (math.erf from an exact GELU, erfc, atan2,
-  // cbrt, ...) becomes a call to libm, which remat-run links.
-  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   // Every allocation goes through the runtime's tracked allocator.
@@ -94,13 +96,27 @@ static void buildHostToLLVM(OpPassManager &pm) {
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memref));
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  // Vectorization leaves ub.poison as the padding of its transfers.
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+ContractionLowering defaultContractionLowering() {
+#ifdef REMAT_HAVE_BLAS
+  return ContractionLowering::Blas;
+#else
+  return ContractionLowering::Vector;
+#endif
 }
 
 void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   buildPlanAndBufferize(pm, options);
+  if (options.contractions == ContractionLowering::Blas)
+    pm.addPass(createRematBlasContractions());
   pm.addNestedPass<func::FuncOp>(createRematVectorizeContractions());
+  pm.addNestedPass<func::FuncOp>(createRematVectorizeElementwise());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createRematApproximateMath());
   VectorTransferToSCFOptions transfers;
   transfers.enableFullUnroll();
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(transfers));
@@ -147,6 +163,10 @@ void buildNvvmPipeline(OpPassManager &pm, const NvvmPipelineOptions &options) {
 }
 
 std::string checkPipelineOptions(const CpuPipelineOptions &options) {
+  if (options.contractions == ContractionLowering::Blas &&
+      defaultContractionLowering() != ContractionLowering::Blas)
+    return "contractions=blas needs remat built with OpenBLAS "
+           "(libopenblas-dev, scripts/setup); use contractions=vector";
   return checkPlanningOptions(options.budget, options.timeLimit);
 }
 

@@ -27,6 +27,9 @@ void remat_buffer_read(void *host, const void *buffer, size_t bytes);
 void remat_synchronize(void);
 /* "cpu" or "cuda". */
 const char *remat_runtime_name(void);
+/* Threads the step's kernels may use (the CPU runtime's OpenBLAS; Serial.c
+ * ignores it where the runtime has no threads). */
+void remat_set_num_threads(int threads);
 
 /* The tracker: bytes of tracked buffers live now and at most so far. */
 void remat_track_alloc(size_t bytes);

@@ -1,7 +1,7 @@
 /*===- StepMain.c - feed, run and measure one lowered step ----------------===//
  *
- * Usage: <step> [--seed N] [--repeat N] [--load PREFIX] [--dump PREFIX]
- *               [--check-peak TOL]
+ * Usage: <step> [--seed N] [--repeat N] [--threads N] [--load PREFIX]
+ *               [--dump PREFIX] [--check-peak TOL]
  *
  * Fills every argument with deterministic values from the seed, allocates it
  * through the runtime's tracker (arguments count, as in the simulator), runs
@@ -13,7 +13,9 @@
  * reference). --load reads argument i's raw bytes from PREFIXargI.bin
  * instead (a reference's own weights and batch; the size must be the
  * argument's); --dump then writes the results only. --check-peak exits 1 when the measured peak is off the
- * prediction by more than the fraction TOL.
+ * prediction by more than the fraction TOL. --threads sets the threads the
+ * runtime's kernels use (default: $REMAT_NUM_THREADS, else every online
+ * core); results are deterministic for a given thread count.
  *
  * A memref descriptor of rank R is {ptr allocated, ptr aligned, i64 offset,
  * i64 sizes[R], i64 strides[R]}: all 8-byte fields, so the results struct of
@@ -21,7 +23,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
-/* clock_gettime under -std=c11. */
+/* clock_gettime and sysconf under -std=c11. */
 #define _POSIX_C_SOURCE 199309L
 
 #include "StepMain.h"
@@ -33,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct {
   void *allocated;
@@ -209,16 +212,26 @@ static void collectResults(char *results, const Descriptor *arguments,
 typedef struct {
   uint64_t seed;
   int repeat;
+  int threads;
   double peakTolerance; /* negative: no check */
 } Options;
 
+/* $REMAT_NUM_THREADS, else every online core. */
+static int defaultThreads(void) {
+  const char *text = getenv("REMAT_NUM_THREADS");
+  int threads = text ? atoi(text) : (int)sysconf(_SC_NPROCESSORS_ONLN);
+  return threads > 0 ? threads : 1;
+}
+
 static Options parseOptions(int argc, char **argv) {
-  Options options = {1, 1, -1.0};
+  Options options = {1, 1, defaultThreads(), -1.0};
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
       options.seed = strtoull(argv[++i], NULL, 0);
     } else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
       options.repeat = atoi(argv[++i]);
+    } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+      options.threads = atoi(argv[++i]);
     } else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
       dumpPrefix = argv[++i];
     } else if (!strcmp(argv[i], "--load") && i + 1 < argc) {
@@ -226,13 +239,16 @@ static Options parseOptions(int argc, char **argv) {
     } else if (!strcmp(argv[i], "--check-peak") && i + 1 < argc) {
       options.peakTolerance = atof(argv[++i]);
     } else {
-      fprintf(stderr, "usage: %s [--seed N] [--repeat N] [--load PREFIX] "
-                      "[--dump PREFIX] [--check-peak TOL]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--seed N] [--repeat N] [--threads N] "
+                      "[--load PREFIX] [--dump PREFIX] [--check-peak TOL]\n",
+              argv[0]);
       exit(2);
     }
   }
   if (options.repeat < 1)
     options.repeat = 1;
+  if (options.threads < 1)
+    options.threads = 1;
   return options;
 }
 
@@ -255,6 +271,7 @@ static int peakAgrees(double tolerance) {
 int main(int argc, char **argv) {
   Options options = parseOptions(argc, argv);
   int repeat = options.repeat;
+  remat_set_num_threads(options.threads);
 
   int argCount = remat_step_argument_count;
   int resultCount = remat_step_result_count;
@@ -283,8 +300,9 @@ int main(int argc, char **argv) {
       (remat_allocation_count() - allocationsBefore) / repeat;
   qsort(times, (size_t)repeat, sizeof(double), compareDoubles);
 
-  printf("runtime %s\nfunction %s\nseed %llu\n", remat_runtime_name(),
-         remat_step_name, (unsigned long long)options.seed);
+  printf("runtime %s\nfunction %s\nseed %llu\nthreads %d\n",
+         remat_runtime_name(), remat_step_name,
+         (unsigned long long)options.seed, options.threads);
   for (int r = 0; r < resultCount; ++r)
     printf("result %d %s fnv1a64 %016llx\n", r, remat_step_results[r].type,
            (unsigned long long)first[r]);

@@ -35,6 +35,8 @@ LIB_DIR = '@REMAT_LIB_DIR@'
 CUDA_DRIVER_LIBRARY = '@REMAT_CUDA_DRIVER_LIBRARY@'
 # cuBLAS, for the GPU pipeline's matmuls (lib/Runtime/CublasRuntime.c).
 CUBLAS_LIBRARY = '@REMAT_CUBLAS_LIBRARY@'
+# OpenBLAS, which the CPU runtime's gemm calls (empty: built without it).
+BLAS_LIBRARIES = [lib for lib in '@REMAT_BLAS_LIBRARIES@'.split(';') if lib]
 
 ELEMENT_TYPES = {
     'f32': ('kRematFloat', 4), 'f64': ('kRematFloat', 8), 'i1': ('kRematBool', 1),
@@ -190,8 +192,12 @@ def compile_step(opts, workdir):
     llvm_ir = os.path.join(workdir, 'step.ll')
     run_tool([os.path.join(LLVM_BIN, 'mlir-translate'), '--mlir-to-llvmir', lowered,
               '-o', llvm_ir], 'mlir-translate')
+    # The pipeline's vector code (16 floats a row) for this machine's CPU
+    # (AVX-512 where it has it) unless --cpu says otherwise; a GPU step's host
+    # code stays portable for gpu-check.
     step_obj = os.path.join(workdir, 'step.o')
-    run_tool([os.path.join(LLVM_BIN, 'llc'), '-O2', '-filetype=obj',
+    cpu = opts.cpu or ('native' if opts.target == 'cpu' else 'generic')
+    run_tool([os.path.join(LLVM_BIN, 'llc'), '-O2', '-mcpu=' + cpu, '-filetype=obj',
               '-relocation-model=pic', llvm_ir, '-o', step_obj], 'llc')
     if name == 'main':
         # A step called @main would be the executable's entry point and clash
@@ -208,6 +214,8 @@ def compile_step(opts, workdir):
     cmd = [C_COMPILER, '-std=c11', '-O2', table, step_obj, '-o', exe] + \
         ['-I' + d for d in INCLUDE_DIRS] + \
         ['-L' + LIB_DIR, '-lremat_step_main', '-l' + runtime, '-lm']
+    if opts.target == 'cpu':
+        cmd += BLAS_LIBRARIES
     if opts.target == 'nvvm':
         if not CUDA_DRIVER_LIBRARY:
             raise Error('remat was built without the CUDA toolkit: no GPU target')
@@ -240,6 +248,8 @@ def parse_args(argv):
                         help="remat-checkpoint's segments= "
                              "(checkpoint_sequential's regions)")
     parser.add_argument('--chip', default='sm_90', help='CUDA architecture (nvvm)')
+    parser.add_argument('--cpu', help="host CPU to compile for (llc's -mcpu; default: "
+                        "native for cpu, generic for nvvm's host code)")
     parser.add_argument('--lowering', metavar='FLAGS',
                         help="remat-opt flags that lower the (planned) step to the LLVM "
                              "dialect instead of the registered pipeline, e.g. a user's "
@@ -256,6 +266,9 @@ def parse_args(argv):
     parser.add_argument('--keep', metavar='DIR', help='keep the intermediate files in DIR')
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--repeat', type=int, default=1)
+    parser.add_argument('--threads', type=int,
+                        help='threads of the CPU kernels (default: '
+                        '$REMAT_NUM_THREADS, else every core)')
     parser.add_argument('--check-peak', type=float, metavar='TOL',
                         help='fail if the measured peak is off the prediction by '
                         'more than TOL (e.g. 0.02)')
@@ -274,6 +287,8 @@ def main(argv):
         if opts.compile_only:
             return 0
         cmd = [exe, '--seed', str(opts.seed), '--repeat', str(opts.repeat)]
+        if opts.threads:
+            cmd += ['--threads', str(opts.threads)]
         if opts.check_peak is not None:
             cmd += ['--check-peak', str(opts.check_peak)]
         sys.stdout.flush()

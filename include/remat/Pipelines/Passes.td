@@ -119,6 +119,95 @@ def RematVectorizeContractions
                            "mlir::memref::MemRefDialect"];
 }
 
+def RematBlasContractions
+    : Pass<"remat-blas-contractions", "mlir::ModuleOp"> {
+  let summary = "Lower buffer matmuls to calls of the runtime's BLAS gemm";
+  let description = [{
+    Replaces every `linalg.matmul` and `linalg.batch_matmul` on static f32 or
+    f64 buffers whose innermost stride is 1, with the default indexing maps
+    or transposed operands (no broadcasts), by a call to the CPU runtime's
+    `remat_gemm_f32` / `remat_batch_gemm_f32` (f64 likewise), declared with
+    a C interface. The runtime calls `cblas_sgemm` / `cblas_dgemm` (OpenBLAS,
+    multi-threaded) with alpha = beta = 1: `C += A B`, the matmul's
+    semantics. The call writes the output buffer the op wrote and allocates
+    no tensor, so the program allocates and frees as before; for a given
+    thread count the same shapes give the same bits, so planned and
+    unplanned programs agree bitwise. Other contractions are left to
+    `remat-vectorize-contractions`.
+
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<32x64xf32>, memref<64x128xf32>) outs(%c : memref<32x128xf32>)
+    // becomes
+    %false = arith.constant 0 : i32
+    %0 = memref.cast %a : memref<32x64xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+    ...
+    call @remat_gemm_f32(%false, %false, %0, %1, %2) : (i32, i32, memref<?x?xf32, strided<[?, ?], offset: ?>>, ...) -> ()
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def RematVectorizeElementwise
+    : Pass<"remat-vectorize-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Vectorize elementwise buffer ops along their innermost loop";
+  let description = [{
+    Tiles every all-parallel linalg op on static buffers (elementwise
+    `linalg.generic`, `linalg.fill`, copies, broadcasts) whose innermost loop
+    runs along each operand's contiguous, unit-stride dimension (or not at
+    all: a broadcast) by 1 along the outer loops and by the largest divisor
+    of the innermost extent up to `width` along it, and vectorizes each tile
+    with upstream linalg vectorization: one `vector<1x..xWxT>` row per tile,
+    no masks. Reductions, transposes and ops reading with `tensor.extract`
+    stay scalar loops (`convert-linalg-to-loops`). An elementwise op computes
+    each element alone, so a vector lane gives the scalar loop's bits, and the
+    tiles depend only on the shape: planned and unplanned programs agree
+    bitwise.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "parallel"]}
+        ins(%a : memref<512x64xf32>) outs(%b : memref<512x64xf32>) { ... math.tanh ... }
+    // becomes
+    scf.for %i = %c0 to %c512 step %c1 {
+      scf.for %j = %c0 to %c64 step %c16 {
+        vector.transfer_read ... : vector<1x16xf32>
+        math.tanh ... : vector<1x16xf32>
+        vector.transfer_write ...
+    ```
+  }];
+  let options = [
+    Option<"width", "width", "int64_t", /*default=*/"16",
+           "Largest vector length along the innermost loop">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def RematApproximateMath
+    : Pass<"remat-approximate-math", "mlir::func::FuncOp"> {
+  let summary = "Compute f32 tanh, exp and log as upstream's polynomials";
+  let description = [{
+    Rewrites `math.tanh`, `exp`, `expm1`, `log`, `log1p` and `log2` on f32
+    (scalars or vectors) with upstream MLIR's polynomial approximations
+    (`populateMathPolynomialApproximationPatterns`: arithmetic and `math.fma`
+    only, within a few ulp of libm). Unlike a libm call, the arithmetic
+    vectorizes, and a lane of a vector computes the same bits as the scalar
+    code, so an element's value does not depend on whether the loop around it
+    ran vectorized. `math.erf` (exact GELU) is left to libm's `erff`.
+
+    ```mlir
+    %t = math.tanh %x : f32
+    // becomes
+    %0 = arith.cmpf olt, ... ; math.fma ... ; arith.divf ... ; arith.select ...
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def RematWrapSerialOps
     : Pass<"remat-wrap-serial-ops", "mlir::func::FuncOp"> {
   let summary = "Put linalg ops without a parallel loop in a 1-trip scf.parallel";

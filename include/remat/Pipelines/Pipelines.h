@@ -36,7 +36,27 @@ struct PlanningOptions : public mlir::PassPipelineOptions<Derived> {
       llvm::cl::init(60.0)};
 };
 
-struct CpuPipelineOptions : public PlanningOptions<CpuPipelineOptions> {};
+/// How the CPU pipeline lowers linalg.matmul / batch_matmul: calls to the
+/// runtime's OpenBLAS gemm (remat-blas-contractions; what it cannot take
+/// falls to the vector tiles) or register-tiled vector code only
+/// (remat-vectorize-contractions).
+enum class ContractionLowering { Blas, Vector };
+
+/// `blas` where remat was built with OpenBLAS, else `vector`.
+ContractionLowering defaultContractionLowering();
+
+struct CpuPipelineOptions : public PlanningOptions<CpuPipelineOptions> {
+  Option<ContractionLowering> contractions{
+      *this, "contractions",
+      llvm::cl::desc("Lowering of matmuls and batch matmuls (default: blas "
+                     "where remat was built with OpenBLAS)"),
+      llvm::cl::init(defaultContractionLowering()),
+      llvm::cl::values(
+          clEnumValN(ContractionLowering::Blas, "blas",
+                     "calls to the runtime's OpenBLAS gemm (multi-threaded)"),
+          clEnumValN(ContractionLowering::Vector, "vector",
+                     "register-tiled vector.contract code"))};
+};
 
 struct NvvmPipelineOptions : public PlanningOptions<NvvmPipelineOptions> {
   Option<std::string> chip{*this, "chip",

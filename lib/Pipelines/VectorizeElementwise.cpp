@@ -1,0 +1,100 @@
+//===- VectorizeElementwise.cpp - elementwise ops as vector rows ----------===//
+
+#include "remat/Pipelines/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+
+namespace remat {
+#define GEN_PASS_DEF_REMATVECTORIZEELEMENTWISE
+#include "remat/Pipelines/Passes.h.inc"
+
+namespace {
+/// The largest divisor of `extent` that is at most `limit`: full tiles only.
+static int64_t largestDivisorAtMost(int64_t extent, int64_t limit) {
+  for (int64_t size = std::min(extent, limit); size > 1; --size)
+    if (extent % size == 0)
+      return size;
+  return 1;
+}
+
+/// Whether `operand` reads or writes its innermost, unit-stride dimension
+/// along the innermost loop `inner`, or does not depend on that loop (a
+/// broadcast): then a tile of the innermost loop is one contiguous vector
+/// of it.
+static bool isContiguousAlong(linalg::LinalgOp op, OpOperand &operand,
+                              unsigned inner) {
+  AffineMap map = op.getMatchingIndexingMap(&operand);
+  if (!map.isProjectedPermutation())
+    return false;
+  if (!map.isFunctionOfDim(inner))
+    return true;
+  auto type = dyn_cast<MemRefType>(operand.get().getType());
+  return type && type.isLastDimUnitStride() &&
+         map.getDimPosition(map.getNumResults() - 1) == inner;
+}
+
+/// An all-parallel op on static buffers whose innermost loop runs along
+/// every operand's contiguous dimension, without lookups in its body, which
+/// upstream vectorization takes.
+static bool isVectorizable(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.hasDynamicShape() ||
+      op.getNumLoops() == 0 || op.getNumLoops() != op.getNumParallelLoops())
+    return false;
+  unsigned inner = op.getNumLoops() - 1;
+  if (op.getStaticLoopRanges()[inner] < 2)
+    return false;
+  for (OpOperand &operand : op->getOpOperands())
+    if (!isContiguousAlong(op, operand, inner))
+      return false;
+  // A lookup (an embedding's tensor.extract) would become a gather.
+  bool looksUp = op->walk([](Operation *inner) {
+                     return isa<tensor::ExtractOp, memref::LoadOp>(inner)
+                                ? WalkResult::interrupt()
+                                : WalkResult::advance();
+                   }).wasInterrupted();
+  return !looksUp && succeeded(linalg::vectorizeOpPrecondition(op));
+}
+
+struct VectorizeElementwise
+    : public impl::RematVectorizeElementwiseBase<VectorizeElementwise> {
+  using Base::Base;
+
+  LogicalResult tileAndVectorize(IRRewriter &rewriter, linalg::LinalgOp op) {
+    SmallVector<int64_t> sizes(op.getNumLoops(), 1);
+    sizes.back() = largestDivisorAtMost(op.getStaticLoopRanges().back(), width);
+    rewriter.setInsertionPoint(op);
+    linalg::LinalgTilingOptions tiling;
+    tiling.setTileSizes(sizes);
+    FailureOr<linalg::TiledLinalgOp> tiled =
+        linalg::tileLinalgOp(rewriter, op, tiling);
+    if (failed(tiled))
+      return op.emitOpError("remat-vectorize-elementwise: tiling failed");
+    rewriter.eraseOp(op);
+    rewriter.setInsertionPoint(tiled->op);
+    if (failed(linalg::vectorize(rewriter, tiled->op)))
+      return tiled->op.emitOpError(
+          "remat-vectorize-elementwise: vectorization failed");
+    rewriter.eraseOp(tiled->op);
+    return success();
+  }
+
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (isVectorizable(op))
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops)
+      if (failed(tileAndVectorize(rewriter, op)))
+        return signalPassFailure();
+  }
+};
+} // namespace
+
+} // namespace remat
