@@ -304,6 +304,22 @@ protected:
     return slices;
   }
 
+  /// Clones the ops of `body` but its terminator and the stash slices
+  /// `slices`, which `replace` maps instead.
+  template <typename SliceOp>
+  void cloneBody(Block &body, ArrayRef<SliceOp> slices, IRMapping &mapping,
+                 function_ref<void(SliceOp)> replace) {
+    llvm::SmallPtrSet<Operation *, 8> special;
+    for (SliceOp slice : slices)
+      special.insert(slice);
+    for (Operation &op : body.without_terminator()) {
+      if (special.contains(&op))
+        replace(cast<SliceOp>(op));
+      else
+        b.clone(op, mapping);
+    }
+  }
+
   /// Clones the forward body at global iteration `i` with the state bound to
   /// `current`; its stash slices go to `stashes` at `local`, or nowhere when
   /// `stashes` is empty (`mapping` then tells what they would have been).
@@ -320,21 +336,15 @@ protected:
       else if (!stashes.empty())
         mapping.map(arg, stashes[nextStash++]);
     }
-    llvm::SmallPtrSet<Operation *, 8> inserts;
-    for (tensor::InsertSliceOp insert : p.inserts)
-      inserts.insert(insert);
-    for (Operation &op : p.forward.getBody()->without_terminator()) {
-      auto insert = dyn_cast<tensor::InsertSliceOp>(op);
-      if (!insert || !inserts.contains(insert)) {
-        b.clone(op, mapping);
-        continue;
-      }
-      if (!stashes.empty())
-        mapping.map(insert.getResult(),
-                    insertSlice(insert.getLoc(),
-                                mapping.lookup(insert.getSource()),
-                                mapping.lookup(insert.getDest()), local));
-    }
+    cloneBody<tensor::InsertSliceOp>(
+        *p.forward.getBody(), p.inserts, mapping,
+        [&](tensor::InsertSliceOp insert) {
+          if (!stashes.empty())
+            mapping.map(insert.getResult(),
+                        insertSlice(insert.getLoc(),
+                                    mapping.lookup(insert.getSource()),
+                                    mapping.lookup(insert.getDest()), local));
+        });
     SmallVector<Value> yielded;
     for (auto [k, value] : llvm::enumerate(p.forward.getYieldedValues()))
       if (!p.isStash[k] || !stashes.empty())
@@ -350,17 +360,11 @@ protected:
     IRMapping mapping;
     mapping.map(p.backward.getInductionVar(), j);
     mapping.map(p.backward.getRegionIterArgs(), carried);
-    llvm::SmallPtrSet<Operation *, 8> extracts;
-    for (tensor::ExtractSliceOp extract : p.extracts)
-      extracts.insert(extract);
-    for (Operation &op : p.backward.getBody()->without_terminator()) {
-      auto extract = dyn_cast<tensor::ExtractSliceOp>(op);
-      if (!extract || !extracts.contains(extract)) {
-        b.clone(op, mapping);
-        continue;
-      }
-      mapping.map(extract.getResult(), readStash(extract));
-    }
+    cloneBody<tensor::ExtractSliceOp>(
+        *p.backward.getBody(), p.extracts, mapping,
+        [&](tensor::ExtractSliceOp extract) {
+          mapping.map(extract.getResult(), readStash(extract));
+        });
     SmallVector<Value> yielded;
     for (Value value : p.backward.getYieldedValues())
       yielded.push_back(mapping.lookupOrDefault(value));
