@@ -82,15 +82,28 @@ int minPeakBisections(size_t numNodes) {
   return 3;
 }
 
+/// Largest graph on which fastWithBaselines runs the deep-move search even
+/// when the plain one fits.
+constexpr size_t kDeepAlsoNodes = 400;
+
 /// fastCore, and when nothing it finds fits, the min-peak plan: so every
 /// budget at or above smallestFeasibleBudget gets a plan.
 Plan fastWithBaselines(const RetentionFamily &family, int64_t budget) {
+  const Problem &problem = family.problem();
   Plan best = fastCore(family, budget);
-  if (simulate(family.problem(), best).peakBytes <= budget)
+  const Simulation sim = simulate(problem, best);
+  const bool fits = sim.peakBytes <= budget;
+  // Small graphs also try the deep moves when the plain search fits: near
+  // the smallest budget they often reach a cheaper basin (docs/planner.md).
+  if (fits && problem.nodes.size() > kDeepAlsoNodes)
     return best;
   Plan deep = fastCore(family, budget, /*deepMoves=*/true);
-  if (simulate(family.problem(), deep).peakBytes <= budget)
+  const Simulation deepSim = simulate(problem, deep);
+  if (deepSim.peakBytes <= budget &&
+      (!fits || deepSim.recomputeCost < sim.recomputeCost))
     return deep;
+  if (fits)
+    return best;
   Plan least = minPeakPlan(family);
   if (simulate(family.problem(), least).peakBytes <= budget)
     return least;
@@ -111,6 +124,14 @@ SolveResult runSolver(const Problem &problem, SolverKind kind,
     double seconds = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - begin)
                          .count();
+    // Nothing recomputed: no plan is cheaper, so no MILP to run (it used to
+    // spend its whole time limit at budgets where keep-all fits).
+    if (fits && simulate(problem, start).recomputeCost == 0) {
+      SolveResult result;
+      result.plan = std::move(start);
+      result.provenOptimal = true;
+      return result;
+    }
     return exactSolve(problem, options, fits ? &start : nullptr, seconds);
   }
   SolveResult result;

@@ -13,10 +13,12 @@
 //            peak; alone, or with the inputs the recompute would stretch back
 //            across the peak (transitively, up to kMaxClosure);
 //   remove   the polish (Polish.cpp) drops recomputes the budget does not need;
-//   kick     iterated local search: one or two recomputes dropped or moved to
-//            another stage (fixed-seed generator), repaired with the add moves
-//            (best relieved excess per added cost, every move simulated),
-//            polished, kept when not dearer.
+//   kick     iterated local search: a random change (StageSearch::kick,
+//            fixed-seed generator), repaired with the add moves (best
+//            relieved excess per added cost, every move simulated; now and
+//            then one of the best few), polished, kept when not dearer;
+//   restart  randomized greedy constructions from keep-all, each searched
+//            by kicks of its own.
 //
 // Every state is judged by the simulator; work is bounded by simulated steps,
 // so the result is deterministic. Graphs up to kStageSearchNodes nodes; up to
@@ -46,6 +48,19 @@ constexpr int kKickRounds = 200;
 constexpr int kInfeasibleKicks = 10;
 /// Kicks without a new best after which the search stops.
 constexpr int kStaleKicks = 60;
+/// A randomized repair (after a kick) takes, one step in this many, one of
+/// the best few moves instead of the best.
+constexpr uint64_t kRandomRepairOneIn = 3;
+constexpr size_t kRandomRepairChoices = 3;
+/// Kinds of kick (StageSearch::kick), the widest window of stages one
+/// drops, and the stale kicks after which the search returns to its best.
+constexpr uint64_t kKickKinds = 4;
+constexpr int kKickWindow = 4;
+constexpr int kRestartKicks = 20;
+/// Randomized greedy constructions searched after the first start, and the
+/// kicks each gets.
+constexpr int kGraspStarts = 8;
+constexpr int kGraspKicks = 60;
 
 /// Per original node t, the nodes recomputed right before it, ascending.
 using Stages = std::vector<std::vector<int>>;
@@ -97,7 +112,9 @@ private:
   }
   std::vector<StageMove> movesAtPeak(const Stages &stages,
                                      const StageEval &eval);
-  void repair(Stages &stages, StageEval &eval);
+  void repair(Stages &stages, StageEval &eval, uint64_t randomOneIn = 0);
+  void kick(Stages &stages);
+  void iterate(Stages &best, StageEval &bestEval, int rounds);
   void polish(Stages &stages, StageEval &eval);
   static bool contains(const std::vector<int> &stage, int node) {
     return std::binary_search(stage.begin(), stage.end(), node);
@@ -107,6 +124,14 @@ private:
   }
   static void erase(std::vector<int> &stage, int node) {
     stage.erase(std::lower_bound(stage.begin(), stage.end(), node));
+  }
+  static void apply(Stages &stages, const StageMove &move) {
+    for (int node : move.nodes)
+      insert(stages[move.t], node);
+  }
+  static void undo(Stages &stages, const StageMove &move) {
+    for (int node : move.nodes)
+      erase(stages[move.t], node);
   }
   uint64_t random(uint64_t bound) {
     rng_ ^= rng_ << 13;
@@ -119,6 +144,9 @@ private:
   const int64_t budget_;
   int64_t workLeft_;
   const bool kicks_;
+  /// A node the repair may not recompute (-1: none): after a kick that
+  /// dropped its recomputes, the repair must free memory elsewhere.
+  int tabu_ = -1;
   /// Recompute-pinned nodes (>= 0): kicks leave their recomputes alone.
   const std::vector<int> deadlines_;
   double costEpsilon_ = 0;
@@ -246,7 +274,7 @@ std::vector<StageMove> StageSearch::movesAtPeak(const Stages &stages,
       continue;
     const int node = schedule[d].node;
     const int reader = firstReaderAfter_[d];
-    if (!mayRecompute(problem_.nodes[node]) || reader < 0)
+    if (!mayRecompute(problem_.nodes[node]) || reader < 0 || node == tabu_)
       continue;
     const int t = eval.stageOf[reader];
     if (node >= t || contains(stages[t], node))
@@ -267,7 +295,8 @@ std::vector<StageMove> StageSearch::movesAtPeak(const Stages &stages,
       stack.pop_back();
       const int version = versionBefore(input, position);
       if (version < 0 || version >= peak || eval.lastLive[version] >= peak ||
-          !mayRecompute(problem_.nodes[input]) || contains(stages[t], input) ||
+          !mayRecompute(problem_.nodes[input]) || input == tabu_ ||
+          contains(stages[t], input) ||
           std::find(closure.nodes.begin(), closure.nodes.end(), input) !=
               closure.nodes.end())
         continue;
@@ -283,33 +312,32 @@ std::vector<StageMove> StageSearch::movesAtPeak(const Stages &stages,
 
 /// Greedy: apply the add move with the most excess relieved per added cost
 /// until the plan fits or no move helps.
-void StageSearch::repair(Stages &stages, StageEval &eval) {
-  StageEval candidate, bestEval;
+void StageSearch::repair(Stages &stages, StageEval &eval, uint64_t randomOneIn) {
+  StageEval candidate;
+  std::vector<std::pair<double, int>> scored;
   while (!eval.feasible && workLeft_ > 0) {
-    double bestScore = 0;
-    int bestMove = -1;
     std::vector<StageMove> moves = movesAtPeak(stages, eval);
+    scored.clear();
     for (int k = 0, e = moves.size(); k < e && workLeft_ > 0; ++k) {
       const StageMove &move = moves[k];
-      for (int node : move.nodes)
-        insert(stages[move.t], node);
+      apply(stages, move);
       evaluate(stages, candidate);
-      for (int node : move.nodes)
-        erase(stages[move.t], node);
+      undo(stages, move);
       const double relieved = eval.excess - candidate.excess;
       const double added = std::max(0.0, candidate.cost - eval.cost);
-      const double score = relieved / (added + costEpsilon_);
-      if (relieved > 0 && score > bestScore) {
-        bestScore = score;
-        bestMove = k;
-        std::swap(bestEval, candidate);
-      }
+      if (relieved > 0)
+        scored.push_back({relieved / (added + costEpsilon_), k});
     }
-    if (bestMove < 0)
+    if (scored.empty())
       return;
-    for (int node : moves[bestMove].nodes)
-      insert(stages[moves[bestMove].t], node);
-    std::swap(eval, bestEval);
+    // The best move; in a randomized repair (kicks) one of the best few.
+    std::stable_sort(scored.begin(), scored.end(),
+                     [](const auto &a, const auto &b) { return a.first > b.first; });
+    size_t pick = 0;
+    if (randomOneIn && random(randomOneIn) == 0)
+      pick = random(std::min(scored.size(), kRandomRepairChoices));
+    apply(stages, moves[scored[pick].second]);
+    evaluate(stages, eval);
   }
 }
 
@@ -331,6 +359,103 @@ void StageSearch::polish(Stages &stages, StageEval &eval) {
   }
 }
 
+/// A random change that the repair and the polish then complete: one or two
+/// recomputes dropped or moved to a later stage, every recompute of a stage
+/// window or of one node dropped, or a recompute added (the polish may then
+/// drop others it makes unnecessary). Recompute-pinned nodes are left alone.
+void StageSearch::kick(Stages &stages) {
+  const int n = stages.size();
+  std::vector<std::pair<int, int>> pairs;
+  for (int t = 0; t < n; ++t)
+    for (int node : stages[t])
+      if (deadlines_[node] < 0)
+        pairs.push_back({t, node});
+  const uint64_t kind = pairs.empty() ? 3 : random(kKickKinds);
+  if (kind == 0) {
+    const int changes = 1 + static_cast<int>(random(2));
+    for (int k = 0; k < changes; ++k) {
+      const auto [t, node] = pairs[random(pairs.size())];
+      if (!contains(stages[t], node))
+        continue;
+      erase(stages[t], node);
+      if (random(2)) {
+        const int other = node + 1 + static_cast<int>(random(n - node - 1));
+        if (!contains(stages[other], node))
+          insert(stages[other], node);
+      }
+    }
+    return;
+  }
+  if (kind == 1) {
+    // A window of stages starting at a random recompute's.
+    const int from = pairs[random(pairs.size())].first;
+    const int to = std::min(n - 1, from + static_cast<int>(random(kKickWindow)));
+    for (int t = from; t <= to; ++t)
+      for (int k = static_cast<int>(stages[t].size()) - 1; k >= 0; --k)
+        if (deadlines_[stages[t][k]] < 0)
+          stages[t].erase(stages[t].begin() + k);
+    return;
+  }
+  if (kind == 2) {
+    const int node = pairs[random(pairs.size())].second;
+    tabu_ = node;
+    for (int t = node + 1; t < n; ++t)
+      if (contains(stages[t], node))
+        erase(stages[t], node);
+    return;
+  }
+  // Add a recompute of a random value before one of its later readers.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const int reader = 1 + static_cast<int>(random(n - 1));
+    const std::vector<int> &inputs = problem_.nodes[reader].inputs;
+    if (inputs.empty())
+      continue;
+    const int node = inputs[random(inputs.size())];
+    if (!mayRecompute(problem_.nodes[node]) || node + 1 >= reader)
+      continue;
+    const int t = node + 1 + static_cast<int>(random(reader - node));
+    if (!contains(stages[t], node)) {
+      insert(stages[t], node);
+      return;
+    }
+  }
+}
+
+/// Iterated local search from `best` (updated in place): a kick that ends
+/// no dearer becomes the state (plateaus are crossed), the best is kept
+/// apart; back to the best after kRestartKicks stale kicks, stop after
+/// kStaleKicks.
+void StageSearch::iterate(Stages &best, StageEval &bestEval, int rounds) {
+  Stages state = best;
+  StageEval stateEval = bestEval;
+  StageEval kickedEval;
+  for (int round = 0, stale = 0;
+       round < rounds && stale < kStaleKicks && workLeft_ > 0;
+       ++round, ++stale) {
+    if (stale > 0 && stale % kRestartKicks == 0) {
+      state = best;
+      stateEval = bestEval;
+    }
+    Stages kicked = state;
+    kick(kicked);
+    if (kicked == state)
+      continue;
+    evaluate(kicked, kickedEval);
+    repair(kicked, kickedEval, kRandomRepairOneIn);
+    tabu_ = -1;
+    polish(kicked, kickedEval);
+    if (better(stateEval, kickedEval))
+      continue;
+    state = std::move(kicked);
+    std::swap(stateEval, kickedEval);
+    if (better(stateEval, bestEval)) {
+      best = state;
+      bestEval = stateEval;
+      stale = 0;
+    }
+  }
+}
+
 Plan StageSearch::run(const Plan &start) {
   Stages best = toStages(start.schedule);
   StageEval bestEval;
@@ -338,8 +463,9 @@ Plan StageSearch::run(const Plan &start) {
   repair(best, bestEval);
   polish(best, bestEval);
   // A second start from keep-all (invalid when a node is pinned Recompute).
-  if (std::all_of(deadlines_.begin(), deadlines_.end(),
-                  [](int deadline) { return deadline < 0; })) {
+  const bool pinned = std::any_of(deadlines_.begin(), deadlines_.end(),
+                                  [](int deadline) { return deadline >= 0; });
+  if (!pinned) {
     Stages fresh(problem_.nodes.size());
     StageEval freshEval;
     evaluate(fresh, freshEval);
@@ -350,54 +476,23 @@ Plan StageSearch::run(const Plan &start) {
       bestEval = std::move(freshEval);
     }
   }
-  // Iterated local search from the best state; a kick that ends no dearer
-  // becomes the state (plateaus are crossed), the best is kept apart. Stops
-  // after kStaleKicks kicks without a new best.
-  const int rounds = !kicks_              ? 0
-                     : bestEval.feasible ? kKickRounds
-                                         : kInfeasibleKicks;
-  Stages state = best;
-  StageEval stateEval = bestEval;
-  StageEval kickedEval;
-  std::vector<std::pair<int, int>> pairs;
-  for (int round = 0, stale = 0;
-       round < rounds && stale < kStaleKicks && workLeft_ > 0;
-       ++round, ++stale) {
-    pairs.clear();
-    for (int t = 0, n = state.size(); t < n; ++t)
-      for (int node : state[t])
-        if (deadlines_[node] < 0)
-          pairs.push_back({t, node});
-    if (pairs.empty())
-      break;
-    Stages kicked = state;
-    const int changes = 1 + static_cast<int>(random(2));
-    for (int k = 0; k < changes; ++k) {
-      const auto [t, node] = pairs[random(pairs.size())];
-      if (!contains(kicked[t], node))
-        continue;
-      erase(kicked[t], node);
-      if (random(2)) {
-        // Move it to another stage after its original.
-        const int other =
-            node + 1 + static_cast<int>(random(kicked.size() - node - 1));
-        if (!contains(kicked[other], node))
-          insert(kicked[other], node);
-      }
-    }
-    if (kicked == state)
-      continue;
-    evaluate(kicked, kickedEval);
-    repair(kicked, kickedEval);
-    polish(kicked, kickedEval);
-    if (better(stateEval, kickedEval))
-      continue;
-    state = std::move(kicked);
-    std::swap(stateEval, kickedEval);
-    if (better(stateEval, bestEval)) {
-      best = state;
-      bestEval = stateEval;
-      stale = 0;
+  if (!kicks_)
+    return Plan{bestEval.schedule};
+  iterate(best, bestEval, bestEval.feasible ? kKickRounds : kInfeasibleKicks);
+  // More starts, each searched on its own: randomized greedy constructions
+  // (every repair step takes one of the best few moves) from keep-all, or
+  // from the start when nodes are pinned.
+  for (int g = 0; g < kGraspStarts && workLeft_ > 0; ++g) {
+    Stages fresh = pinned ? toStages(start.schedule)
+                          : Stages(problem_.nodes.size());
+    StageEval freshEval;
+    evaluate(fresh, freshEval);
+    repair(fresh, freshEval, 1);
+    polish(fresh, freshEval);
+    iterate(fresh, freshEval, freshEval.feasible ? kGraspKicks : 0);
+    if (better(freshEval, bestEval)) {
+      best = std::move(fresh);
+      bestEval = std::move(freshEval);
     }
   }
   return Plan{bestEval.schedule};
