@@ -23,11 +23,16 @@ private:
   Operation *getInsertionPoint(ArrayRef<int> nodes, int consumer) const;
   void rewireOperands(Operation *op);
   Value getNewest(Value value, Operation *before);
+  Value getOriginal(Value value) const;
   void eraseDeadFreeOps(Operation *terminator);
 
   const PlanningProblem &problem;
   /// The newest version of each value an op of the plan produced.
   IRMapping newest;
+  /// The inverse: for each version made by the rewrite (a result of a
+  /// remat.recompute, a view re-made on one), the value of the input IR it
+  /// stands for.
+  DenseMap<Value, Value> originals;
 };
 
 } // namespace
@@ -62,7 +67,17 @@ Value PlanRewriter::getNewest(Value value, Operation *before) {
   IRMapping mapping;
   mapping.map(def->getOperands(), operands);
   Operation *clone = builder.clone(*def, mapping);
+  for (auto [original, made] : llvm::zip(def->getResults(), clone->getResults()))
+    originals[made] = original;
   return clone->getResult(cast<OpResult>(value).getResultNumber());
+}
+
+/// An op that ran before being recomputed had its operands rewired to the
+/// versions it read then; a recomputation of it reads the versions current
+/// at its own place instead, found from the values they stand for.
+Value PlanRewriter::getOriginal(Value value) const {
+  auto it = originals.find(value);
+  return it == originals.end() ? value : it->second;
 }
 
 void PlanRewriter::rewireOperands(Operation *op) {
@@ -96,8 +111,9 @@ Operation *PlanRewriter::getInsertionPoint(ArrayRef<int> nodes,
   bool fits = llvm::all_of(nodes, [&](int node) {
     return llvm::all_of(problem.members[node], [&](Operation *op) {
       return llvm::all_of(getReadOperands(op), [&](OpOperand *operand) {
-        return recomputed.contains(problem.getProducerNode(operand->get())) ||
-               definedBefore(operand->get());
+        Value value = getOriginal(operand->get());
+        return recomputed.contains(problem.getProducerNode(value)) ||
+               definedBefore(value);
       });
     });
   });
@@ -105,7 +121,8 @@ Operation *PlanRewriter::getInsertionPoint(ArrayRef<int> nodes,
     return first;
   for (Operation *op : members)
     for (OpOperand *operand : getReadOperands(op))
-      if (recomputed.contains(problem.getProducerNode(operand->get())))
+      if (recomputed.contains(
+              problem.getProducerNode(getOriginal(operand->get()))))
         return op;
   return members.back();
 }
@@ -146,8 +163,12 @@ void PlanRewriter::emitRecompute(ArrayRef<int> nodes, int consumer) {
   SmallVector<Value> recomputedValues;
   for (int node : nodes) {
     for (Operation *op : problem.members[node]) {
-      for (OpOperand *operand : getReadOperands(op))
-        inside(operand->get());
+      for (OpOperand *operand : getReadOperands(op)) {
+        Value read = operand->get();
+        Value value = inside(getOriginal(read));
+        if (read != getOriginal(read))
+          local.map(read, value);
+      }
       inner.clone(*op, local);
       llvm::append_range(recomputedValues, op->getResults());
     }
@@ -168,8 +189,10 @@ void PlanRewriter::emitRecompute(ArrayRef<int> nodes, int consumer) {
   state.addRegion()->push_back(body);
   Operation *recompute = outer.create(state);
   for (auto [original, result] :
-       llvm::zip(recomputedValues, recompute->getResults()))
+       llvm::zip(recomputedValues, recompute->getResults())) {
     newest.map(original, result);
+    originals[result] = original;
+  }
 }
 
 void PlanRewriter::run(const planner::Plan &plan) {
