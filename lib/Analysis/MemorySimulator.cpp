@@ -103,26 +103,61 @@ void MemorySimulator::settleCarried(Block &body) {
   }
 }
 
-/// The ops of `block` the lowering deletes: no side effects and every use
-/// (if any) by such an op. Canonicalization erases them before
-/// bufferization, so they never hold a buffer nor keep an operand alive.
+/// The ops the lowering deletes, in `block` and in the remat.recompute
+/// regions in it: no side effects and every use (if any) by such an op.
+/// remat-inline-recompute dissolves the regions and erases these ops
+/// (upstream region DCE), so they never hold a buffer nor keep an operand
+/// alive. A region's ops are judged as if inlined: a value it yields is read
+/// by the readers of the region's result, a kept value by the readers of the
+/// block argument it enters as. (The region op itself has an effect of its
+/// own, so that nothing merges or erases it before that pass.)
 static llvm::SmallPtrSet<Operation *, 8> findDeadOps(Block &block) {
   llvm::SmallPtrSet<Operation *, 8> dead;
-  for (Operation &op : llvm::reverse(block)) {
-    if (!wouldOpBeTriviallyDead(&op))
-      continue;
-    bool allUsersDead = llvm::all_of(op.getUsers(), [&](Operation *user) {
-      Operation *ancestor = block.findAncestorOpInBlock(*user);
-      return ancestor && dead.contains(ancestor);
+  // The ops in program order, regions' ops in their region's place.
+  SmallVector<Operation *> order;
+  std::function<void(Block &)> flatten = [&](Block &b) {
+    for (Operation &op : b) {
+      if (auto recompute = dyn_cast<RecomputeOp>(&op))
+        flatten(recompute.getBody().front());
+      else if (!isa<YieldOp>(op))
+        order.push_back(&op);
+    }
+  };
+  flatten(block);
+  // The op of `order` a use belongs to (users nested in a linalg body).
+  auto stepOf = [&](Operation *user) -> Operation * {
+    while (user && user->getBlock() != &block &&
+           !isa_and_nonnull<RecomputeOp>(user->getParentOp()))
+      user = user->getParentOp();
+    return user;
+  };
+  std::function<bool(Value)> unread = [&](Value value) {
+    return llvm::all_of(value.getUses(), [&](OpOperand &use) {
+      Operation *user = use.getOwner();
+      if (isa<YieldOp>(user))
+        if (auto recompute = dyn_cast<RecomputeOp>(user->getParentOp()))
+          return unread(recompute->getResult(use.getOperandNumber()));
+      if (auto recompute = dyn_cast<RecomputeOp>(user))
+        return unread(
+            recompute.getBody().front().getArgument(use.getOperandNumber()));
+      Operation *step = stepOf(user);
+      return step && dead.contains(step);
     });
-    if (allUsersDead)
-      dead.insert(&op);
-  }
+  };
+  for (Operation *op : llvm::reverse(order))
+    if (wouldOpBeTriviallyDead(op) &&
+        llvm::all_of(op->getResults(), unread))
+      dead.insert(op);
   return dead;
 }
 
 void MemorySimulator::collectSteps(Block &block) {
   llvm::SmallPtrSet<Operation *, 8> dead = findDeadOps(block);
+  collectSteps(block, dead);
+}
+
+void MemorySimulator::collectSteps(
+    Block &block, const llvm::SmallPtrSet<Operation *, 8> &dead) {
   for (Operation &op : block) {
     // A region's yield only forwards values; it is no step of its own.
     if (isa<YieldOp>(op))
@@ -137,7 +172,7 @@ void MemorySimulator::collectSteps(Block &block) {
     Block &body = recompute.getBody().front();
     for (auto [arg, kept] : llvm::zip(body.getArguments(), recompute.getKept()))
       forwarded[arg] = kept;
-    collectSteps(body);
+    collectSteps(body, dead);
     auto yield = cast<YieldOp>(body.getTerminator());
     for (auto [result, yielded] :
          llvm::zip(recompute.getResults(), yield.getValues()))

@@ -13,8 +13,16 @@
 
 namespace remat::planner {
 
+/// For each schedule step, whether the program keeps it: it defines the final
+/// version of an output, or a version a kept step reads, or its node is one
+/// nothing consumes (kept for its side effects) or may not be re-run. The
+/// lowering deletes every other step (an op whose results nothing reads, and
+/// then the ops only it read: docs/memory-model.md), so `simulate` counts
+/// neither its bytes nor its cost nor its reads.
+std::vector<bool> usedSteps(const Problem &problem, const Plan &plan);
+
 /// For each schedule step, the last step (inclusive) at which the version it
-/// defines is live.
+/// defines is live; reads by unused steps (`usedSteps`) do not count.
 std::vector<int> versionLastLiveStep(const Problem &problem, const Plan &plan);
 
 /// `simulate`, also handing back the version lifetimes it computed.

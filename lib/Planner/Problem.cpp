@@ -12,17 +12,55 @@ Plan keepAllPlan(const Problem &problem) {
   return plan;
 }
 
+std::vector<bool> usedSteps(const Problem &problem, const Plan &plan) {
+  const int numSteps = plan.schedule.size();
+  const int numNodes = problem.nodes.size();
+  // The versions each step reads, and whether the step must run whatever
+  // reads it: the final version of an output, a node nobody consumes (the
+  // IR keeps it only for its side effects), a node that may not be re-run.
+  std::vector<bool> consumed(numNodes, false);
+  for (const Node &node : problem.nodes)
+    for (int input : node.inputs)
+      consumed[input] = true;
+  std::vector<int> current(numNodes, -1);
+  std::vector<std::vector<int>> reads(numSteps);
+  for (int s = 0; s < numSteps; ++s) {
+    const int node = plan.schedule[s].node;
+    for (int input : problem.nodes[node].inputs)
+      if (current[input] >= 0)
+        reads[s].push_back(current[input]);
+    current[node] = s;
+  }
+  std::vector<bool> used(numSteps, false);
+  for (int s = 0; s < numSteps; ++s) {
+    const Node &node = problem.nodes[plan.schedule[s].node];
+    used[s] = !consumed[plan.schedule[s].node] || !node.recomputable;
+  }
+  for (int i = 0; i < numNodes; ++i)
+    if (problem.nodes[i].output && current[i] >= 0)
+      used[current[i]] = true;
+  // Readers come after what they read.
+  for (int s = numSteps - 1; s >= 0; --s)
+    if (used[s])
+      for (int version : reads[s])
+        used[version] = true;
+  return used;
+}
+
 std::vector<int> versionLastLiveStep(const Problem &problem, const Plan &plan) {
   const int numSteps = plan.schedule.size();
+  const std::vector<bool> used = usedSteps(problem, plan);
   // The step whose version each node's consumers currently read.
   std::vector<int> current(problem.nodes.size(), -1);
   std::vector<int> lastLive(numSteps);
   for (int s = 0; s < numSteps; ++s) {
     const int node = plan.schedule[s].node;
-    for (int input : problem.nodes[node].inputs)
-      if (current[input] >= 0)
-        lastLive[current[input]] = s;
-    // A version nobody reads is still materialized by the step that makes it.
+    if (used[s])
+      for (int input : problem.nodes[node].inputs)
+        if (current[input] >= 0)
+          lastLive[current[input]] = s;
+    // A version nobody reads is still materialized by the step that makes
+    // it (unless the step itself is unused: then it holds nothing at all).
     lastLive[s] = s;
     current[node] = s;
   }
@@ -41,12 +79,16 @@ Simulation simulateWithLiveness(const Problem &problem, const Plan &plan,
                                 std::vector<int> &lastLive) {
   const int numSteps = plan.schedule.size();
   lastLive = versionLastLiveStep(problem, plan);
+  const std::vector<bool> used = usedSteps(problem, plan);
   // Difference array: +bytes where a version starts, -bytes after it dies.
   std::vector<int64_t> delta(numSteps + 1, 0);
   Simulation sim;
   for (int s = 0; s < numSteps; ++s) {
     const Step &step = plan.schedule[s];
     const Node &node = problem.nodes[step.node];
+    // The lowering deletes a step whose version no used step reads.
+    if (!used[s])
+      continue;
     delta[s] += node.bytes + node.transientBytes;
     delta[s + 1] -= node.transientBytes;
     delta[lastLive[s] + 1] -= node.bytes;

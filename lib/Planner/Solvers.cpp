@@ -348,12 +348,28 @@ int64_t peakLowerBound(const Problem &problem) {
       fixedDelta[i] += problem.nodes[i].bytes;
       fixedDelta[std::min(lastUse[i], n - 1) + 1] -= problem.nodes[i].bytes;
     }
-  // At node j's own step: j, a version of each input, and the fixed values.
-  int64_t bound = 0, fixedLive = 0;
+  // Some step that runs j is kept (usedSteps: every node lies on a path to
+  // an output or a node kept for itself): there j, a version of each input
+  // and the fixed values live then. That is j's own step when its first run
+  // is always kept (it may not be recomputed, or nothing reads it); else it
+  // may be a recomputation at any later stage, where fewer fixed values may
+  // be live.
+  std::vector<bool> consumed(n, false);
+  for (const Node &node : problem.nodes)
+    for (int input : node.inputs)
+      consumed[input] = true;
+  std::vector<int64_t> fixedAt(n), fixedLater(n + 1, INT64_MAX);
+  int64_t fixedLive = 0;
+  for (int j = 0; j < n; ++j)
+    fixedAt[j] = fixedLive += fixedDelta[j];
+  for (int j = n - 1; j >= 0; --j)
+    fixedLater[j] = std::min(fixedLater[j + 1], fixedAt[j]);
+  int64_t bound = 0;
   for (int j = 0; j < n; ++j) {
-    fixedLive += fixedDelta[j];
     const Node &node = problem.nodes[j];
-    int64_t live = fixedLive + (mayRecompute(node) ? node.bytes : 0);
+    const bool firstRunKept = !node.recomputable || !consumed[j];
+    int64_t live = (firstRunKept ? fixedAt[j] : fixedLater[j]) +
+                   (mayRecompute(node) ? node.bytes : 0);
     std::vector<int> inputs = node.inputs;
     std::sort(inputs.begin(), inputs.end());
     inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());

@@ -3,6 +3,7 @@
 #include "remat/Transforms/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 using namespace mlir;
 
@@ -52,6 +53,12 @@ struct RematInlineRecomputePass
       rewriter.setInsertionPoint(op);
       inlineRecompute(op, rewriter);
     }
+    // Ops whose results nothing reads, and then the ops only they read, go:
+    // a recomputation for a node the plan runs and then only recomputes
+    // again, or that node's own run. The memory model counts none of them
+    // (MemorySimulator, docs/memory-model.md); erasing them here, rather than
+    // leaving it to LLVM, makes the lowered program allocate as it counts.
+    (void)runRegionDCE(rewriter, getOperation()->getRegions());
   }
 };
 

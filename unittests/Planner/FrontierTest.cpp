@@ -100,7 +100,9 @@ void expectMonotone(const Problem &problem, const std::string &what) {
   const int64_t high = frontier.unplannedPeakBytes;
   EXPECT_LE(low, high) << what;
   EXPECT_GE(low, frontier.lowerBoundBytes) << what;
-  EXPECT_EQ(low, smallestFeasibleBudget(problem)) << what;
+  // The frontier holds the min-peak plan, and may find lower (a plan whose
+  // kept steps leave some run unread, which the lowering deletes).
+  EXPECT_LE(low, smallestFeasibleBudget(problem)) << what;
   constexpr int kBudgets = 24;
   bool wasFeasible = false;
   double lastCost = 0;

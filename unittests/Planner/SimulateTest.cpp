@@ -50,6 +50,29 @@ TEST(Simulate, UnconsumedValueLivesOnlyAtItsStep) {
   EXPECT_EQ(sim.timeline, (std::vector<int64_t>{1, 51, 3}));
 }
 
+// The chain with b and c recomputed right before d, which reads the
+// recomputed c: c's first run is read by nothing, and b's first run only by
+// it, so the lowering deletes both (ops whose results nothing reads) and the
+// model counts neither their bytes nor their reads.
+TEST(Simulate, RunReadByNothingKeptCountsNothing) {
+  Problem problem = chain();
+  Plan plan;
+  plan.schedule = {{0, false}, {1, false}, {2, false}, {1, true}, {2, true},
+                   {3, false}};
+  ASSERT_EQ(validate(problem, plan), "");
+  Simulation sim = simulate(problem, plan);
+  // a lives until b's recomputation reads it; b's and c's first runs hold
+  // nothing.
+  EXPECT_EQ(sim.timeline, (std::vector<int64_t>{1, 1, 1, 11, 110, 1100}));
+  EXPECT_EQ(sim.recomputeCost, 2);
+  // A recomputation that nothing reads costs nothing either.
+  plan.schedule = {{0, false}, {1, false}, {2, false}, {1, true}, {3, false}};
+  ASSERT_EQ(validate(problem, plan), "");
+  sim = simulate(problem, plan);
+  EXPECT_EQ(sim.timeline, (std::vector<int64_t>{1, 11, 110, 100, 1100}));
+  EXPECT_EQ(sim.recomputeCost, 0);
+}
+
 TEST(Simulate, OutputsStayLiveToTheEnd) {
   Problem problem;
   problem.nodes = {node("a", 1, {}), node("out", 50, {0}), node("b", 2, {0})};

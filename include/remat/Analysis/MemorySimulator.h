@@ -118,6 +118,8 @@ public:
 
 private:
   void collectSteps(mlir::Block &block);
+  void collectSteps(mlir::Block &block,
+                    const llvm::SmallPtrSet<mlir::Operation *, 8> &dead);
   void computeUses();
   /// The value `value` stands for outside remat.recompute regions.
   mlir::Value resolve(mlir::Value value) const;

@@ -91,7 +91,10 @@ struct Simulation {
 /// `transientBytes` during each step that runs it.
 /// The plan must be valid (see `validate`); consumers read the latest version
 /// of each input, a value nobody consumes and that is not an output is live only
-/// at the step that defines it.
+/// at the step that defines it. A step whose version no kept step reads (a
+/// node run and then only ever read in a later recomputation, or a
+/// recomputation for such a step) is deleted by the lowering, as an op whose
+/// results nothing reads: it counts no bytes, no cost and no reads.
 Simulation simulate(const Problem &problem, const Plan &plan);
 
 /// For each node pinned Policy::Recompute, the stage from which no step may

@@ -204,6 +204,12 @@ def RematInlineRecompute : Pass<"remat-inline-recompute"> {
     forward ops and merge them back, which would undo the plan (the forward
     values would be kept alive again).
 
+    Then it erases the ops whose results nothing reads (upstream region DCE),
+    and the ops only they read: remat's memory model counts no buffer for
+    them, and a plan can leave some (a backward op it runs and then only
+    recomputes again before its reader, with the recomputation that fed its
+    first run).
+
     ```mlir
     %r = remat.recompute (%x = %a) : (tensor<4xf32>) -> tensor<4xf32> {
       %t = math.tanh %x : tensor<4xf32>
