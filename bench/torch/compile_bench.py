@@ -19,8 +19,10 @@ Python process (peaks measured in one process drift upward from run to run):
   c10's CPU allocator holds for tensors allocated during the step (parameters,
   batch and what was allocated before the step excluded; the step's gradients
   included);
-- step time: the median of --steps further steps (wall clock, one intra-op
-  thread, under nice on 2 cores shared with other jobs: noisy, see the doc);
+- step time: over --steps further steps (one intra-op thread), the median
+  and the minimum of the wall-clock time and the minimum of the process's CPU
+  time (time.process_time: the time this process ran, which other jobs on the
+  machine do not add to, unlike wall clock; the doc's table shows it);
 - saved bytes: the tensors the forward graph returns for the backward, without
   graph inputs;
 - gradients against eager float32 on a copy of the model: max over the loss and
@@ -44,9 +46,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 RESULTS = os.path.join(HERE, 'compile_results.json')
+TIMES = os.path.join(HERE, 'compile_times.json')
 DOC = os.path.join(ROOT, 'docs', 'benchmarks-torch.md')
 BEGIN, END = '<!-- compile_bench: begin -->', '<!-- compile_bench: end -->'
-BUDGETS = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5]
+BUDGETS = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.3, 0.1, 0.0]
 MiB = float(1 << 20)
 
 
@@ -144,13 +147,15 @@ def one(model_name, kind, budget, steps, remat_opt):
         err = max(err, float((p.grad - q.grad).abs().max() / q.grad.abs().max()))
     with tempfile.TemporaryDirectory() as tmp:
         peak = _peak(run, tmp)
-    times = []
+    times, cpu = [], []
     for _ in range(steps):
-        t = time.time()
+        t, c = time.perf_counter(), time.process_time()
         run()
-        times.append(time.time() - t)
+        cpu.append(time.process_time() - c)
+        times.append(time.perf_counter() - t)
     r = {'model': model_name, 'title': title, 'kind': kind, 'budget': budget,
          'peak_bytes': peak, 'step_seconds': statistics.median(times),
+         'step_wall_min_seconds': min(times), 'step_cpu_min_seconds': min(cpu),
          'compile_seconds': round(compile_s, 1), 'grad_rel_error': err,
          'saved_bytes': info.get('saved_bytes')}
     if 'plan' in info:
@@ -161,6 +166,61 @@ def one(model_name, kind, budget, steps, remat_opt):
         r['plan']['recomputed'] = len(e.get('recomputed', []))
         r['plan']['kept'] = len(e.get('kept', []))
     return r
+
+
+def timed_pairs(model_name, budget, rounds, remat_opt):
+    """Step times of eager, AOTAutograd's default_partition (saves everything
+    the backward needs, recomputes nothing), min-cut and remat at one budget,
+    measured in one process with their steps interleaved, so
+    that whatever else runs on the machine slows all three alike; returns the
+    median over rounds of each one's time relative to eager's in the same round,
+    and each one's minimum time."""
+    import torch
+    from functools import partial
+    import torch._functorch.config as fconfig
+    from functorch.compile import (default_partition, make_boxed_func,
+                                   min_cut_rematerialization_partition)
+    from torch._dynamo.backends.common import aot_autograd
+    from exporter_import import import_exporter
+    import_exporter()
+    from remat.exporter.compile import decompositions, partition
+
+    torch.set_num_threads(1)
+    model, (x, y), loss_fn, _ = make(model_name)
+    boxed = lambda gm, _: make_boxed_func(gm)  # noqa: E731
+    fconfig.activation_memory_budget = budget
+    mincut = aot_autograd(fw_compiler=boxed, bw_compiler=boxed,
+                          partition_fn=partial(min_cut_rematerialization_partition,
+                                               compiler='inductor'),
+                          decompositions=decompositions())
+    remat = aot_autograd(fw_compiler=boxed, bw_compiler=boxed,
+                         partition_fn=partition(budget=budget, remat_opt=remat_opt),
+                         decompositions=decompositions())
+    keep = aot_autograd(fw_compiler=boxed, bw_compiler=boxed, partition_fn=default_partition,
+                        decompositions=decompositions())
+    steps = {'eager': lambda x, y: loss_fn(model(x), y),
+             'no-recompute': torch.compile(lambda x, y: loss_fn(model(x), y), backend=keep),
+             'min-cut': torch.compile(lambda x, y: loss_fn(model(x), y), backend=mincut),
+             'remat': torch.compile(lambda x, y: loss_fn(model(x), y), backend=remat)}
+
+    def run(step):
+        for p in model.parameters():
+            p.grad = None
+        t = time.perf_counter()
+        step(x, y).backward()
+        return time.perf_counter() - t
+
+    for step in steps.values():   # compile and warm up
+        run(step)
+        run(step)
+    times = {k: [] for k in steps}
+    for _ in range(rounds):
+        for k, step in steps.items():
+            times[k].append(run(step))
+    rel = {k: statistics.median(t / e for t, e in zip(times[k], times['eager']))
+           for k in steps}
+    return {'model': model_name, 'budget': budget, 'rounds': rounds,
+            'relative_to_eager': rel, 'min_seconds': {k: min(v) for k, v in times.items()}}
 
 
 def configs(names, budgets):
@@ -180,12 +240,13 @@ def write_doc(results):
         eager = [r for r in rows if r['kind'] == 'eager']
         title = next((r['title'] for r in rows if 'title' in r), name)
         parts.append('**%s**%s' % (title, (
-            ': eager PyTorch (no torch.compile) peaks at %.1f MiB, %.3f s a step.'
-            % (eager[0]['peak_bytes'] / MiB, eager[0]['step_seconds'])) if eager and
+            ': eager PyTorch (no torch.compile) peaks at %.1f MiB, %.0f ms of CPU a step.'
+            % (eager[0]['peak_bytes'] / MiB, 1e3 * eager[0]['step_cpu_min_seconds']))
+            if eager and 'step_cpu_min_seconds' in eager[0] and
             'error' not in eager[0] else ''))
         parts.append('')
-        parts.append('| budget | min-cut: peak MiB | saved MiB | step s | remat: peak MiB | '
-                     'saved MiB | step s | remat plan: peak MiB (range) | recomputed values | '
+        parts.append('| budget | min-cut: peak MiB | saved MiB | step ms | remat: peak MiB | '
+                     'saved MiB | step ms | remat plan: peak MiB (range) | recomputed values | '
                      'grad error (min-cut / remat) | compile s (min-cut / remat) |')
         parts.append('|---|---|---|---|---|---|---|---|---|---|---|')
         budgets = sorted({r['budget'] for r in rows if r['budget'] is not None}, reverse=True)
@@ -199,7 +260,8 @@ def write_doc(results):
                 if 'error' in r:
                     return ['error: %s' % r['error'][:60], '', '']
                 return ['%.1f' % (r['peak_bytes'] / MiB), '%.1f' % (r['saved_bytes'] / MiB),
-                        '%.3f' % r['step_seconds']]
+                        '%.0f' % (1e3 * r['step_cpu_min_seconds'])
+                        if 'step_cpu_min_seconds' in r else '-']
             plan = rm.get('plan') if rm and 'error' not in rm else None
             parts.append('| %s | %s | %s | %s | %s | %s | %s |' % (
                 b, ' | '.join(cells(mc)), ' | '.join(cells(rm)),
@@ -228,12 +290,27 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--models', nargs='*', default=['resnet', 'gpt'])
     ap.add_argument('--budgets', nargs='*', type=float, default=BUDGETS)
-    ap.add_argument('--steps', type=int, default=5)
+    ap.add_argument('--steps', type=int, default=15)
     ap.add_argument('--timeout', type=int, default=600, help='seconds per configuration')
     ap.add_argument('--remat-opt', default=os.path.join(ROOT, 'build', 'bin', 'remat-opt'))
     ap.add_argument('--doc', action='store_true', help='only write the table from the results')
+    ap.add_argument('--times', action='store_true',
+                    help='measure step times (interleaved, relative to eager) into '
+                         'compile_times.json instead of peaks')
+    ap.add_argument('--rounds', type=int, default=30, help='interleaved rounds for --times')
     ap.add_argument('--one', nargs=3, metavar=('MODEL', 'KIND', 'BUDGET'), help=argparse.SUPPRESS)
+    ap.add_argument('--pair', nargs=2, metavar=('MODEL', 'BUDGET'), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.pair:
+        print(json.dumps(timed_pairs(args.pair[0], float(args.pair[1]), args.rounds,
+                                     args.remat_opt)))
+        return 0
+    if args.times:
+        if args.doc:
+            with open(TIMES) as f:
+                write_times_doc(json.load(f))
+            return 0
+        return measure_times(args)
     if args.one:
         m, k, b = args.one
         print(json.dumps(one(m, k, None if b == 'none' else float(b), args.steps,
@@ -263,6 +340,69 @@ def main(argv=None):
     order = {'eager': 0, 'min-cut': 1, 'remat': 2}
     results.sort(key=lambda r: (r['model'], order[r['kind']], -(r['budget'] or 2)))
     write_doc(results)
+    return 0
+
+
+TBEGIN, TEND = '<!-- compile_times: begin -->', '<!-- compile_times: end -->'
+
+
+def write_times_doc(times):
+    parts = [TBEGIN, '']
+    for m in sorted({r['model'] for r in times}):
+        rows = sorted((r for r in times if r['model'] == m), key=lambda r: -r['budget'])
+        ok = [r for r in rows if 'error' not in r]
+        parts.append('**%s** (%d interleaved rounds per budget; load average %s while measured)'
+                     % (m, ok[0]['rounds'] if ok else 0,
+                        ', '.join('%.1f' % r['load'] for r in rows)))
+        parts.append('')
+        parts.append('| budget | eager ms (min) | no recompute / eager | min-cut / eager | '
+                     'remat / eager | min-cut / no recompute | remat / no recompute |')
+        parts.append('|---|---|---|---|---|---|---|')
+        for r in rows:
+            if 'error' in r:
+                parts.append('| %s | error: %s |||||| ' % (r['budget'], r['error'][:80]))
+                continue
+            rel = r['relative_to_eager']
+            parts.append('| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f |' % (
+                r['budget'], 1e3 * r['min_seconds']['eager'], rel['no-recompute'],
+                rel['min-cut'], rel['remat'], rel['min-cut'] / rel['no-recompute'],
+                rel['remat'] / rel['no-recompute']))
+        parts.append('')
+    parts.append(TEND)
+    with open(DOC) as f:
+        text = f.read()
+    block = '\n'.join(parts)
+    if TBEGIN in text:
+        text = text[:text.index(TBEGIN)] + block + text[text.index(TEND) + len(TEND):]
+    else:
+        text = text.rstrip('\n') + '\n\n' + block + '\n'
+    with open(DOC, 'w') as f:
+        f.write(text)
+
+
+def measure_times(args):
+    times = []
+    if os.path.exists(TIMES):
+        with open(TIMES) as f:
+            times = json.load(f)
+    for m in args.models:
+        for b in args.budgets:
+            cmd = [sys.executable, os.path.abspath(__file__), '--rounds', str(args.rounds),
+                   '--remat-opt', args.remat_opt, '--pair', m, str(b)]
+            try:
+                p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+                lines = [ln for ln in p.stdout.splitlines() if ln.startswith('{')]
+                r = json.loads(lines[-1]) if p.returncode == 0 and lines else {
+                    'model': m, 'budget': b,
+                    'error': (p.stderr.strip().splitlines() or ['exit %d' % p.returncode])[-1]}
+            except subprocess.TimeoutExpired:
+                r = {'model': m, 'budget': b, 'error': 'timed out'}
+            r['load'] = os.getloadavg()[0]
+            print(json.dumps(r), flush=True)
+            times = [q for q in times if (q['model'], q['budget']) != (m, b)] + [r]
+            with open(TIMES, 'w') as f:
+                json.dump(times, f, indent=1)
+    write_times_doc(times)
     return 0
 
 
