@@ -231,6 +231,19 @@ def configs(names, budgets):
                 yield name, kind, b
 
 
+def _replace_block(begin, end, block):
+    """Puts `block` (which starts with `begin` and ends with `end`) into the
+    doc in place of the text between those markers, or at its end."""
+    with open(DOC) as f:
+        text = f.read()
+    if begin in text:
+        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip('\n') + '\n\n' + block + '\n'
+    with open(DOC, 'w') as f:
+        f.write(text)
+
+
 def write_doc(results):
     by = {}
     for r in results:
@@ -275,15 +288,7 @@ def write_doc(results):
                            for r in (mc, rm))))
         parts.append('')
     parts.append(END)
-    with open(DOC) as f:
-        text = f.read()
-    block = '\n'.join(parts)
-    if BEGIN in text:
-        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip('\n') + '\n\n' + block + '\n'
-    with open(DOC, 'w') as f:
-        f.write(text)
+    _replace_block(BEGIN, END, '\n'.join(parts))
 
 
 def main(argv=None):
@@ -369,15 +374,7 @@ def write_times_doc(times):
                 rel['remat'] / rel['no-recompute']))
         parts.append('')
     parts.append(TEND)
-    with open(DOC) as f:
-        text = f.read()
-    block = '\n'.join(parts)
-    if TBEGIN in text:
-        text = text[:text.index(TBEGIN)] + block + text[text.index(TEND) + len(TEND):]
-    else:
-        text = text.rstrip('\n') + '\n\n' + block + '\n'
-    with open(DOC, 'w') as f:
-        f.write(text)
+    _replace_block(TBEGIN, TEND, '\n'.join(parts))
 
 
 def measure_times(args):
