@@ -15,41 +15,38 @@ Plan keepAllPlan(const Problem &problem) {
 std::vector<bool> usedSteps(const Problem &problem, const Plan &plan) {
   const int numSteps = plan.schedule.size();
   const int numNodes = problem.nodes.size();
-  // The versions each step reads, and whether the step must run whatever
-  // reads it: the final version of an output, a node nobody consumes (the
-  // IR keeps it only for its side effects), a node that may not be re-run.
+  // A step must run whatever reads it when it defines the final version of
+  // an output, or its node is one nobody consumes (the IR keeps it only for
+  // its side effects) or one that may not be re-run.
   std::vector<bool> consumed(numNodes, false);
   for (const Node &node : problem.nodes)
     for (int input : node.inputs)
       consumed[input] = true;
-  std::vector<int> current(numNodes, -1);
-  std::vector<std::vector<int>> reads(numSteps);
-  for (int s = 0; s < numSteps; ++s) {
-    const int node = plan.schedule[s].node;
-    for (int input : problem.nodes[node].inputs)
-      if (current[input] >= 0)
-        reads[s].push_back(current[input]);
-    current[node] = s;
-  }
-  std::vector<bool> used(numSteps, false);
-  for (int s = 0; s < numSteps; ++s) {
-    const Node &node = problem.nodes[plan.schedule[s].node];
-    used[s] = !consumed[plan.schedule[s].node] || !node.recomputable;
-  }
+  // Backward, `needed[n]`: a kept step after this point reads the version of
+  // n current here. One pass, nothing per step stored: this runs for every
+  // state the search simulates.
+  std::vector<bool> needed(numNodes, false);
   for (int i = 0; i < numNodes; ++i)
-    if (problem.nodes[i].output && current[i] >= 0)
-      used[current[i]] = true;
-  // Readers come after what they read.
-  for (int s = numSteps - 1; s >= 0; --s)
+    needed[i] = problem.nodes[i].output;
+  std::vector<bool> used(numSteps, false);
+  for (int s = numSteps - 1; s >= 0; --s) {
+    const int node = plan.schedule[s].node;
+    const Node &def = problem.nodes[node];
+    used[s] = needed[node] || !consumed[node] || !def.recomputable;
+    // Earlier versions of `node` are shadowed by this one.
+    needed[node] = false;
     if (used[s])
-      for (int version : reads[s])
-        used[version] = true;
+      for (int input : def.inputs)
+        needed[input] = true;
+  }
   return used;
 }
 
-std::vector<int> versionLastLiveStep(const Problem &problem, const Plan &plan) {
+namespace {
+
+std::vector<int> lastLiveSteps(const Problem &problem, const Plan &plan,
+                               const std::vector<bool> &used) {
   const int numSteps = plan.schedule.size();
-  const std::vector<bool> used = usedSteps(problem, plan);
   // The step whose version each node's consumers currently read.
   std::vector<int> current(problem.nodes.size(), -1);
   std::vector<int> lastLive(numSteps);
@@ -70,6 +67,12 @@ std::vector<int> versionLastLiveStep(const Problem &problem, const Plan &plan) {
   return lastLive;
 }
 
+} // namespace
+
+std::vector<int> versionLastLiveStep(const Problem &problem, const Plan &plan) {
+  return lastLiveSteps(problem, plan, usedSteps(problem, plan));
+}
+
 Simulation simulate(const Problem &problem, const Plan &plan) {
   std::vector<int> lastLive;
   return simulateWithLiveness(problem, plan, lastLive);
@@ -78,8 +81,8 @@ Simulation simulate(const Problem &problem, const Plan &plan) {
 Simulation simulateWithLiveness(const Problem &problem, const Plan &plan,
                                 std::vector<int> &lastLive) {
   const int numSteps = plan.schedule.size();
-  lastLive = versionLastLiveStep(problem, plan);
   const std::vector<bool> used = usedSteps(problem, plan);
+  lastLive = lastLiveSteps(problem, plan, used);
   // Difference array: +bytes where a version starts, -bytes after it dies.
   std::vector<int64_t> delta(numSteps + 1, 0);
   Simulation sim;
