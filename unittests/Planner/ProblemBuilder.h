@@ -5,6 +5,9 @@
 #include "remat/Planner/Problem.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -33,6 +36,17 @@ inline void markUnreadAsOutputs(Problem &problem) {
       consumed[input] = true;
   for (size_t i = 0; i < problem.nodes.size(); ++i)
     problem.nodes[i].output = !consumed[i];
+}
+
+/// How many seeds a property sweep runs: `full`, or an eighth of them (at
+/// least 2) when REMAT_TEST_QUICK is set to anything but 0.
+/// scripts/test-sanitizers sets it: under ASan+UBSan the solvers run about
+/// 30x slower, and the Release suite (scripts/test) runs every seed.
+inline uint64_t sweepSeeds(uint64_t full) {
+  const char *quick = std::getenv("REMAT_TEST_QUICK");
+  if (!quick || !*quick || std::strcmp(quick, "0") == 0)
+    return full;
+  return std::max<uint64_t>(2, full / 8);
 }
 
 } // namespace remat::planner::test

@@ -10,6 +10,8 @@
 #include "remat/Planner/Retention.h"
 #include "remat/Planner/Solvers.h"
 
+#include "ProblemBuilder.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -58,7 +60,7 @@ TEST(SolverProperty, FeasiblePlansFitAndValidate) {
   const SolverKind kinds[] = {SolverKind::Fast, SolverKind::KeepAll,
                               SolverKind::RecomputeAll, SolverKind::SqrtN,
                               SolverKind::Knapsack};
-  for (uint64_t seed = 1; seed <= 200; ++seed) {
+  for (uint64_t seed = 1; seed <= test::sweepSeeds(200); ++seed) {
     Problem problem = randomTrainingGraph(8 + seed % 53, seed);
     const int64_t smallest = smallestFeasibleBudget(problem);
     for (int64_t budget : budgetsFor(problem)) {
@@ -84,7 +86,7 @@ TEST(SolverProperty, FeasiblePlansFitAndValidate) {
 /// The smallest feasible budget is what fast reaches: fast has a plan there,
 /// it is never above keep-all's peak nor below the lower bound.
 TEST(SolverProperty, SmallestFeasibleBudgetIsReached) {
-  for (uint64_t seed = 1; seed <= 60; ++seed) {
+  for (uint64_t seed = 1; seed <= test::sweepSeeds(60); ++seed) {
     Problem problem = randomTrainingGraph(8 + seed % 41, seed);
     const int64_t smallest = smallestFeasibleBudget(problem);
     const std::string what = "seed " + std::to_string(seed);
@@ -157,7 +159,7 @@ double bruteForceCost(const Problem &problem, int64_t budget) {
 }
 
 TEST(SolverProperty, ExactBeatsBruteForceOnTinyGraphs) {
-  for (uint64_t seed = 1; seed <= 30; ++seed) {
+  for (uint64_t seed = 1; seed <= test::sweepSeeds(30); ++seed) {
     Problem problem = randomTrainingGraph(4 + seed % 5, 1000 + seed);
     for (int64_t budget : budgetsFor(problem)) {
       std::string what =
@@ -191,7 +193,8 @@ constexpr double kFastOverExactBound = 1.02;
 TEST(SolverProperty, FastIsCloseToExact) {
   double logRatioSum = 0, worst = 1;
   int compared = 0;
-  for (uint64_t seed = 1; seed <= 24; ++seed) {
+  const uint64_t seeds = test::sweepSeeds(24);
+  for (uint64_t seed = 1; seed <= seeds; ++seed) {
     Problem problem = randomTrainingGraph(10 + seed % 9, 5000 + seed);
     const int64_t top = unplannedPeak(problem);
     const int64_t bottom = smallestFeasibleBudget(problem);
@@ -210,7 +213,8 @@ TEST(SolverProperty, FastIsCloseToExact) {
     worst = std::max(worst, ratio);
     ++compared;
   }
-  ASSERT_GE(compared, 20);
+  // CBC proves nearly all of them (24 of 24 here).
+  ASSERT_GE(compared, static_cast<int>(seeds * 5 / 6));
   double geomean = std::exp(logRatioSum / compared);
   std::printf("fast/exact total cost over %d instances: geomean %.4f, worst "
               "%.4f\n",
