@@ -7,6 +7,7 @@
 #include "remat/Analysis/TimeModel.h"
 #include "remat/Analysis/TrainingGraph.h"
 #include "remat/Transforms/Planning.h"
+#include "remat/Transforms/Policies.h"
 #include "remat/Transforms/Report.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -44,7 +45,17 @@ struct FunctionReport {
   llvm::SmallVector<ValueInfo> stashed;
   llvm::SmallVector<ValueInfo> liveAtPeak;
   llvm::SmallVector<LoopReport> loops;
+  /// The values the user's policies pin (remat.policy, remat.checkpoint):
+  /// kept for backward, or never stashed and recomputed.
+  llvm::SmallVector<ValueInfo> pinnedSave, pinnedRecompute;
 };
+
+/// Whether any op of `graph` carries a policy or a checkpoint id.
+static bool hasPolicies(const TrainingGraph &graph) {
+  return llvm::any_of(graph.getOps(), [](Operation *op) {
+    return op->hasAttr(kPolicyAttrName) || op->hasAttr(kCheckpointAttrName);
+  });
+}
 
 /// Bytes of the distinct buffers holding the stashed values; arguments and
 /// constants are live anyway and do not count.
@@ -157,8 +168,36 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
     }
     for (const LoopModel &loop : sim.getLoops())
       report.loops.push_back(describeLoop(loop, graph));
+    if (report.trainingStep && hasPolicies(graph) &&
+        failed(describePins(graph, costs, sim, state, report)))
+      signalPassFailure();
     emitRemarks(fn, report, sim, costOptions);
     return toJson(report, sim, costOptions);
+  }
+
+  /// The pins as the planning passes read them (readPolicies: a malformed
+  /// policy is the same error here as there), each node by its last op's
+  /// first result, the value backward reads.
+  static LogicalResult describePins(const TrainingGraph &graph,
+                                    const CostModel &costs,
+                                    const MemorySimulator &sim,
+                                    AsmState &state, FunctionReport &report) {
+    PlanningProblem problem = extractPlanningProblem(graph, costs, sim);
+    if (!problem.error.empty())
+      return success();
+    if (failed(readPolicies(graph, problem, /*segments=*/0, "remat-report")))
+      return failure();
+    for (auto [node, members] :
+         llvm::zip(problem.problem.nodes, problem.members)) {
+      if (node.policy == planner::Policy::Free || members.empty() ||
+          members.back()->getNumResults() == 0)
+        continue;
+      ValueInfo info = describeValue(members.back()->getResult(0), sim, state);
+      (node.policy == planner::Policy::Save ? report.pinnedSave
+                                            : report.pinnedRecompute)
+          .push_back(info);
+    }
+    return success();
   }
 
   void emitRemarks(FunctionOpInterface fn, const FunctionReport &report,
@@ -181,12 +220,21 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
       diag << "; predicted time (cost=" << costKindName(costOptions.kind)
            << "): forward " << formatSeconds(report.forwardSeconds)
            << ", backward " << formatSeconds(report.backwardSeconds);
+    if (!report.pinnedSave.empty() || !report.pinnedRecompute.empty())
+      diag << "; pinned by the step's policies: " << report.pinnedSave.size()
+           << " saved, " << report.pinnedRecompute.size() << " recomputed";
     diag.attachNote(peakOp->getLoc()) << "the peak is reached here";
     for (const ValueInfo &info : report.liveAtPeak)
       diag.attachNote(info.loc)
           << "live at the peak: " << info.name << " ("
           << formatBytes(info.bytes) << ", " << info.bytes << " bytes), from '"
           << info.opName << "'";
+    for (const ValueInfo &info : report.pinnedSave)
+      diag.attachNote(info.loc) << "pinned save: " << info.name << " ("
+                                << info.bytes << " bytes)";
+    for (const ValueInfo &info : report.pinnedRecompute)
+      diag.attachNote(info.loc) << "pinned recompute: " << info.name << " ("
+                                << info.bytes << " bytes)";
     for (const LoopReport &loop : report.loops)
       emitLoopRemark(loop);
   }
@@ -232,6 +280,8 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
         {"timeline", std::move(timeline)},
         {"timeline_ops", std::move(timelineOps)},
         {"loops", toJson(report.loops)},
+        {"pinned_save", toJson(report.pinnedSave)},
+        {"pinned_recompute", toJson(report.pinnedRecompute)},
     };
     if (costOptions.isTime()) {
       object["cost_model"] = costKindName(costOptions.kind);
