@@ -73,6 +73,8 @@ func.func @step(%w: tensor<64x64xf32>, %x: tensor<16x64xf32>) -> (tensor<f32> {r
 // JSON-NEXT: "peak_loc": "{{.*}}remat-report.mlir:{{[0-9]+}}:13",
 // JSON-NEXT: "peak_op": "linalg.fill",
 // JSON-NEXT: "peak_step": 15,
+// JSON-NEXT: "pinned_recompute": [],
+// JSON-NEXT: "pinned_save": [],
 // JSON-NEXT: "stashed": [
 // JSON-NEXT:   {
 // JSON-NEXT:     "bytes": 4096,
