@@ -189,6 +189,9 @@ class Report:
     live_at_peak: list[Value]
     timeline: list[int] = field(repr=False)
     timeline_ops: list[str] = field(repr=False)
+    # The values the step's own policies (remat.policy, remat.checkpoint) pin.
+    pinned_save: list[Value] = field(default_factory=list)
+    pinned_recompute: list[Value] = field(default_factory=list)
     diagnostics: str = field(default="", repr=False)
     json: dict = field(default_factory=dict, repr=False)
 
@@ -209,6 +212,10 @@ class Report:
             live_at_peak=[Value.from_json(v) for v in entry["live_at_peak"]],
             timeline=list(entry["timeline"]),
             timeline_ops=list(entry["timeline_ops"]),
+            pinned_save=[Value.from_json(v)
+                         for v in entry.get("pinned_save", [])],
+            pinned_recompute=[Value.from_json(v)
+                              for v in entry.get("pinned_recompute", [])],
             diagnostics=diagnostics,
             json=entry,
         )

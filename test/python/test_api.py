@@ -92,6 +92,12 @@ def test_plan_manual_applies_the_policies_without_a_budget():
     pinned = [v for v in plan.json["recomputed"] if v.get("policy") == "recompute"]
     assert len(pinned) == 1 and pinned[0]["times"] == 1
     assert plan.rewritten_peak == plan.planned_peak
+    # The report names the same pins.
+    report = remat.report(text)
+    assert len(report.pinned_recompute) == plan.json["pinned_recompute"]
+    assert len(report.pinned_save) == plan.json["pinned_save"]
+    assert "pinned by the step's policies" in report.diagnostics
+    assert not remat.report(EXAMPLES / "mlp.mlir").pinned_recompute
     with pytest.raises(remat.RematError, match="needs a budget"):
         remat.plan(text, None)
 
