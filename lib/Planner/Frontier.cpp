@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 namespace remat::planner {
 
@@ -20,6 +21,14 @@ namespace {
 /// solve) above.
 constexpr size_t kDenseGridNodes = 5000;
 constexpr int kDenseGrid = 32, kSparseGrid = 12;
+/// Steps of a walk down from one point (walkDown), and the simulated steps
+/// each repair may spend, per node.
+constexpr int kWalkSteps = 64;
+constexpr int64_t kWalkWorkPerNode = 2000;
+/// Solves spent closing the gaps between points, per grid point (default),
+/// and the least cost ratio across a gap worth a solve.
+constexpr int kRefinePerGrid = 1;
+constexpr double kLeastRefinedRatio = 1.001;
 
 /// Ascending peak, strictly descending cost; ties go to the lower peak, then
 /// the cheaper plan.
@@ -35,6 +44,40 @@ void pruneToParetoFront(std::vector<FrontierPoint> &points) {
     if (front.empty() || point.recomputeCost < front.back().recomputeCost)
       front.push_back(std::move(point));
   points = std::move(front);
+}
+
+/// Walk down from `start` (peak `peak`) towards a point of peak `lowPeak`
+/// and cost `lowCost`: repair the plan one byte below its own peak (the
+/// stage search's add moves, then its polish), add the result to `points`,
+/// and repeat from there while the walk costs less than that point. Each step
+/// is a local repair, not a solve, and fills the gap with plans that use the
+/// memory the point below leaves free. Graphs up to 1000 nodes
+/// (stageRepair); budget-independent.
+void walkDown(const Problem &problem, Plan plan, int64_t peak, int64_t lowPeak,
+              double lowCost, std::vector<FrontierPoint> &points) {
+  const int64_t work =
+      kWalkWorkPerNode * static_cast<int64_t>(problem.nodes.size());
+  for (int step = 0; step < kWalkSteps && peak - 1 > lowPeak; ++step) {
+    Plan next = stageRepair(problem, plan, peak - 1, work);
+    if (next.schedule.empty())
+      return;
+    const Simulation sim = simulate(problem, next);
+    if (sim.recomputeCost >= lowCost)
+      return;
+    points.push_back({sim.peakBytes, sim.recomputeCost, next});
+    plan = std::move(next);
+    peak = sim.peakBytes;
+  }
+}
+
+/// walkDown from every point of a pruned front towards the one before it.
+void walkDownFromEach(const Problem &problem,
+                      std::vector<FrontierPoint> &points) {
+  const size_t count = points.size();
+  for (size_t j = 1; j < count; ++j)
+    walkDown(problem, points[j].plan, points[j].peakBytes,
+             points[j - 1].peakBytes, points[j - 1].recomputeCost, points);
+  pruneToParetoFront(points);
 }
 
 } // namespace
@@ -99,20 +142,58 @@ Frontier computeFrontier(const Problem &problem,
   if (options.solver == SolverKind::Exact)
     solveAt(low);
   pruneToParetoFront(points);
-  // A point is the answer up to the next point's peak: solve just below each
-  // such peak (the budgets where the answer changes, derived from the front,
-  // not from a caller's budget), and polish each point for the
-  // largest budget below that (recompute steps it does not need there go).
-  const int64_t trials = 4 * static_cast<int64_t>(problem.nodes.size()) + 1000;
-  for (int round = 0; round < options.refineRounds; ++round) {
-    std::vector<int64_t> budgets;
-    for (size_t i = 0; i + 1 < points.size(); ++i)
-      if (points[i + 1].peakBytes - 1 > points[i].peakBytes)
-        budgets.push_back(points[i + 1].peakBytes - 1);
-    for (int64_t budget : budgets)
-      solveAt(budget);
+  walkDownFromEach(problem, points);
+  // A point is the answer up to the next point's peak. Close the gaps
+  // where the answer drops most: solve one byte below the peak of the point
+  // after the gap of largest cost ratio not yet solved (a budget derived from
+  // the front, never from a caller's), walk down from what it finds, and
+  // repeat while solves are left. After a gap's solve, no solve just below
+  // the next point's peak found anything cheaper than the point before it.
+  // Not by default for exact: its time limit is shared by the grid's solves.
+  const int refineSolves =
+      options.refineSolves >= 0                ? options.refineSolves
+      : options.solver == SolverKind::Exact ? 0
+                                               : grid * kRefinePerGrid;
+  std::set<int64_t> solved;
+  for (int spent = 0; spent < refineSolves; ++spent) {
+    int64_t budget = -1;
+    double widest = kLeastRefinedRatio;
+    for (size_t i = 0; i + 1 < points.size(); ++i) {
+      const int64_t below = points[i + 1].peakBytes - 1;
+      const double ratio =
+          (points[i].recomputeCost + 1) / (points[i + 1].recomputeCost + 1);
+      if (below > points[i].peakBytes && ratio > widest &&
+          !solved.count(below)) {
+        widest = ratio;
+        budget = below;
+      }
+    }
+    if (budget < 0)
+      break;
+    solved.insert(budget);
+    const size_t before = points.size();
+    solveAt(budget);
+    if (points.size() > before) {
+      // Walk down from the new plan to the point below its peak (the rest
+      // of `points` is still the sorted front).
+      const FrontierPoint found = points.back();
+      auto above = std::lower_bound(
+          points.begin(), points.end() - 1, found.peakBytes,
+          [](const FrontierPoint &point, int64_t peak) {
+            return point.peakBytes < peak;
+          });
+      if (above != points.begin() &&
+          std::prev(above)->recomputeCost > found.recomputeCost) {
+        const FrontierPoint &low = *std::prev(above);
+        walkDown(problem, found.plan, found.peakBytes, low.peakBytes,
+                 low.recomputeCost, points);
+      }
+    }
     pruneToParetoFront(points);
   }
+  // Polish each point for the largest budget at which it is the answer
+  // (recompute steps it does not need there go).
+  const int64_t trials = 4 * static_cast<int64_t>(problem.nodes.size()) + 1000;
   const size_t count = points.size();
   for (size_t i = 0; i + 1 < count; ++i)
     if (points[i].recomputeCost > 0)

@@ -32,6 +32,11 @@ Plan polishPlan(const Problem &problem, const Plan &plan, int64_t budgetBytes,
 /// lower peak when neither fits); `start` itself on graphs over 400 nodes.
 Plan stagePlan(const Problem &problem, const Plan &start, int64_t budgetBytes,
                int64_t workSteps, bool kicks = true);
+/// The stage search's repair (add moves at the peak until the plan fits)
+/// and polish from `start` alone, at most `workSteps` simulated steps; an
+/// empty plan when it does not come to fit or the graph is over 1000 nodes.
+Plan stageRepair(const Problem &problem, const Plan &start, int64_t budgetBytes,
+                 int64_t workSteps);
 /// The plan of least simulated peak that fast's machinery finds (a search
 /// over budgets); its peak is smallestFeasibleBudget.
 Plan minPeakPlan(const RetentionFamily &family);

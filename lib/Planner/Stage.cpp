@@ -99,6 +99,9 @@ public:
   }
 
   Plan run(const Plan &start);
+  /// Repair and polish from `start` alone; an empty plan when it does not
+  /// come to fit.
+  Plan repairFrom(const Plan &start);
 
 private:
   Stages toStages(const std::vector<Step> &schedule) const;
@@ -498,7 +501,30 @@ Plan StageSearch::run(const Plan &start) {
   return Plan{bestEval.schedule};
 }
 
+Plan StageSearch::repairFrom(const Plan &start) {
+  Stages stages = toStages(start.schedule);
+  StageEval eval;
+  evaluate(stages, eval);
+  repair(stages, eval);
+  polish(stages, eval);
+  if (!eval.feasible)
+    return {};
+  return Plan{eval.schedule};
+}
+
 } // namespace
+
+Plan stageRepair(const Problem &problem, const Plan &start,
+                 int64_t budgetBytes, int64_t workSteps) {
+  if (problem.nodes.empty() || problem.nodes.size() > kStageRepairNodes)
+    return {};
+  Plan found =
+      StageSearch(problem, budgetBytes, workSteps, /*kicks=*/false)
+          .repairFrom(start);
+  if (found.schedule.empty() || !validate(problem, found).empty())
+    return {};
+  return found;
+}
 
 Plan stagePlan(const Problem &problem, const Plan &start, int64_t budgetBytes,
                int64_t workSteps, bool kicks) {

@@ -34,11 +34,12 @@ struct FrontierOptions {
   /// 12 above (each is a solve). With 32, the frontier's answer costs 0.994x
   /// a solve at the budget itself (geomean, worst 1.41x; docs/planner.md).
   int gridPoints = 0;
-  /// Rounds of solves just below each point's peak (where the answer
-  /// changes); each costs a solve per point.
-  int refineRounds = 0;
+  /// Solves just below the points' peaks (where the answer changes),
+  /// repeated on the gaps new points open, at most this many; -1: twice
+  /// the grid (none for exact).
+  int refineSolves = -1;
   /// Shared by all the solves of the grid (exact only): each gets
-  /// timeLimitSeconds / (gridPoints - 1), refine rounds as much again.
+  /// timeLimitSeconds / (gridPoints - 1), each refine solve as much again.
   double timeLimitSeconds = 60;
 };
 
@@ -61,9 +62,13 @@ struct Frontier {
 };
 
 /// Solves at the grid of budgets (plus keep-all and the min-peak plan), prunes
-/// to the Pareto front, then polishes each point for the largest budget at
-/// which it is the answer (just below the next point's peak) and prunes
-/// again. Budget-independent: costs gridPoints solves plus a min-peak search.
+/// to the Pareto front, walks down from each point towards the one below
+/// (stage-search repairs one byte below the last plan's peak, graphs up to
+/// 1000 nodes), solves just below the points after the widest cost drops
+/// (refineSolves, each walked down from too), then polishes each point for
+/// the largest budget at which it is the answer (just below the next point's
+/// peak) and prunes again. Budget-independent: costs gridPoints +
+/// refineSolves solves plus a min-peak search.
 Frontier computeFrontier(const Problem &problem,
                          const FrontierOptions &options = {});
 
