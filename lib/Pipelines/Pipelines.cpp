@@ -114,11 +114,9 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   if (options.contractions == ContractionLowering::Blas)
     pm.addPass(createRematBlasContractions());
   pm.addNestedPass<func::FuncOp>(createRematVectorizeContractions());
-  // remat-vectorize-elementwise and remat-approximate-math are not in the
-  // default pipeline: on the torch-mlir steps of test/frontends-py they broke
-  // the lowering (math.fpowi with a vector exponent) and the GPT block's
-  // results (relative error 0.78). They stay available as passes.
+  pm.addNestedPass<func::FuncOp>(createRematVectorizeElementwise());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createRematApproximateMath());
   VectorTransferToSCFOptions transfers;
   transfers.enableFullUnroll();
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(transfers));

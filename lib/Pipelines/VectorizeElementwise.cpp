@@ -4,8 +4,12 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
 
@@ -38,9 +42,33 @@ static bool isContiguousAlong(linalg::LinalgOp op, OpOperand &operand,
          map.getDimPosition(map.getNumResults() - 1) == inner;
 }
 
-/// An all-parallel op on static buffers whose innermost loop runs along
-/// every operand's contiguous dimension, without lookups in its body, which
-/// upstream vectorization takes.
+/// Whether a vector of `type`'s elements has the layout in memory of the
+/// elements one by one. Not so for i1 (and other widths that are not whole
+/// bytes): a memref stores each in a byte of its own (the bytes the memory
+/// model counts), an LLVM vector of them is bit-packed, so a vector load
+/// would read the bits of a scalar loop's bytes.
+static bool hasByteElements(Type type) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  Type element = shaped ? shaped.getElementType() : type;
+  return !element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 == 0;
+}
+
+/// Whether the body has an op whose vector form does not lower: an integer
+/// power's exponent, defined above the body, becomes a vector like every
+/// operand, and `llvm.intr.powi` takes only a scalar exponent (`math.ipowi`
+/// has no LLVM lowering at all).
+static bool hasUnlowerableVectorForm(linalg::LinalgOp op) {
+  return op->walk([](Operation *inner) {
+             return isa<math::FPowIOp, math::IPowIOp>(inner)
+                        ? WalkResult::interrupt()
+                        : WalkResult::advance();
+           }).wasInterrupted();
+}
+
+/// An all-parallel op on static buffers of whole-byte elements whose
+/// innermost loop runs along every operand's contiguous dimension, without
+/// lookups in its body or ops without a vector lowering, which upstream
+/// vectorization takes.
 static bool isVectorizable(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.hasDynamicShape() ||
       op.getNumLoops() == 0 || op.getNumLoops() != op.getNumParallelLoops())
@@ -49,7 +77,8 @@ static bool isVectorizable(linalg::LinalgOp op) {
   if (op.getStaticLoopRanges()[inner] < 2)
     return false;
   for (OpOperand &operand : op->getOpOperands())
-    if (!isContiguousAlong(op, operand, inner))
+    if (!isContiguousAlong(op, operand, inner) ||
+        !hasByteElements(operand.get().getType()))
       return false;
   // A lookup (an embedding's tensor.extract) would become a gather.
   bool looksUp = op->walk([](Operation *inner) {
@@ -57,7 +86,8 @@ static bool isVectorizable(linalg::LinalgOp op) {
                                 ? WalkResult::interrupt()
                                 : WalkResult::advance();
                    }).wasInterrupted();
-  return !looksUp && succeeded(linalg::vectorizeOpPrecondition(op));
+  return !looksUp && !hasUnlowerableVectorForm(op) &&
+         succeeded(linalg::vectorizeOpPrecondition(op));
 }
 
 struct VectorizeElementwise
@@ -84,6 +114,19 @@ struct VectorizeElementwise
   }
 
   void runOnOperation() override {
+    // x ** n with a constant n (torch-mlir's square in an MSE loss) as
+    // products first (upstream's expansion), so that its op vectorizes; a
+    // variable n stays a scalar llvm.intr.powi.
+    SmallVector<Operation *> powers;
+    getOperation().walk([&](math::FPowIOp power) {
+      if (matchPattern(power.getRhs(), m_Constant()))
+        powers.push_back(power);
+    });
+    RewritePatternSet expansions(&getContext());
+    math::populateExpansionPatterns(expansions, {"fpowi"});
+    if (failed(applyOpPatternsGreedily(powers, std::move(expansions))))
+      return signalPassFailure();
+
     SmallVector<linalg::LinalgOp> ops;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (isVectorizable(op))

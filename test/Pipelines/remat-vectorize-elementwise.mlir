@@ -73,3 +73,71 @@ func.func @not_vectorized(%x: memref<8x8xf32>, %s: memref<8xf32>, %v: memref<8x8
   %f = linalg.fill ins(%c : f32) outs(%t : tensor<8xf32>) -> tensor<8xf32>
   return %f : tensor<8xf32>
 }
+
+// -----
+
+// i1 buffers stay scalar loops: a memref holds an i1 per byte (the bytes the
+// memory model counts), an LLVM vector of i1 is bit-packed, so a vector row
+// would read or write other bits than a scalar loop's. The f32 op beside them
+// is vectorized.
+// CHECK-LABEL: func.func @masks
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.*}} : memref<4x16xi1>)
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}} : memref<4x16xi1>)
+// CHECK: vector.transfer_write {{.*}} : vector<1x16xf32>
+// CHECK-NOT: xi1>
+func.func @masks(%x: memref<4x16xf32>, %m: memref<4x16xi1>, %y: memref<4x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x16xf32>) outs(%m : memref<4x16xi1>) {
+  ^bb0(%a: f32, %out: i1):
+    %gt = arith.cmpf ogt, %a, %zero : f32
+    linalg.yield %gt : i1
+  }
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%m : memref<4x16xi1>) outs(%y : memref<4x16xf32>) {
+  ^bb0(%b: i1, %out: f32):
+    %f = arith.uitofp %b : i1 to f32
+    linalg.yield %f : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x16xf32>) outs(%y : memref<4x16xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  }
+  return
+}
+
+// -----
+
+// x ** 2 with a constant exponent becomes a product (upstream's fpowi
+// expansion) and vectorizes; with a variable exponent the op stays a scalar
+// loop (llvm.intr.powi takes no vector exponent).
+// CHECK-LABEL: func.func @powers
+// CHECK: %[[X:.*]] = vector.transfer_read
+// CHECK: arith.mulf %[[X]], %[[X]] : vector<1x16xf32>
+// CHECK: linalg.generic
+// CHECK: math.fpowi {{.*}} : f32, i64
+func.func @powers(%x: memref<4x16xf32>, %y: memref<4x16xf32>, %n: i64) {
+  %c2 = arith.constant 2 : i64
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x16xf32>) outs(%y : memref<4x16xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %p = math.fpowi %a, %c2 : f32, i64
+    linalg.yield %p : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x16xf32>) outs(%y : memref<4x16xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %p = math.fpowi %a, %n : f32, i64
+    linalg.yield %p : f32
+  }
+  return
+}

@@ -159,8 +159,12 @@ def RematVectorizeElementwise
     all: a broadcast) by 1 along the outer loops and by the largest divisor
     of the innermost extent up to `width` along it, and vectorizes each tile
     with upstream linalg vectorization: one `vector<1x..xWxT>` row per tile,
-    no masks. Reductions, transposes and ops reading with `tensor.extract`
-    stay scalar loops (`convert-linalg-to-loops`). An elementwise op computes
+    no masks. Reductions, transposes, ops reading with `tensor.extract`, ops
+    on `i1` buffers (a memref holds an `i1` per byte, an LLVM vector of `i1`
+    is bit-packed) and `math.fpowi` with a variable exponent
+    (`llvm.intr.powi` takes no vector exponent) stay scalar loops
+    (`convert-linalg-to-loops`); `math.fpowi` with a constant exponent is
+    first expanded into products (upstream's math expansion). An elementwise op computes
     each element alone, so a vector lane gives the scalar loop's bits, and the
     tiles depend only on the shape: planned and unplanned programs agree
     bitwise.
