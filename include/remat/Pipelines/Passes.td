@@ -164,10 +164,10 @@ def RematVectorizeElementwise
     is bit-packed) and `math.fpowi` with a variable exponent
     (`llvm.intr.powi` takes no vector exponent) stay scalar loops
     (`convert-linalg-to-loops`); `math.fpowi` with a constant exponent is
-    first expanded into products (upstream's math expansion). An elementwise op computes
-    each element alone, so a vector lane gives the scalar loop's bits, and the
-    tiles depend only on the shape: planned and unplanned programs agree
-    bitwise.
+    first expanded into products (upstream's math expansion). An elementwise
+    op computes each element alone, so a vector lane gives the scalar loop's
+    bits, and the tiles depend only on the shape: planned and unplanned
+    programs agree bitwise.
 
     ```mlir
     linalg.generic {iterator_types = ["parallel", "parallel"]}
