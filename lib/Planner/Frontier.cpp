@@ -25,6 +25,9 @@ constexpr int kDenseGrid = 32, kSparseGrid = 12;
 /// each repair may spend, per node.
 constexpr int kWalkSteps = 64;
 constexpr int64_t kWalkWorkPerNode = 2000;
+/// Largest graph walked (the stage search's size; a 1000-node frontier took
+/// 9x as long with walks).
+constexpr size_t kWalkNodes = 400;
 /// Solves spent closing the gaps between points, per grid point (default),
 /// and the least cost ratio across a gap worth a solve.
 constexpr int kRefinePerGrid = 1;
@@ -51,10 +54,12 @@ void pruneToParetoFront(std::vector<FrontierPoint> &points) {
 /// stage search's add moves, then its polish), add the result to `points`,
 /// and repeat from there while the walk costs less than that point. Each step
 /// is a local repair, not a solve, and fills the gap with plans that use the
-/// memory the point below leaves free. Graphs up to 1000 nodes
-/// (stageRepair); budget-independent.
+/// memory the point below leaves free. Graphs up to kWalkNodes;
+/// budget-independent.
 void walkDown(const Problem &problem, Plan plan, int64_t peak, int64_t lowPeak,
               double lowCost, std::vector<FrontierPoint> &points) {
+  if (problem.nodes.size() > kWalkNodes)
+    return;
   const int64_t work =
       kWalkWorkPerNode * static_cast<int64_t>(problem.nodes.size());
   for (int step = 0; step < kWalkSteps && peak - 1 > lowPeak; ++step) {

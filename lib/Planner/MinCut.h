@@ -25,7 +25,8 @@ std::vector<std::vector<Retention>> minCutStates(const RetentionFamily &family);
 Plan fastPlanFrom(const RetentionFamily &family, int64_t budgetBytes,
                   const std::vector<std::vector<Retention>> &states);
 
-/// fastPlanFrom(minCutStates(family)).
+/// The best of fastPlanFrom on the states of each chain limit (one
+/// fastPlanFrom of all the states above 5000 nodes); may not fit.
 Plan minCutPlan(const RetentionFamily &family, int64_t budgetBytes);
 
 } // namespace remat::planner

@@ -64,7 +64,7 @@ struct Frontier {
 /// Solves at the grid of budgets (plus keep-all and the min-peak plan), prunes
 /// to the Pareto front, walks down from each point towards the one below
 /// (stage-search repairs one byte below the last plan's peak, graphs up to
-/// 1000 nodes), solves just below the points after the widest cost drops
+/// 400 nodes), solves just below the points after the widest cost drops
 /// (refineSolves, each walked down from too), then polishes each point for
 /// the largest budget at which it is the answer (just below the next point's
 /// peak) and prunes again. Budget-independent: costs gridPoints +
