@@ -75,6 +75,7 @@ def main():
     budgets = [smallest + (unplanned - smallest) * i // (opts.points - 1)
                for i in range(opts.points)]
     previous_cost = None
+    runs = {}
     for index, budget in enumerate(budgets):
         planned_ir = os.path.join(workdir, 'planned%d.mlir' % index)
         plan_file = os.path.join(workdir, 'plan%d.json' % index)
@@ -94,16 +95,28 @@ def main():
             fail('budget %d: recompute %g FLOPs, more than %g at a smaller budget'
                  % (budget, cost, previous_cost))
         previous_cost = cost
-        measured, predicted, results = execute(opts.remat_run, planned_ir, workdir,
-                                               'planned%d' % index)
+        # Budgets the frontier answers with the same plan rewrite the step to
+        # the same IR: it was compiled and run already.
+        with open(planned_ir) as f:
+            text = f.read()
+        if text in runs:
+            measured, predicted, results, first = runs[text]
+            same = ' (the plan of budget %d)' % first
+        else:
+            measured, predicted, results = execute(opts.remat_run, planned_ir,
+                                                   workdir, 'planned%d' % index)
+            runs[text] = (measured, predicted, results, budget)
+            same = ''
+        if measured != predicted:
+            fail('budget %d: measured %d, predicted %d' % (budget, measured, predicted))
         if predicted != plan['planned_peak_bytes']:
             fail('budget %d: predicted %d, planned %d'
                  % (budget, predicted, plan['planned_peak_bytes']))
         if results != reference:
             fail('budget %d: results differ from the unplanned step' % budget)
-        print('budget %d: planned = measured = %d bytes, recompute %g FLOPs, results equal'
-              % (budget, measured, cost))
-    print('PASS: %d budgets' % len(budgets))
+        print('budget %d: planned = measured = %d bytes, recompute %g FLOPs, results equal%s'
+              % (budget, measured, cost, same))
+    print('PASS: %d budgets, %d distinct plans run' % (len(budgets), len(runs)))
 
 
 if __name__ == '__main__':
