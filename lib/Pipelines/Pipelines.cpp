@@ -115,6 +115,7 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
     pm.addPass(createRematBlasContractions());
   pm.addNestedPass<func::FuncOp>(createRematVectorizeContractions());
   pm.addNestedPass<func::FuncOp>(createRematVectorizeElementwise());
+  pm.addNestedPass<func::FuncOp>(createRematInterchangeReductions());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createRematApproximateMath());
   VectorTransferToSCFOptions transfers;

@@ -149,6 +149,33 @@ def RematBlasContractions
                            "mlir::memref::MemRefDialect"];
 }
 
+def RematInterchangeReductions
+    : Pass<"remat-interchange-reductions", "mlir::func::FuncOp"> {
+  let summary = "Put a parallel loop innermost in the loops of reductions";
+  let description = [{
+    A linalg op on buffers whose innermost loop is a reduction (a
+    convolution's filter window, a weight gradient's batch, a column sum)
+    lowers to loops whose innermost iteration loads, adds to and stores the
+    same output element: one chain of dependent memory operations, as slow as
+    the store-to-load latency. This pass moves the op's last parallel loop
+    innermost (named ops are generalized first, by upstream), so that the
+    innermost loop updates a row of independent output elements. The
+    reduction loops keep their relative order, so every output element sums
+    its terms in the same order as before: the results are bitwise those of
+    the unpermuted loops. Ops without a parallel loop (a full reduction such
+    as a loss) are left as they are.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "reduction"]}
+        ins(%a : memref<64x512xf32>) outs(%s : memref<64xf32>)
+    // becomes
+    linalg.generic {iterator_types = ["reduction", "parallel"]}
+        ins(%a : memref<64x512xf32>) outs(%s : memref<64xf32>)
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def RematVectorizeElementwise
     : Pass<"remat-vectorize-elementwise", "mlir::func::FuncOp"> {
   let summary = "Vectorize elementwise buffer ops along their innermost loop";
