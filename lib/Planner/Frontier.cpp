@@ -10,7 +10,9 @@
 #include "SolverImpl.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <set>
 
 namespace remat::planner {
@@ -47,6 +49,30 @@ void pruneToParetoFront(std::vector<FrontierPoint> &points) {
     if (front.empty() || point.recomputeCost < front.back().recomputeCost)
       front.push_back(std::move(point));
   points = std::move(front);
+}
+
+/// Runs fn(0) .. fn(count - 1) on up to `threads` threads (0: every core).
+/// Each call writes only its own result slot, so what the caller reads
+/// afterwards does not depend on the thread count or the order of the calls.
+template <typename Fn>
+void forEachIndex(size_t count, unsigned threads, Fn fn) {
+  if (threads == 0)
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<size_t>(threads, count));
+  if (threads <= 1) {
+    for (size_t k = 0; k < count; ++k)
+      fn(k);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t)
+    workers.emplace_back([&] {
+      for (size_t k = next++; k < count; k = next++)
+        fn(k);
+    });
+  for (std::thread &worker : workers)
+    worker.join();
 }
 
 /// Walk down from `start` (peak `peak`) towards a point of peak `lowPeak`
@@ -142,10 +168,26 @@ Frontier computeFrontier(const Problem &problem,
     if (result.feasible)
       add(std::move(result.plan));
   };
+  // The grid's solves are independent: on threads (fast; exact's CBC runs
+  // one at a time), added in budget order.
+  std::vector<int64_t> gridBudgets;
   for (int k = 1; k + 1 < grid && high > low; ++k)
-    solveAt(low + (high - low) * k / (grid - 1));
+    gridBudgets.push_back(low + (high - low) * k / (grid - 1));
   if (options.solver == SolverKind::Exact)
-    solveAt(low);
+    gridBudgets.push_back(low);
+  std::vector<Plan> gridPlans(gridBudgets.size());
+  const unsigned threads =
+      options.solver == SolverKind::Exact ? 1 : options.threads;
+  forEachIndex(gridBudgets.size(), threads, [&](size_t k) {
+    SolveOptions solveOptions;
+    solveOptions.budgetBytes = gridBudgets[k];
+    solveOptions.timeLimitSeconds = perSolve;
+    SolveResult result = solve(problem, options.solver, solveOptions);
+    if (result.feasible)
+      gridPlans[k] = std::move(result.plan);
+  });
+  for (Plan &plan : gridPlans)
+    add(std::move(plan));
   pruneToParetoFront(points);
   walkDownFromEach(problem, points);
   // A point is the answer up to the next point's peak. Close the gaps
@@ -200,10 +242,14 @@ Frontier computeFrontier(const Problem &problem,
   // (recompute steps it does not need there go).
   const int64_t trials = 4 * static_cast<int64_t>(problem.nodes.size()) + 1000;
   const size_t count = points.size();
-  for (size_t i = 0; i + 1 < count; ++i)
+  std::vector<Plan> polished(count);
+  forEachIndex(count > 0 ? count - 1 : 0, threads, [&](size_t i) {
     if (points[i].recomputeCost > 0)
-      add(polishPlan(problem, points[i].plan, points[i + 1].peakBytes - 1,
-                     trials));
+      polished[i] = polishPlan(problem, points[i].plan,
+                               points[i + 1].peakBytes - 1, trials);
+  });
+  for (Plan &plan : polished)
+    add(std::move(plan));
   pruneToParetoFront(points);
   frontier.points = std::move(points);
   return frontier;
@@ -216,6 +262,7 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
   frontierOptions.solver = kind;
   frontierOptions.gridPoints = gridPoints;
   frontierOptions.timeLimitSeconds = options.timeLimitSeconds;
+  frontierOptions.threads = options.threads;
   Frontier frontier = computeFrontier(problem, frontierOptions);
   SolveResult result;
   const FrontierPoint *point = frontier.at(options.budgetBytes);

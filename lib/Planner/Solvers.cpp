@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <cstdio>
 #include <cstdlib>
 
@@ -206,6 +207,9 @@ void dumpProblemIfAsked(const Problem &problem) {
   const char *path = std::getenv("REMAT_PLANNER_DUMP");
   if (!path || !*path)
     return;
+  // The frontier solves on several threads: one writer at a time.
+  static std::mutex dumping;
+  std::lock_guard<std::mutex> lock(dumping);
   FILE *file = std::fopen(path, "w");
   if (!file)
     return;

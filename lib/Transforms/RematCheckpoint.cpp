@@ -280,6 +280,9 @@ struct RematCheckpointPass
     planner::SolveOptions options;
     options.budgetBytes = outcome.budget;
     options.timeLimitSeconds = timeLimit;
+    // The frontier's solves run on every core unless the context is
+    // single-threaded (--mlir-disable-threading); the plan is the same.
+    options.threads = fn->getContext()->isMultithreadingEnabled() ? 0 : 1;
     // exact's proven optima are monotone by themselves; a frontier of them
     // would cost a MILP solve per point.
     outcome.solved = kind == planner::SolverKind::Fast

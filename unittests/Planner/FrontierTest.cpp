@@ -163,6 +163,31 @@ TEST(Frontier, MonotoneOnDagsWithoutBackward) {
                    "dag seed " + std::to_string(seed));
 }
 
+TEST(Frontier, SameOnAnyNumberOfThreads) {
+  const Problem problem = randomTrainingGraph(40, 7);
+  FrontierOptions one, four;
+  one.threads = 1;
+  four.threads = 4;
+  const Frontier serial = computeFrontier(problem, one);
+  const Frontier parallel = computeFrontier(problem, four);
+  ASSERT_EQ(serial.points.size(), parallel.points.size());
+  ASSERT_GT(serial.points.size(), 2u);
+  for (size_t i = 0; i < serial.points.size(); ++i) {
+    EXPECT_EQ(serial.points[i].peakBytes, parallel.points[i].peakBytes) << i;
+    EXPECT_EQ(serial.points[i].recomputeCost, parallel.points[i].recomputeCost)
+        << i;
+    ASSERT_EQ(serial.points[i].plan.schedule.size(),
+              parallel.points[i].plan.schedule.size())
+        << i;
+    for (size_t k = 0; k < serial.points[i].plan.schedule.size(); ++k) {
+      EXPECT_EQ(serial.points[i].plan.schedule[k].node,
+                parallel.points[i].plan.schedule[k].node);
+      EXPECT_EQ(serial.points[i].plan.schedule[k].recompute,
+                parallel.points[i].plan.schedule[k].recompute);
+    }
+  }
+}
+
 TEST(Frontier, ParetoFront) {
   const Frontier frontier = computeFrontier(randomTrainingGraph(40, 3));
   for (size_t i = 1; i < frontier.points.size(); ++i) {

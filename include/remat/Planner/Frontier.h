@@ -41,6 +41,10 @@ struct FrontierOptions {
   /// Shared by all the solves of the grid (exact only): each gets
   /// timeLimitSeconds / (gridPoints - 1), each refine solve as much again.
   double timeLimitSeconds = 60;
+  /// Threads for the independent solves of the grid and the polish (fast
+  /// only: exact's run one at a time); 0: every core. The frontier is the
+  /// same for any count.
+  unsigned threads = 0;
 };
 
 struct Frontier {

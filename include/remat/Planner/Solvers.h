@@ -35,6 +35,9 @@ struct SolveOptions {
   int64_t budgetBytes = 0;
   /// Wall-clock limit of the MILP (exact); the other solvers do not need it.
   double timeLimitSeconds = 60;
+  /// Threads solveMonotone's frontier may use (FrontierOptions::threads);
+  /// 0: every core.
+  unsigned threads = 0;
 };
 
 struct SolveResult {
