@@ -119,6 +119,12 @@ private:
   void kick(Stages &stages);
   void iterate(Stages &best, StageEval &bestEval, int rounds);
   void polish(Stages &stages, StageEval &eval);
+  /// evaluate, repair (randomized as repair's randomOneIn), polish.
+  void settle(Stages &stages, StageEval &eval, uint64_t randomOneIn = 0) {
+    evaluate(stages, eval);
+    repair(stages, eval, randomOneIn);
+    polish(stages, eval);
+  }
   static bool contains(const std::vector<int> &stage, int node) {
     return std::binary_search(stage.begin(), stage.end(), node);
   }
@@ -407,8 +413,9 @@ void StageSearch::kick(Stages &stages) {
         erase(stages[t], node);
     return;
   }
-  // Add a recompute of a random value before one of its later readers.
-  for (int attempt = 0; attempt < 8; ++attempt) {
+  // Add a recompute of a random value before one of its later readers (a
+  // one-node graph has no reader after its first node: nothing to add).
+  for (int attempt = 0; attempt < 8 && n > 1; ++attempt) {
     const int reader = 1 + static_cast<int>(random(n - 1));
     const std::vector<int> &inputs = problem_.nodes[reader].inputs;
     if (inputs.empty())
@@ -462,18 +469,14 @@ void StageSearch::iterate(Stages &best, StageEval &bestEval, int rounds) {
 Plan StageSearch::run(const Plan &start) {
   Stages best = toStages(start.schedule);
   StageEval bestEval;
-  evaluate(best, bestEval);
-  repair(best, bestEval);
-  polish(best, bestEval);
+  settle(best, bestEval);
   // A second start from keep-all (invalid when a node is pinned Recompute).
   const bool pinned = std::any_of(deadlines_.begin(), deadlines_.end(),
                                   [](int deadline) { return deadline >= 0; });
   if (!pinned) {
     Stages fresh(problem_.nodes.size());
     StageEval freshEval;
-    evaluate(fresh, freshEval);
-    repair(fresh, freshEval);
-    polish(fresh, freshEval);
+    settle(fresh, freshEval);
     if (better(freshEval, bestEval)) {
       best = std::move(fresh);
       bestEval = std::move(freshEval);
@@ -489,9 +492,7 @@ Plan StageSearch::run(const Plan &start) {
     Stages fresh = pinned ? toStages(start.schedule)
                           : Stages(problem_.nodes.size());
     StageEval freshEval;
-    evaluate(fresh, freshEval);
-    repair(fresh, freshEval, 1);
-    polish(fresh, freshEval);
+    settle(fresh, freshEval, 1);
     iterate(fresh, freshEval, freshEval.feasible ? kGraspKicks : 0);
     if (better(freshEval, bestEval)) {
       best = std::move(fresh);
@@ -504,9 +505,7 @@ Plan StageSearch::run(const Plan &start) {
 Plan StageSearch::repairFrom(const Plan &start) {
   Stages stages = toStages(start.schedule);
   StageEval eval;
-  evaluate(stages, eval);
-  repair(stages, eval);
-  polish(stages, eval);
+  settle(stages, eval);
   if (!eval.feasible)
     return {};
   return Plan{eval.schedule};

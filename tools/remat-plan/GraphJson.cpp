@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <queue>
+#include <tuple>
 
 namespace remat::planner {
 
@@ -95,6 +96,19 @@ const Value *field(const Object &object,
 }
 
 /// The remat-problem format: {"format": "remat-problem", "always_live_bytes":
+/// `key` of `object` as a boolean: `fallback` when absent, an error naming
+/// it when it is something else.
+llvm::Expected<bool> flagOf(const Object &object, llvm::StringRef key,
+                            bool fallback, const std::string &where) {
+  const Value *value = object.get(key);
+  if (!value)
+    return fallback;
+  if (std::optional<bool> flag = value->getAsBoolean())
+    return *flag;
+  return fail(where + " '" + key + "' is not true or false (" +
+              jsonText(*value) + ")");
+}
+
 /// N, "nodes": [{"name", "bytes", "cost", "backward", "recomputable",
 /// "output", "inputs": [indices of earlier nodes], "policy": "save" |
 /// "recompute" (optional, planner::Policy)}]} in program order.
@@ -132,9 +146,16 @@ llvm::Expected<Problem> readProblemDump(const Object &object) {
         return parsed.takeError();
       node.cost = *parsed;
     }
-    node.backward = entry->getBoolean("backward").value_or(false);
-    node.recomputable = entry->getBoolean("recomputable").value_or(true);
-    node.output = entry->getBoolean("output").value_or(false);
+    for (auto [key, flag, fallback] :
+         {std::tuple<const char *, bool *, bool>{"backward", &node.backward,
+                                                 false},
+          {"recomputable", &node.recomputable, true},
+          {"output", &node.output, false}}) {
+      llvm::Expected<bool> parsed = flagOf(*entry, key, fallback, where);
+      if (!parsed)
+        return parsed.takeError();
+      *flag = *parsed;
+    }
     if (std::optional<llvm::StringRef> policy = entry->getString("policy")) {
       if (*policy == "save")
         node.policy = Policy::Save;
@@ -209,7 +230,10 @@ readNodes(const Array &nodes, llvm::StringMap<int> &indexOf) {
     entry.node.name =
         name ? name->str()
              : (id->getAsString() ? id->getAsString()->str() : *key);
-    entry.node.backward = object->getBoolean("backward").value_or(false);
+    llvm::Expected<bool> backward = flagOf(*object, "backward", false, where);
+    if (!backward)
+      return backward.takeError();
+    entry.node.backward = *backward;
     result.push_back(std::move(entry));
   }
   return result;
