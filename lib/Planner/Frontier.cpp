@@ -160,14 +160,16 @@ Frontier computeFrontier(const Problem &problem,
   // The grid's ends are keep-all and the min-peak plan, already in. The
   // time limit (exact) is shared by its solves: grid - 2, and one at `low`.
   const double perSolve = options.timeLimitSeconds / (grid - 1);
-  auto solveAt = [&](int64_t budget) {
+  // The plan of one solve (empty when it found none: add() skips it);
+  // reads nothing shared but the problem, so the grid runs it on threads.
+  auto planAt = [&](int64_t budget) -> Plan {
     SolveOptions solveOptions;
     solveOptions.budgetBytes = budget;
     solveOptions.timeLimitSeconds = perSolve;
     SolveResult result = solve(problem, options.solver, solveOptions);
-    if (result.feasible)
-      add(std::move(result.plan));
+    return result.feasible ? std::move(result.plan) : Plan{};
   };
+  auto solveAt = [&](int64_t budget) { add(planAt(budget)); };
   // The grid's solves are independent: on threads (fast; exact's CBC runs
   // one at a time), added in budget order.
   std::vector<int64_t> gridBudgets;
@@ -178,14 +180,8 @@ Frontier computeFrontier(const Problem &problem,
   std::vector<Plan> gridPlans(gridBudgets.size());
   const unsigned threads =
       options.solver == SolverKind::Exact ? 1 : options.threads;
-  forEachIndex(gridBudgets.size(), threads, [&](size_t k) {
-    SolveOptions solveOptions;
-    solveOptions.budgetBytes = gridBudgets[k];
-    solveOptions.timeLimitSeconds = perSolve;
-    SolveResult result = solve(problem, options.solver, solveOptions);
-    if (result.feasible)
-      gridPlans[k] = std::move(result.plan);
-  });
+  forEachIndex(gridBudgets.size(), threads,
+               [&](size_t k) { gridPlans[k] = planAt(gridBudgets[k]); });
   for (Plan &plan : gridPlans)
     add(std::move(plan));
   pruneToParetoFront(points);
