@@ -1,7 +1,7 @@
 /*===- StepMain.c - feed, run and measure one lowered step ----------------===//
  *
  * Usage: <step> [--seed N] [--repeat N] [--threads N] [--load PREFIX]
- *               [--dump PREFIX] [--check-peak TOL]
+ *               [--dump PREFIX] [--check-peak TOL] [--ticks FILE]
  *
  * Fills every argument with deterministic values from the seed, allocates it
  * through the runtime's tracker (arguments count, as in the simulator), runs
@@ -15,7 +15,9 @@
  * argument's); --dump then writes the results only. --check-peak exits 1 when the measured peak is off the
  * prediction by more than the fraction TOL. --threads sets the threads the
  * runtime's kernels use (default: $REMAT_NUM_THREADS, else every online
- * core); results are deterministic for a given thread count.
+ * core); results are deterministic for a given thread count. --ticks writes
+ * each top-level op's fastest time over the steps to FILE (TickRuntime.h): the
+ * step must be instrumented (remat-opt --remat-instrument-ops).
  *
  * A memref descriptor of rank R is {ptr allocated, ptr aligned, i64 offset,
  * i64 sizes[R], i64 strides[R]}: all 8-byte fields, so the results struct of
@@ -29,6 +31,7 @@
 #include "StepMain.h"
 
 #include "RematRuntime.h"
+#include "TickRuntime.h"
 
 #include <limits.h>
 #include <math.h>
@@ -130,6 +133,10 @@ static void *checkedMalloc(size_t bytes) {
 
 static const char *dumpPrefix;
 static const char *loadPrefix;
+static const char *ticksPath;
+
+/* Defined by TickRuntime.c, which only an instrumented step links. */
+extern int remat_ticks_write(const char *path) __attribute__((weak));
 
 static void load(int index, void *host, size_t bytes) {
   char path[4096];
@@ -242,12 +249,20 @@ static Options parseOptions(int argc, char **argv) {
       loadPrefix = argv[++i];
     } else if (!strcmp(argv[i], "--check-peak") && i + 1 < argc) {
       options.peakTolerance = atof(argv[++i]);
+    } else if (!strcmp(argv[i], "--ticks") && i + 1 < argc) {
+      ticksPath = argv[++i];
     } else {
       fprintf(stderr, "usage: %s [--seed N] [--repeat N] [--threads N] "
-                      "[--load PREFIX] [--dump PREFIX] [--check-peak TOL]\n",
+                      "[--load PREFIX] [--dump PREFIX] [--check-peak TOL] "
+                      "[--ticks FILE]\n",
               argv[0]);
       exit(2);
     }
+  }
+  if (ticksPath && !remat_ticks_write) {
+    fprintf(stderr, "--ticks: this step calls no remat_tick (instrument it "
+                    "with remat-opt --remat-instrument-ops)\n");
+    exit(2);
   }
   if (options.repeat < 1)
     options.repeat = 1;
@@ -335,6 +350,10 @@ int main(int argc, char **argv) {
          times[repeat / 2]);
   if (!stable)
     printf("error: results differ between repeats\n");
+  if (ticksPath && remat_ticks_write(ticksPath)) {
+    fprintf(stderr, "cannot write %s\n", ticksPath);
+    stable = 0;
+  }
   int failed = !stable || (options.peakTolerance >= 0 &&
                            !peakAgrees(options.peakTolerance));
   for (int i = 0; i < argCount; ++i)

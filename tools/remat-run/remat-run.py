@@ -14,6 +14,14 @@ measured and the predicted peak bytes and the step time (see StepMain.c).
 Without --compile-only it also runs the executable here; --seed, --repeat and
 --check-peak go to the executable (--check-peak TOL fails when the measured
 peak differs from the prediction by more than the fraction TOL).
+
+--op-times FILE times each top-level op inside the step: the (planned) step
+is instrumented with remat-opt --remat-instrument-ops (a clock call before
+each op; an op with regions, such as a remat.recompute, counts as one), run
+--repeat times, and FILE gets each op's fastest time over the steps, with its
+name, location and calibration key (remat-calibrate's in-step mode reads it).
+The clock calls add a little to the step: compare instrumented steps with
+each other, not with a plain step's time.
 """
 
 import argparse
@@ -178,6 +186,16 @@ def pipeline_flags(opts):
     return ['--remat-pipeline-cpu=' + opts.pipeline_options]
 
 
+def instrument(step, workdir):
+    """`step` with a clock call before each top-level op (and the map of
+    which op each clock index is, in workdir/ops.json)."""
+    instrumented = os.path.join(workdir, 'instrumented.mlir')
+    run_tool([REMAT_OPT, step, '-o', instrumented,
+              '--remat-instrument-ops=map-file=' + os.path.join(workdir, 'ops.json')],
+             'remat-opt (instrumenting)')
+    return instrumented
+
+
 def compile_step(opts, workdir):
     """Builds the executable; returns its path."""
     with open(opts.input) as f:
@@ -187,7 +205,8 @@ def compile_step(opts, workdir):
 
     step = plan(opts, workdir)
     lowered = os.path.join(workdir, 'step.llvm.mlir')
-    run_tool([REMAT_OPT, step] + pipeline_flags(opts) + ['-o', lowered],
+    run_tool([REMAT_OPT, instrument(step, workdir) if opts.op_times else step] +
+             pipeline_flags(opts) + ['-o', lowered],
              'remat-opt (lowering)')
     llvm_ir = os.path.join(workdir, 'step.ll')
     run_tool([os.path.join(LLVM_BIN, 'mlir-translate'), '--mlir-to-llvmir', lowered,
@@ -233,6 +252,36 @@ def compile_step(opts, workdir):
 
 # ---- running ---------------------------------------------------------------------
 
+def write_op_times(opts, workdir, ticks):
+    """Joins the instrumented ops (ops.json) with the clock's per-op
+    fastest times (`ticks`, TickRuntime.h) into opts.op_times."""
+    with open(os.path.join(workdir, 'ops.json')) as f:
+        functions = json.load(f)
+    fastest, gap = {}, 0.0
+    with open(ticks) as f:
+        for line in f:
+            fields = line.split()
+            if fields[:2] == ['#', 'clock_gap_ns']:
+                gap = float(fields[2])
+            elif fields and not line.startswith('#'):
+                fastest[int(fields[0])] = (float(fields[1]), int(fields[2]))
+    ops = []
+    for fn in functions:
+        for op in fn['ops']:
+            ns, samples = fastest.get(op['index'], (None, 0))
+            # The clock's own read is in every interval; what is left is the op.
+            op.update(function=fn['function'], samples=samples,
+                      seconds=None if ns is None else max(ns - gap, 0.0) / 1e9)
+            ops.append(op)
+    result = {'format': 'remat-op-times', 'input': opts.input,
+              'budget': opts.budget, 'repeat': opts.repeat,
+              'threads': opts.threads or os.environ.get('REMAT_NUM_THREADS'),
+              'clock_gap_seconds': gap / 1e9, 'ops': ops}
+    with open(opts.op_times, 'w') as f:
+        json.dump(result, f, indent=1)
+        f.write('\n')
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -272,9 +321,16 @@ def parse_args(argv):
     parser.add_argument('--check-peak', type=float, metavar='TOL',
                         help='fail if the measured peak is off the prediction by '
                         'more than TOL (e.g. 0.02)')
+    parser.add_argument('--op-times', metavar='FILE',
+                        help="time each top-level op inside the step (the fastest "
+                        "of --repeat steps) and write the times to FILE as JSON")
     opts = parser.parse_args(argv)
     if opts.compile_only and not opts.output:
         parser.error('--compile-only needs -o')
+    if opts.op_times and (opts.compile_only or opts.target != 'cpu'):
+        # A GPU op's kernels run after the host's clock has moved on.
+        parser.error('--op-times times a CPU step as it runs: not with '
+                     '--compile-only or --target nvvm')
     return opts
 
 
@@ -291,8 +347,14 @@ def main(argv):
             cmd += ['--threads', str(opts.threads)]
         if opts.check_peak is not None:
             cmd += ['--check-peak', str(opts.check_peak)]
+        ticks = os.path.join(workdir, 'ticks.txt')
+        if opts.op_times:
+            cmd += ['--ticks', ticks]
         sys.stdout.flush()
-        return subprocess.run(cmd).returncode
+        returncode = subprocess.run(cmd).returncode
+        if opts.op_times and returncode == 0:
+            write_op_times(opts, workdir, ticks)
+        return returncode
     except Error as e:
         print('remat-run: error: %s' % e, file=sys.stderr)
         return 1

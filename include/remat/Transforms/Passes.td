@@ -327,6 +327,56 @@ def RematExtractKernels : Pass<"remat-extract-kernels", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def RematInstrumentOps : Pass<"remat-instrument-ops", "mlir::ModuleOp"> {
+  let summary = "Call a clock before each top-level op, to time ops inside the step";
+  let description = [{
+    For `remat-calibrate`'s in-step mode and `remat-run --op-times`
+    (docs/cost-model.md): before each top-level op of every function with a
+    body, and before its return, inserts a call of the runtime's clock,
+    `func.call @remat_tick(%i)` with the op's index `%i` an `i64` constant
+    (a `func.func private @remat_tick(i64)` declaration is added). The time
+    from tick `i` to tick `i + 1` is op `i`: an op with regions (a
+    `remat.recompute`, an `scf.for`) counts as one op, and so do the
+    allocations and frees the lowering places between its ticks. Indices
+    run on across the module's functions, so each is unique. tools/remat-run's
+    TickRuntime.c keeps each op's fastest time over the steps run.
+
+    `map-file=` writes which op each index is: per function, each op's
+    index, name, location and calibration key (`getKernelKey`, the key
+    `remat-extract-kernels` gives its kernel; null for an op with none),
+    computed before any tick is inserted, and the index of the return's tick.
+    A function body of more than one block is an error: lower unstructured
+    control flow after instrumenting.
+
+    ```mlir
+    func.func @step(%x: tensor<4xf32>) -> tensor<4xf32> {
+      %y = math.tanh %x : tensor<4xf32>
+      return %y : tensor<4xf32>
+    }
+    // becomes
+    func.func private @remat_tick(i64)
+    func.func @step(%x: tensor<4xf32>) -> tensor<4xf32> {
+      %c0 = arith.constant 0 : i64
+      call @remat_tick(%c0) : (i64) -> ()
+      %y = math.tanh %x : tensor<4xf32>
+      %c1 = arith.constant 1 : i64
+      call @remat_tick(%c1) : (i64) -> ()
+      return %y : tensor<4xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"tick", "tick", "std::string", /*default=*/"\"remat_tick\"",
+           "The clock function called before each op (i64 index, no "
+           "result); declared private unless the module declares it">,
+    Option<"mapFile", "map-file", "std::string", /*default=*/"\"\"",
+           "Also write each index's op and calibration key as JSON to this "
+           "file ('-' for stdout)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def RematTestTrainingGraph
     : Pass<"remat-test-training-graph", "mlir::func::FuncOp"> {
   let summary = "Annotate ops with the TrainingGraph analysis (for tests)";

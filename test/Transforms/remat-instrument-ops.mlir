@@ -1,0 +1,97 @@
+// RUN: remat-opt %s --split-input-file --remat-instrument-ops | FileCheck %s
+// The map says which op each index is, with the key remat-extract-kernels
+// gives its kernel (the calibration key); ops that compute the same thing on
+// the same shapes share one, free ops and ops with no kernel have none (the
+// whole file as one module: the map lists every function of it):
+// RUN: remat-opt %s --remat-instrument-ops=map-file=%t.map -o /dev/null
+// RUN: remat-opt %s --remat-extract-kernels -o %t.kernels
+// RUN: cat %t.map %t.kernels | FileCheck %s --check-prefix=MAP
+// Another clock:
+// RUN: remat-opt %s --split-input-file --remat-instrument-ops=tick=my_clock | FileCheck %s --check-prefix=OTHER --implicit-check-not='call @remat_tick'
+
+// A tick before each top-level op and before the return; an op with regions
+// (here a recompute region) is one op; indices run on into the next function.
+// CHECK-LABEL: module
+// CHECK:       func.func private @remat_tick(i64)
+// CHECK-LABEL: func.func @step
+// CHECK-NEXT:  %[[C0:.*]] = arith.constant 0 : i64
+// CHECK-NEXT:  call @remat_tick(%[[C0]]) : (i64) -> ()
+// CHECK-NEXT:  math.tanh
+// CHECK-NEXT:  %[[C1:.*]] = arith.constant 1 : i64
+// CHECK-NEXT:  call @remat_tick(%[[C1]])
+// CHECK-NEXT:  remat.recompute
+// CHECK-NEXT:    math.tanh
+// CHECK-NEXT:    remat.yield
+// CHECK-NEXT:  }
+// CHECK-NEXT:  %[[C2:.*]] = arith.constant 2 : i64
+// CHECK-NEXT:  call @remat_tick(%[[C2]])
+// CHECK-NEXT:  math.tanh
+// CHECK-NEXT:  %[[C3:.*]] = arith.constant 3 : i64
+// CHECK-NEXT:  call @remat_tick(%[[C3]])
+// CHECK-NEXT:  arith.addf
+// CHECK-NEXT:  %[[C4:.*]] = arith.constant 4 : i64
+// CHECK-NEXT:  call @remat_tick(%[[C4]])
+// CHECK-NEXT:  return
+// CHECK-LABEL: func.func @second
+// CHECK-NEXT:  %[[C5:.*]] = arith.constant 5 : i64
+// CHECK-NEXT:  call @remat_tick(%[[C5]])
+// CHECK-NEXT:  return
+
+// MAP:      "function": "step"
+// MAP:      "index": 0,
+// MAP-NEXT: "key": "[[TANH:[0-9a-f]+]]",
+// MAP-NEXT: "loc": "loc(
+// MAP-NEXT: "op": "math.tanh"
+// MAP:      "index": 1,
+// MAP-NEXT: "key": "[[REGION:[0-9a-f]+]]",
+// MAP:      "op": "remat.recompute"
+// MAP:      "index": 2,
+// MAP-NEXT: "key": "[[TANH]]",
+// MAP:      "op": "math.tanh"
+// MAP:      "index": 3,
+// MAP-NEXT: "key": "[[ADD:[0-9a-f]+]]",
+// MAP:      "op": "arith.addf"
+// MAP:      "return": 4
+// MAP:      "function": "second"
+// MAP-NEXT: "ops": []
+// MAP-NEXT: "return": 5
+// MAP:      "index": 6,
+// MAP-NEXT: "key": null,
+// MAP:      "op": "arith.constant"
+// MAP:      "return": 7
+// MAP:      func.func @k_[[TANH]](
+// MAP:      func.func @k_[[REGION]](
+// MAP:      func.func @k_[[ADD]](
+
+// OTHER: func.func private @my_clock(i64)
+// OTHER: call @my_clock
+func.func @step(%x: tensor<16xf32>) -> tensor<16xf32> {
+  %a = math.tanh %x : tensor<16xf32>
+  %r = remat.recompute (%k = %x) : (tensor<16xf32>) -> tensor<16xf32> {
+    %t = math.tanh %k : tensor<16xf32>
+    remat.yield %t : tensor<16xf32>
+  }
+  %b = math.tanh %x : tensor<16xf32>
+  %c = arith.addf %a, %b : tensor<16xf32>
+  return %c : tensor<16xf32>
+}
+
+func.func @second() {
+  return
+}
+
+// -----
+
+// A declaration of the clock the module has already is the one called.
+// CHECK-LABEL: module
+// CHECK-COUNT-1: func.func private @remat_tick(i64)
+// CHECK-NOT:   func.func private @remat_tick
+// CHECK-LABEL: func.func @constant
+// CHECK-NEXT:  %[[C0:.*]] = arith.constant 0 : i64
+// CHECK-NEXT:  call @remat_tick(%[[C0]])
+// CHECK-NEXT:  arith.constant dense<1.0
+func.func private @remat_tick(i64)
+func.func @constant() -> tensor<4xf32> {
+  %c = arith.constant dense<1.0> : tensor<4xf32>
+  return %c : tensor<4xf32>
+}
