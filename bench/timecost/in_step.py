@@ -1,26 +1,28 @@
 #!/usr/bin/env python3
-"""Time each top-level op of a step inside the step (a diagnostic for
-docs/cost-model.md, "How well it predicts").
+"""Time each top-level op of a step inside the step, and compare a plan's
+step with the unplanned one op by op (a diagnostic for docs/cost-model.md,
+"How well it predicts").
 
     python3 bench/timecost/in_step.py STEP.mlir [--budget B --cost measured
-        --calibration FILE] [--repeat 100]
+        --calibration FILE] [--repeat 100] [--top 8]
 
-Prints remat-opt's form of the step (planned when --budget is given) with a
-call to remat_tick(i) (in_step_tick.c) before each top-level op of each
-function body and before its return, builds it with remat-run and runs it
-`repeat` times at 1 thread. Op i's time is the minimum over the steps of the
-time from tick i to tick i+1: a remat.recompute region counts as one op,
-with the allocations and frees the lowering places between its ticks. It
-prints the sum of the op minima, the recompute regions' share and the slowest
-ops. The ticks add about 0.1 us each to the step, so compare instrumented
-steps with each other, not with remat-run's plain step time. A prototype:
-text-level instrumentation of printed IR, not a pass.
+Runs the unplanned step, and with --budget the step planned by
+remat-checkpoint (one planned module, as run.py plans it), through
+`remat-run --op-times` at 1 thread: remat-opt --remat-instrument-ops puts a
+clock call before each top-level op, and an op's time is its fastest over
+`repeat` steps (a remat.recompute region counts as one op, with the
+allocations and frees the lowering places between its ticks). It prints
+per step the sum of the op times and the slowest ops; for a plan, the
+recompute regions' time against the plan's predicted recompute time, and
+the ops both steps have (matched by location and name), planned against
+unplanned: what the plan changes in the rest of the step. The clock calls
+add a little to each step, so compare instrumented steps with each other,
+not with remat-run's plain step time.
 """
 
 import argparse
+import json
 import os
-import re
-import subprocess
 import sys
 import tempfile
 
@@ -29,24 +31,43 @@ sys.path.insert(0, HERE)
 import run as timecost  # noqa: E402  (the build's tools, run())
 
 
-def instrument(text):
-    """(instrumented IR, [first line of top-level op i])."""
-    out, ops, inside = [], [], False
-    for line in text.split('\n'):
-        if line.startswith('module'):
-            out.append(line)
-            out.append('  func.func private @remat_tick(i64)')
-            continue
-        if re.match(r'  func\.func @', line):
-            inside = True
-        elif inside and re.match(r'    [^ }^]', line):
-            index = len(ops)
-            out.append('    %%remat_tick_%d = arith.constant %d : i64' % (index, index))
-            out.append('    func.call @remat_tick(%%remat_tick_%d) : (i64) -> ()' % index)
-            ops.append(line.strip())
-            inside = not line.startswith('    return')
-        out.append(line)
-    return '\n'.join(out), ops
+def op_times(step, workdir, tag, repeat):
+    """The ops of remat-run --op-times on `step`, timed ones only."""
+    out = os.path.join(workdir, tag + '.json')
+    env = dict(os.environ, REMAT_NUM_THREADS='1')
+    timecost.run([timecost.REMAT_RUN, step, '--repeat', str(repeat),
+                  '--op-times', out], env=env)
+    with open(out) as f:
+        return [op for op in json.load(f)['ops'] if op['seconds'] is not None]
+
+
+def describe(name, ops, top):
+    total = sum(op['seconds'] for op in ops)
+    regions = sum(op['seconds'] for op in ops if op['op'] == 'remat.recompute')
+    print('%s: sum of %d op times %.1f us; remat.recompute regions %.1f us '
+          '(%.1f%% of the rest)' % (name, len(ops), total * 1e6, regions * 1e6,
+                                    100 * regions / (total - regions) if total > regions else 0))
+    for op in sorted(ops, key=lambda op: -op['seconds'])[:top]:
+        print('%10.2f us  %-24s %s' % (op['seconds'] * 1e6, op['op'], op['loc']))
+    return total, regions
+
+
+def compare(unplanned, planned, top):
+    """The ops both steps have, planned against unplanned."""
+    before = {}
+    for op in unplanned:
+        before.setdefault((op['loc'], op['op']), []).append(op['seconds'])
+    pairs = []
+    for op in planned:
+        times = before.get((op['loc'], op['op']))
+        if op['op'] != 'remat.recompute' and times:
+            pairs.append((op['seconds'] - times.pop(0), op))
+    delta = sum(d for d, _ in pairs)
+    print('ops in both steps (%d): planned - unplanned %+.1f us' % (len(pairs),
+                                                                  delta * 1e6))
+    for d, op in sorted(pairs, key=lambda p: -abs(p[0]))[:top]:
+        print('%+10.2f us  %-24s %s' % (d * 1e6, op['op'], op['loc']))
+    return delta
 
 
 def main(argv):
@@ -60,37 +81,29 @@ def main(argv):
     parser.add_argument('--top', type=int, default=8)
     opts = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix='remat-in-step-') as workdir:
-        printed = os.path.join(workdir, 'step.mlir')
-        cmd = [timecost.REMAT_OPT, opts.step, '-o', printed]
-        if opts.budget:
-            cmd.append('--remat-checkpoint=budget=%s cost=%s%s' % (
-                opts.budget, opts.cost,
-                ' calibration=' + opts.calibration if opts.cost == 'measured' else ''))
-        timecost.run(cmd)
-        with open(printed) as f:
-            text, ops = instrument(f.read())
-        if not ops:
-            sys.exit('in_step.py: no top-level ops found in %s' % printed)
-        instrumented = os.path.join(workdir, 'instrumented.mlir')
-        with open(instrumented, 'w') as f:
-            f.write(text)
-        exe = os.path.join(workdir, 'step')
-        timecost.run([timecost.REMAT_RUN, instrumented, '--compile-only', '-o', exe,
-                      '--link', os.path.join(HERE, 'in_step_tick.c')])
-        ticks = os.path.join(workdir, 'ticks')
-        env = dict(os.environ, REMAT_TICKS=ticks, REMAT_NUM_THREADS='1')
-        out = timecost.run([exe, '--repeat', str(opts.repeat)], env=env).stdout
-        with open(ticks) as f:
-            times = [float(line.split()[1]) for line in f]
-    step_ms = re.search(r'^step_ms_min (\S+)$', out, re.M).group(1)
-    total = sum(times)
-    recompute = sum(t for t, op in zip(times, ops) if 'remat.recompute' in op)
-    print('instrumented step min %s ms; sum of %d op minima %.1f us; '
-          'remat.recompute regions %.1f us (%.1f%% of the sum)' % (
-              step_ms, len(ops), total / 1e3, recompute / 1e3,
-              100 * recompute / total if total else 0))
-    for t, op in sorted(zip(times, ops), reverse=True)[:opts.top]:
-        print('%10.2f us  %s' % (t / 1e3, op[:100]))
+        unplanned = op_times(opts.step, workdir, 'unplanned', opts.repeat)
+        base, _ = describe('unplanned', unplanned, opts.top)
+        if not opts.budget:
+            return 0
+        planned_ir = os.path.join(workdir, 'planned.mlir')
+        plan_json = os.path.join(workdir, 'plan.json')
+        cost = 'cost=%s' % opts.cost
+        if opts.cost == 'measured':
+            cost += ' calibration=' + opts.calibration
+        timecost.run([timecost.REMAT_OPT, opts.step, '-o', planned_ir,
+                      '--remat-checkpoint=budget=%s %s plan-file=%s' % (
+                          opts.budget, cost, plan_json)])
+        with open(plan_json) as f:
+            plan = json.load(f)[0]
+        planned = op_times(planned_ir, workdir, 'planned', opts.repeat)
+        total, regions = describe('planned at %s' % opts.budget, planned, opts.top)
+        delta = compare(unplanned, planned, opts.top)
+        predicted = plan.get('recompute_seconds')
+        print('overhead in the instrumented steps: %.1f%% = regions %.1f us '
+              '(predicted %s) %+.1f us in the other ops, over %.1f us' % (
+                  100 * (total / base - 1), regions * 1e6,
+                  '%.1f us' % (predicted * 1e6) if predicted is not None else '-',
+                  delta * 1e6, base * 1e6))
     return 0
 
 

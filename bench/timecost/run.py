@@ -25,7 +25,11 @@ judged by their absolute error: there, timing noise of a percent or two
 dominates any relative error.
 
     python3 bench/timecost/run.py [--steps residual_mlp,...] [--rounds 10]
-        [--repeat 10] [--threads N] [--no-calibrate] [--json FILE] [--doc]
+        [--repeat 10] [--threads N] [--calibrate-mode in-step|isolated]
+        [--no-calibrate] [--json FILE] [--doc]
+
+--calibrate-mode is remat-calibrate's --mode: each op timed inside the
+unplanned step (in-step, the default) or alone (isolated).
 
 --doc writes the table into docs/benchmarks.md (between the timecost markers)
 and the plot into docs/img/timecost.png.
@@ -136,7 +140,7 @@ def load_average():
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def measure(steps, rounds, repeat, threads, calibrate):
+def measure(steps, rounds, repeat, threads, calibrate, calibrate_mode):
     env = dict(os.environ)
     if threads:
         env['REMAT_NUM_THREADS'] = str(threads)
@@ -150,11 +154,12 @@ def measure(steps, rounds, repeat, threads, calibrate):
             'remat_opt_built': datetime.datetime.fromtimestamp(
                 os.path.getmtime(REMAT_OPT), datetime.timezone.utc).isoformat(
                     timespec='seconds'),
-            'load_before': load_average(), 'steps': {}}
+            'load_before': load_average(), 'steps': {},
+            'calibrate_mode': calibrate_mode if calibrate else 'reused'}
     if calibrate:
         if os.path.exists(CALIBRATION):
             os.remove(CALIBRATION)
-        run([REMAT_CALIBRATE, '-o', CALIBRATION] +
+        run([REMAT_CALIBRATE, '-o', CALIBRATION, '--mode', calibrate_mode] +
             [STEP_FILES[s] for s in steps], env=env)
     data['load_after_calibration'] = load_average()
     with tempfile.TemporaryDirectory(prefix='remat-timecost-') as workdir:
@@ -319,7 +324,7 @@ def write_doc(data, doc=os.path.join(ROOT, 'docs', 'benchmarks.md')):
         'The planner minimizes what the cost model predicts (docs/cost-model.md): '
         'recomputed FLOPs under `cost=flops`, predicted time under `cost=roofline` '
         '(`target=cpu` constants) and `cost=measured` (per-op times from '
-        '`remat-calibrate`, run just before on this machine into '
+        '`remat-calibrate --mode %s`, run just before on this machine into '
         '`bench/timecost/calibration.json`). Each step is planned at 0.9, 0.7, '
         '0.5 of its unplanned peak (where feasible) and at its smallest feasible '
         'budget under each model, and every plan is run by remat-run against the '
@@ -331,7 +336,8 @@ def write_doc(data, doc=os.path.join(ROOT, 'docs', 'benchmarks.md')):
         'make any relative error large; these rows are counted apart). Page '
         'faults per step: minor faults of a step after the first (a step that '
         'faults pays about 1.7 us per 4 KiB page here, which no per-op time '
-        'holds; docs/cost-model.md, "How well it predicts").' % SMALL_PERCENT,
+        'holds; docs/cost-model.md, "How well it predicts").' % (
+            data.get('calibrate_mode', 'isolated'), SMALL_PERCENT),
         '',
         'Measured %s on %s (`nice python3 bench/timecost/run.py --doc`, commit %s), '
         '%s thread(s), min over %d interleaved rounds of %d steps each; load average '
@@ -368,6 +374,8 @@ def main(argv):
     parser.add_argument('--repeat', type=int, default=10)
     parser.add_argument('--threads', type=int, default=1,
                         help='REMAT_NUM_THREADS for calibration and runs (0: unset)')
+    parser.add_argument('--calibrate-mode', choices=['in-step', 'isolated'],
+                        default='in-step', help="remat-calibrate's --mode")
     parser.add_argument('--no-calibrate', action='store_true',
                         help='reuse bench/timecost/calibration.json')
     parser.add_argument('--json', default=os.path.join(HERE, 'results.json'))
@@ -375,7 +383,7 @@ def main(argv):
     opts = parser.parse_args(argv)
     steps = opts.steps.split(',')
     data = measure(steps, opts.rounds, opts.repeat, opts.threads,
-                   not opts.no_calibrate)
+                   not opts.no_calibrate, opts.calibrate_mode)
     with open(opts.json, 'w') as f:
         json.dump(data, f, indent=1)
         f.write('\n')

@@ -2,17 +2,33 @@
 """remat-calibrate: measure the time of each distinct op of training steps,
 for the planning passes' cost=measured (docs/cost-model.md).
 
-    remat-calibrate -o CALIBRATION.json [--repeat N] step.mlir [more.mlir ...]
+    remat-calibrate -o CALIBRATION.json [--mode in-step|isolated] [--repeat N]
+        step.mlir [more.mlir ...]
 
-remat-opt --remat-extract-kernels makes each op of the steps that can run
-alone into a kernel function (its operands are arguments, empty tensors and
-constants are cloned in); ops that compute the same thing on the same shapes
-share one. Each kernel is compiled and run by remat-run exactly as a step is
-(the same pipeline, compiler flags and runtime), --repeat times, and its
-fastest run is its time. The times are merged into CALIBRATION.json (kernels
-already there and not measured again are kept), which the planning passes
-read with `cost=measured calibration=CALIBRATION.json`. Rerun it when the
-lowering changes: the times are the lowering's.
+An op's calibration key is a hash of its kernel (remat-opt
+--remat-extract-kernels: the op alone in a function, its operands arguments,
+empty tensors and constants cloned in); ops that compute the same thing on
+the same shapes share one.
+
+--mode in-step (the default): each step is run whole by remat-run
+--op-times, instrumented with a clock call before each top-level op
+(remat-opt --remat-instrument-ops), --repeat times (default 100); an op's
+time is its fastest over the steps, in the context the step gives it (the
+caches its producers leave, the allocations and frees between its ticks).
+A key that occurs at several places takes the mean of their times: a
+plan's predicted cost is a sum over recomputed ops, whose contexts are
+those of the step's ops, and the mean keeps the sum over the whole step
+equal to the measured one. Ops of a step that remat-run cannot run, or of a
+function other than the one it runs, are timed alone as in isolated mode.
+
+--mode isolated: each kernel is compiled and run by remat-run exactly as a
+step is (the same pipeline, compiler flags and runtime), --repeat times
+(default 50), and its fastest run is its time.
+
+The times are merged into CALIBRATION.json (kernels already there and not
+measured again are kept), which the planning passes read with
+`cost=measured calibration=CALIBRATION.json`. Rerun it when the lowering
+changes: the times are the lowering's.
 """
 
 import argparse
@@ -72,7 +88,7 @@ def split_kernels(text):
 
 def time_kernel(path, opts):
     """The fastest of --repeat runs of the kernel in `path`, in seconds."""
-    cmd = [REMAT_RUN, path, '--repeat', str(opts.repeat)] + \
+    cmd = [REMAT_RUN, path, '--repeat', str(opts.repeat or 50)] + \
         shlex.split(opts.remat_run_args or '')
     proc = subprocess.run(cmd, capture_output=True, text=True)
     # A kernel whose results differ between repeats (bits of a fresh buffer
@@ -82,6 +98,36 @@ def time_kernel(path, opts):
         raise Error('remat-run failed (%s):\n%s%s' % (
             ' '.join(cmd), proc.stdout[-2000:], proc.stderr.strip()[-4000:]))
     return float(match.group(1)) / 1e3
+
+
+def time_in_step(step, workdir, index, opts):
+    """{key: (op, [seconds of each occurrence])} of `step`'s ops timed inside
+    the step, or None (with the reason printed) when remat-run cannot run
+    it."""
+    times = os.path.join(workdir, 'op-times%d.json' % index)
+    cmd = [REMAT_RUN, step, '--repeat', str(opts.repeat or 100),
+           '--op-times', times] + shlex.split(opts.remat_run_args or '')
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0 or not os.path.exists(times):
+        print('%s: remat-run cannot run it in-step, its ops are timed alone:\n%s'
+              % (step, (proc.stderr.strip() or proc.stdout.strip())[-2000:]))
+        return None
+    with open(times) as f:
+        ops = json.load(f)['ops']
+    found = {}
+    for op in ops:
+        if op['key'] is not None and op['seconds'] is not None:
+            found.setdefault(op['key'], (op['op'], []))[1].append(op['seconds'])
+    return found
+
+
+def extract(step, workdir, index):
+    """[(key, op, kernel module text)] of `step`'s ops that can run alone."""
+    extracted = os.path.join(workdir, 'kernels%d.mlir' % index)
+    run_tool([REMAT_OPT, step, '--remat-extract-kernels', '-o', extracted],
+             'remat-opt (kernels)')
+    with open(extracted) as f:
+        return split_kernels(f.read())
 
 
 def load(path, target):
@@ -104,8 +150,12 @@ def parse_args(argv):
     parser.add_argument('inputs', nargs='+', help='.mlir files holding steps')
     parser.add_argument('-o', '--output', required=True,
                         help='the calibration file to write (merged when it exists)')
-    parser.add_argument('--repeat', type=int, default=50,
-                        help='runs per kernel; its time is the fastest (default 50)')
+    parser.add_argument('--mode', choices=['in-step', 'isolated'], default='in-step',
+                        help="in-step: time each op inside its step (default); "
+                        "isolated: time each distinct op alone")
+    parser.add_argument('--repeat', type=int,
+                        help='steps run (in-step, default 100) or runs per kernel '
+                        '(isolated, default 50); a time is the fastest')
     parser.add_argument('--remat-run-args', metavar='ARGS',
                         help="more remat-run flags for every kernel, e.g. '--cpu generic'")
     parser.add_argument('--keep', metavar='DIR', help='keep the kernels in DIR')
@@ -119,28 +169,40 @@ def main(argv):
     os.makedirs(workdir, exist_ok=True)
     try:
         kernels = load(opts.output, target)
-        measured = set()
+        # In-step: every occurrence of a key in every step, then their mean.
+        occurrences = {}
         for index, step in enumerate(opts.inputs):
-            extracted = os.path.join(workdir, 'kernels%d.mlir' % index)
-            run_tool([REMAT_OPT, step, '--remat-extract-kernels', '-o', extracted],
-                     'remat-opt (kernels)')
-            with open(extracted) as f:
-                found = split_kernels(f.read())
-            for key, op, body in found:
+            found = time_in_step(step, workdir, index, opts) \
+                if opts.mode == 'in-step' else None
+            for key, (op, seconds) in (found or {}).items():
+                occurrences.setdefault(key, (op, []))[1].extend(seconds)
+        measured = set()
+        for key, (op, seconds) in sorted(occurrences.items()):
+            mean = sum(seconds) / len(seconds)
+            kernels[key] = {'key': key, 'op': op, 'seconds': mean, 'mode': 'in-step',
+                            'occurrences': len(seconds),
+                            'min_seconds': min(seconds), 'max_seconds': max(seconds)}
+            measured.add(key)
+            print('%s %-24s %12.3f us in-step (%d)' % (key, op, mean * 1e6,
+                                                       len(seconds)))
+        for index, step in enumerate(opts.inputs):
+            for key, op, body in extract(step, workdir, index):
                 if key in measured:
                     continue
                 path = os.path.join(workdir, 'k_%s.mlir' % key)
                 with open(path, 'w') as f:
                     f.write(body)
                 seconds = time_kernel(path, opts)
-                kernels[key] = {'key': key, 'op': op, 'seconds': seconds}
+                kernels[key] = {'key': key, 'op': op, 'seconds': seconds,
+                                'mode': 'isolated'}
                 measured.add(key)
                 print('%s %-24s %12.3f us' % (key, op, seconds * 1e6))
             sys.stdout.flush()
         result = {
             'format': FORMAT,
             'target': target,
-            'written_by': 'remat-calibrate --repeat %d' % opts.repeat,
+            'written_by': 'remat-calibrate --mode %s%s' % (
+                opts.mode, ' --repeat %d' % opts.repeat if opts.repeat else ''),
             'date': datetime.datetime.now(datetime.timezone.utc).isoformat(
                 timespec='seconds'),
             'host': '%s, %d CPUs' % (platform.machine(), os.cpu_count() or 0),
