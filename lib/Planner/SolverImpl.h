@@ -27,11 +27,12 @@ Plan chainPlan(const RetentionFamily &family, int64_t budgetBytes);
 Plan polishPlan(const Problem &problem, const Plan &plan, int64_t budgetBytes,
                 int64_t maxTrials);
 /// Local search over stage schedules (Stage.cpp) from `start`: add moves at
-/// the peak, the polish, and (`kicks`) iterated local search; at most
-/// `workSteps` simulated steps. The cheaper fitting plan of the two (or the
-/// lower peak when neither fits); `start` itself on graphs over 400 nodes.
+/// the peak, the polish, and (`kicks`) iterated local search and randomized
+/// starts, `effort` rounds of them; at most `workSteps` simulated steps.
+/// The cheaper fitting plan of the two (or the lower peak when neither
+/// fits); `start` itself on graphs over 400 nodes.
 Plan stagePlan(const Problem &problem, const Plan &start, int64_t budgetBytes,
-               int64_t workSteps, bool kicks = true);
+               int64_t workSteps, bool kicks = true, int effort = 1);
 /// The stage search's repair (add moves at the peak until the plan fits)
 /// and polish from `start` alone, at most `workSteps` simulated steps; an
 /// empty plan when it does not come to fit or the graph is over 1000 nodes.

@@ -38,7 +38,7 @@ constexpr int64_t kStageWorkStepsPerNode = 8'000;
 /// long chains) is built only when nothing else fits. No min-peak fallback:
 /// this is also the search step of that fallback.
 Plan fastCore(const RetentionFamily &family, int64_t budget,
-              bool deepMoves = false, bool stageKicks = true) {
+              bool deepMoves = false, bool stageKicks = true, int effort = 1) {
   const Problem &problem = family.problem();
   Plan best = fastPlan(family, budget, deepMoves);
   Simulation bestSim = simulate(problem, best);
@@ -64,10 +64,12 @@ Plan fastCore(const RetentionFamily &family, int64_t budget,
     consider(recomputeAllPlan(family));
   // Small graphs: leave the family for any stage schedule (Stage.cpp; it
   // honours the policies and validates what it returns).
-  const int64_t work = std::min<int64_t>(
-      kStageWorkSteps,
-      kStageWorkStepsPerNode * static_cast<int64_t>(problem.nodes.size()));
-  return stagePlan(problem, best, budget, work, stageKicks);
+  const int64_t work =
+      std::max(1, effort) *
+      std::min<int64_t>(kStageWorkSteps,
+                        kStageWorkStepsPerNode *
+                            static_cast<int64_t>(problem.nodes.size()));
+  return stagePlan(problem, best, budget, work, stageKicks, effort);
 }
 
 /// Largest graph whose every-candidate-Always plan the min-peak search builds.
@@ -89,16 +91,19 @@ constexpr size_t kDeepAlsoNodes = 400;
 
 /// fastCore, and when nothing it finds fits, the min-peak plan: so every
 /// budget at or above smallestFeasibleBudget gets a plan.
-Plan fastWithBaselines(const RetentionFamily &family, int64_t budget) {
+Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
+                       int effort = 1) {
   const Problem &problem = family.problem();
-  Plan best = fastCore(family, budget);
+  Plan best = fastCore(family, budget, /*deepMoves=*/false,
+                       /*stageKicks=*/true, effort);
   const Simulation sim = simulate(problem, best);
   const bool fits = sim.peakBytes <= budget;
   // Small graphs also try the deep moves when the plain search fits: near
   // the smallest budget they often reach a cheaper basin (docs/planner.md).
   if (fits && problem.nodes.size() > kDeepAlsoNodes)
     return best;
-  Plan deep = fastCore(family, budget, /*deepMoves=*/true);
+  Plan deep = fastCore(family, budget, /*deepMoves=*/true,
+                       /*stageKicks=*/true, effort);
   const Simulation deepSim = simulate(problem, deep);
   if (deepSim.peakBytes <= budget &&
       (!fits || deepSim.recomputeCost < sim.recomputeCost))
@@ -118,7 +123,7 @@ SolveResult runSolver(const Problem &problem, SolverKind kind,
     // never worse than fast and has a plan whenever fast does.
     auto begin = std::chrono::steady_clock::now();
     RetentionFamily family(problem);
-    Plan start = fastWithBaselines(family, options.budgetBytes);
+    Plan start = fastWithBaselines(family, options.budgetBytes, options.effort);
     const bool fits =
         !start.schedule.empty() &&
         simulate(problem, start).peakBytes <= options.budgetBytes;
@@ -143,7 +148,8 @@ SolveResult runSolver(const Problem &problem, SolverKind kind,
     result.plan = policyPlan(family);
     break;
   case SolverKind::Fast:
-    result.plan = fastWithBaselines(family, options.budgetBytes);
+    result.plan =
+        fastWithBaselines(family, options.budgetBytes, options.effort);
     break;
   case SolverKind::RecomputeAll:
     result.plan = recomputeAllPlan(family);

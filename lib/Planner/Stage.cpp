@@ -88,9 +88,10 @@ struct StageMove {
 
 class StageSearch {
 public:
-  StageSearch(const Problem &problem, int64_t budget, int64_t work, bool kicks)
+  StageSearch(const Problem &problem, int64_t budget, int64_t work, bool kicks,
+              int effort = 1)
       : problem_(problem), budget_(budget), workLeft_(work), kicks_(kicks),
-        deadlines_(recomputeDeadlines(problem)) {
+        effort_(std::max(1, effort)), deadlines_(recomputeDeadlines(problem)) {
     double total = 0;
     for (const Node &node : problem_.nodes)
       total += node.cost;
@@ -153,6 +154,10 @@ private:
   const int64_t budget_;
   int64_t workLeft_;
   const bool kicks_;
+  /// SolveOptions::effort: the iterated local search and the randomized
+  /// starts run this many times, each round from the best so far (the
+  /// caller scales the work).
+  const int effort_;
   /// A node the repair may not recompute (-1: none): after a kick that
   /// dropped its recomputes, the repair must free memory elsewhere.
   int tabu_ = -1;
@@ -484,19 +489,24 @@ Plan StageSearch::run(const Plan &start) {
   }
   if (!kicks_)
     return Plan{bestEval.schedule};
-  iterate(best, bestEval, bestEval.feasible ? kKickRounds : kInfeasibleKicks);
-  // More starts, each searched on its own: randomized greedy constructions
-  // (every repair step takes one of the best few moves) from keep-all, or
-  // from the start when nodes are pinned.
-  for (int g = 0; g < kGraspStarts && workLeft_ > 0; ++g) {
-    Stages fresh = pinned ? toStages(start.schedule)
-                          : Stages(problem_.nodes.size());
-    StageEval freshEval;
-    settle(fresh, freshEval, 1);
-    iterate(fresh, freshEval, freshEval.feasible ? kGraspKicks : 0);
-    if (better(freshEval, bestEval)) {
-      best = std::move(fresh);
-      bestEval = std::move(freshEval);
+  // Each round of effort continues where the last one stopped (the same
+  // generator, from the best so far), so the first round is the whole
+  // search at effort 1 and more effort never ends dearer.
+  for (int round = 0; round < effort_ && workLeft_ > 0; ++round) {
+    iterate(best, bestEval, bestEval.feasible ? kKickRounds : kInfeasibleKicks);
+    // More starts, each searched on its own: randomized greedy
+    // constructions (every repair step takes one of the best few moves)
+    // from keep-all, or from the start when nodes are pinned.
+    for (int g = 0; g < kGraspStarts && workLeft_ > 0; ++g) {
+      Stages fresh = pinned ? toStages(start.schedule)
+                            : Stages(problem_.nodes.size());
+      StageEval freshEval;
+      settle(fresh, freshEval, 1);
+      iterate(fresh, freshEval, freshEval.feasible ? kGraspKicks : 0);
+      if (better(freshEval, bestEval)) {
+        best = std::move(fresh);
+        bestEval = std::move(freshEval);
+      }
     }
   }
   return Plan{bestEval.schedule};
@@ -526,7 +536,7 @@ Plan stageRepair(const Problem &problem, const Plan &start,
 }
 
 Plan stagePlan(const Problem &problem, const Plan &start, int64_t budgetBytes,
-               int64_t workSteps, bool kicks) {
+               int64_t workSteps, bool kicks, int effort) {
   const size_t n = problem.nodes.size();
   if (n == 0 || n > kStageRepairNodes)
     return start;
@@ -535,7 +545,8 @@ Plan stagePlan(const Problem &problem, const Plan &start, int64_t budgetBytes,
       return start;
     kicks = false;
   }
-  Plan found = StageSearch(problem, budgetBytes, workSteps, kicks).run(start);
+  Plan found =
+      StageSearch(problem, budgetBytes, workSteps, kicks, effort).run(start);
   // Policies (Node::policy): the moves add no recompute of a Save-pinned
   // node and the kicks leave Recompute-pinned ones alone; checked anyway.
   if (!validate(problem, found).empty())

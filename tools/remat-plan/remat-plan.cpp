@@ -9,6 +9,10 @@
 //   remat-plan GRAPH.json [--budget B] [--solver S] [--time-limit SECONDS]
 //   remat-plan --random N [--seed S] [...]
 //
+// --effort N (1-64, default 1) runs fast's stage search (graphs up to 400
+// nodes) for N rounds of kicks and randomized starts, each from the best so
+// far, with N times the work (SolveOptions::effort).
+//
 // --monotone answers from a frontier of plans solved at a fixed grid of
 // budgets (planner::solveMonotone): the plan's cost never rises with the
 // budget.
@@ -52,6 +56,8 @@ struct Options {
   bool monotone = false;
   /// A plan to judge instead of solving (--plan).
   std::string planPath;
+  /// SolveOptions::effort (plain solves).
+  int effort = 1;
 };
 
 [[noreturn]] void die(const llvm::Twine &message, int code = 1) {
@@ -61,11 +67,13 @@ struct Options {
 
 /// The largest --random graph: its solve stays within minutes.
 constexpr int64_t kMaxRandomNodes = 1000000;
+/// The largest --effort: the stage search's time grows about linearly.
+constexpr int64_t kMaxEffort = 64;
 
 constexpr const char *kUsage =
     "usage: remat-plan (GRAPH.json | --random N [--seed S]) [--budget B] "
     "[--solver fast|exact|keep-all|recompute-all|sqrtn|knapsack|manual] "
-    "[--time-limit SECONDS] [--monotone] [--plan PLAN.json]";
+    "[--time-limit SECONDS] [--effort N] [--monotone] [--plan PLAN.json]";
 
 /// `text` as a whole decimal integer in [min, max], or exits naming `flag`.
 int64_t parseInteger(const std::string &flag, const std::string &text,
@@ -111,6 +119,8 @@ Options parseArgs(int argc, char **argv) {
       options.timeLimit = parseTimeLimit(value());
     else if (arg == "--random")
       options.randomNodes = parseInteger(arg, value(), 1, kMaxRandomNodes);
+    else if (arg == "--effort")
+      options.effort = parseInteger(arg, value(), 1, kMaxEffort);
     else if (arg == "--monotone")
       options.monotone = true;
     else if (arg == "--plan")
@@ -216,6 +226,9 @@ int main(int argc, char **argv) {
   SolveOptions solveOptions;
   solveOptions.budgetBytes = budget;
   solveOptions.timeLimitSeconds = options.timeLimit;
+  solveOptions.effort = options.effort;
+  if (options.monotone && options.effort != 1)
+    die("--effort applies to plain solves, not --monotone");
   if (!options.planPath.empty()) {
     SolveResult given;
     given.plan = readPlan(options.planPath, problem);

@@ -38,6 +38,14 @@ struct SolveOptions {
   /// Threads solveMonotone's frontier may use (FrontierOptions::threads);
   /// 0: every core.
   unsigned threads = 0;
+  /// Search effort of fast (and of exact's fast start): the stage search
+  /// (graphs up to 400 nodes) runs its iterated local search and randomized
+  /// starts this many rounds, each from the best so far, with this many
+  /// times its work, so from the same start it never ends dearer than at 1
+  /// (the default); near the smallest feasible budget it is often cheaper
+  /// (docs/planner.md, "Search effort"). Larger graphs are unaffected.
+  /// Plain solves only: solveMonotone's frontier does not pass it on.
+  int effort = 1;
 };
 
 struct SolveResult {
