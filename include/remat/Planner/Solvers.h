@@ -43,7 +43,8 @@ struct SolveOptions {
   /// starts this many rounds, each from the best so far, with this many
   /// times its work, so from the same start it never ends dearer than at 1
   /// (the default); near the smallest feasible budget it is often cheaper
-  /// (docs/planner.md, "Search effort"). Larger graphs are unaffected.
+  /// (docs/planner.md, "Search effort"). Graphs of 400-1000 nodes get only
+  /// the repair's work when the start does not fit; larger ones nothing.
   /// Plain solves only: solveMonotone's frontier does not pass it on.
   int effort = 1;
 };
