@@ -18,6 +18,11 @@ the ops both steps have (matched by location and name), planned against
 unplanned: what the plan changes in the rest of the step. The clock calls
 add a little to each step, so compare instrumented steps with each other,
 not with remat-run's plain step time.
+
+--inline times the planned step with its recompute regions dissolved
+(remat-opt --remat-inline-recompute, as the lowering does), so that each
+recomputed op has a time of its own, and lists every recomputation against
+the same op in the unplanned step and the calibration's time of its key.
 """
 
 import argparse
@@ -70,6 +75,32 @@ def compare(unplanned, planned, top):
     return delta
 
 
+def recomputations(unplanned, dissolved, calibration):
+    """Each recomputed op of the dissolved planned step (an op whose
+    location an earlier op of the step has) against its original in the
+    unplanned step and its calibrated time."""
+    with open(calibration) as f:
+        calibrated = {k['key']: k['seconds'] for k in json.load(f)['kernels']}
+    original = {(op['loc'], op['op']): op['seconds'] for op in unplanned}
+    seen, rows = set(), []
+    for op in dissolved:
+        where = (op['loc'], op['op'])
+        if where in seen and op['key']:
+            rows.append((op, original.get(where), calibrated.get(op['key'])))
+        seen.add(where)
+    sums = [sum(r[i] or 0 for r in rows) for i in (1, 2)]
+    print('%d recomputed ops: %.1f us in the planned step, %.1f us as the same '
+          'ops in the unplanned step, %.1f us calibrated' % (
+              len(rows), sum(r[0]['seconds'] for r in rows) * 1e6,
+              sums[0] * 1e6, sums[1] * 1e6))
+    for op, before, predicted in rows:
+        print('%10.2f us  (unplanned %s, calibrated %s)  %-18s %s' % (
+            op['seconds'] * 1e6,
+            '%.2f' % (before * 1e6) if before is not None else '-',
+            '%.2f' % (predicted * 1e6) if predicted is not None else '-',
+            op['op'], op['loc']))
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -79,6 +110,8 @@ def main(argv):
     parser.add_argument('--calibration', default=timecost.CALIBRATION)
     parser.add_argument('--repeat', type=int, default=100)
     parser.add_argument('--top', type=int, default=8)
+    parser.add_argument('--inline', action='store_true',
+                        help='also time each recomputed op on its own')
     opts = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix='remat-in-step-') as workdir:
         unplanned = op_times(opts.step, workdir, 'unplanned', opts.repeat)
@@ -91,6 +124,7 @@ def main(argv):
         if opts.cost == 'measured':
             cost += ' calibration=' + opts.calibration
         timecost.run([timecost.REMAT_OPT, opts.step, '-o', planned_ir,
+                      '--mlir-print-debuginfo',
                       '--remat-checkpoint=budget=%s %s plan-file=%s' % (
                           opts.budget, cost, plan_json)])
         with open(plan_json) as f:
@@ -104,6 +138,12 @@ def main(argv):
                   100 * (total / base - 1), regions * 1e6,
                   '%.1f us' % (predicted * 1e6) if predicted is not None else '-',
                   delta * 1e6, base * 1e6))
+        if opts.inline:
+            dissolved_ir = os.path.join(workdir, 'dissolved.mlir')
+            timecost.run([timecost.REMAT_OPT, planned_ir, '-o', dissolved_ir,
+                          '--mlir-print-debuginfo', '--remat-inline-recompute'])
+            recomputations(unplanned, op_times(dissolved_ir, workdir, 'dissolved',
+                                               opts.repeat), opts.calibration)
     return 0
 
 

@@ -311,11 +311,14 @@ func::FuncOp buildKernel(Operation *op, OpBuilder &builder,
   for (Operation *def : cloned)
     inside.clone(*def, mapping);
   Operation *copy = inside.clone(*op, mapping);
-  // remat's own annotations (policies, FLOP overrides) change nothing the
-  // lowering does.
-  for (NamedAttribute attr : llvm::to_vector(copy->getDiscardableAttrs()))
-    if (attr.getName().strref().starts_with("remat."))
-      copy->removeDiscardableAttr(attr.getName());
+  // remat's own annotations (policies, FLOP overrides, the marks of
+  // dissolved recomputations) change nothing the lowering does, on the op or
+  // on what is cloned in with it.
+  for (Operation &kernelOp : *body)
+    for (NamedAttribute attr :
+         llvm::to_vector(kernelOp.getDiscardableAttrs()))
+      if (attr.getName().strref().starts_with("remat."))
+        kernelOp.removeDiscardableAttr(attr.getName());
   func::ReturnOp::create(inside, loc, copy->getResults());
   return fn;
 }

@@ -6,6 +6,10 @@
 // RUN: remat-opt %s --remat-instrument-ops=map-file=%t.map -o /dev/null
 // RUN: remat-opt %s --remat-extract-kernels -o %t.kernels
 // RUN: cat %t.map %t.kernels | FileCheck %s --check-prefix=MAP
+// remat's own marks (a dissolved recomputation's) do not change a key; the
+// map of the last split is the last function's:
+// RUN: remat-opt %s --split-input-file --remat-instrument-ops=map-file=%t.last -o /dev/null
+// RUN: FileCheck %s --check-prefix=MARKED < %t.last
 // Another clock:
 // RUN: remat-opt %s --split-input-file --remat-instrument-ops=tick=my_clock | FileCheck %s --check-prefix=OTHER --implicit-check-not='call @remat_tick'
 
@@ -94,4 +98,25 @@ func.func private @remat_tick(i64)
 func.func @constant() -> tensor<4xf32> {
   %c = arith.constant dense<1.0> : tensor<4xf32>
   return %c : tensor<4xf32>
+}
+
+// -----
+
+// The zeroed accumulator is cloned into the matmul's kernel, marks and all.
+// MARKED:      "function": "marked"
+// MARKED:      "index": 3,
+// MARKED-NEXT: "key": "[[MATMUL:[0-9a-f]+]]",
+// MARKED:      "op": "linalg.matmul"
+// MARKED:      "index": 6,
+// MARKED-NEXT: "key": "[[MATMUL]]",
+// MARKED:      "op": "linalg.matmul"
+func.func @marked(%x: tensor<4x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %a = linalg.matmul ins(%x, %x : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %e2 = tensor.empty() {remat.recomputed = 1 : i64} : tensor<4x4xf32>
+  %f2 = linalg.fill {remat.recomputed = 1 : i64} ins(%zero : f32) outs(%e2 : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %b = linalg.matmul {remat.recomputed = 1 : i64} ins(%x, %x : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f2 : tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %a, %b : tensor<4x4xf32>, tensor<4x4xf32>
 }

@@ -12,9 +12,11 @@ the same shapes share one.
 
 --mode in-step (the default): each step is run whole by remat-run
 --op-times, instrumented with a clock call before each top-level op
-(remat-opt --remat-instrument-ops), --repeat times (default 100); an op's
-time is its fastest over the steps, in the context the step gives it (the
-caches its producers leave, the allocations and frees between its ticks).
+(remat-opt --remat-instrument-ops), --repeat steps (default 100) in each of
+--runs processes (default 5); an op's time is its fastest over all steps,
+in the context the step gives it (the caches its producers leave, the
+allocations and frees between its ticks). Several processes, because a whole
+process can be slower than the next.
 A key that occurs at several places takes the mean of their times: a
 plan's predicted cost is a sum over recomputed ops, whose contexts are
 those of the step's ops, and the mean keeps the sum over the whole step
@@ -106,7 +108,7 @@ def time_in_step(step, workdir, index, opts):
     it."""
     times = os.path.join(workdir, 'op-times%d.json' % index)
     cmd = [REMAT_RUN, step, '--repeat', str(opts.repeat or 100),
-           '--op-times', times] + shlex.split(opts.remat_run_args or '')
+           '--runs', str(opts.runs), '--op-times', times] + shlex.split(opts.remat_run_args or '')
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0 or not os.path.exists(times):
         print('%s: remat-run cannot run it in-step, its ops are timed alone:\n%s'
@@ -156,6 +158,8 @@ def parse_args(argv):
     parser.add_argument('--repeat', type=int,
                         help='steps run (in-step, default 100) or runs per kernel '
                         '(isolated, default 50); a time is the fastest')
+    parser.add_argument('--runs', type=int, default=5,
+                        help='in-step: processes, each of --repeat steps (default 5)')
     parser.add_argument('--remat-run-args', metavar='ARGS',
                         help="more remat-run flags for every kernel, e.g. '--cpu generic'")
     parser.add_argument('--keep', metavar='DIR', help='keep the kernels in DIR')
@@ -201,8 +205,9 @@ def main(argv):
         result = {
             'format': FORMAT,
             'target': target,
-            'written_by': 'remat-calibrate --mode %s%s' % (
-                opts.mode, ' --repeat %d' % opts.repeat if opts.repeat else ''),
+            'written_by': 'remat-calibrate --mode %s%s%s' % (
+                opts.mode, ' --repeat %d' % opts.repeat if opts.repeat else '',
+                ' --runs %d' % opts.runs if opts.mode == 'in-step' else ''),
             'date': datetime.datetime.now(datetime.timezone.utc).isoformat(
                 timespec='seconds'),
             'host': '%s, %d CPUs' % (platform.machine(), os.cpu_count() or 0),

@@ -18,8 +18,11 @@ peak differs from the prediction by more than the fraction TOL).
 --op-times FILE times each top-level op inside the step: the (planned) step
 is instrumented with remat-opt --remat-instrument-ops (a clock call before
 each op; an op with regions, such as a remat.recompute, counts as one), run
---repeat times, and FILE gets each op's fastest time over the steps, with its
-name, location and calibration key (remat-calibrate's in-step mode reads it).
+--repeat times in each of --runs processes, and FILE gets each op's fastest
+time over all those steps, with its name, location and calibration key
+(remat-calibrate's in-step mode reads it). Several processes, because a
+process can be slow as a whole (a step's ops 10% slower in one process than
+in the next on this machine, whatever the number of steps).
 The clock calls add a little to the step: compare instrumented steps with
 each other, not with a plain step's time.
 """
@@ -252,19 +255,30 @@ def compile_step(opts, workdir):
 
 # ---- running ---------------------------------------------------------------------
 
-def write_op_times(opts, workdir, ticks):
-    """Joins the instrumented ops (ops.json) with the clock's per-op
-    fastest times (`ticks`, TickRuntime.h) into opts.op_times."""
-    with open(os.path.join(workdir, 'ops.json')) as f:
-        functions = json.load(f)
-    fastest, gap = {}, 0.0
-    with open(ticks) as f:
+def read_ticks(path, fastest):
+    """Merges the clock's per-op fastest times in `path` (TickRuntime.h)
+    into `fastest` {index: (ns, samples)}; returns the clock's gap."""
+    gap = 0.0
+    with open(path) as f:
         for line in f:
             fields = line.split()
             if fields[:2] == ['#', 'clock_gap_ns']:
                 gap = float(fields[2])
             elif fields and not line.startswith('#'):
-                fastest[int(fields[0])] = (float(fields[1]), int(fields[2]))
+                index, ns, samples = int(fields[0]), float(fields[1]), int(fields[2])
+                old_ns, old_samples = fastest.get(index, (ns, 0))
+                fastest[index] = (min(ns, old_ns), samples + old_samples)
+    return gap
+
+
+def write_op_times(opts, workdir, tick_files):
+    """Joins the instrumented ops (ops.json) with the clock's per-op
+    fastest times of every run into opts.op_times."""
+    with open(os.path.join(workdir, 'ops.json')) as f:
+        functions = json.load(f)
+    fastest = {}
+    # Each run's gap is a fastest clock read; the smallest is the clock's.
+    gap = min(read_ticks(path, fastest) for path in tick_files)
     ops = []
     for fn in functions:
         for op in fn['ops']:
@@ -274,7 +288,7 @@ def write_op_times(opts, workdir, ticks):
                       seconds=None if ns is None else max(ns - gap, 0.0) / 1e9)
             ops.append(op)
     result = {'format': 'remat-op-times', 'input': opts.input,
-              'budget': opts.budget, 'repeat': opts.repeat,
+              'budget': opts.budget, 'repeat': opts.repeat, 'runs': opts.runs,
               'threads': opts.threads or os.environ.get('REMAT_NUM_THREADS'),
               'clock_gap_seconds': gap / 1e9, 'ops': ops}
     with open(opts.op_times, 'w') as f:
@@ -315,6 +329,9 @@ def parse_args(argv):
     parser.add_argument('--keep', metavar='DIR', help='keep the intermediate files in DIR')
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--repeat', type=int, default=1)
+    parser.add_argument('--runs', type=int, default=1,
+                        help='run the executable this many times (--repeat steps '
+                        'each); with --op-times an op\'s time is its fastest over all')
     parser.add_argument('--threads', type=int,
                         help='threads of the CPU kernels (default: '
                         '$REMAT_NUM_THREADS, else every core)')
@@ -347,14 +364,17 @@ def main(argv):
             cmd += ['--threads', str(opts.threads)]
         if opts.check_peak is not None:
             cmd += ['--check-peak', str(opts.check_peak)]
-        ticks = os.path.join(workdir, 'ticks.txt')
+        tick_files = []
+        for run in range(max(opts.runs, 1)):
+            tick_files.append(os.path.join(workdir, 'ticks%d.txt' % run))
+            sys.stdout.flush()
+            returncode = subprocess.run(
+                cmd + (['--ticks', tick_files[-1]] if opts.op_times else [])).returncode
+            if returncode:
+                return returncode
         if opts.op_times:
-            cmd += ['--ticks', ticks]
-        sys.stdout.flush()
-        returncode = subprocess.run(cmd).returncode
-        if opts.op_times and returncode == 0:
-            write_op_times(opts, workdir, ticks)
-        return returncode
+            write_op_times(opts, workdir, tick_files)
+        return 0
     except Error as e:
         print('remat-run: error: %s' % e, file=sys.stderr)
         return 1
