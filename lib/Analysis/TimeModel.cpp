@@ -332,7 +332,12 @@ std::optional<std::string> getKernelKey(Operation *op) {
     return std::nullopt;
   std::string text;
   llvm::raw_string_ostream os(text);
-  kernel->print(os, OpPrintingFlags().useLocalScope());
+  // The same text whatever printing flags remat-opt was given
+  // (--mlir-print-debuginfo would put locations into every key).
+  kernel->print(os, OpPrintingFlags()
+                        .useLocalScope()
+                        .enableDebugInfo(false)
+                        .printGenericOpForm(false));
   std::string key;
   llvm::raw_string_ostream keyOs(key);
   keyOs << llvm::format_hex_no_prefix(llvm::xxh3_64bits(text), 16);

@@ -6,6 +6,9 @@
 // RUN: remat-opt %s --remat-instrument-ops=map-file=%t.map -o /dev/null
 // RUN: remat-opt %s --remat-extract-kernels -o %t.kernels
 // RUN: cat %t.map %t.kernels | FileCheck %s --check-prefix=MAP
+// Keys are the same whatever the printing flags (no locations in them):
+// RUN: remat-opt %s --mlir-print-debuginfo --remat-instrument-ops=map-file=%t.debug -o /dev/null
+// RUN: cat %t.debug %t.kernels | FileCheck %s --check-prefix=MAP
 // remat's own marks (a dissolved recomputation's) do not change a key; the
 // map of the last split is the last function's:
 // RUN: remat-opt %s --split-input-file --remat-instrument-ops=map-file=%t.last -o /dev/null
