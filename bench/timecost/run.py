@@ -151,6 +151,10 @@ def measure(steps, rounds, repeat, threads, calibrate, calibrate_mode):
             'threads': threads, 'rounds': rounds, 'repeat': repeat,
             'commit': run(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'],
                           check=False).stdout.strip(),
+            # Whether the sources built differ from the commit (a shared tree).
+            'uncommitted_sources': bool(run(
+                ['git', '-C', ROOT, 'status', '--porcelain', '--untracked-files=no',
+                 'lib', 'include', 'tools'], check=False).stdout.strip()),
             'remat_opt_built': datetime.datetime.fromtimestamp(
                 os.path.getmtime(REMAT_OPT), datetime.timezone.utc).isoformat(
                     timespec='seconds'),
@@ -339,17 +343,24 @@ def write_doc(data, doc=os.path.join(ROOT, 'docs', 'benchmarks.md')):
         'holds; docs/cost-model.md, "How well it predicts").' % (
             data.get('calibrate_mode', 'isolated'), SMALL_PERCENT),
         '',
-        'Measured %s on %s (`nice python3 bench/timecost/run.py --doc`, commit %s), '
+        'Measured %s on %s (`nice python3 bench/timecost/run.py --doc`, commit %s%s), '
         '%s thread(s), min over %d interleaved rounds of %d steps each; load average '
         '(1, 5, 15 min) %s before, %s after calibrating, %s at the end (a shared '
         '2-core machine: timings are noisy). Unplanned steps: %s.' % (
-            data['date'], data['host'], data['commit'], data['threads'] or 'default',
+            data['date'], data['host'], data['commit'],
+            ' with uncommitted changes to the sources built'
+            if data.get('uncommitted_sources') else '',
+            data['threads'] or 'default',
             data['rounds'], data['repeat'],
             *('%.1f, %.1f, %.1f' % tuple(data[k]) for k in (
                 'load_before', 'load_after_calibration', 'load_after')),
             unplanned),
         '',
         summary(data),
+        '',
+        'docs/cost-model.md ("How well it predicts") compares this with the '
+        'same bench calibrated op by op alone (`--calibrate-mode isolated`) and '
+        'shows where the remaining error is (bench/timecost/in_step.py).',
         '',
         '![predicted vs measured overhead](img/timecost.png)',
         '',
