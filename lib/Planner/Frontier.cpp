@@ -12,8 +12,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <set>
+#include <thread>
 
 namespace remat::planner {
 
@@ -33,22 +33,43 @@ constexpr size_t kWalkNodes = 400;
 /// Solves spent closing the gaps between points, per grid point (default),
 /// and the least cost ratio across a gap worth a solve.
 constexpr int kRefinePerGrid = 1;
+/// Gap solves on graphs too large to walk: more helped little there
+/// (docs/planner.md, "Monotone plans"), and each is a full solve.
+constexpr int kBigGraphRefines = 8;
+/// Levels computed at and above the budget a caller asks for (maxBudget):
+/// with 4, the answers on a fine budget grid were within 0.1% of the whole
+/// frontier's (docs/planner.md, "Monotone plans").
+constexpr size_t kLookahead = 4;
 constexpr double kLeastRefinedRatio = 1.001;
+
+/// A point of the frontier under construction and the budget it was last
+/// polished for (-1: never), so a level polishes only where a point's
+/// answer interval grew.
+struct Entry {
+  FrontierPoint point;
+  int64_t polishedFor = -1;
+};
 
 /// Ascending peak, strictly descending cost; ties go to the lower peak, then
 /// the cheaper plan.
-void pruneToParetoFront(std::vector<FrontierPoint> &points) {
-  std::stable_sort(points.begin(), points.end(),
-                   [](const FrontierPoint &a, const FrontierPoint &b) {
-                     if (a.peakBytes != b.peakBytes)
-                       return a.peakBytes < b.peakBytes;
-                     return a.recomputeCost < b.recomputeCost;
+void pruneToParetoFront(std::vector<Entry> &entries) {
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const Entry &a, const Entry &b) {
+                     if (a.point.peakBytes != b.point.peakBytes)
+                       return a.point.peakBytes < b.point.peakBytes;
+                     return a.point.recomputeCost < b.point.recomputeCost;
                    });
-  std::vector<FrontierPoint> front;
-  for (FrontierPoint &point : points)
-    if (front.empty() || point.recomputeCost < front.back().recomputeCost)
-      front.push_back(std::move(point));
-  points = std::move(front);
+  std::vector<Entry> front;
+  for (Entry &entry : entries)
+    if (front.empty() ||
+        entry.point.recomputeCost < front.back().point.recomputeCost)
+      front.push_back(std::move(entry));
+  entries = std::move(front);
+}
+
+/// The default grid by graph size (each point is a solve).
+int defaultGridPoints(size_t numNodes) {
+  return numNodes <= kDenseGridNodes ? kDenseGrid : kSparseGrid;
 }
 
 /// Runs fn(0) .. fn(count - 1) on up to `threads` threads (0: every core).
@@ -75,40 +96,33 @@ void forEachIndex(size_t count, unsigned threads, Fn fn) {
     worker.join();
 }
 
-/// Walk down from `start` (peak `peak`) towards a point of peak `lowPeak`
+/// Walk down from `plan` (peak `peak`) towards a point of peak `lowPeak`
 /// and cost `lowCost`: repair the plan one byte below its own peak (the
-/// stage search's add moves, then its polish), add the result to `points`,
-/// and repeat from there while the walk costs less than that point. Each step
-/// is a local repair, not a solve, and fills the gap with plans that use the
+/// stage search's add moves, then its polish), keep the result, and repeat
+/// from there while the walk costs less than that point. Each step is a
+/// local repair, not a solve, and fills the gap with plans that use the
 /// memory the point below leaves free. Graphs up to kWalkNodes;
 /// budget-independent.
-void walkDown(const Problem &problem, Plan plan, int64_t peak, int64_t lowPeak,
-              double lowCost, std::vector<FrontierPoint> &points) {
+std::vector<FrontierPoint> walkDown(const Problem &problem, Plan plan,
+                                    int64_t peak, int64_t lowPeak,
+                                    double lowCost) {
+  std::vector<FrontierPoint> found;
   if (problem.nodes.size() > kWalkNodes)
-    return;
+    return found;
   const int64_t work =
       kWalkWorkPerNode * static_cast<int64_t>(problem.nodes.size());
   for (int step = 0; step < kWalkSteps && peak - 1 > lowPeak; ++step) {
     Plan next = stageRepair(problem, plan, peak - 1, work);
     if (next.schedule.empty())
-      return;
+      break;
     const Simulation sim = simulate(problem, next);
     if (sim.recomputeCost >= lowCost)
-      return;
-    points.push_back({sim.peakBytes, sim.recomputeCost, next});
+      break;
+    found.push_back({sim.peakBytes, sim.recomputeCost, next});
     plan = std::move(next);
     peak = sim.peakBytes;
   }
-}
-
-/// walkDown from every point of a pruned front towards the one before it.
-void walkDownFromEach(const Problem &problem,
-                      std::vector<FrontierPoint> &points) {
-  const size_t count = points.size();
-  for (size_t j = 1; j < count; ++j)
-    walkDown(problem, points[j].plan, points[j].peakBytes,
-             points[j - 1].peakBytes, points[j - 1].recomputeCost, points);
-  pruneToParetoFront(points);
+  return found;
 }
 
 } // namespace
@@ -127,38 +141,74 @@ Frontier computeFrontier(const Problem &problem,
   const Plan keepAll = keepAllPlan(problem);
   frontier.unplannedPeakBytes = simulate(problem, keepAll).peakBytes;
   frontier.lowerBoundBytes = peakLowerBound(problem);
-  std::vector<FrontierPoint> points;
-  auto add = [&](Plan plan) {
+  std::vector<Entry> entries;
+  auto add = [&](Plan plan, int64_t polishedFor) {
     if (plan.schedule.empty() && !problem.nodes.empty())
       return;
     if (!validate(problem, plan).empty())
       return;
     Simulation sim = simulate(problem, plan);
-    points.push_back({sim.peakBytes, sim.recomputeCost, std::move(plan)});
+    entries.push_back(
+        {{sim.peakBytes, sim.recomputeCost, std::move(plan)}, polishedFor});
   };
-  add(keepAll);
+  auto finish = [&] {
+    for (Entry &entry : entries)
+      frontier.points.push_back(std::move(entry.point));
+    return std::move(frontier);
+  };
   if (problem.nodes.empty()) {
-    frontier.points = std::move(points);
-    return frontier;
+    add(keepAll, -1);
+    return finish();
   }
   RetentionFamily family(problem);
-  // With policies keep-all is invalid (not added) and this is the cheapest
-  // plan; without, it is keep-all again.
+  // Level 0, the least budget: the min-peak plan, and with policies their
+  // own plan (the cheapest valid one; keep-all is invalid then).
   if (!family.pinnedRecompute().empty())
-    add(policyPlan(family));
-  add(minPeakPlan(family));
-  const int64_t low = std::min_element(points.begin(), points.end(),
-                                       [](const auto &a, const auto &b) {
-                                         return a.peakBytes < b.peakBytes;
-                                       })
-                          ->peakBytes;
+    add(policyPlan(family), -1);
+  Plan least = minPeakPlan(family);
+  const int64_t leastPeak = simulate(problem, least).peakBytes;
+  add(std::move(least), leastPeak);
+  const int64_t low =
+      entries.empty()
+          ? leastPeak
+          : std::min_element(entries.begin(), entries.end(),
+                             [](const Entry &a, const Entry &b) {
+                               return a.point.peakBytes < b.point.peakBytes;
+                             })
+                ->point.peakBytes;
   const int64_t high = frontier.unplannedPeakBytes;
-  const int grid =
-      options.gridPoints > 0
-          ? std::max(2, options.gridPoints)
-          : (problem.nodes.size() <= kDenseGridNodes ? kDenseGrid : kSparseGrid);
-  // The grid's ends are keep-all and the min-peak plan, already in. The
-  // time limit (exact) is shared by its solves: grid - 2, and one at `low`.
+  if (high <= low)
+    add(keepAll, high);
+  const int grid = options.gridPoints > 0
+                       ? std::max(2, options.gridPoints)
+                       : defaultGridPoints(problem.nodes.size());
+  // The levels: `low`, the grid between, `high` (keep-all's peak). What a
+  // level adds depends only on the levels up to it, so the points of the
+  // levels up to a budget are the same however far the frontier goes:
+  // options.maxBudget cuts the rest (solveMonotone), and the answers stay
+  // monotone (a higher budget sees a superset of points).
+  std::vector<int64_t> levels{low};
+  for (int k = 1; k + 1 < grid && high > low; ++k)
+    levels.push_back(low + (high - low) * k / (grid - 1));
+  if (high > low)
+    levels.push_back(high);
+  const int64_t totalLevels = levels.size();
+  // Up to the kLookahead-th level at or above maxBudget: the solves just
+  // above a budget often find plans below it, and the gap solves of those
+  // levels land below it too.
+  const size_t firstAbove =
+      std::lower_bound(levels.begin(), levels.end(), options.maxBudget) -
+      levels.begin();
+  // Below the least peak nothing fits: level 0 (the min-peak plan) says so.
+  levels.resize(options.maxBudget < low
+                    ? 1
+                    : std::min(levels.size(), firstAbove + kLookahead));
+  const size_t numLevels = levels.size();
+  auto isKeepAllLevel = [&](size_t k) {
+    return k > 0 && static_cast<int64_t>(k) + 1 == totalLevels;
+  };
+  // The time limit (exact) is shared by the grid's solves: grid - 2, and
+  // one at `low`.
   const double perSolve = options.timeLimitSeconds / (grid - 1);
   // The plan of one solve (empty when it found none: add() skips it);
   // reads nothing shared but the problem, so the grid runs it on threads.
@@ -169,86 +219,138 @@ Frontier computeFrontier(const Problem &problem,
     SolveResult result = solve(problem, options.solver, solveOptions);
     return result.feasible ? std::move(result.plan) : Plan{};
   };
-  auto solveAt = [&](int64_t budget) { add(planAt(budget)); };
-  // The grid's solves are independent: on threads (fast; exact's CBC runs
-  // one at a time), added in budget order.
-  std::vector<int64_t> gridBudgets;
-  for (int k = 1; k + 1 < grid && high > low; ++k)
-    gridBudgets.push_back(low + (high - low) * k / (grid - 1));
+  // The grid's solves (one per level between the ends; exact also solves
+  // at `low`) are independent: on threads (fast; exact's CBC runs one at a
+  // time), each into its own slot.
+  std::vector<int64_t> gridBudgets(numLevels, -1);
+  for (size_t k = 1; k < numLevels; ++k)
+    if (!isKeepAllLevel(k))
+      gridBudgets[k] = levels[k];
   if (options.solver == SolverKind::Exact)
-    gridBudgets.push_back(low);
-  std::vector<Plan> gridPlans(gridBudgets.size());
+    gridBudgets[0] = low;
+  std::vector<Plan> gridPlans(numLevels);
   const unsigned threads =
       options.solver == SolverKind::Exact ? 1 : options.threads;
-  forEachIndex(gridBudgets.size(), threads,
-               [&](size_t k) { gridPlans[k] = planAt(gridBudgets[k]); });
-  for (Plan &plan : gridPlans)
-    add(std::move(plan));
-  pruneToParetoFront(points);
-  walkDownFromEach(problem, points);
-  // A point is the answer up to the next point's peak. Close the gaps
-  // where the answer drops most: solve one byte below the peak of the point
-  // after the gap of largest cost ratio not yet solved (a budget derived from
-  // the front, never from a caller's), walk down from what it finds, and
-  // repeat while solves are left. After a gap's solve, no solve just below
-  // the next point's peak found anything cheaper than the point before it.
-  // Not by default for exact: its time limit is shared by the grid's solves.
-  const int refineSolves =
+  forEachIndex(numLevels, threads, [&](size_t k) {
+    if (gridBudgets[k] >= 0)
+      gridPlans[k] = planAt(gridBudgets[k]);
+  });
+  // Walk down from `from` towards the front's point below its peak, when
+  // that one costs more (graphs up to kWalkNodes); `entries` is the front.
+  auto walkFrom = [&](const FrontierPoint &from) {
+    auto above = std::lower_bound(entries.begin(), entries.end(),
+                                  from.peakBytes,
+                                  [](const Entry &entry, int64_t peak) {
+                                    return entry.point.peakBytes < peak;
+                                  });
+    if (above == entries.begin() ||
+        std::prev(above)->point.recomputeCost <= from.recomputeCost)
+      return;
+    const FrontierPoint &below = std::prev(above)->point;
+    for (FrontierPoint &point :
+         walkDown(problem, from.plan, from.peakBytes, below.peakBytes,
+                  below.recomputeCost))
+      entries.push_back({std::move(point), -1});
+  };
+  // Gap solves: refineSolves in all (default one per level on graphs that
+  // are walked, kBigGraphRefines on larger ones; none for exact, whose time
+  // limit the grid shares), spread evenly over the levels.
+  const bool walked = problem.nodes.size() <= kWalkNodes;
+  const int64_t refineSolves =
       options.refineSolves >= 0                ? options.refineSolves
       : options.solver == SolverKind::Exact ? 0
-                                               : grid * kRefinePerGrid;
-  std::set<int64_t> solved;
-  for (int spent = 0; spent < refineSolves; ++spent) {
-    int64_t budget = -1;
-    double widest = kLeastRefinedRatio;
-    for (size_t i = 0; i + 1 < points.size(); ++i) {
-      const int64_t below = points[i + 1].peakBytes - 1;
-      const double ratio =
-          (points[i].recomputeCost + 1) / (points[i + 1].recomputeCost + 1);
-      if (below > points[i].peakBytes && ratio > widest &&
-          !solved.count(below)) {
-        widest = ratio;
-        budget = below;
-      }
-    }
-    if (budget < 0)
-      break;
-    solved.insert(budget);
-    const size_t before = points.size();
-    solveAt(budget);
-    if (points.size() > before) {
-      // Walk down from the new plan to the point below its peak (the rest
-      // of `points` is still the sorted front).
-      const FrontierPoint found = points.back();
-      auto above = std::lower_bound(
-          points.begin(), points.end() - 1, found.peakBytes,
-          [](const FrontierPoint &point, int64_t peak) {
-            return point.peakBytes < peak;
-          });
-      if (above != points.begin() &&
-          std::prev(above)->recomputeCost > found.recomputeCost) {
-        const FrontierPoint &low = *std::prev(above);
-        walkDown(problem, found.plan, found.peakBytes, low.peakBytes,
-                 low.recomputeCost, points);
-      }
-    }
-    pruneToParetoFront(points);
-  }
-  // Polish each point for the largest budget at which it is the answer
-  // (recompute steps it does not need there go).
+      : walked                                 ? grid * kRefinePerGrid
+                                               : kBigGraphRefines;
+  auto refineAllowance = [&](size_t k) -> int64_t {
+    return refineSolves * static_cast<int64_t>(k + 1) / totalLevels;
+  };
   const int64_t trials = 4 * static_cast<int64_t>(problem.nodes.size()) + 1000;
-  const size_t count = points.size();
-  std::vector<Plan> polished(count);
-  forEachIndex(count > 0 ? count - 1 : 0, threads, [&](size_t i) {
-    if (points[i].recomputeCost > 0)
-      polished[i] = polishPlan(problem, points[i].plan,
-                               points[i + 1].peakBytes - 1, trials);
-  });
-  for (Plan &plan : polished)
-    add(std::move(plan));
-  pruneToParetoFront(points);
-  frontier.points = std::move(points);
-  return frontier;
+  std::set<int64_t> solved;
+  int64_t spent = 0;
+  pruneToParetoFront(entries);
+  for (size_t k = 0; k < numLevels; ++k) {
+    const int64_t level = levels[k];
+    // This level's plan: the grid's solve, keep-all at the top.
+    Plan plan = isKeepAllLevel(k) ? keepAll : std::move(gridPlans[k]);
+    const size_t before = entries.size();
+    if (!plan.schedule.empty())
+      add(std::move(plan), isKeepAllLevel(k) ? high : gridBudgets[k]);
+    if (entries.size() > before) {
+      const FrontierPoint added = entries.back().point;
+      pruneToParetoFront(entries);
+      // Walk down from it when it is on the front.
+      if (std::any_of(entries.begin(), entries.end(), [&](const Entry &e) {
+            return e.point.peakBytes == added.peakBytes &&
+                   e.point.recomputeCost == added.recomputeCost;
+          })) {
+        walkFrom(added);
+        pruneToParetoFront(entries);
+      }
+    }
+    // Close the gaps where the answer drops most: solve one byte below the
+    // peak of the point after the gap of largest cost ratio not yet solved
+    // (a budget derived from this level's front, never from a caller's),
+    // walk down from what it finds, and repeat while this level's share of
+    // the solves is left.
+    const int64_t allowed = refineAllowance(k);
+    for (; spent < allowed; ++spent) {
+      int64_t budget = -1;
+      double widest = kLeastRefinedRatio;
+      for (size_t i = 0; i + 1 < entries.size(); ++i) {
+        const FrontierPoint &a = entries[i].point, &b = entries[i + 1].point;
+        const int64_t below = b.peakBytes - 1;
+        const double ratio = (a.recomputeCost + 1) / (b.recomputeCost + 1);
+        if (below > a.peakBytes && ratio > widest && !solved.count(below)) {
+          widest = ratio;
+          budget = below;
+        }
+      }
+      if (budget < 0)
+        break;
+      solved.insert(budget);
+      const size_t before = entries.size();
+      add(planAt(budget), budget);
+      if (entries.size() > before) {
+        // Walk down from the new plan to the point below its peak (the
+        // rest of `entries` is still the sorted front).
+        Entry found = std::move(entries.back());
+        entries.pop_back();
+        walkFrom(found.point);
+        entries.push_back(std::move(found));
+      }
+      pruneToParetoFront(entries);
+    }
+    // Polish each point for the largest budget at which it is this level's
+    // answer (one byte below the next point's peak; the level itself for
+    // the last), where that grew since it was last polished: recompute
+    // steps it does not need there go.
+    std::vector<int64_t> polishAt(entries.size(), -1);
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const FrontierPoint &point = entries[i].point;
+      if (point.recomputeCost <= 0 || point.peakBytes > level)
+        continue;
+      const int64_t until =
+          i + 1 < entries.size()
+              ? std::min(entries[i + 1].point.peakBytes - 1, level)
+              : level;
+      if (until > entries[i].polishedFor)
+        polishAt[i] = until;
+    }
+    std::vector<Plan> polished(entries.size());
+    forEachIndex(entries.size(), threads, [&](size_t i) {
+      if (polishAt[i] >= 0)
+        polished[i] =
+            polishPlan(problem, entries[i].point.plan, polishAt[i], trials);
+    });
+    const size_t count = entries.size();
+    for (size_t i = 0; i < count; ++i)
+      if (polishAt[i] >= 0) {
+        entries[i].polishedFor = polishAt[i];
+        add(std::move(polished[i]), polishAt[i]);
+      }
+    pruneToParetoFront(entries);
+  }
+  return finish();
 }
 
 SolveResult solveMonotone(const Problem &problem, SolverKind kind,
@@ -259,6 +361,9 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
   frontierOptions.gridPoints = gridPoints;
   frontierOptions.timeLimitSeconds = options.timeLimitSeconds;
   frontierOptions.threads = options.threads;
+  // Only the levels up to the budget: their points are the same as in the
+  // whole frontier's, and what the budget sees grows with it.
+  frontierOptions.maxBudget = options.budgetBytes;
   Frontier frontier = computeFrontier(problem, frontierOptions);
   SolveResult result;
   const FrontierPoint *point = frontier.at(options.budgetBytes);

@@ -16,6 +16,7 @@
 
 #include "remat/Planner/Solvers.h"
 
+#include <cstdint>
 #include <vector>
 
 namespace remat::planner {
@@ -34,9 +35,9 @@ struct FrontierOptions {
   /// 12 above (each is a solve). With 32, the frontier's answer costs 0.994x
   /// a solve at the budget itself (geomean, worst 1.41x; docs/planner.md).
   int gridPoints = 0;
-  /// Solves just below the points' peaks (where the answer changes),
-  /// repeated on the gaps new points open, at most this many; -1: twice
-  /// the grid (none for exact).
+  /// Solves just below the points' peaks (where the answer changes), at
+  /// the widest cost drops, spread evenly over the levels; -1: one per grid
+  /// point on graphs up to 400 nodes, 8 on larger ones (none for exact).
   int refineSolves = -1;
   /// Shared by all the solves of the grid (exact only): each gets
   /// timeLimitSeconds / (gridPoints - 1), each refine solve as much again.
@@ -45,6 +46,13 @@ struct FrontierOptions {
   /// only: exact's run one at a time); 0: every core. The frontier is the
   /// same for any count.
   unsigned threads = 0;
+  /// Only the levels (the min-peak plan's peak, the grid's budgets,
+  /// keep-all's peak) up to the 4th at or above this budget are computed.
+  /// What a level adds depends only on the levels up to it, so the points
+  /// are those the whole frontier has from those levels, and a higher
+  /// maxBudget gives a superset of them: solveMonotone's answers stay
+  /// monotone at a fraction of the cost.
+  int64_t maxBudget = INT64_MAX;
 };
 
 struct Frontier {
@@ -65,22 +73,28 @@ struct Frontier {
   const FrontierPoint *at(int64_t budget) const;
 };
 
-/// Solves at the grid of budgets (plus keep-all and the min-peak plan), prunes
-/// to the Pareto front, walks down from each point towards the one below
-/// (stage-search repairs one byte below the last plan's peak, graphs up to
-/// 400 nodes), solves just below the points after the widest cost drops
-/// (refineSolves, each walked down from too), then polishes each point for
-/// the largest budget at which it is the answer (just below the next point's
-/// peak) and prunes again. Budget-independent: costs gridPoints +
-/// refineSolves solves plus a min-peak search.
+/// Level by level, from the min-peak plan's peak (level 0) through the
+/// grid's budgets to the unplanned peak (keep-all): the level's solve, a
+/// walk down from it towards the point below (stage-search repairs one byte
+/// below the last plan's peak, graphs up to 400 nodes), its share of the gap
+/// solves (just below the points after the widest cost drops, each walked
+/// down from too), then each point polished for the largest budget at which
+/// it is the level's answer, pruned to the Pareto front. A level looks only
+/// at the levels up to it, so with options.maxBudget the result is the same
+/// as the whole frontier's up to the levels computed. Budget-independent:
+/// costs up to gridPoints + refineSolves solves plus a min-peak search.
 Frontier computeFrontier(const Problem &problem,
                          const FrontierOptions &options = {});
 
-/// `solve` made monotone: the frontier's answer at options.budgetBytes, checked
-/// by the simulator like every solve. For budgets B1 < B2 the plan at B2 costs
-/// no more than the plan at B1, and a plan at B1 means a plan at B2. Computes
-/// the whole frontier: callers asking for many budgets should call
-/// computeFrontier once and use Frontier::at.
+/// `solve` made monotone: the answer at options.budgetBytes of the frontier
+/// computed up to it (maxBudget: its levels up to the 4th at or above the
+/// budget), checked by the simulator like every solve. A higher budget sees
+/// every point a lower one sees, so for budgets B1 < B2 the plan at B2 costs
+/// no more than the plan at B1, and a plan at B1 means a plan at B2. The
+/// whole frontier (computeFrontier without maxBudget) may answer cheaper:
+/// it also holds the plans the levels above the budget found below it.
+/// Callers asking for many budgets should compute it once and use
+/// Frontier::at.
 SolveResult solveMonotone(const Problem &problem, SolverKind kind,
                           const SolveOptions &options, int gridPoints = 0);
 
