@@ -33,9 +33,15 @@ constexpr SolverName kSolverNames[] = {
 constexpr int64_t kStageWorkSteps = 2'000'000;
 constexpr int64_t kStageWorkStepsPerNode = 8'000;
 
+/// Largest graph whose recompute-all plan the solvers build on their own: its
+/// schedule is quadratic on long chains (12.5 M steps on a 10k-node random
+/// training graph; a 100k-node one ran out of 21 GB of memory building it).
+constexpr size_t kRecomputeAllNodes = 10000;
+
 /// Fast's plan, unless a baseline is cheaper and fits: fast is never worse
 /// than the best feasible baseline. Recompute-all (a quadratic schedule on
-/// long chains) is built only when nothing else fits. No min-peak fallback:
+/// long chains) is built only when nothing else fits, on graphs up to
+/// kRecomputeAllNodes. No min-peak fallback:
 /// this is also the search step of that fallback.
 Plan fastCore(const RetentionFamily &family, int64_t budget,
               bool deepMoves = false, bool stageKicks = true, int effort = 1) {
@@ -60,7 +66,7 @@ Plan fastCore(const RetentionFamily &family, int64_t budget,
     consider(std::move(cut));
   consider(sqrtNPlan(family));
   consider(knapsackPlan(family, budget));
-  if (bestSim.peakBytes > budget)
+  if (bestSim.peakBytes > budget && problem.nodes.size() <= kRecomputeAllNodes)
     consider(recomputeAllPlan(family));
   // Small graphs: leave the family for any stage schedule (Stage.cpp; it
   // honours the policies and validates what it returns).
@@ -267,7 +273,8 @@ Plan minPeakPlan(const RetentionFamily &family) {
     }
     return sim.peakBytes;
   };
-  consider(recomputeAllPlan(family));
+  if (problem.nodes.size() <= kRecomputeAllNodes)
+    consider(recomputeAllPlan(family));
   // Every candidate, backward ones too, recomputed before each use: the
   // shortest lifetimes the family has (closures can be long; small graphs).
   if (problem.nodes.size() <= kAllAlwaysNodes) {
