@@ -12,46 +12,54 @@ Plan keepAllPlan(const Problem &problem) {
   return plan;
 }
 
-std::vector<bool> usedSteps(const Problem &problem, const Plan &plan) {
+namespace {
+
+/// usedSteps into `used` (one byte per step: bit vectors cost a shift and a
+/// mask per access in the hottest loop of every search).
+void markUsedSteps(const Problem &problem, const Plan &plan,
+                   std::vector<uint8_t> &used) {
   const int numSteps = plan.schedule.size();
   const int numNodes = problem.nodes.size();
   // A step must run whatever reads it when it defines the final version of
   // an output, or its node is one nobody consumes (the IR keeps it only for
   // its side effects) or one that may not be re-run.
-  std::vector<bool> consumed(numNodes, false);
+  std::vector<uint8_t> alwaysUsed(numNodes, 1);
   for (const Node &node : problem.nodes)
     for (int input : node.inputs)
-      consumed[input] = true;
+      alwaysUsed[input] = 0;
   // Backward, `needed[n]`: a kept step after this point reads the version of
   // n current here. One pass, nothing per step stored: this runs for every
   // state the search simulates.
-  std::vector<bool> needed(numNodes, false);
-  for (int i = 0; i < numNodes; ++i)
-    needed[i] = problem.nodes[i].output;
-  std::vector<bool> used(numSteps, false);
-  for (int s = numSteps - 1; s >= 0; --s) {
-    const int node = plan.schedule[s].node;
-    const Node &def = problem.nodes[node];
-    used[s] = needed[node] || !consumed[node] || !def.recomputable;
-    // Earlier versions of `node` are shadowed by this one.
-    needed[node] = false;
-    if (used[s])
-      for (int input : def.inputs)
-        needed[input] = true;
+  std::vector<uint8_t> needed(numNodes);
+  for (int i = 0; i < numNodes; ++i) {
+    const Node &node = problem.nodes[i];
+    alwaysUsed[i] |= !node.recomputable;
+    needed[i] = node.output;
   }
-  return used;
+  used.assign(numSteps, 0);
+  const Step *schedule = plan.schedule.data();
+  for (int s = numSteps - 1; s >= 0; --s) {
+    const int node = schedule[s].node;
+    const uint8_t isUsed = needed[node] | alwaysUsed[node];
+    used[s] = isUsed;
+    // Earlier versions of `node` are shadowed by this one.
+    needed[node] = 0;
+    if (isUsed)
+      for (int input : problem.nodes[node].inputs)
+        needed[input] = 1;
+  }
 }
 
-namespace {
-
-std::vector<int> lastLiveSteps(const Problem &problem, const Plan &plan,
-                               const std::vector<bool> &used) {
+void lastLiveSteps(const Problem &problem, const Plan &plan,
+                   const std::vector<uint8_t> &used,
+                   std::vector<int> &lastLive) {
   const int numSteps = plan.schedule.size();
   // The step whose version each node's consumers currently read.
   std::vector<int> current(problem.nodes.size(), -1);
-  std::vector<int> lastLive(numSteps);
+  lastLive.resize(numSteps);
+  const Step *schedule = plan.schedule.data();
   for (int s = 0; s < numSteps; ++s) {
-    const int node = plan.schedule[s].node;
+    const int node = schedule[s].node;
     if (used[s])
       for (int input : problem.nodes[node].inputs)
         if (current[input] >= 0)
@@ -64,13 +72,22 @@ std::vector<int> lastLiveSteps(const Problem &problem, const Plan &plan,
   for (int i = 0, e = problem.nodes.size(); i < e; ++i)
     if (problem.nodes[i].output && current[i] >= 0)
       lastLive[current[i]] = numSteps - 1;
-  return lastLive;
 }
 
 } // namespace
 
+std::vector<bool> usedSteps(const Problem &problem, const Plan &plan) {
+  std::vector<uint8_t> used;
+  markUsedSteps(problem, plan, used);
+  return std::vector<bool>(used.begin(), used.end());
+}
+
 std::vector<int> versionLastLiveStep(const Problem &problem, const Plan &plan) {
-  return lastLiveSteps(problem, plan, usedSteps(problem, plan));
+  std::vector<uint8_t> used;
+  markUsedSteps(problem, plan, used);
+  std::vector<int> lastLive;
+  lastLiveSteps(problem, plan, used, lastLive);
+  return lastLive;
 }
 
 Simulation simulate(const Problem &problem, const Plan &plan) {
@@ -81,17 +98,19 @@ Simulation simulate(const Problem &problem, const Plan &plan) {
 Simulation simulateWithLiveness(const Problem &problem, const Plan &plan,
                                 std::vector<int> &lastLive) {
   const int numSteps = plan.schedule.size();
-  const std::vector<bool> used = usedSteps(problem, plan);
-  lastLive = lastLiveSteps(problem, plan, used);
+  std::vector<uint8_t> used;
+  markUsedSteps(problem, plan, used);
+  lastLiveSteps(problem, plan, used, lastLive);
   // Difference array: +bytes where a version starts, -bytes after it dies.
   std::vector<int64_t> delta(numSteps + 1, 0);
   Simulation sim;
+  const Step *schedule = plan.schedule.data();
   for (int s = 0; s < numSteps; ++s) {
-    const Step &step = plan.schedule[s];
-    const Node &node = problem.nodes[step.node];
     // The lowering deletes a step whose version no used step reads.
     if (!used[s])
       continue;
+    const Step &step = schedule[s];
+    const Node &node = problem.nodes[step.node];
     delta[s] += node.bytes + node.transientBytes;
     delta[s + 1] -= node.transientBytes;
     delta[lastLive[s] + 1] -= node.bytes;
