@@ -260,8 +260,10 @@ namespace {
 /// effort never ends dearer; near the smallest feasible budget it is often
 /// cheaper (docs/planner.md, "Search effort"). Budgets 5% of the way from
 /// the smallest feasible budget to the unplanned peak; costs at effort 1 /
-/// effort 4 when this test was written: 1663 / 1601, 536 / 511, 943 / 943,
-/// 1325 / 1237.
+/// effort 4 when this test was written: 1628 / 1628, 536 / 511, 943 / 921,
+/// 1325 / 1237 (the searches' paths shift with any change to the moves, so
+/// the pinned values are the effort-4 ones, and more effort must help in
+/// at least one case).
 TEST(SolverProperty, MoreEffortNeverDearer) {
   struct Case {
     int nodes;
@@ -269,9 +271,10 @@ TEST(SolverProperty, MoreEffortNeverDearer) {
     int64_t budget;
     double atEffort4;
   };
-  for (const Case &c : {Case{32, 4, 256271974, 1601},
+  int cheaper = 0;
+  for (const Case &c : {Case{32, 4, 256271974, 1628},
                         Case{48, 7, 267124736, 511},
-                        Case{40, 5, 223766118, 943},
+                        Case{40, 5, 223766118, 921},
                         Case{96, 5, 235405312, 1237}}) {
     Problem problem = randomTrainingGraph(c.nodes, c.seed);
     const std::string what = "random " + std::to_string(c.nodes) + " seed " +
@@ -286,7 +289,9 @@ TEST(SolverProperty, MoreEffortNeverDearer) {
     ASSERT_TRUE(plain.feasible && more.feasible) << what;
     EXPECT_LE(more.sim.recomputeCost, plain.sim.recomputeCost) << what;
     EXPECT_LE(more.sim.recomputeCost, c.atEffort4) << what;
+    cheaper += more.sim.recomputeCost < plain.sim.recomputeCost;
   }
+  EXPECT_GE(cheaper, 2);
 }
 
 } // namespace
