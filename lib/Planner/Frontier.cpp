@@ -19,10 +19,11 @@ namespace remat::planner {
 
 namespace {
 
-/// The default grid: dense up to this many nodes, sparse (each point is a
-/// solve) above.
+/// The default grid (levels, each a solve): 32 on graphs that are walked,
+/// 48 up to kDenseGridNodes (no walks fill the gaps there: on a 1000-node
+/// graph 48 levels answered better than 32 with gap solves), 12 above.
 constexpr size_t kDenseGridNodes = 5000;
-constexpr int kDenseGrid = 32, kSparseGrid = 12;
+constexpr int kWalkedGrid = 32, kDenseGrid = 48, kSparseGrid = 12;
 /// Steps of a walk down from one point (walkDown), and the simulated steps
 /// each repair may spend, per node.
 constexpr int kWalkSteps = 64;
@@ -30,17 +31,17 @@ constexpr int64_t kWalkWorkPerNode = 2000;
 /// Largest graph walked (the stage search's size; a 1000-node frontier took
 /// 9x as long with walks).
 constexpr size_t kWalkNodes = 400;
-/// Solves spent closing the gaps between points, per grid point (default),
-/// and the least cost ratio across a gap worth a solve.
+/// Solves spent closing the gaps between points (default): one per grid
+/// point on graphs that are walked, kDenseRefines / kSparseRefines in all
+/// on larger ones (the grid's density did more there: docs/planner.md,
+/// "Monotone plans"); and the least cost ratio across a gap worth a solve.
 constexpr int kRefinePerGrid = 1;
-/// Gap solves on graphs too large to walk: more helped little there
-/// (docs/planner.md, "Monotone plans"), and each is a full solve.
-constexpr int kBigGraphRefines = 8;
+constexpr int kDenseRefines = 16, kSparseRefines = 8;
+constexpr double kLeastRefinedRatio = 1.001;
 /// Levels computed at and above the budget a caller asks for (maxBudget):
-/// with 4, the answers on a fine budget grid were within 0.1% of the whole
+/// with 4, the answers on fine budget grids were within 0.2% of the whole
 /// frontier's (docs/planner.md, "Monotone plans").
 constexpr size_t kLookahead = 4;
-constexpr double kLeastRefinedRatio = 1.001;
 
 /// A point of the frontier under construction and the budget it was last
 /// polished for (-1: never), so a level polishes only where a point's
@@ -69,7 +70,9 @@ void pruneToParetoFront(std::vector<Entry> &entries) {
 
 /// The default grid by graph size (each point is a solve).
 int defaultGridPoints(size_t numNodes) {
-  return numNodes <= kDenseGridNodes ? kDenseGrid : kSparseGrid;
+  return numNodes <= kWalkNodes        ? kWalkedGrid
+         : numNodes <= kDenseGridNodes ? kDenseGrid
+                                       : kSparseGrid;
 }
 
 /// Runs fn(0) .. fn(count - 1) on up to `threads` threads (0: every core).
@@ -253,14 +256,15 @@ Frontier computeFrontier(const Problem &problem,
       entries.push_back({std::move(point), -1});
   };
   // Gap solves: refineSolves in all (default one per level on graphs that
-  // are walked, kBigGraphRefines on larger ones; none for exact, whose time
-  // limit the grid shares), spread evenly over the levels.
-  const bool walked = problem.nodes.size() <= kWalkNodes;
+  // are walked, kDenseRefines / kSparseRefines on larger ones; none for
+  // exact, whose time limit the grid shares), spread evenly over the levels.
+  const size_t numNodes = problem.nodes.size();
   const int64_t refineSolves =
       options.refineSolves >= 0                ? options.refineSolves
       : options.solver == SolverKind::Exact ? 0
-      : walked                                 ? grid * kRefinePerGrid
-                                               : kBigGraphRefines;
+      : numNodes <= kWalkNodes                 ? grid * kRefinePerGrid
+      : numNodes <= kDenseGridNodes            ? kDenseRefines
+                                               : kSparseRefines;
   auto refineAllowance = [&](size_t k) -> int64_t {
     return refineSolves * static_cast<int64_t>(k + 1) / totalLevels;
   };

@@ -30,14 +30,16 @@ struct FrontierPoint {
 
 struct FrontierOptions {
   SolverKind solver = SolverKind::Fast;
-  /// Budgets solved for, evenly spaced from the smallest feasible budget to
-  /// the unplanned peak, both included (at least 2); 0: 32 up to 5000 nodes,
-  /// 12 above (each is a solve). With 32, the frontier's answer costs 0.994x
-  /// a solve at the budget itself (geomean, worst 1.41x; docs/planner.md).
+  /// Budgets solved for (the levels), evenly spaced from the smallest
+  /// feasible budget to the unplanned peak, both included (at least 2); 0:
+  /// 32 up to 400 nodes, 48 up to 5000, 12 above (each is a solve). With 32,
+  /// the frontier's answer costs 0.994x a solve at the budget itself
+  /// (geomean, worst 1.41x; docs/planner.md).
   int gridPoints = 0;
   /// Solves just below the points' peaks (where the answer changes), at
   /// the widest cost drops, spread evenly over the levels; -1: one per grid
-  /// point on graphs up to 400 nodes, 8 on larger ones (none for exact).
+  /// point on graphs up to 400 nodes, 16 up to 5000, 8 above (none for
+  /// exact).
   int refineSolves = -1;
   /// Shared by all the solves of the grid (exact only): each gets
   /// timeLimitSeconds / (gridPoints - 1), each refine solve as much again.
