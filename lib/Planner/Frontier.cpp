@@ -12,6 +12,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -78,11 +81,16 @@ int defaultGridPoints(size_t numNodes) {
 /// Runs fn(0) .. fn(count - 1) on up to `threads` threads (0: every core).
 /// Each call writes only its own result slot, so what the caller reads
 /// afterwards does not depend on the thread count or the order of the calls.
-template <typename Fn>
-void forEachIndex(size_t count, unsigned threads, Fn fn) {
+/// The threads to use for `count` tasks: `threads`, 0 meaning every core.
+unsigned resolveThreads(unsigned threads, size_t count) {
   if (threads == 0)
     threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<size_t>(threads, count));
+  return static_cast<unsigned>(std::min<size_t>(threads, count));
+}
+
+template <typename Fn>
+void forEachIndex(size_t count, unsigned threads, Fn fn) {
+  threads = resolveThreads(threads, count);
   if (threads <= 1) {
     for (size_t k = 0; k < count; ++k)
       fn(k);
@@ -98,6 +106,59 @@ void forEachIndex(size_t count, unsigned threads, Fn fn) {
   for (std::thread &worker : workers)
     worker.join();
 }
+
+/// The grid's solves, one per level, claimed in ascending order by worker
+/// threads (work()) and by the level loop (take(k)), which solves the next
+/// unclaimed level itself rather than wait: the loop's gap solves and
+/// polishes overlap the grid's solves of the levels above. Each solve depends
+/// only on its level, so the plans are the same on any number of threads.
+class GridSolves {
+public:
+  GridSolves(size_t count, std::function<Plan(size_t)> solve)
+      : solve_(std::move(solve)), plans_(count), done_(count, false) {}
+
+  /// Solves unclaimed levels until none is left.
+  void work() {
+    while (claimAndSolve()) {
+    }
+  }
+
+  /// Level k's plan, once solved.
+  Plan take(size_t k) {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (done_[k])
+          return std::move(plans_[k]);
+      }
+      if (!claimAndSolve()) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        solved_.wait(lock, [&] { return static_cast<bool>(done_[k]); });
+        return std::move(plans_[k]);
+      }
+    }
+  }
+
+private:
+  bool claimAndSolve() {
+    const size_t k = next_++;
+    if (k >= plans_.size())
+      return false;
+    Plan plan = solve_(k);
+    std::lock_guard<std::mutex> lock(mutex_);
+    plans_[k] = std::move(plan);
+    done_[k] = true;
+    solved_.notify_all();
+    return true;
+  }
+
+  std::function<Plan(size_t)> solve_;
+  std::vector<Plan> plans_;
+  std::vector<bool> done_;
+  std::atomic<size_t> next_{0};
+  std::mutex mutex_;
+  std::condition_variable solved_;
+};
 
 /// Walk down from `plan` (peak `peak`) towards a point of peak `lowPeak`
 /// and cost `lowCost`: repair the plan one byte below its own peak (the
@@ -231,13 +292,14 @@ Frontier computeFrontier(const Problem &problem,
       gridBudgets[k] = levels[k];
   if (options.solver == SolverKind::Exact)
     gridBudgets[0] = low;
-  std::vector<Plan> gridPlans(numLevels);
   const unsigned threads =
       options.solver == SolverKind::Exact ? 1 : options.threads;
-  forEachIndex(numLevels, threads, [&](size_t k) {
-    if (gridBudgets[k] >= 0)
-      gridPlans[k] = planAt(gridBudgets[k]);
+  GridSolves gridSolves(numLevels, [&](size_t k) {
+    return gridBudgets[k] >= 0 ? planAt(gridBudgets[k]) : Plan{};
   });
+  std::vector<std::thread> gridWorkers;
+  for (unsigned t = 1; t < resolveThreads(threads, numLevels); ++t)
+    gridWorkers.emplace_back([&] { gridSolves.work(); });
   // Walk down from `from` towards the front's point below its peak, when
   // that one costs more (graphs up to kWalkNodes); `entries` is the front.
   auto walkFrom = [&](const FrontierPoint &from) {
@@ -275,7 +337,7 @@ Frontier computeFrontier(const Problem &problem,
   for (size_t k = 0; k < numLevels; ++k) {
     const int64_t level = levels[k];
     // This level's plan: the grid's solve, keep-all at the top.
-    Plan plan = isKeepAllLevel(k) ? keepAll : std::move(gridPlans[k]);
+    Plan plan = isKeepAllLevel(k) ? keepAll : gridSolves.take(k);
     const size_t before = entries.size();
     if (!plan.schedule.empty())
       add(std::move(plan), isKeepAllLevel(k) ? high : gridBudgets[k]);
@@ -354,6 +416,8 @@ Frontier computeFrontier(const Problem &problem,
       }
     pruneToParetoFront(entries);
   }
+  for (std::thread &worker : gridWorkers)
+    worker.join();
   return finish();
 }
 
