@@ -49,6 +49,9 @@ CUBLAS_LIBRARY = '@REMAT_CUBLAS_LIBRARY@'
 # OpenBLAS, which the CPU runtime's gemm calls (empty: built without it).
 BLAS_LIBRARIES = [lib for lib in '@REMAT_BLAS_LIBRARIES@'.split(';') if lib]
 
+# Bytes every loop of the step's code is aligned to (llc -align-loops).
+LOOP_ALIGNMENT = 64
+
 ELEMENT_TYPES = {
     'f32': ('kRematFloat', 4), 'f64': ('kRematFloat', 8), 'i1': ('kRematBool', 1),
     'i8': ('kRematInt', 1), 'i16': ('kRematInt', 2),
@@ -219,7 +222,13 @@ def compile_step(opts, workdir):
     # code stays portable for gpu-check.
     step_obj = os.path.join(workdir, 'step.o')
     cpu = opts.cpu or ('native' if opts.target == 'cpu' else 'generic')
-    run_tool([os.path.join(LLVM_BIN, 'llc'), '-O2', '-mcpu=' + cpu, '-filetype=obj',
+    # Every loop starts a 64-byte line: where llc leaves a loop otherwise
+    # depends on the code before it, and the same loop nest ran at 9.3 or
+    # 18 us by its place in the step (a column sum of the residual MLP), so
+    # a plan or the clock calls of --op-times, which move the code, changed
+    # the time of ops they did not touch (docs/cost-model.md).
+    run_tool([os.path.join(LLVM_BIN, 'llc'), '-O2', '-mcpu=' + cpu,
+              '-align-loops=%d' % LOOP_ALIGNMENT, '-filetype=obj',
               '-relocation-model=pic', llvm_ir, '-o', step_obj], 'llc')
     if name == 'main':
         # A step called @main would be the executable's entry point and clash
