@@ -229,9 +229,11 @@ Frontier computeFrontier(const Problem &problem,
   // own plan (the cheapest valid one; keep-all is invalid then).
   if (!family.pinnedRecompute().empty())
     add(policyPlan(family), -1);
-  Plan least = minPeakPlan(family);
+  // The grid's solves fall back to it too where nothing they find fits.
+  const Plan least = options.knownMinPeak ? *options.knownMinPeak
+                                          : minPeakPlan(family);
   const int64_t leastPeak = simulate(problem, least).peakBytes;
-  add(std::move(least), leastPeak);
+  add(least, leastPeak);
   const int64_t low =
       entries.empty()
           ? leastPeak
@@ -280,6 +282,7 @@ Frontier computeFrontier(const Problem &problem,
     SolveOptions solveOptions;
     solveOptions.budgetBytes = budget;
     solveOptions.timeLimitSeconds = perSolve;
+    solveOptions.knownMinPeak = &least;
     SolveResult result = solve(problem, options.solver, solveOptions);
     return result.feasible ? std::move(result.plan) : Plan{};
   };
@@ -429,6 +432,7 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
   frontierOptions.gridPoints = gridPoints;
   frontierOptions.timeLimitSeconds = options.timeLimitSeconds;
   frontierOptions.threads = options.threads;
+  frontierOptions.knownMinPeak = options.knownMinPeak;
   // Only the levels up to the budget: their points are the same as in the
   // whole frontier's, and what the budget sees grows with it.
   frontierOptions.maxBudget = options.budgetBytes;

@@ -95,10 +95,11 @@ int minPeakBisections(size_t numNodes) {
 /// when the plain one fits.
 constexpr size_t kDeepAlsoNodes = 400;
 
-/// fastCore, and when nothing it finds fits, the min-peak plan: so every
-/// budget at or above smallestFeasibleBudget gets a plan.
+/// fastCore, and when nothing it finds fits, the min-peak plan (`knownMinPeak`
+/// when the caller has it, else searched): so every budget at or above
+/// smallestFeasibleBudget gets a plan.
 Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
-                       int effort = 1) {
+                       int effort, const Plan *knownMinPeak) {
   const Problem &problem = family.problem();
   Plan best = fastCore(family, budget, /*deepMoves=*/false,
                        /*stageKicks=*/true, effort);
@@ -116,7 +117,7 @@ Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
     return deep;
   if (fits)
     return best;
-  Plan least = minPeakPlan(family);
+  Plan least = knownMinPeak ? *knownMinPeak : minPeakPlan(family);
   if (simulate(family.problem(), least).peakBytes <= budget)
     return least;
   return best;
@@ -129,7 +130,8 @@ SolveResult runSolver(const Problem &problem, SolverKind kind,
     // never worse than fast and has a plan whenever fast does.
     auto begin = std::chrono::steady_clock::now();
     RetentionFamily family(problem);
-    Plan start = fastWithBaselines(family, options.budgetBytes, options.effort);
+    Plan start = fastWithBaselines(family, options.budgetBytes, options.effort,
+                                   options.knownMinPeak);
     const bool fits =
         !start.schedule.empty() &&
         simulate(problem, start).peakBytes <= options.budgetBytes;
@@ -154,8 +156,8 @@ SolveResult runSolver(const Problem &problem, SolverKind kind,
     result.plan = policyPlan(family);
     break;
   case SolverKind::Fast:
-    result.plan =
-        fastWithBaselines(family, options.budgetBytes, options.effort);
+    result.plan = fastWithBaselines(family, options.budgetBytes,
+                                    options.effort, options.knownMinPeak);
     break;
   case SolverKind::RecomputeAll:
     result.plan = recomputeAllPlan(family);
@@ -250,38 +252,6 @@ void dumpProblemIfAsked(const Problem &problem) {
   std::fclose(file);
 }
 
-bool sameNode(const Node &a, const Node &b) {
-  return a.bytes == b.bytes && a.cost == b.cost && a.backward == b.backward &&
-         a.recomputable == b.recomputable && a.output == b.output &&
-         a.inputs == b.inputs && a.transientBytes == b.transientBytes &&
-         a.policy == b.policy;
-}
-
-/// Everything a plan depends on (not the names).
-bool sameProblem(const Problem &a, const Problem &b) {
-  return a.alwaysLiveBytes == b.alwaysLiveBytes &&
-         a.nodes.size() == b.nodes.size() &&
-         std::equal(a.nodes.begin(), a.nodes.end(), b.nodes.begin(), sameNode);
-}
-
-/// The last problem's min-peak plan. remat-checkpoint asks for the smallest
-/// feasible budget, then for a monotone plan, whose frontier starts from the
-/// same search (4.7 s of a 10k-node random training graph); the search is
-/// deterministic, so the copy is what it would find again.
-struct MinPeakMemo {
-  std::mutex mutex;
-  bool valid = false;
-  Problem problem;
-  Plan plan;
-};
-
-MinPeakMemo &minPeakMemo() {
-  static MinPeakMemo memo;
-  return memo;
-}
-
-Plan searchMinPeakPlan(const RetentionFamily &family);
-
 } // namespace
 
 /// The least-peak plan the fast machinery reaches (docs/planner.md, "The
@@ -290,26 +260,9 @@ Plan searchMinPeakPlan(const RetentionFamily &family);
 /// a bisection of the budget between the lower bound and the least peak
 /// found, every solve's plan counting by its simulated peak whether or not it
 /// met the budget asked. Ties go to the cheaper plan, which is then polished
-/// at its own peak. Deterministic, so every caller gets the same plan (the
-/// last problem's is kept: MinPeakMemo).
+/// at its own peak. Deterministic, so every caller gets the same plan: a
+/// caller that needs it twice keeps it (SolveOptions::knownMinPeak).
 Plan minPeakPlan(const RetentionFamily &family) {
-  MinPeakMemo &memo = minPeakMemo();
-  {
-    std::lock_guard<std::mutex> lock(memo.mutex);
-    if (memo.valid && sameProblem(memo.problem, family.problem()))
-      return memo.plan;
-  }
-  Plan plan = searchMinPeakPlan(family);
-  std::lock_guard<std::mutex> lock(memo.mutex);
-  memo.problem = family.problem();
-  memo.plan = plan;
-  memo.valid = true;
-  return plan;
-}
-
-namespace {
-
-Plan searchMinPeakPlan(const RetentionFamily &family) {
   const Problem &problem = family.problem();
   Plan best = policyPlan(family);
   Simulation bestSim = simulate(problem, best);
@@ -351,8 +304,6 @@ Plan searchMinPeakPlan(const RetentionFamily &family) {
   return best;
 }
 
-} // namespace
-
 std::optional<SolverKind> parseSolverKind(std::string_view name) {
   for (const SolverName &entry : kSolverNames)
     if (entry.name == name)
@@ -393,10 +344,16 @@ SolveResult solve(const Problem &problem, SolverKind kind,
   return result;
 }
 
+Plan minPeakPlan(const Problem &problem) {
+  if (problem.nodes.empty())
+    return keepAllPlan(problem);
+  return minPeakPlan(RetentionFamily(problem));
+}
+
 int64_t smallestFeasibleBudget(const Problem &problem) {
   if (problem.nodes.empty())
     return problem.alwaysLiveBytes;
-  return simulate(problem, minPeakPlan(RetentionFamily(problem))).peakBytes;
+  return simulate(problem, minPeakPlan(problem)).peakBytes;
 }
 
 int64_t peakLowerBound(const Problem &problem) {

@@ -34,13 +34,19 @@ FunctionPlanning::FunctionPlanning(FunctionOpInterface fn,
         nodeSeconds[index] += times->getSeconds(op);
   }
   if (problem.error.empty())
-    smallestFeasible = smallestFeasibleWithoutPolicies =
-        planner::smallestFeasibleBudget(problem.problem);
+    smallestFeasible = smallestFeasibleWithoutPolicies = findMinPeak();
+}
+
+int64_t FunctionPlanning::findMinPeak() {
+  minPeak = planner::minPeakPlan(problem.problem);
+  return planner::simulate(problem.problem, *minPeak).peakBytes;
 }
 
 void FunctionPlanning::useCostModel() {
   if (!cost.isTime())
     return;
+  // Found with FLOPs: the same search under the new costs may end elsewhere.
+  minPeak.reset();
   // Nanoseconds: the solvers' tie-breaking epsilons assume costs well
   // above 1e-6 (Fast.cpp, Stage.cpp).
   for (auto [node, seconds] : llvm::zip(problem.problem.nodes, nodeSeconds))
@@ -180,8 +186,7 @@ FunctionPlanning::analyze(FunctionOpInterface fn, StringRef pass,
     planning->pinnedRecompute += node.policy == planner::Policy::Recompute;
   }
   if (planning->pinnedSave + planning->pinnedRecompute > 0)
-    planning->smallestFeasible =
-        planner::smallestFeasibleBudget(planning->problem.problem);
+    planning->smallestFeasible = planning->findMinPeak();
   planning->useCostModel();
   return planning;
 }

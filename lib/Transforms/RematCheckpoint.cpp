@@ -153,6 +153,7 @@ struct RematCheckpointPass
     planner::SolveOptions options;
     options.budgetBytes = budgetBytes;
     options.timeLimitSeconds = timeLimit;
+    options.knownMinPeak = planning.minPeak ? &*planning.minPeak : nullptr;
     return planner::solve(planning.problem.problem, kind, options);
   }
 
@@ -283,6 +284,9 @@ struct RematCheckpointPass
     // The frontier's solves run on every core unless the context is
     // single-threaded (--mlir-disable-threading); the plan is the same.
     options.threads = fn->getContext()->isMultithreadingEnabled() ? 0 : 1;
+    // The min-peak plan behind the smallest feasible budget: the frontier's
+    // least level, not searched again.
+    options.knownMinPeak = planning.minPeak ? &*planning.minPeak : nullptr;
     // exact's proven optima are monotone by themselves; a frontier of them
     // would cost a MILP solve per point.
     outcome.solved = kind == planner::SolverKind::Fast

@@ -55,6 +55,9 @@ struct FrontierOptions {
   /// maxBudget gives a superset of them: solveMonotone's answers stay
   /// monotone at a fraction of the cost.
   int64_t maxBudget = INT64_MAX;
+  /// minPeakPlan(problem) when the caller has it (SolveOptions::knownMinPeak):
+  /// level 0 takes it instead of searching again; the frontier is the same.
+  const Plan *knownMinPeak = nullptr;
 };
 
 struct Frontier {

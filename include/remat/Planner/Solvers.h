@@ -47,6 +47,13 @@ struct SolveOptions {
   /// the repair's work when the start does not fit; larger ones nothing.
   /// Plain solves only: solveMonotone's frontier does not pass it on.
   int effort = 1;
+  /// minPeakPlan(problem) of this very problem (costs included) when the
+  /// caller has it, or null: fast falls back to it where nothing it finds
+  /// fits, and solveMonotone's frontier takes it as its least level, instead
+  /// of searching for it again (a few fast solves: 4 s at 10k nodes). The
+  /// search is deterministic, so the plans are the same either way. Read
+  /// during the call only.
+  const Plan *knownMinPeak = nullptr;
 };
 
 struct SolveResult {
@@ -80,6 +87,11 @@ std::string checkPolicies(const Problem &problem);
 /// (keep-all) peak. Not proven minimal: `exact` may fit lower, never below
 /// peakLowerBound. Costs a few fast solves.
 int64_t smallestFeasibleBudget(const Problem &problem);
+
+/// The least-peak plan behind smallestFeasibleBudget (its simulated peak).
+/// Deterministic: a caller that also wants a plan near that budget, or a
+/// monotone one, keeps it and passes it on (SolveOptions::knownMinPeak).
+Plan minPeakPlan(const Problem &problem);
 
 /// A proven lower bound on the peak of every plan: at each node's own step
 /// the node, one version of each of its inputs and every non-recomputable

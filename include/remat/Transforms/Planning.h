@@ -39,6 +39,11 @@ struct FunctionPlanning {
   int64_t smallestFeasible = 0;
   /// The same without the policies.
   int64_t smallestFeasibleWithoutPolicies = 0;
+  /// The plan whose peak is smallestFeasible, for the problem as it stands
+  /// (policies and node costs): the solvers take it (knownMinPeak) instead of
+  /// searching again. Empty when the problem could not be extracted, or once
+  /// useCostModel changed the costs it was found with.
+  std::optional<planner::Plan> minPeak;
   /// Nodes pinned save / recompute by the policies.
   int pinnedSave = 0, pinnedRecompute = 0;
 
@@ -75,6 +80,8 @@ private:
   /// Makes the problem's node costs predicted nanoseconds under a time
   /// model. After the policies: `segments` splits by FLOPs.
   void useCostModel();
+  /// Sets minPeak for the problem as it stands; its peak.
+  int64_t findMinPeak();
 };
 
 /// The cost options of a planning pass (see TimeModel.h), with cost=measured's
