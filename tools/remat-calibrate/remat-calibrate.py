@@ -35,15 +35,15 @@ changes: the times are the lowering's.
 
 import argparse
 import datetime
+import importlib.machinery
+import importlib.util
 import json
 import os
 import platform
 import re
 import shlex
-import shutil
 import subprocess
 import sys
-import tempfile
 
 # Filled in by CMake (tools/remat-calibrate/CMakeLists.txt).
 REMAT_OPT = '@REMAT_OPT@'
@@ -52,17 +52,18 @@ REMAT_RUN = '@REMAT_RUN@'
 FORMAT = 'remat-calibration'
 
 
-class Error(Exception):
-    pass
+def load_remat_run():
+    """remat-run's script as a module: its errors, tool runner, scratch
+    directories and report reader serve both drivers."""
+    loader = importlib.machinery.SourceFileLoader('remat_run', REMAT_RUN)
+    module = importlib.util.module_from_spec(
+        importlib.util.spec_from_loader('remat_run', loader))
+    loader.exec_module(module)
+    return module
 
 
-def run_tool(cmd, what):
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise Error('%s failed (%s):\n%s%s' % (what, ' '.join(cmd),
-                                               proc.stdout[-2000:],
-                                               proc.stderr.strip()[-4000:]))
-    return proc.stdout
+remat_run = load_remat_run()
+Error = remat_run.Error
 
 
 def split_kernels(text):
@@ -95,11 +96,11 @@ def time_kernel(path, opts):
     proc = subprocess.run(cmd, capture_output=True, text=True)
     # A kernel whose results differ between repeats (bits of a fresh buffer
     # its op leaves unwritten) still has a time.
-    match = re.search(r'^step_ms_min ([0-9.eE+-]+)$', proc.stdout, re.M)
-    if not match:
+    ms = remat_run.report_values(proc.stdout).get('step_ms_min')
+    if ms is None:
         raise Error('remat-run failed (%s):\n%s%s' % (
             ' '.join(cmd), proc.stdout[-2000:], proc.stderr.strip()[-4000:]))
-    return float(match.group(1)) / 1e3
+    return float(ms) / 1e3
 
 
 def time_in_step(step, workdir, index, opts):
@@ -126,8 +127,8 @@ def time_in_step(step, workdir, index, opts):
 def extract(step, workdir, index):
     """[(key, op, kernel module text)] of `step`'s ops that can run alone."""
     extracted = os.path.join(workdir, 'kernels%d.mlir' % index)
-    run_tool([REMAT_OPT, step, '--remat-extract-kernels', '-o', extracted],
-             'remat-opt (kernels)')
+    remat_run.run_tool([REMAT_OPT, step, '--remat-extract-kernels', '-o', extracted],
+                       'remat-opt (kernels)')
     with open(extracted) as f:
         return split_kernels(f.read())
 
@@ -166,66 +167,67 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def measure(opts, workdir):
+    """Times the ops of opts.inputs into the kernels of opts.output."""
+    target = 'cpu'
+    kernels = load(opts.output, target)
+    # In-step: every occurrence of a key in every step, then their mean.
+    occurrences = {}
+    for index, step in enumerate(opts.inputs):
+        found = time_in_step(step, workdir, index, opts) \
+            if opts.mode == 'in-step' else None
+        for key, (op, seconds) in (found or {}).items():
+            occurrences.setdefault(key, (op, []))[1].extend(seconds)
+    measured = set()
+    for key, (op, seconds) in sorted(occurrences.items()):
+        mean = sum(seconds) / len(seconds)
+        kernels[key] = {'key': key, 'op': op, 'seconds': mean, 'mode': 'in-step',
+                        'occurrences': len(seconds),
+                        'min_seconds': min(seconds), 'max_seconds': max(seconds)}
+        measured.add(key)
+        print('%s %-24s %12.3f us in-step (%d)' % (key, op, mean * 1e6,
+                                                   len(seconds)))
+    for index, step in enumerate(opts.inputs):
+        for key, op, body in extract(step, workdir, index):
+            if key in measured:
+                continue
+            path = os.path.join(workdir, 'k_%s.mlir' % key)
+            with open(path, 'w') as f:
+                f.write(body)
+            seconds = time_kernel(path, opts)
+            kernels[key] = {'key': key, 'op': op, 'seconds': seconds,
+                            'mode': 'isolated'}
+            measured.add(key)
+            print('%s %-24s %12.3f us' % (key, op, seconds * 1e6))
+        sys.stdout.flush()
+    result = {
+        'format': FORMAT,
+        'target': target,
+        'written_by': 'remat-calibrate --mode %s%s%s' % (
+            opts.mode, ' --repeat %d' % opts.repeat if opts.repeat else '',
+            ' --runs %d' % opts.runs if opts.mode == 'in-step' else ''),
+        'date': datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec='seconds'),
+        'host': '%s, %d CPUs' % (platform.machine(), os.cpu_count() or 0),
+        'load_average': os.getloadavg()[0],
+        'kernels': sorted(kernels.values(), key=lambda k: k['key']),
+    }
+    with open(opts.output, 'w') as f:
+        json.dump(result, f, indent=1)
+        f.write('\n')
+    print('%d kernels measured, %d in %s' % (len(measured), len(kernels),
+                                             opts.output))
+
+
 def main(argv):
     opts = parse_args(argv)
-    target = 'cpu'
-    workdir = opts.keep or tempfile.mkdtemp(prefix='remat-calibrate-')
-    os.makedirs(workdir, exist_ok=True)
     try:
-        kernels = load(opts.output, target)
-        # In-step: every occurrence of a key in every step, then their mean.
-        occurrences = {}
-        for index, step in enumerate(opts.inputs):
-            found = time_in_step(step, workdir, index, opts) \
-                if opts.mode == 'in-step' else None
-            for key, (op, seconds) in (found or {}).items():
-                occurrences.setdefault(key, (op, []))[1].extend(seconds)
-        measured = set()
-        for key, (op, seconds) in sorted(occurrences.items()):
-            mean = sum(seconds) / len(seconds)
-            kernels[key] = {'key': key, 'op': op, 'seconds': mean, 'mode': 'in-step',
-                            'occurrences': len(seconds),
-                            'min_seconds': min(seconds), 'max_seconds': max(seconds)}
-            measured.add(key)
-            print('%s %-24s %12.3f us in-step (%d)' % (key, op, mean * 1e6,
-                                                       len(seconds)))
-        for index, step in enumerate(opts.inputs):
-            for key, op, body in extract(step, workdir, index):
-                if key in measured:
-                    continue
-                path = os.path.join(workdir, 'k_%s.mlir' % key)
-                with open(path, 'w') as f:
-                    f.write(body)
-                seconds = time_kernel(path, opts)
-                kernels[key] = {'key': key, 'op': op, 'seconds': seconds,
-                                'mode': 'isolated'}
-                measured.add(key)
-                print('%s %-24s %12.3f us' % (key, op, seconds * 1e6))
-            sys.stdout.flush()
-        result = {
-            'format': FORMAT,
-            'target': target,
-            'written_by': 'remat-calibrate --mode %s%s%s' % (
-                opts.mode, ' --repeat %d' % opts.repeat if opts.repeat else '',
-                ' --runs %d' % opts.runs if opts.mode == 'in-step' else ''),
-            'date': datetime.datetime.now(datetime.timezone.utc).isoformat(
-                timespec='seconds'),
-            'host': '%s, %d CPUs' % (platform.machine(), os.cpu_count() or 0),
-            'load_average': os.getloadavg()[0],
-            'kernels': sorted(kernels.values(), key=lambda k: k['key']),
-        }
-        with open(opts.output, 'w') as f:
-            json.dump(result, f, indent=1)
-            f.write('\n')
-        print('%d kernels measured, %d in %s' % (len(measured), len(kernels),
-                                                 opts.output))
+        with remat_run.scratch_dir(opts.keep, 'remat-calibrate-') as workdir:
+            measure(opts, workdir)
         return 0
     except (Error, OSError) as e:
         print('remat-calibrate: error: %s' % e, file=sys.stderr)
         return 1
-    finally:
-        if not opts.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == '__main__':

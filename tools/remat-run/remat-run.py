@@ -28,6 +28,7 @@ each other, not with a plain step's time.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -264,6 +265,31 @@ def compile_step(opts, workdir):
 
 # ---- running ---------------------------------------------------------------------
 
+@contextlib.contextmanager
+def scratch_dir(keep, prefix):
+    """A directory for intermediate files: `keep` (made if missing, left in
+    place) or a temporary one, removed on the way out."""
+    workdir = keep or tempfile.mkdtemp(prefix=prefix)
+    os.makedirs(workdir, exist_ok=True)
+    try:
+        yield workdir
+    finally:
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def report_values(stdout):
+    """{name: value} of the lines `name value` an executable prints
+    (StepMain.c: step_ms_min, peak_bytes, ...; of the repeated `result`
+    lines the last)."""
+    values = {}
+    for line in stdout.splitlines():
+        name, _, value = line.partition(' ')
+        if name and value:
+            values[name] = value
+    return values
+
+
 def read_ticks(path, fastest):
     """Merges the clock's per-op fastest times in `path` (TickRuntime.h)
     into `fastest` {index: (ns, samples)}; returns the clock's gap."""
@@ -362,34 +388,30 @@ def parse_args(argv):
 
 def main(argv):
     opts = parse_args(argv)
-    workdir = opts.keep or tempfile.mkdtemp(prefix='remat-run-')
-    os.makedirs(workdir, exist_ok=True)
     try:
-        exe = compile_step(opts, workdir)
-        if opts.compile_only:
+        with scratch_dir(opts.keep, 'remat-run-') as workdir:
+            exe = compile_step(opts, workdir)
+            if opts.compile_only:
+                return 0
+            cmd = [exe, '--seed', str(opts.seed), '--repeat', str(opts.repeat)]
+            if opts.threads:
+                cmd += ['--threads', str(opts.threads)]
+            if opts.check_peak is not None:
+                cmd += ['--check-peak', str(opts.check_peak)]
+            tick_files = []
+            for run in range(max(opts.runs, 1)):
+                tick_files.append(os.path.join(workdir, 'ticks%d.txt' % run))
+                sys.stdout.flush()
+                returncode = subprocess.run(
+                    cmd + (['--ticks', tick_files[-1]] if opts.op_times else [])).returncode
+                if returncode:
+                    return returncode
+            if opts.op_times:
+                write_op_times(opts, workdir, tick_files)
             return 0
-        cmd = [exe, '--seed', str(opts.seed), '--repeat', str(opts.repeat)]
-        if opts.threads:
-            cmd += ['--threads', str(opts.threads)]
-        if opts.check_peak is not None:
-            cmd += ['--check-peak', str(opts.check_peak)]
-        tick_files = []
-        for run in range(max(opts.runs, 1)):
-            tick_files.append(os.path.join(workdir, 'ticks%d.txt' % run))
-            sys.stdout.flush()
-            returncode = subprocess.run(
-                cmd + (['--ticks', tick_files[-1]] if opts.op_times else [])).returncode
-            if returncode:
-                return returncode
-        if opts.op_times:
-            write_op_times(opts, workdir, tick_files)
-        return 0
-    except Error as e:
+    except (Error, OSError) as e:
         print('remat-run: error: %s' % e, file=sys.stderr)
         return 1
-    finally:
-        if not opts.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == '__main__':
