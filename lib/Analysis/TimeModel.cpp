@@ -397,15 +397,34 @@ llvm::Expected<Calibration> Calibration::parse(llvm::StringRef text,
                     " needs a \"key\" string and \"seconds\", a finite "
                     "number of at least 0");
     result.seconds[*key] = *seconds;
+    const llvm::json::Value *recompute = kernel->get("recompute_seconds");
+    if (!recompute)
+      continue;
+    std::optional<double> recomputeTime = recompute->getAsNumber();
+    if (!recomputeTime || !std::isfinite(*recomputeTime) || *recomputeTime < 0)
+      return calibrationError(path, "kernel " + llvm::Twine(index) +
+                                        ": \"recompute_seconds\" must be a "
+                                        "finite number of at least 0");
+    result.recomputeSeconds[*key] = *recomputeTime;
   }
   return result;
 }
 
-std::optional<double> Calibration::lookup(llvm::StringRef key) const {
-  auto it = seconds.find(key);
-  if (it == seconds.end())
+static std::optional<double> lookupIn(const llvm::StringMap<double> &map,
+                                      llvm::StringRef key) {
+  auto it = map.find(key);
+  if (it == map.end())
     return std::nullopt;
   return it->second;
+}
+
+std::optional<double> Calibration::lookup(llvm::StringRef key) const {
+  return lookupIn(seconds, key);
+}
+
+std::optional<double>
+Calibration::lookupRecompute(llvm::StringRef key) const {
+  return lookupIn(recomputeSeconds, key);
 }
 
 //===----------------------------------------------------------------------===//
@@ -431,6 +450,9 @@ TimeModel::TimeModel(FunctionOpInterface fn, const CostModel &costs,
           key ? calibration->lookup(*key) : std::nullopt;
       if (measured) {
         time = *measured;
+        if (std::optional<double> recompute =
+                calibration->lookupRecompute(*key))
+          recomputeSeconds[&op] = *recompute;
       } else if (key) {
         firstMissing = firstMissing ? firstMissing : &op;
         ++missing;

@@ -29,9 +29,11 @@ FunctionPlanning::FunctionPlanning(FunctionOpInterface fn,
     times.emplace(fn, costs, cost);
     for (Operation *op : graph.getOps())
       stepSeconds += times->getSeconds(op);
+    // A node costs what recomputing its ops costs the step, which a
+    // calibration may set apart from their time in it (TimeModel.h).
     for (auto [index, members] : llvm::enumerate(problem.members))
       for (Operation *op : members)
-        nodeSeconds[index] += times->getSeconds(op);
+        nodeSeconds[index] += times->getRecomputeSeconds(op);
   }
   if (problem.error.empty())
     smallestFeasible = smallestFeasibleWithoutPolicies = findMinPeak();

@@ -3,6 +3,7 @@
 #include "remat/Transforms/Passes.h"
 
 #include "remat/Analysis/TimeModel.h"
+#include "remat/Dialect/Remat/RematDialect.h"
 #include "remat/Transforms/Planning.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -21,6 +22,43 @@ static std::string locationText(Location loc) {
   llvm::raw_string_ostream os(text);
   loc.print(os);
   return text;
+}
+
+/// Where each operand of a top-level op comes from: [index, result number]
+/// of the top-level op before it that defines it, or null (an argument).
+/// With `yields`, this says which values a consumer reads from a
+/// recomputation (remat-calibrate's hot run).
+static llvm::json::Array
+describeOperands(Operation *op,
+                 const llvm::DenseMap<Operation *, int64_t> &indices) {
+  llvm::json::Array operands;
+  for (Value operand : op->getOperands()) {
+    auto result = dyn_cast<OpResult>(operand);
+    auto it = result ? indices.find(result.getOwner()) : indices.end();
+    if (it == indices.end())
+      operands.push_back(nullptr);
+    else
+      operands.push_back(llvm::json::Array{
+          it->second, static_cast<int64_t>(result.getResultNumber())});
+  }
+  return operands;
+}
+
+/// For a remat.recompute, the op and location of what defines each value
+/// its body yields (null for a kept value yielded as it is): which original
+/// op each of its results recomputes.
+static llvm::json::Array describeYields(RecomputeOp op) {
+  llvm::json::Array yields;
+  for (Value value : op.getBody().front().getTerminator()->getOperands()) {
+    Operation *producer = value.getDefiningOp();
+    if (!producer)
+      yields.push_back(nullptr);
+    else
+      yields.push_back(
+          llvm::json::Object{{"op", producer->getName().getStringRef()},
+                             {"loc", locationText(producer->getLoc())}});
+  }
+  return yields;
 }
 
 /// The functions to instrument: every function of the module with a body.
@@ -107,16 +145,23 @@ struct RematInstrumentOpsPass
     SmallVector<Operation *> ops =
         llvm::map_to_vector(body, [](Operation &op) { return &op; });
     // Keys of the ops as they are, before any tick stands beside them.
+    llvm::DenseMap<Operation *, int64_t> indices;
     llvm::json::Array entries;
     for (Operation *op : ops) {
       if (op->hasTrait<OpTrait::IsTerminator>())
         continue;
+      int64_t index = next + static_cast<int64_t>(entries.size());
+      indices[op] = index;
       std::optional<std::string> key = getKernelKey(op);
-      entries.push_back(llvm::json::Object{
-          {"index", next + static_cast<int64_t>(entries.size())},
+      llvm::json::Object entry{
+          {"index", index},
           {"op", op->getName().getStringRef()},
           {"key", key ? llvm::json::Value(*key) : llvm::json::Value(nullptr)},
-          {"loc", locationText(op->getLoc())}});
+          {"loc", locationText(op->getLoc())},
+          {"operands", describeOperands(op, indices)}};
+      if (auto recompute = dyn_cast<RecomputeOp>(op))
+        entry["yields"] = describeYields(recompute);
+      entries.push_back(std::move(entry));
     }
     OpBuilder builder(fn.getContext());
     for (Operation *op : ops) {

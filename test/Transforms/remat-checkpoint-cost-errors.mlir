@@ -21,6 +21,7 @@
 // RUN: remat-opt %t/bad-target.mlir --verify-diagnostics '--remat-report=cost=measured calibration=%t/bad-target.json'
 // RUN: remat-opt %t/bad-kernel.mlir --verify-diagnostics '--remat-checkpoint=budget=0.5 cost=measured calibration=%t/bad-kernel.json'
 // RUN: remat-opt %t/other-target.mlir --verify-diagnostics '--remat-checkpoint=budget=0.5 cost=measured calibration=%t/other-target.json'
+// RUN: remat-opt %t/bad-recompute.mlir --verify-diagnostics '--remat-checkpoint=budget=0.5 cost=measured calibration=%t/bad-recompute.json'
 
 //--- missing.mlir
 // expected-error @below {{none.json': cannot read it: }}
@@ -61,5 +62,14 @@ module {
 {"format": "remat-calibration", "target": "gpu", "kernels": []}
 //--- other-target.mlir
 // expected-error @below {{other-target.json' was measured for target=gpu, not target=cpu; pass target=gpu or calibrate for cpu}}
+module {
+}
+
+//--- bad-recompute.json
+{"format": "remat-calibration", "target": "cpu", "kernels": [
+  {"key": "0123456789abcdef", "op": "math.exp", "seconds": 1e-6, "recompute_seconds": 0},
+  {"key": "fedcba9876543210", "op": "math.exp", "seconds": 1e-6, "recompute_seconds": "fast"}]}
+//--- bad-recompute.mlir
+// expected-error @below {{bad-recompute.json': kernel 1: "recompute_seconds" must be a finite number of at least 0}}
 module {
 }

@@ -11,6 +11,11 @@
 // RUN: remat-opt %s --remat-report="cost=roofline report-file=%t.report.json" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
 // RUN: FileCheck %s --check-prefix=REPORT-JSON < %t.report.json
 // RUN: remat-opt %s --remat-frontier="points=4 cost=measured calibration=%S/Inputs/cost-calibration.json" -o /dev/null 2>&1 | FileCheck %s --check-prefix=FRONTIER
+// A calibration that says recomputing the exp costs the step little
+// (recompute_seconds: what its readers save reading it just recomputed
+// offsets its time) plans as FLOPs do; the step's time is still the sum of
+// the ops' seconds.
+// RUN: remat-opt %s --remat-checkpoint="budget=0.8 cost=measured calibration=%S/Inputs/cost-calibration-recompute.json" -o /dev/null 2>&1 | FileCheck %s --check-prefix=RECOMPUTE
 // A calibration without the matmul's kernel: its ops cost their roofline
 // time, and a warning counts them.
 // RUN: grep -v linalg.matmul %S/Inputs/cost-calibration.json > %t.partial.json
@@ -27,6 +32,10 @@
 // MEASURED: remark: remat-checkpoint: recompute %3 (4096 bytes, 65536 FLOPs) 1 time
 // MEASURED: remark: remat-checkpoint: keep %4 (4096 bytes)
 // MEASURED: recompute 66560 FLOPs, 47.45% of the step; predicted time (cost=measured): recompute 1.002 ms, 33.29% of the step's 3.010 ms; solver fast
+// RECOMPUTE: remark: remat-checkpoint: recompute %0 (4096 bytes, 1024 FLOPs) 1 time
+// RECOMPUTE: remark: remat-checkpoint: keep %3 (4096 bytes)
+// RECOMPUTE: remark: remat-checkpoint: recompute %4 (4096 bytes, 1024 FLOPs) 1 time
+// RECOMPUTE: recompute 2048 FLOPs, 1.46% of the step; predicted time (cost=measured): recompute 2.000 us, 0.07% of the step's 3.010 ms
 // PLAN: "cost_model": "measured"
 // PLAN: "overhead_percent": 47.4
 // PLAN: "predicted_overhead_percent": 33.29

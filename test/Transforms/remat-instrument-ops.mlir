@@ -49,15 +49,36 @@
 // MAP-NEXT: "key": "[[TANH:[0-9a-f]+]]",
 // MAP-NEXT: "loc": "loc(
 // MAP-NEXT: "op": "math.tanh"
+// Each operand: [index, result number] of the top-level op that defines
+// it, or null (an argument); a recompute region says which op each of its
+// results recomputes (remat-calibrate's hot run reads both).
 // MAP:      "index": 1,
 // MAP-NEXT: "key": "[[REGION:[0-9a-f]+]]",
 // MAP:      "op": "remat.recompute"
+// MAP-NEXT: "operands": [
+// MAP-NEXT:   null
+// MAP-NEXT: ],
+// MAP-NEXT: "yields": [
+// MAP-NEXT:   {
+// MAP-NEXT:     "loc": "loc({{.*}}remat-instrument-ops.mlir{{.*}}:{{[0-9]+}}:10)",
+// MAP-NEXT:     "op": "math.tanh"
 // MAP:      "index": 2,
 // MAP-NEXT: "key": "[[TANH]]",
 // MAP:      "op": "math.tanh"
 // MAP:      "index": 3,
 // MAP-NEXT: "key": "[[ADD:[0-9a-f]+]]",
 // MAP:      "op": "arith.addf"
+// MAP-NEXT: "operands": [
+// MAP-NEXT:   [
+// MAP-NEXT:     0,
+// MAP-NEXT:     0
+// MAP-NEXT:   ],
+// MAP-NEXT:   [
+// MAP-NEXT:     2,
+// MAP-NEXT:     0
+// MAP-NEXT:   ]
+// MAP-NEXT: ]
+// MAP-NOT:  "yields"
 // MAP:      "return": 4
 // MAP:      "function": "second"
 // MAP-NEXT: "ops": []

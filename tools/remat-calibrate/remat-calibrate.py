@@ -103,25 +103,83 @@ def time_kernel(path, opts):
     return float(ms) / 1e3
 
 
-def time_in_step(step, workdir, index, opts):
-    """{key: (op, [seconds of each occurrence])} of `step`'s ops timed inside
-    the step, or None (with the reason printed) when remat-run cannot run
-    it."""
-    times = os.path.join(workdir, 'op-times%d.json' % index)
+def op_times(step, workdir, tag, opts):
+    """The ops of `remat-run --op-times` on `step` (remat-instrument-ops'
+    map with each op's fastest time), or None (with the reason printed)
+    when remat-run cannot run it."""
+    times = os.path.join(workdir, 'op-times-%s.json' % tag)
     cmd = [REMAT_RUN, step, '--repeat', str(opts.repeat or 100),
            '--runs', str(opts.runs), '--op-times', times] + shlex.split(opts.remat_run_args or '')
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0 or not os.path.exists(times):
-        print('%s: remat-run cannot run it in-step, its ops are timed alone:\n%s'
+        print('%s: remat-run cannot run it in-step:\n%s'
               % (step, (proc.stderr.strip() or proc.stdout.strip())[-2000:]))
         return None
     with open(times) as f:
-        ops = json.load(f)['ops']
+        return json.load(f)['ops']
+
+
+def times_by_key(ops):
+    """{key: (op, [seconds of each occurrence])} of timed ops."""
     found = {}
     for op in ops:
         if op['key'] is not None and op['seconds'] is not None:
             found.setdefault(op['key'], (op['op'], []))[1].append(op['seconds'])
     return found
+
+
+def place(op):
+    return (op['loc'], op['op'])
+
+
+def hot_savings(step, unplanned, workdir, index, opts):
+    """{key: [saving of each place recomputed]}: what the ops that read an
+    op's result save, in seconds, when the result was just recomputed
+    rather than kept since the forward pass.
+
+    The step planned with every activation recomputed (solver=recompute-all,
+    locations kept) is timed as the unplanned one was; each top-level op
+    that reads a recomputation's result is matched to itself in the
+    unplanned step (by location and name), and its time there less its time
+    here is shared equally among the original ops whose recomputations it
+    reads. A place recomputed whose result no top-level op reads saves 0."""
+    planned = os.path.join(workdir, 'recompute-all%d.mlir' % index)
+    proc = subprocess.run([REMAT_OPT, step, '-o', planned, '--mlir-print-debuginfo',
+                           '--remat-checkpoint=budget=1.0 solver=recompute-all'],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        print('%s: no recompute-all plan, no hot run:\n%s' % (step, proc.stderr[-2000:]))
+        return {}
+    hot = op_times(planned, workdir, 'hot%d' % index, opts)
+    if hot is None:
+        return {}
+    places = {}
+    for op in unplanned:
+        places.setdefault(place(op), []).append(op)
+    by_index = {op['index']: op for op in hot}
+    saved = {}
+    for op in hot:
+        if op['op'] == 'remat.recompute':
+            saved.update((place(y), 0.0) for y in op['yields'] if y)
+    for op in hot:
+        original = places.get(place(op), [])
+        if op['seconds'] is None or len(original) != 1 or \
+                original[0]['seconds'] is None:
+            continue
+        read = set()
+        for operand in op.get('operands', []):
+            producer = by_index.get(operand[0]) if operand else None
+            if producer and producer['op'] == 'remat.recompute':
+                source = producer['yields'][operand[1]]
+                if source and place(source) in saved:
+                    read.add(place(source))
+        for source in read:
+            saved[source] += (original[0]['seconds'] - op['seconds']) / len(read)
+    savings = {}
+    for op in unplanned:
+        if op['key'] is not None and len(places[place(op)]) == 1 and place(op) in saved:
+            savings.setdefault(op['key'], []).append(saved[place(op)])
+    return savings
 
 
 def extract(step, workdir, index):
@@ -161,6 +219,9 @@ def parse_args(argv):
                         '(isolated, default 50); a time is the fastest')
     parser.add_argument('--runs', type=int, default=5,
                         help='in-step: processes, each of --repeat steps (default 5)')
+    parser.add_argument('--no-hot', dest='hot', action='store_false',
+                        help='in-step: no recompute_seconds (skips the run of '
+                        'each step with every activation recomputed)')
     parser.add_argument('--remat-run-args', metavar='ARGS',
                         help="more remat-run flags for every kernel, e.g. '--cpu generic'")
     parser.add_argument('--keep', metavar='DIR', help='keep the kernels in DIR')
@@ -172,21 +233,33 @@ def measure(opts, workdir):
     target = 'cpu'
     kernels = load(opts.output, target)
     # In-step: every occurrence of a key in every step, then their mean.
-    occurrences = {}
+    occurrences, savings = {}, {}
     for index, step in enumerate(opts.inputs):
-        found = time_in_step(step, workdir, index, opts) \
+        ops = op_times(step, workdir, str(index), opts) \
             if opts.mode == 'in-step' else None
-        for key, (op, seconds) in (found or {}).items():
+        if ops is None:
+            continue
+        for key, (op, seconds) in times_by_key(ops).items():
             occurrences.setdefault(key, (op, []))[1].extend(seconds)
+        if opts.hot:
+            for key, saved in hot_savings(step, ops, workdir, index, opts).items():
+                savings.setdefault(key, []).extend(saved)
     measured = set()
     for key, (op, seconds) in sorted(occurrences.items()):
         mean = sum(seconds) / len(seconds)
         kernels[key] = {'key': key, 'op': op, 'seconds': mean, 'mode': 'in-step',
                         'occurrences': len(seconds),
                         'min_seconds': min(seconds), 'max_seconds': max(seconds)}
+        hot = ''
+        if key in savings:
+            saving = sum(savings[key]) / len(savings[key])
+            kernels[key].update(hot_saving_seconds=saving,
+                                hot_places=len(savings[key]),
+                                recompute_seconds=max(mean - saving, 0.0))
+            hot = ', recomputed %.3f us' % (kernels[key]['recompute_seconds'] * 1e6)
         measured.add(key)
-        print('%s %-24s %12.3f us in-step (%d)' % (key, op, mean * 1e6,
-                                                   len(seconds)))
+        print('%s %-24s %12.3f us in-step (%d)%s' % (key, op, mean * 1e6,
+                                                     len(seconds), hot))
     for index, step in enumerate(opts.inputs):
         for key, op, body in extract(step, workdir, index):
             if key in measured:
@@ -203,9 +276,10 @@ def measure(opts, workdir):
     result = {
         'format': FORMAT,
         'target': target,
-        'written_by': 'remat-calibrate --mode %s%s%s' % (
+        'written_by': 'remat-calibrate --mode %s%s%s%s' % (
             opts.mode, ' --repeat %d' % opts.repeat if opts.repeat else '',
-            ' --runs %d' % opts.runs if opts.mode == 'in-step' else ''),
+            ' --runs %d' % opts.runs if opts.mode == 'in-step' else '',
+            ' --no-hot' if opts.mode == 'in-step' and not opts.hot else ''),
         'date': datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec='seconds'),
         'host': '%s, %d CPUs' % (platform.machine(), os.cpu_count() or 0),

@@ -87,8 +87,12 @@ std::optional<std::string> getKernelKey(mlir::Operation *op);
 
 /// Seconds per kernel key, measured by `remat-calibrate`:
 ///   {"format": "remat-calibration", "target": "cpu",
-///    "kernels": [{"key": "...", "op": "linalg.matmul", "seconds": 1.2e-05},
-///                ...]}
+///    "kernels": [{"key": "...", "op": "linalg.matmul", "seconds": 1.2e-05,
+///                 "recompute_seconds": 1.1e-05}, ...]}
+/// `seconds` is the op's time in its step; the optional `recompute_seconds`
+/// what recomputing it costs the step: its time less what the ops that read
+/// its result save when they read it just recomputed rather than kept
+/// (docs/cost-model.md); `seconds` where absent.
 class Calibration {
 public:
   /// Reads `path`; the error says what is wrong, where in the file.
@@ -100,11 +104,13 @@ public:
   CostTarget getTarget() const { return target; }
   llvm::StringRef getPath() const { return path; }
   std::optional<double> lookup(llvm::StringRef key) const;
+  std::optional<double> lookupRecompute(llvm::StringRef key) const;
 
 private:
   std::string path;
   CostTarget target = CostTarget::Cpu;
   llvm::StringMap<double> seconds;
+  llvm::StringMap<double> recomputeSeconds;
 };
 
 /// How the planning passes cost an op.
@@ -133,10 +139,17 @@ public:
   double getSeconds(mlir::Operation *op) const {
     return seconds.lookup(op);
   }
+  /// Seconds a recomputation of a top-level op costs the step: the
+  /// calibration's recompute time where it has one, else getSeconds.
+  double getRecomputeSeconds(mlir::Operation *op) const {
+    auto it = recomputeSeconds.find(op);
+    return it == recomputeSeconds.end() ? getSeconds(op) : it->second;
+  }
   llvm::ArrayRef<Finding> getFindings() const { return findings; }
 
 private:
   llvm::DenseMap<mlir::Operation *, double> seconds;
+  llvm::DenseMap<mlir::Operation *, double> recomputeSeconds;
   llvm::SmallVector<Finding> findings;
 };
 

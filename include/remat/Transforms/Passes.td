@@ -344,7 +344,11 @@ def RematInstrumentOps : Pass<"remat-instrument-ops", "mlir::ModuleOp"> {
     `map-file=` writes which op each index is: per function, each op's
     index, name, location and calibration key (`getKernelKey`, the key
     `remat-extract-kernels` gives its kernel; null for an op with none),
-    computed before any tick is inserted, and the index of the return's tick.
+    where each of its operands comes from (`[index, result number]` of the
+    top-level op that defines it, or null) and, for a `remat.recompute`,
+    the name and location of the op each result recomputes (`yields`), all
+    computed before any tick is inserted, and the index of the return's
+    tick.
     A function body of more than one block is an error: lower unstructured
     control flow after instrumenting.
 
