@@ -282,6 +282,7 @@ Frontier computeFrontier(const Problem &problem,
     SolveOptions solveOptions;
     solveOptions.budgetBytes = budget;
     solveOptions.timeLimitSeconds = perSolve;
+    solveOptions.effort = options.effort;
     solveOptions.knownMinPeak = &least;
     SolveResult result = solve(problem, options.solver, solveOptions);
     return result.feasible ? std::move(result.plan) : Plan{};
@@ -433,6 +434,7 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
   frontierOptions.timeLimitSeconds = options.timeLimitSeconds;
   frontierOptions.threads = options.threads;
   frontierOptions.knownMinPeak = options.knownMinPeak;
+  frontierOptions.effort = options.effort;
   // Only the levels up to the budget: their points are the same as in the
   // whole frontier's, and what the budget sees grows with it.
   frontierOptions.maxBudget = options.budgetBytes;

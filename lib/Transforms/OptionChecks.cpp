@@ -28,6 +28,13 @@ std::string checkPlanningOptions(llvm::StringRef budget, double timeLimit) {
   return planner::checkTimeLimit(timeLimit);
 }
 
+std::string checkEffort(int effort) {
+  if (effort < 1 || effort > planner::kMaxEffort)
+    return "effort must be from 1 to " + std::to_string(planner::kMaxEffort) +
+           ", got " + std::to_string(effort);
+  return "";
+}
+
 std::string checkLoopCheckpointOptions(llvm::StringRef budget,
                                        unsigned checkpoints) {
   if (budget.empty())

@@ -58,6 +58,8 @@ struct RematCheckpointPass
   LogicalResult initialize(MLIRContext *context) override {
     std::string invalid = checkPlanningOptions(budget, timeLimit);
     if (invalid.empty())
+      invalid = checkEffort(effort);
+    if (invalid.empty())
       invalid = checkCostOptions(cost, peakGflops, bandwidthGbps, calibration);
     if (invalid.empty())
       return success();
@@ -153,6 +155,7 @@ struct RematCheckpointPass
     planner::SolveOptions options;
     options.budgetBytes = budgetBytes;
     options.timeLimitSeconds = timeLimit;
+    options.effort = effort;
     options.knownMinPeak = planning.minPeak ? &*planning.minPeak : nullptr;
     return planner::solve(planning.problem.problem, kind, options);
   }
@@ -281,6 +284,7 @@ struct RematCheckpointPass
     planner::SolveOptions options;
     options.budgetBytes = outcome.budget;
     options.timeLimitSeconds = timeLimit;
+    options.effort = effort;
     // The frontier's solves run on every core unless the context is
     // single-threaded (--mlir-disable-threading); the plan is the same.
     options.threads = fn->getContext()->isMultithreadingEnabled() ? 0 : 1;

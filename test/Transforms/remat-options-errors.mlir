@@ -14,6 +14,10 @@
 // RUN: not remat-opt %s '--remat-frontier=time-limit=0' 2>&1 | FileCheck %s --check-prefix=LIMIT
 // LIMIT: error: remat-{{checkpoint|frontier}}: the time limit must be a number of seconds in (0, 604800], got
 
+// RUN: not remat-opt %s '--remat-checkpoint=budget=0.9 effort=0' 2>&1 | FileCheck %s --check-prefix=EFFORT --implicit-check-not="see current operation"
+// RUN: not remat-opt %s '--remat-checkpoint=budget=0.9 effort=65' 2>&1 | FileCheck %s --check-prefix=EFFORT
+// EFFORT: <unknown>:0: error: remat-checkpoint: effort must be from 1 to 64, got {{0|65}}
+
 // points=100000 planned for minutes.
 // RUN: not remat-opt %s '--remat-frontier=points=100000' 2>&1 | FileCheck %s --check-prefix=POINTS --implicit-check-not="see current operation"
 // POINTS: <unknown>:0: error: remat-frontier: points must be from 1 to 1000, got 100000

@@ -11,7 +11,8 @@
 //
 // --effort N (1-64, default 1) runs fast's stage search (graphs up to 400
 // nodes) for N rounds of kicks and randomized starts, each from the best so
-// far, with N times the work (SolveOptions::effort).
+// far, with N times the work (SolveOptions::effort); with --monotone, every
+// solve of the frontier.
 //
 // --monotone answers from a frontier of plans solved at a fixed grid of
 // budgets (planner::solveMonotone): the plan's cost never rises with the
@@ -56,7 +57,7 @@ struct Options {
   bool monotone = false;
   /// A plan to judge instead of solving (--plan).
   std::string planPath;
-  /// SolveOptions::effort (plain solves).
+  /// SolveOptions::effort (with --monotone, of the frontier's solves).
   int effort = 1;
 };
 
@@ -67,8 +68,6 @@ struct Options {
 
 /// The largest --random graph: its solve stays within minutes.
 constexpr int64_t kMaxRandomNodes = 1000000;
-/// The largest --effort: the stage search's time grows about linearly.
-constexpr int64_t kMaxEffort = 64;
 
 constexpr const char *kUsage =
     "usage: remat-plan (GRAPH.json | --random N [--seed S]) [--budget B] "
@@ -227,8 +226,6 @@ int main(int argc, char **argv) {
   solveOptions.budgetBytes = budget;
   solveOptions.timeLimitSeconds = options.timeLimit;
   solveOptions.effort = options.effort;
-  if (options.monotone && options.effort != 1)
-    die("--effort applies to plain solves, not --monotone");
   if (!options.planPath.empty()) {
     SolveResult given;
     given.plan = readPlan(options.planPath, problem);

@@ -48,6 +48,9 @@ struct FrontierOptions {
   /// only: exact's run one at a time); 0: every core. The frontier is the
   /// same for any count.
   unsigned threads = 0;
+  /// SolveOptions::effort of every solve (the grid's and the gap solves);
+  /// the min-peak search and the walks do not take it.
+  int effort = 1;
   /// Only the levels (the min-peak plan's peak, the grid's budgets,
   /// keep-all's peak) up to the 4th at or above this budget are computed.
   /// What a level adds depends only on the levels up to it, so the points

@@ -26,6 +26,10 @@ enum class SolverKind {
   Manual
 };
 
+/// The largest SolveOptions::effort the tools accept: the stage search's time
+/// grows about linearly with it.
+inline constexpr int kMaxEffort = 64;
+
 /// Parses `fast`, `exact`, `keep-all`, `recompute-all`, `sqrtn`, `knapsack`,
 /// `manual`.
 std::optional<SolverKind> parseSolverKind(std::string_view name);
@@ -45,7 +49,8 @@ struct SolveOptions {
   /// (the default); near the smallest feasible budget it is often cheaper
   /// (docs/planner.md, "Search effort"). Graphs of 400-1000 nodes get only
   /// the repair's work when the start does not fit; larger ones nothing.
-  /// Plain solves only: solveMonotone's frontier does not pass it on.
+  /// solveMonotone passes it to each solve of its frontier
+  /// (FrontierOptions::effort).
   int effort = 1;
   /// minPeakPlan(problem) of this very problem (costs included) when the
   /// caller has it, or null: fast falls back to it where nothing it finds

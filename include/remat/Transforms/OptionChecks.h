@@ -91,6 +91,10 @@ std::string unknownSolverMessage(llvm::StringRef name);
 /// parser rejects unknown names.)
 std::string checkPlanningOptions(llvm::StringRef budget, double timeLimit);
 
+/// Empty when `effort` (remat-checkpoint's `effort=`, SolveOptions::effort)
+/// is in [1, planner::kMaxEffort]; otherwise why not.
+std::string checkEffort(int effort);
+
 /// remat-loop-checkpoint's `schedule=`.
 enum class LoopSchedule { Binomial, TwoLevel };
 

@@ -127,6 +127,12 @@ def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
            "many segments places them: the forward ops split in program order "
            "into segments of equal FLOPs, all but the last checkpointed (0: "
            "the remat.checkpoint attributes of the IR)">,
+    Option<"effort", "effort", "int", /*default=*/"1",
+           "Search effort of solver=fast (and of exact's fast start), 1-64: "
+           "its stage search (graphs up to 400 nodes) runs this many rounds "
+           "of kicks and restarts, each from the best so far, at this many "
+           "times the time; never dearer than 1 from the same start "
+           "(docs/planner.md, Search effort)">,
   ], RematCostOptions);
   // cost=measured builds each op's kernel (a func.func) to find its time.
   let dependentDialects = ["::remat::RematDialect", "::mlir::func::FuncDialect"];
