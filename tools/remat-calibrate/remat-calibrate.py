@@ -22,6 +22,13 @@ plan's predicted cost is a sum over recomputed ops, whose contexts are
 those of the step's ops, and the mean keeps the sum over the whole step
 equal to the measured one. Ops of a step that remat-run cannot run, or of a
 function other than the one it runs, are timed alone as in isolated mode.
+Then (unless --no-hot) each step runs again, planned with every activation
+recomputed: the ops that read a recomputed result there are matched to
+themselves in the unplanned step, and what they save (their time there
+less here, shared among the recomputed values they read) is taken off the
+time of the op that was recomputed: a key's `recompute_seconds`, its mean
+time less the mean saving over its recomputed places, which the planner
+charges a recomputation (its `seconds` stay the step's time).
 
 --mode isolated: each kernel is compiled and run by remat-run exactly as a
 step is (the same pipeline, compiler flags and runtime), --repeat times
@@ -132,6 +139,25 @@ def place(op):
     return (op['loc'], op['op'])
 
 
+def recomputed_source(operand, by_index):
+    """The original op (a `yields` entry) whose recomputation `operand`
+    ([index, result] in an op-times map) reads, through tensor views (a
+    collapse_shape of a recomputed value reads it); None for another
+    value."""
+    while operand:
+        producer = by_index.get(operand[0])
+        if producer is None:
+            return None
+        if producer['op'] == 'remat.recompute':
+            return producer['yields'][operand[1]]
+        # A view has no kernel (no key) and reads its source, operand 0.
+        if producer['key'] is not None or not producer['op'].startswith('tensor.') \
+                or not producer['operands']:
+            return None
+        operand = producer['operands'][0]
+    return None
+
+
 def hot_savings(step, unplanned, workdir, index, opts):
     """{key: [saving of each place recomputed]}: what the ops that read an
     op's result save, in seconds, when the result was just recomputed
@@ -142,7 +168,8 @@ def hot_savings(step, unplanned, workdir, index, opts):
     that reads a recomputation's result is matched to itself in the
     unplanned step (by location and name), and its time there less its time
     here is shared equally among the original ops whose recomputations it
-    reads. A place recomputed whose result no top-level op reads saves 0."""
+    reads (directly or through tensor views). A place recomputed whose
+    result no top-level op reads saves 0."""
     planned = os.path.join(workdir, 'recompute-all%d.mlir' % index)
     proc = subprocess.run([REMAT_OPT, step, '-o', planned, '--mlir-print-debuginfo',
                            '--remat-checkpoint=budget=1.0 solver=recompute-all'],
@@ -168,11 +195,9 @@ def hot_savings(step, unplanned, workdir, index, opts):
             continue
         read = set()
         for operand in op.get('operands', []):
-            producer = by_index.get(operand[0]) if operand else None
-            if producer and producer['op'] == 'remat.recompute':
-                source = producer['yields'][operand[1]]
-                if source and place(source) in saved:
-                    read.add(place(source))
+            source = recomputed_source(operand, by_index)
+            if source and place(source) in saved:
+                read.add(place(source))
         for source in read:
             saved[source] += (original[0]['seconds'] - op['seconds']) / len(read)
     savings = {}
