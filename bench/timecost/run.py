@@ -343,7 +343,8 @@ def write_doc(data, doc=os.path.join(ROOT, 'docs', 'benchmarks.md')):
         'holds; docs/cost-model.md, "How well it predicts").' % (
             data.get('calibrate_mode', 'isolated'), SMALL_PERCENT),
         '',
-        'Measured %s on %s (`nice python3 bench/timecost/run.py --doc`, commit %s%s), '
+        'Measured %s on %s (`python3 bench/timecost/run.py --doc`, not under `nice`, '
+        'which would let the other jobs preempt the timed ones; commit %s%s), '
         '%s thread(s), min over %d interleaved rounds of %d steps each; load average '
         '(1, 5, 15 min) %s before, %s after calibrating, %s at the end (a shared '
         '2-core machine: timings are noisy). Unplanned steps: %s.' % (
@@ -358,9 +359,10 @@ def write_doc(data, doc=os.path.join(ROOT, 'docs', 'benchmarks.md')):
         '',
         summary(data),
         '',
-        'docs/cost-model.md ("How well it predicts") compares this with the '
-        'same bench calibrated op by op alone (`--calibrate-mode isolated`) and '
-        'shows where the remaining error is (bench/timecost/in_step.py).',
+        'This is one run: docs/cost-model.md ("How well it predicts") gives '
+        'the spread over several, the same bench calibrated op by op alone '
+        '(`--calibrate-mode isolated`), and where the remaining error is '
+        '(bench/timecost/in_step.py).',
         '',
         '![predicted vs measured overhead](img/timecost.png)',
         '',
