@@ -24,9 +24,11 @@ namespace {
 
 /// The default grid (levels, each a solve): 32 on graphs that are walked,
 /// 48 up to kDenseGridNodes (no walks fill the gaps there: on a 1000-node
-/// graph 48 levels answered better than 32 with gap solves), 12 above.
+/// graph 48 levels answered better than 32 with gap solves), 16 above
+/// (with no gap solves and one level of lookahead there, 16 levels answer
+/// better than 12 with 8 gap solves and 4 did, at half the solves).
 constexpr size_t kDenseGridNodes = 5000;
-constexpr int kWalkedGrid = 32, kDenseGrid = 48, kSparseGrid = 12;
+constexpr int kWalkedGrid = 32, kDenseGrid = 48, kSparseGrid = 16;
 /// Steps of a walk down from one point (walkDown), and the simulated steps
 /// each repair may spend, per node.
 constexpr int kWalkSteps = 64;
@@ -35,16 +37,21 @@ constexpr int64_t kWalkWorkPerNode = 2000;
 /// 9x as long with walks).
 constexpr size_t kWalkNodes = 400;
 /// Solves spent closing the gaps between points (default): one per grid
-/// point on graphs that are walked, kDenseRefines / kSparseRefines in all
-/// on larger ones (the grid's density did more there: docs/planner.md,
-/// "Monotone plans"); and the least cost ratio across a gap worth a solve.
+/// point on graphs that are walked, kDenseRefines in all up to
+/// kDenseGridNodes, none above (the grid's density did more there; on
+/// 10k-node graphs 8 gap solves changed no answer of a 1% budget grid:
+/// docs/planner.md, "Monotone plans"); and the least cost ratio across a
+/// gap worth a solve.
 constexpr int kRefinePerGrid = 1;
-constexpr int kDenseRefines = 16, kSparseRefines = 8;
+constexpr int kDenseRefines = 16;
 constexpr double kLeastRefinedRatio = 1.001;
 /// Levels computed at and above the budget a caller asks for (maxBudget):
-/// with 4, the answers on fine budget grids were within 0.2% of the whole
-/// frontier's (docs/planner.md, "Monotone plans").
-constexpr size_t kLookahead = 4;
+/// on graphs that are walked 4 (the answers on fine budget grids were
+/// within 0.2% of the whole frontier's), 1 on larger ones (their solves and
+/// polishes land just below their own level: 2-4 changed no answer on the
+/// 1% grids of graphs of 1000-10000 nodes; docs/planner.md, "Monotone
+/// plans"). Fixed per graph, so the answers stay monotone.
+constexpr size_t kWalkedLookahead = 4, kLookahead = 1;
 
 /// A point of the frontier under construction and the budget it was last
 /// polished for (-1: never), so a level polishes only where a point's
@@ -259,16 +266,18 @@ Frontier computeFrontier(const Problem &problem,
   if (high > low)
     levels.push_back(high);
   const int64_t totalLevels = levels.size();
-  // Up to the kLookahead-th level at or above maxBudget: the solves just
-  // above a budget often find plans below it, and the gap solves of those
-  // levels land below it too.
+  // Up to the lookahead-th level at or above maxBudget: on walked graphs the
+  // solves just above a budget often find plans below it, and the walks and
+  // gap solves of those levels land below it too.
+  const size_t lookahead =
+      problem.nodes.size() <= kWalkNodes ? kWalkedLookahead : kLookahead;
   const size_t firstAbove =
       std::lower_bound(levels.begin(), levels.end(), options.maxBudget) -
       levels.begin();
   // Below the least peak nothing fits: level 0 (the min-peak plan) says so.
   levels.resize(options.maxBudget < low
                     ? 1
-                    : std::min(levels.size(), firstAbove + kLookahead));
+                    : std::min(levels.size(), firstAbove + lookahead));
   const size_t numLevels = levels.size();
   auto isKeepAllLevel = [&](size_t k) {
     return k > 0 && static_cast<int64_t>(k) + 1 == totalLevels;
@@ -322,7 +331,7 @@ Frontier computeFrontier(const Problem &problem,
       entries.push_back({std::move(point), -1});
   };
   // Gap solves: refineSolves in all (default one per level on graphs that
-  // are walked, kDenseRefines / kSparseRefines on larger ones; none for
+  // are walked, kDenseRefines up to kDenseGridNodes, none above or for
   // exact, whose time limit the grid shares), spread evenly over the levels.
   const size_t numNodes = problem.nodes.size();
   const int64_t refineSolves =
@@ -330,7 +339,7 @@ Frontier computeFrontier(const Problem &problem,
       : options.solver == SolverKind::Exact ? 0
       : numNodes <= kWalkNodes                 ? grid * kRefinePerGrid
       : numNodes <= kDenseGridNodes            ? kDenseRefines
-                                               : kSparseRefines;
+                                               : 0;
   auto refineAllowance = [&](size_t k) -> int64_t {
     return refineSolves * static_cast<int64_t>(k + 1) / totalLevels;
   };
@@ -434,7 +443,8 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
   frontierOptions.timeLimitSeconds = options.timeLimitSeconds;
   frontierOptions.threads = options.threads;
   frontierOptions.knownMinPeak = options.knownMinPeak;
-  frontierOptions.effort = options.effort;
+  // 0 (automatic) means 1 here: a frontier runs dozens of solves.
+  frontierOptions.effort = options.effort > 0 ? options.effort : 1;
   // Only the levels up to the budget: their points are the same as in the
   // whole frontier's, and what the budget sees grows with it.
   frontierOptions.maxBudget = options.budgetBytes;

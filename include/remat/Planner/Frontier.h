@@ -32,13 +32,13 @@ struct FrontierOptions {
   SolverKind solver = SolverKind::Fast;
   /// Budgets solved for (the levels), evenly spaced from the smallest
   /// feasible budget to the unplanned peak, both included (at least 2); 0:
-  /// 32 up to 400 nodes, 48 up to 5000, 12 above (each is a solve). With 32,
+  /// 32 up to 400 nodes, 48 up to 5000, 16 above (each is a solve). With 32,
   /// the frontier's answer costs 0.994x a solve at the budget itself
   /// (geomean, worst 1.41x; docs/planner.md).
   int gridPoints = 0;
   /// Solves just below the points' peaks (where the answer changes), at
   /// the widest cost drops, spread evenly over the levels; -1: one per grid
-  /// point on graphs up to 400 nodes, 16 up to 5000, 8 above (none for
+  /// point on graphs up to 400 nodes, 16 up to 5000, none above (none for
   /// exact).
   int refineSolves = -1;
   /// Shared by all the solves of the grid (exact only): each gets
@@ -52,7 +52,8 @@ struct FrontierOptions {
   /// the min-peak search and the walks do not take it.
   int effort = 1;
   /// Only the levels (the min-peak plan's peak, the grid's budgets,
-  /// keep-all's peak) up to the 4th at or above this budget are computed.
+  /// keep-all's peak) up to the 4th at or above this budget are computed
+  /// (graphs up to 400 nodes; the 1st on larger ones, which are not walked).
   /// What a level adds depends only on the levels up to it, so the points
   /// are those the whole frontier has from those levels, and a higher
   /// maxBudget gives a superset of them: solveMonotone's answers stay
@@ -96,7 +97,7 @@ Frontier computeFrontier(const Problem &problem,
 
 /// `solve` made monotone: the answer at options.budgetBytes of the frontier
 /// computed up to it (maxBudget: its levels up to the 4th at or above the
-/// budget), checked by the simulator like every solve. A higher budget sees
+/// budget, the 1st above 400 nodes), checked by the simulator like every solve. A higher budget sees
 /// every point a lower one sees, so for budgets B1 < B2 the plan at B2 costs
 /// no more than the plan at B1, and a plan at B1 means a plan at B2. The
 /// whole frontier (computeFrontier without maxBudget) may answer cheaper:
