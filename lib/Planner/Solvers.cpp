@@ -95,12 +95,35 @@ int minPeakBisections(size_t numNodes) {
 /// when the plain one fits.
 constexpr size_t kDeepAlsoNodes = 400;
 
+/// SolveOptions::effort 0 (automatic): rounds of the plain stage search by
+/// graph size, kAutomaticEffortMax up to 128 nodes and kAutomaticEffortWork /
+/// n above, so the time it adds stays about constant (a round's work grows
+/// with the graph; docs/planner.md, "Search effort"); 1 above
+/// kAutomaticEffortNodes (Stage.cpp's kStageSearchNodes: no kicks there).
+constexpr int kAutomaticEffortMax = 16;
+constexpr size_t kAutomaticEffortWork = 2048;
+constexpr size_t kAutomaticEffortNodes = 400;
+
+int automaticEffort(size_t numNodes) {
+  if (numNodes > kAutomaticEffortNodes)
+    return 1;
+  return static_cast<int>(
+      std::clamp<size_t>(kAutomaticEffortWork / std::max<size_t>(1, numNodes),
+                         1, kAutomaticEffortMax));
+}
+
 /// fastCore, and when nothing it finds fits, the min-peak plan (`knownMinPeak`
 /// when the caller has it, else searched): so every budget at or above
-/// smallestFeasibleBudget gets a plan.
+/// smallestFeasibleBudget gets a plan. Effort 0 is automaticEffort for the
+/// plain search and 1 for the deep-move one (its rounds changed 2 cells of
+/// 80, random-layered n250 near its smallest budget, for 1.6x the time; an
+/// explicit effort buys them: docs/planner.md, "Search effort").
 Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
                        int effort, const Plan *knownMinPeak) {
   const Problem &problem = family.problem();
+  const int deepEffort = effort > 0 ? effort : 1;
+  if (effort <= 0)
+    effort = automaticEffort(problem.nodes.size());
   Plan best = fastCore(family, budget, /*deepMoves=*/false,
                        /*stageKicks=*/true, effort);
   const Simulation sim = simulate(problem, best);
@@ -110,7 +133,7 @@ Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
   if (fits && problem.nodes.size() > kDeepAlsoNodes)
     return best;
   Plan deep = fastCore(family, budget, /*deepMoves=*/true,
-                       /*stageKicks=*/true, effort);
+                       /*stageKicks=*/true, deepEffort);
   const Simulation deepSim = simulate(problem, deep);
   if (deepSim.peakBytes <= budget &&
       (!fits || deepSim.recomputeCost < sim.recomputeCost))

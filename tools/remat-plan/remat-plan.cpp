@@ -9,10 +9,11 @@
 //   remat-plan GRAPH.json [--budget B] [--solver S] [--time-limit SECONDS]
 //   remat-plan --random N [--seed S] [...]
 //
-// --effort N (1-64, default 1) runs fast's stage search (graphs up to 400
-// nodes) for N rounds of kicks and randomized starts, each from the best so
-// far, with N times the work (SolveOptions::effort); with --monotone, every
-// solve of the frontier.
+// --effort N (1-64) runs fast's stage search (graphs up to 400 nodes) for N
+// rounds of kicks and randomized starts, each from the best so far, with N
+// times the work (SolveOptions::effort); with --monotone, every solve of the
+// frontier. 0, the default, is automatic: more rounds the smaller the graph
+// (16 up to 128 nodes, 1 above 400), 1 for a frontier's solves.
 //
 // --monotone answers from a frontier of plans solved at a fixed grid of
 // budgets (planner::solveMonotone): the plan's cost never rises with the
@@ -57,8 +58,9 @@ struct Options {
   bool monotone = false;
   /// A plan to judge instead of solving (--plan).
   std::string planPath;
-  /// SolveOptions::effort (with --monotone, of the frontier's solves).
-  int effort = 1;
+  /// SolveOptions::effort (with --monotone, of the frontier's solves); 0:
+  /// automatic.
+  int effort = 0;
 };
 
 [[noreturn]] void die(const llvm::Twine &message, int code = 1) {
@@ -119,7 +121,7 @@ Options parseArgs(int argc, char **argv) {
     else if (arg == "--random")
       options.randomNodes = parseInteger(arg, value(), 1, kMaxRandomNodes);
     else if (arg == "--effort")
-      options.effort = parseInteger(arg, value(), 1, kMaxEffort);
+      options.effort = parseInteger(arg, value(), 0, kMaxEffort);
     else if (arg == "--monotone")
       options.monotone = true;
     else if (arg == "--plan")

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iterator>
 #include <limits>
 
 using namespace remat::planner;
@@ -35,10 +36,15 @@ std::vector<int64_t> budgetsFor(const Problem &problem) {
   return budgets;
 }
 
-SolveResult solveWith(const Problem &problem, SolverKind kind, int64_t budget) {
+/// `effort` 0 is SolveOptions' default (automatic); properties that do not
+/// depend on how long the stage search runs ask for 1, a sixteenth of the
+/// time on these small graphs.
+SolveResult solveWith(const Problem &problem, SolverKind kind, int64_t budget,
+                      int effort = 0) {
   SolveOptions options;
   options.budgetBytes = budget;
   options.timeLimitSeconds = 20;
+  options.effort = effort;
   return solve(problem, kind, options);
 }
 
@@ -63,13 +69,16 @@ TEST(SolverProperty, FeasiblePlansFitAndValidate) {
   for (uint64_t seed = 1; seed <= test::sweepSeeds(200); ++seed) {
     Problem problem = randomTrainingGraph(8 + seed % 53, seed);
     const int64_t smallest = smallestFeasibleBudget(problem);
+    // More effort only runs more rounds of the same search: every 25th seed
+    // at the default (automatic) effort, the others at 1.
+    const int effort = seed % 25 == 0 ? 0 : 1;
     for (int64_t budget : budgetsFor(problem)) {
       double fastCost = std::numeric_limits<double>::infinity();
       for (SolverKind kind : kinds) {
         std::string what = "seed " + std::to_string(seed) + " budget " +
                            std::to_string(budget) + " " +
                            std::string(solverKindName(kind));
-        SolveResult result = solveWith(problem, kind, budget);
+        SolveResult result = solveWith(problem, kind, budget, effort);
         expectHonest(problem, result, budget, what);
         if (kind == SolverKind::Fast && budget >= smallest)
           EXPECT_TRUE(result.feasible) << what << ": " << result.message;
@@ -92,7 +101,7 @@ TEST(SolverProperty, SmallestFeasibleBudgetIsReached) {
     const std::string what = "seed " + std::to_string(seed);
     EXPECT_LE(smallest, unplannedPeak(problem)) << what;
     EXPECT_GE(smallest, peakLowerBound(problem)) << what;
-    SolveResult fast = solveWith(problem, SolverKind::Fast, smallest);
+    SolveResult fast = solveWith(problem, SolverKind::Fast, smallest, 1);
     expectHonest(problem, fast, smallest, what);
     EXPECT_TRUE(fast.feasible) << what << ": " << fast.message;
   }
@@ -166,12 +175,12 @@ TEST(SolverProperty, ExactBeatsBruteForceOnTinyGraphs) {
           "seed " + std::to_string(seed) + " budget " + std::to_string(budget);
       double brute = bruteForceCost(problem, budget);
       ASSERT_TRUE(std::isfinite(brute)) << what;
-      SolveResult exact = solveWith(problem, SolverKind::Exact, budget);
+      SolveResult exact = solveWith(problem, SolverKind::Exact, budget, 1);
       expectHonest(problem, exact, budget, what);
       ASSERT_TRUE(exact.feasible) << what << ": " << exact.message;
       EXPECT_TRUE(exact.provenOptimal) << what;
       EXPECT_LE(exact.sim.recomputeCost, brute + 1e-6) << what;
-      SolveResult fast = solveWith(problem, SolverKind::Fast, budget);
+      SolveResult fast = solveWith(problem, SolverKind::Fast, budget, 1);
       ASSERT_TRUE(fast.feasible) << what;
       EXPECT_GE(fast.sim.recomputeCost, exact.sim.recomputeCost - 1e-6)
           << what;
@@ -199,7 +208,7 @@ TEST(SolverProperty, FastIsCloseToExact) {
     const int64_t top = unplannedPeak(problem);
     const int64_t bottom = smallestFeasibleBudget(problem);
     const int64_t budget = std::max(bottom, static_cast<int64_t>(0.6 * top));
-    SolveResult exact = solveWith(problem, SolverKind::Exact, budget);
+    SolveResult exact = solveWith(problem, SolverKind::Exact, budget, 1);
     expectHonest(problem, exact, budget, "exact");
     if (!exact.provenOptimal)
       continue;
@@ -257,41 +266,47 @@ namespace {
 
 /// SolveOptions::effort: each round of the stage search's iterated local
 /// search and restarts continues from where the last one stopped, so more
-/// effort never ends dearer; near the smallest feasible budget it is often
-/// cheaper (docs/planner.md, "Search effort"). Budgets 5% of the way from
-/// the smallest feasible budget to the unplanned peak; costs at effort 1 /
-/// effort 4 when this test was written: 1628 / 1628, 536 / 511, 943 / 921,
-/// 1325 / 1237 (the searches' paths shift with any change to the moves, so
-/// the pinned values are the effort-4 ones, and more effort must help in
-/// at least one case).
+/// effort never ends dearer. The default (automatic, 0) runs the plain
+/// search 16 rounds on graphs up to 128 nodes and the deep-move one 1, so it
+/// lies between effort 1 and effort 16 (docs/planner.md, "Search effort").
+/// Budgets 5% of the way from the smallest feasible budget to the unplanned
+/// peak, and 0.6 of the peak for the last graph (the benchmark's cell whose
+/// proven optimum is 265). Costs at effort 1 / default / 16 when this test
+/// was written: 302 / 265 / 265, 536 / 511 / 511, 943 / 921 / 921,
+/// 1325 / 1215 / 1215 (the searches' paths shift with any change to the
+/// moves, so the default's values are pinned and it must beat effort 1 in
+/// at least 3 cases).
 TEST(SolverProperty, MoreEffortNeverDearer) {
   struct Case {
     int nodes;
     uint64_t seed;
     int64_t budget;
-    double atEffort4;
+    double atDefault;
   };
-  int cheaper = 0;
-  for (const Case &c : {Case{32, 4, 256271974, 1628},
+  const Case cases[] = {Case{32, 12, 699609909, 265},
                         Case{48, 7, 267124736, 511},
                         Case{40, 5, 223766118, 921},
-                        Case{96, 5, 235405312, 1237}}) {
+                        Case{96, 5, 235405312, 1215}};
+  const uint64_t count = test::sweepSeeds(std::size(cases));
+  int cheaper = 0;
+  for (uint64_t k = 0; k < count; ++k) {
+    const Case &c = cases[k];
     Problem problem = randomTrainingGraph(c.nodes, c.seed);
     const std::string what = "random " + std::to_string(c.nodes) + " seed " +
                              std::to_string(c.seed);
-    SolveOptions options;
-    options.budgetBytes = c.budget;
-    SolveResult plain = solve(problem, SolverKind::Fast, options);
-    options.effort = 4;
-    SolveResult more = solve(problem, SolverKind::Fast, options);
-    expectHonest(problem, plain, c.budget, what);
-    expectHonest(problem, more, c.budget, what + " effort 4");
-    ASSERT_TRUE(plain.feasible && more.feasible) << what;
-    EXPECT_LE(more.sim.recomputeCost, plain.sim.recomputeCost) << what;
-    EXPECT_LE(more.sim.recomputeCost, c.atEffort4) << what;
-    cheaper += more.sim.recomputeCost < plain.sim.recomputeCost;
+    SolveResult one = solveWith(problem, SolverKind::Fast, c.budget, 1);
+    SolveResult automatic = solveWith(problem, SolverKind::Fast, c.budget);
+    SolveResult more = solveWith(problem, SolverKind::Fast, c.budget, 16);
+    expectHonest(problem, one, c.budget, what + " effort 1");
+    expectHonest(problem, automatic, c.budget, what);
+    expectHonest(problem, more, c.budget, what + " effort 16");
+    ASSERT_TRUE(one.feasible && automatic.feasible && more.feasible) << what;
+    EXPECT_LE(automatic.sim.recomputeCost, one.sim.recomputeCost) << what;
+    EXPECT_LE(more.sim.recomputeCost, automatic.sim.recomputeCost) << what;
+    EXPECT_LE(automatic.sim.recomputeCost, c.atDefault) << what;
+    cheaper += automatic.sim.recomputeCost < one.sim.recomputeCost;
   }
-  EXPECT_GE(cheaper, 2);
+  EXPECT_GE(cheaper, std::min<int>(3, count));
 }
 
 } // namespace

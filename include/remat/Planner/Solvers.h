@@ -42,16 +42,20 @@ struct SolveOptions {
   /// Threads solveMonotone's frontier may use (FrontierOptions::threads);
   /// 0: every core.
   unsigned threads = 0;
-  /// Search effort of fast (and of exact's fast start): the stage search
-  /// (graphs up to 400 nodes) runs its iterated local search and randomized
-  /// starts this many rounds, each from the best so far, with this many
-  /// times its work, so from the same start it never ends dearer than at 1
-  /// (the default); near the smallest feasible budget it is often cheaper
-  /// (docs/planner.md, "Search effort"). Graphs of 400-1000 nodes get only
-  /// the repair's work when the start does not fit; larger ones nothing.
+  /// Search effort of fast (and of exact's fast start). N >= 1: the stage
+  /// search (graphs up to 400 nodes) runs its iterated local search and
+  /// randomized starts N rounds, each from the best so far, with N times its
+  /// work, so from the same start it never ends dearer than at fewer rounds;
+  /// near the smallest feasible budget it is often cheaper. Graphs of
+  /// 400-1000 nodes get only the repair's work when the start does not fit;
+  /// larger ones nothing. 0 (the default): automatic, by graph size: the
+  /// plain search 16 rounds up to 128 nodes, 2048 / n rounds up to 400 (5 at
+  /// 400), the deep-move search 1 round, 1 above 400 nodes (unchanged
+  /// there), so a plain solve of a small graph stays well under a second;
+  /// never dearer than effort 1 (docs/planner.md, "Search effort").
   /// solveMonotone passes it to each solve of its frontier
-  /// (FrontierOptions::effort).
-  int effort = 1;
+  /// (FrontierOptions::effort), 0 as 1: a frontier runs dozens of solves.
+  int effort = 0;
   /// minPeakPlan(problem) of this very problem (costs included) when the
   /// caller has it, or null: fast falls back to it where nothing it finds
   /// fits, and solveMonotone's frontier takes it as its least level, instead
