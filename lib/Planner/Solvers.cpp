@@ -5,9 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <mutex>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
+#include <optional>
 
 namespace remat::planner {
 
@@ -38,13 +39,39 @@ constexpr int64_t kStageWorkStepsPerNode = 8'000;
 /// training graph; a 100k-node one ran out of 21 GB of memory building it).
 constexpr size_t kRecomputeAllNodes = 10000;
 
+/// Recompute-all's plan and peak, built on first use and shared by the
+/// searches of one solve (its schedule is quadratic on long chains: 12.5 M
+/// steps and 0.6 s at 10k nodes, which each search of the min-peak bisection
+/// used to build again).
+class RecomputeAllOnce {
+public:
+  explicit RecomputeAllOnce(const RetentionFamily &family) : family_(family) {}
+  const Plan &plan() {
+    if (!plan_) {
+      plan_ = recomputeAllPlan(family_);
+      peak_ = simulate(family_.problem(), *plan_).peakBytes;
+    }
+    return *plan_;
+  }
+  int64_t peak() {
+    plan();
+    return peak_;
+  }
+
+private:
+  const RetentionFamily &family_;
+  std::optional<Plan> plan_;
+  int64_t peak_ = 0;
+};
+
 /// Fast's plan, unless a baseline is cheaper and fits: fast is never worse
 /// than the best feasible baseline. Recompute-all (a quadratic schedule on
 /// long chains) is built only when nothing else fits, on graphs up to
-/// kRecomputeAllNodes. No min-peak fallback:
-/// this is also the search step of that fallback.
+/// kRecomputeAllNodes (`recomputeAll`: the solve's shared copy). No min-peak
+/// fallback: this is also the search step of that fallback.
 Plan fastCore(const RetentionFamily &family, int64_t budget,
-              bool deepMoves = false, bool stageKicks = true, int effort = 1) {
+              RecomputeAllOnce &recomputeAll, bool deepMoves = false,
+              bool stageKicks = true, int effort = 1) {
   const Problem &problem = family.problem();
   Plan best = fastPlan(family, budget, deepMoves);
   Simulation bestSim = simulate(problem, best);
@@ -66,8 +93,10 @@ Plan fastCore(const RetentionFamily &family, int64_t budget,
     consider(std::move(cut));
   consider(sqrtNPlan(family));
   consider(knapsackPlan(family, budget));
-  if (bestSim.peakBytes > budget && problem.nodes.size() <= kRecomputeAllNodes)
-    consider(recomputeAllPlan(family));
+  if (bestSim.peakBytes > budget &&
+      problem.nodes.size() <= kRecomputeAllNodes &&
+      recomputeAll.peak() <= budget)
+    consider(recomputeAll.plan());
   // Small graphs: leave the family for any stage schedule (Stage.cpp; it
   // honours the policies and validates what it returns).
   const int64_t work =
@@ -124,7 +153,8 @@ Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
   const int deepEffort = effort > 0 ? effort : 1;
   if (effort <= 0)
     effort = automaticEffort(problem.nodes.size());
-  Plan best = fastCore(family, budget, /*deepMoves=*/false,
+  RecomputeAllOnce recomputeAll(family);
+  Plan best = fastCore(family, budget, recomputeAll, /*deepMoves=*/false,
                        /*stageKicks=*/true, effort);
   const Simulation sim = simulate(problem, best);
   const bool fits = sim.peakBytes <= budget;
@@ -132,7 +162,7 @@ Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
   // the smallest budget they often reach a cheaper basin (docs/planner.md).
   if (fits && problem.nodes.size() > kDeepAlsoNodes)
     return best;
-  Plan deep = fastCore(family, budget, /*deepMoves=*/true,
+  Plan deep = fastCore(family, budget, recomputeAll, /*deepMoves=*/true,
                        /*stageKicks=*/true, deepEffort);
   const Simulation deepSim = simulate(problem, deep);
   if (deepSim.peakBytes <= budget &&
@@ -299,8 +329,9 @@ Plan minPeakPlan(const RetentionFamily &family) {
     }
     return sim.peakBytes;
   };
+  RecomputeAllOnce recomputeAll(family);
   if (problem.nodes.size() <= kRecomputeAllNodes)
-    consider(recomputeAllPlan(family));
+    consider(recomputeAll.plan());
   // Every candidate, backward ones too, recomputed before each use: the
   // shortest lifetimes the family has (closures can be long; small graphs).
   if (problem.nodes.size() <= kAllAlwaysNodes) {
@@ -309,17 +340,20 @@ Plan minPeakPlan(const RetentionFamily &family) {
       always[node] = Retention::Always;
     consider(family.build(always));
   }
+  auto search = [&](int64_t budget) {
+    return fastCore(family, budget, recomputeAll, /*deepMoves=*/true,
+                    /*stageKicks=*/false);
+  };
   const int64_t bound = peakLowerBound(problem);
   int64_t low = bound;
   if (bestSim.peakBytes > low)
-    consider(fastCore(family, low, /*deepMoves=*/true, /*stageKicks=*/false));
+    consider(search(low));
   const int bisections = minPeakBisections(problem.nodes.size());
   for (int k = 0; k < bisections && bestSim.peakBytes - low > 1 &&
                   bestSim.peakBytes - low > bestSim.peakBytes / 2000;
        ++k) {
     const int64_t middle = low + (bestSim.peakBytes - low) / 2;
-    if (consider(fastCore(family, middle, /*deepMoves=*/true,
-                          /*stageKicks=*/false)) > middle)
+    if (consider(search(middle)) > middle)
       low = middle;
   }
   const int64_t trials = 4 * static_cast<int64_t>(problem.nodes.size()) + 1000;
