@@ -166,27 +166,29 @@ std::string validate(const Problem &problem, const Plan &plan) {
   int nextOriginal = 0;
   for (int s = 0, e = plan.schedule.size(); s < e; ++s) {
     const Step &step = plan.schedule[s];
-    const std::string where = "step " + std::to_string(s);
+    // Only on failure: a string per step was most of validate's time on
+    // the long schedules the frontier checks.
+    auto where = [s] { return "step " + std::to_string(s); };
     if (step.node < 0 || step.node >= numNodes)
-      return where + ": node index " + std::to_string(step.node) +
+      return where() + ": node index " + std::to_string(step.node) +
              " out of range";
     const Node &node = problem.nodes[step.node];
     if (step.recompute && !mayRecompute(node))
-      return where + ": recomputes " +
+      return where() + ": recomputes " +
              (node.recomputable ? "node '" + node.name + "', pinned save"
                                 : "non-recomputable node '" + node.name + "'");
     if (!step.recompute && step.node != nextOriginal)
-      return where + ": runs node '" + node.name +
+      return where() + ": runs node '" + node.name +
              "' out of program order or twice (expected node " +
              std::to_string(nextOriginal) + ")";
     for (int input : node.inputs) {
       if (!defined[input])
-        return where + ": node '" + node.name + "' reads '" +
+        return where() + ": node '" + node.name + "' reads '" +
                problem.nodes[input].name + "' before it is defined";
       // The step belongs to stage nextOriginal.
       if (originalCurrent[input] && deadline[input] >= 0 &&
           nextOriginal >= deadline[input])
-        return where + ": node '" + node.name + "' reads the stashed '" +
+        return where() + ": node '" + node.name + "' reads the stashed '" +
                problem.nodes[input].name + "', pinned recompute";
     }
     if (!step.recompute)
