@@ -12,7 +12,8 @@ remat's program order as its topological order, at remat's budget in bytes
 (BUDGET as remat-plan reads it), with the settings of Moccasin's main.py (C=2
 versions per node, stages, phase 1). Its schedule (a node's first entry its
 own step, later entries recomputes) is judged by `remat-plan --plan`; the
-printed JSON is remat-plan's with Moccasin's status and wall time added. A
+printed JSON is remat-plan's with Moccasin's status, schedule (the plan, as
+`remat-plan --plan` reads it) and wall time added. A
 plan that Moccasin's memory model accepts can exceed the budget under
 remat's (then "feasible" is false). Prints {"error": ...} when Moccasin cannot
 run.
@@ -85,7 +86,8 @@ def main():
     parser.add_argument("graph")
     parser.add_argument("budget")
     parser.add_argument("--remat-plan", required=True)
-    parser.add_argument("--time-limit", type=float, default=60)
+    parser.add_argument("--time-limit", type=float, default=60,
+                        help="seconds for each of Moccasin's two CP-SAT phases")
     args = parser.parse_args()
     try:
         remat = load_moccasin()
@@ -132,6 +134,7 @@ def main():
     judged = json.loads(out.stdout)
     judged.update({"solver": "moccasin", "moccasin_status": result.get("status"),
                    "moccasin_objective": result.get("obj_val"),
+                   "moccasin_schedule": [int(v) for v in schedule],
                    "solve_seconds": seconds})
     print(json.dumps(judged))
 

@@ -4,13 +4,15 @@
 Prints markdown tables. Usage:
   bench/planner/run.py [--remat-plan PATH] [--exact-time-limit S] [--quick]
       [--moccasin-python PY --moccasin-src DIR [--moccasin-time-limit S]]
+      [--graphs-only] [--results-json FILE]
 Graphs come from ${REMAT_SHARED:-<repo>/../shared}/graphs.
 
 Moccasin (CP-SAT, its public code, not part of remat) runs when a Python with
 ortools (<9.9: Moccasin passes generators to AddCumulative) and networkx and
 a checkout of its src/ directory are given (or MOCCASIN_PYTHON / MOCCASIN_SRC
 are set); bench/planner/moccasin.py runs it and has remat judge its plan.
-Otherwise the table says why it was skipped.
+Otherwise the table says why it was skipped. --results-json appends every
+shared-graph cell's results (one JSON object a line) to FILE.
 """
 import argparse
 import json
@@ -116,14 +118,16 @@ def graph_table(tool, graphs_dir, exact_limit, exact_max_nodes, ratios, args=Non
         print("Moccasin: skipped (%s).\n" % args.moccasin_skip)
     extra = ["moccasin"] if moccasin else []
     print("| graph | budget | " + " | ".join(SOLVERS + extra) +
-          " | fast/exact | fast/best | fast s | exact s |" + (" moccasin s |" if moccasin else ""))
-    print("|---|---|" + "---|" * (len(SOLVERS) + len(extra) + 4 + (1 if moccasin else 0)))
+          " | fast/exact | fast/best |" + (" fast/moccasin |" if moccasin else "") +
+          " fast s | exact s |" + (" moccasin s |" if moccasin else ""))
+    print("|---|---|" + "---|" * (len(SOLVERS) + len(extra) + 4 + (2 if moccasin else 0)))
     for name in sorted(os.listdir(graphs_dir)):
         if not name.endswith(".json"):
             continue
         source = [os.path.join(graphs_dir, name)]
         nodes = run_plan(tool, source, "1.0", "keep-all", 1)["nodes"]
         for label, budget in budgets_for(tool, source):
+            key = label if label in FRACTIONS else "smallest"
             results = {}
             for solver in SOLVERS:
                 if solver == "exact" and nodes > exact_max_nodes:
@@ -133,7 +137,7 @@ def graph_table(tool, graphs_dir, exact_limit, exact_max_nodes, ratios, args=Non
             solvers = list(SOLVERS)
             if moccasin:
                 solvers.append("moccasin")
-                if nodes <= args.moccasin_max_nodes and label in args.moccasin_budgets:
+                if nodes <= args.moccasin_max_nodes and key in args.moccasin_budgets:
                     results["moccasin"] = run_moccasin(args, source[0], budget)
                 else:
                     results["moccasin"] = {"error": "skipped"}
@@ -143,7 +147,6 @@ def graph_table(tool, graphs_dir, exact_limit, exact_max_nodes, ratios, args=Non
             times = [("%.3f" % results[s]["solve_seconds"]) if "solve_seconds" in results[s] else "-"
                      for s in timed]
             r = ratio(results["fast"], results["exact"])
-            key = label if label in FRACTIONS else "smallest"
             if r is not None:
                 ratios.setdefault(key, []).append(r)
             best = best_known(results)
@@ -153,10 +156,20 @@ def graph_table(tool, graphs_dir, exact_limit, exact_max_nodes, ratios, args=Non
                 rb = float("inf")
             if rb is not None and best_ratios is not None:
                 best_ratios.setdefault(key, []).append(rb)
-            print("| %s | %s | %s | %s | %s | %s |" % (
-                name[:-5], label, " | ".join(row), "-" if r is None else "%.3f" % r,
-                "-" if rb is None else "%.3f" % rb, " | ".join(times)))
+            ratios_text = ["-" if r is None else "%.3f" % r, "-" if rb is None else "%.3f" % rb]
+            if moccasin:
+                rm = ratio(results["fast"], results["moccasin"])
+                ratios_text.append("-" if rm is None else "%.3f" % rm)
+            print("| %s | %s | %s | %s | %s |" % (
+                name[:-5], label, " | ".join(row), " | ".join(ratios_text), " | ".join(times)))
             sys.stdout.flush()
+            if args is not None and args.results_json:
+                with open(args.results_json, "a") as out:
+                    json.dump({"graph": name[:-5], "budget": key, "budget_arg": budget,
+                               "nodes": nodes,
+                               "results": {s: {k: v for k, v in results[s].items()
+                                               if k != "stderr"} for s in solvers}}, out)
+                    out.write("\n")
 
 
 def random_table(tool, sizes, seeds, exact_limit, ratios, best_ratios=None):
@@ -256,7 +269,12 @@ def main():
     parser.add_argument("--moccasin-time-limit", type=float, default=30)
     parser.add_argument("--moccasin-max-nodes", type=int, default=120)
     parser.add_argument("--moccasin-budgets", default="0.9,0.8",
-                        help="budgets Moccasin runs at (its paper's: 0.9,0.8)")
+                        help="budgets Moccasin runs at (its paper's: 0.9,0.8; "
+                        "'smallest' names fast's smallest feasible budget)")
+    parser.add_argument("--graphs-only", action="store_true",
+                        help="only the shared-graphs table")
+    parser.add_argument("--results-json", help="append each shared-graph cell's "
+                        "results to this file, one JSON object a line")
     args = parser.parse_args()
     args.moccasin_budgets = args.moccasin_budgets.split(",")
     args.moccasin_skip = moccasin_skip_reason(args)
@@ -268,6 +286,8 @@ def main():
     if os.path.isdir(graphs):
         graph_table(args.remat_plan, graphs, args.exact_time_limit,
                     args.exact_max_nodes, ratios, args, best_ratios)
+    if args.graphs_only:
+        return
     random_table(args.remat_plan, [16, 32] if args.quick else [16, 24, 32, 40],
                  [12, 13], args.exact_time_limit, ratios, best_ratios)
     ratio_summary(ratios)
