@@ -55,10 +55,12 @@ constexpr size_t kWalkedLookahead = 4, kLookahead = 1;
 
 /// A point of the frontier under construction and the budget it was last
 /// polished for (-1: never), so a level polishes only where a point's
-/// answer interval grew.
+/// answer interval grew; `gapFound`: found by a gap solve (or polished from
+/// such a point).
 struct Entry {
   FrontierPoint point;
   int64_t polishedFor = -1;
+  bool gapFound = false;
 };
 
 /// Ascending peak, strictly descending cost; ties go to the lower peak, then
@@ -366,18 +368,25 @@ Frontier computeFrontier(const Problem &problem,
         pruneToParetoFront(entries);
       }
     }
-    // Close the gaps where the answer drops most: solve one byte below the
-    // peak of the point after the gap of largest cost ratio not yet solved
-    // (a budget derived from this level's front, never from a caller's),
-    // walk down from what it finds, and repeat while this level's share of
-    // the solves is left.
+    // Close the gaps where the answer drops most: in the gap of largest
+    // cost ratio not yet solved, solve one byte below the peak of the point
+    // after it, or, when that point came from a gap solve itself, at the
+    // gap's middle (a budget derived from this level's front, never from a
+    // caller's); walk down from what it finds, and repeat while this
+    // level's share of the solves is left. A solve lands just below its
+    // budget, so solving below a gap solve's point again walked down a few
+    // bytes at a time (BERT: 1 KB a solve, every gap solve of a frontier);
+    // the middle halves the gap (docs/planner.md, "Gap solves").
     const int64_t allowed = refineAllowance(k);
     for (; spent < allowed; ++spent) {
       int64_t budget = -1;
       double widest = kLeastRefinedRatio;
       for (size_t i = 0; i + 1 < entries.size(); ++i) {
         const FrontierPoint &a = entries[i].point, &b = entries[i + 1].point;
-        const int64_t below = b.peakBytes - 1;
+        const int64_t below =
+            entries[i + 1].gapFound
+                ? a.peakBytes + (b.peakBytes - a.peakBytes) / 2
+                : b.peakBytes - 1;
         const double ratio = (a.recomputeCost + 1) / (b.recomputeCost + 1);
         if (below > a.peakBytes && ratio > widest && !solved.count(below)) {
           widest = ratio;
@@ -390,6 +399,7 @@ Frontier computeFrontier(const Problem &problem,
       const size_t before = entries.size();
       add(planAt(budget), budget);
       if (entries.size() > before) {
+        entries.back().gapFound = true;
         // Walk down from the new plan to the point below its peak (the
         // rest of `entries` is still the sorted front).
         Entry found = std::move(entries.back());
@@ -425,7 +435,10 @@ Frontier computeFrontier(const Problem &problem,
     for (size_t i = 0; i < count; ++i)
       if (polishAt[i] >= 0) {
         entries[i].polishedFor = polishAt[i];
+        const size_t before = entries.size();
         add(std::move(polished[i]), polishAt[i]);
+        if (entries.size() > before)
+          entries.back().gapFound = entries[i].gapFound;
       }
     pruneToParetoFront(entries);
   }
