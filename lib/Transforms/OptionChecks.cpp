@@ -3,6 +3,7 @@
 #include "remat/Transforms/OptionChecks.h"
 
 #include "remat/Planner/Budget.h"
+#include "remat/Planner/Frontier.h"
 #include "remat/Planner/Validate.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -32,6 +33,14 @@ std::string checkEffort(int effort) {
   if (effort < 1 || effort > planner::kMaxEffort)
     return "effort must be from 1 to " + std::to_string(planner::kMaxEffort) +
            ", got " + std::to_string(effort);
+  return "";
+}
+
+std::string checkLevels(int levels) {
+  if (levels != 0 && (levels < 2 || levels > planner::kMaxFrontierLevels))
+    return "levels must be 0 (by graph size) or from 2 to " +
+           std::to_string(planner::kMaxFrontierLevels) + ", got " +
+           std::to_string(levels);
   return "";
 }
 

@@ -60,6 +60,8 @@ struct RematCheckpointPass
     if (invalid.empty())
       invalid = checkEffort(effort);
     if (invalid.empty())
+      invalid = checkLevels(levels);
+    if (invalid.empty())
       invalid = checkCostOptions(cost, peakGflops, bandwidthGbps, calibration);
     if (invalid.empty())
       return success();
@@ -294,7 +296,8 @@ struct RematCheckpointPass
     // exact's proven optima are monotone by themselves; a frontier of them
     // would cost a MILP solve per point.
     outcome.solved = kind == planner::SolverKind::Fast
-                         ? planner::solveMonotone(problem, kind, options)
+                         ? planner::solveMonotone(problem, kind, options,
+                                                  levels)
                          : planner::solve(problem, kind, options);
     if (!outcome.solved.feasible)
       return false;

@@ -18,6 +18,11 @@
 // RUN: not remat-opt %s '--remat-checkpoint=budget=0.9 effort=65' 2>&1 | FileCheck %s --check-prefix=EFFORT
 // EFFORT: <unknown>:0: error: remat-checkpoint: effort must be from 1 to 64, got {{0|65}}
 
+// RUN: not remat-opt %s '--remat-checkpoint=budget=0.9 levels=1' 2>&1 | FileCheck %s --check-prefix=LEVELS --implicit-check-not="see current operation"
+// RUN: not remat-opt %s '--remat-checkpoint=budget=0.9 levels=1025' 2>&1 | FileCheck %s --check-prefix=LEVELS
+// RUN: not remat-opt %s '--remat-checkpoint=budget=0.9 levels=-3' 2>&1 | FileCheck %s --check-prefix=LEVELS
+// LEVELS: <unknown>:0: error: remat-checkpoint: levels must be 0 (by graph size) or from 2 to 1024, got {{1|1025|-3}}
+
 // points=100000 planned for minutes.
 // RUN: not remat-opt %s '--remat-frontier=points=100000' 2>&1 | FileCheck %s --check-prefix=POINTS --implicit-check-not="see current operation"
 // POINTS: <unknown>:0: error: remat-frontier: points must be from 1 to 1000, got 100000

@@ -17,7 +17,8 @@
 //
 // --monotone answers from a frontier of plans solved at a fixed grid of
 // budgets (planner::solveMonotone): the plan's cost never rises with the
-// budget.
+// budget. --levels N (2-1024; 0, the default: by graph size) sets that
+// grid's size: more levels answer closer to a plain solve, at more solves.
 //
 // --plan FILE judges another tool's plan instead of solving (bench/planner:
 // Moccasin's schedules): FILE is a JSON array of node positions in program
@@ -56,6 +57,8 @@ struct Options {
   double timeLimit = 60;
   /// solveMonotone instead of solve.
   bool monotone = false;
+  /// The frontier's levels (--levels; 0: by graph size).
+  int levels = 0;
   /// A plan to judge instead of solving (--plan).
   std::string planPath;
   /// SolveOptions::effort (with --monotone, of the frontier's solves); 0:
@@ -74,7 +77,7 @@ constexpr int64_t kMaxRandomNodes = 1000000;
 constexpr const char *kUsage =
     "usage: remat-plan (GRAPH.json | --random N [--seed S]) [--budget B] "
     "[--solver fast|exact|keep-all|recompute-all|sqrtn|knapsack|manual] "
-    "[--time-limit SECONDS] [--effort N] [--monotone] [--plan PLAN.json]";
+    "[--time-limit SECONDS] [--effort N] [--monotone [--levels N]] [--plan PLAN.json]";
 
 /// `text` as a whole decimal integer in [min, max], or exits naming `flag`.
 int64_t parseInteger(const std::string &flag, const std::string &text,
@@ -124,6 +127,12 @@ Options parseArgs(int argc, char **argv) {
       options.effort = parseInteger(arg, value(), 0, kMaxEffort);
     else if (arg == "--monotone")
       options.monotone = true;
+    else if (arg == "--levels") {
+      options.levels = parseInteger(arg, value(), 0, kMaxFrontierLevels);
+      if (options.levels == 1)
+        die("--levels expects 0 (by graph size) or a whole number from 2 to " +
+            std::to_string(kMaxFrontierLevels) + ", got 1");
+    }
     else if (arg == "--plan")
       options.planPath = value();
     else if (arg == "--seed")
@@ -138,6 +147,8 @@ Options parseArgs(int argc, char **argv) {
   }
   if (options.graphPath.empty() == (options.randomNodes <= 0))
     die(llvm::Twine("give either a graph file or --random N\n") + kUsage);
+  if (options.levels != 0 && !options.monotone)
+    die("--levels sets the levels of --monotone's frontier: give --monotone");
   return options;
 }
 
@@ -238,7 +249,8 @@ int main(int argc, char **argv) {
   }
   SolveResult result =
       options.monotone
-          ? solveMonotone(problem, options.solver, solveOptions)
+          ? solveMonotone(problem, options.solver, solveOptions,
+                          options.levels)
           : solve(problem, options.solver, solveOptions);
   printResult(options, problem, unplannedPeak, budget, result);
   if (!result.feasible) {

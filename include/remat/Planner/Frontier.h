@@ -28,6 +28,9 @@ struct FrontierPoint {
   Plan plan;
 };
 
+/// The most levels (FrontierOptions::gridPoints) the tools accept.
+inline constexpr int kMaxFrontierLevels = 1024;
+
 struct FrontierOptions {
   SolverKind solver = SolverKind::Fast;
   /// Budgets solved for (the levels), evenly spaced from the smallest
@@ -104,6 +107,9 @@ Frontier computeFrontier(const Problem &problem,
 /// it also holds the plans the levels above the budget found below it.
 /// Callers asking for many budgets should compute it once and use
 /// Frontier::at.
+/// `gridPoints` is FrontierOptions::gridPoints (0: by graph size): more
+/// levels answer closer to a plain solve at proportionally more solves
+/// (docs/planner.md, "More levels").
 SolveResult solveMonotone(const Problem &problem, SolverKind kind,
                           const SolveOptions &options, int gridPoints = 0);
 

@@ -95,6 +95,11 @@ std::string checkPlanningOptions(llvm::StringRef budget, double timeLimit);
 /// is in [1, planner::kMaxEffort]; otherwise why not.
 std::string checkEffort(int effort);
 
+/// Empty when `levels` (remat-checkpoint's `levels=`, the monotone
+/// frontier's FrontierOptions::gridPoints) is 0 (by graph size) or in
+/// [2, planner::kMaxFrontierLevels]; otherwise why not.
+std::string checkLevels(int levels);
+
 /// remat-loop-checkpoint's `schedule=`.
 enum class LoopSchedule { Binomial, TwoLevel };
 
