@@ -37,7 +37,7 @@ std::string checkEffort(int effort) {
 }
 
 std::string checkLevels(int levels) {
-  if (levels != 0 && (levels < 2 || levels > planner::kMaxFrontierLevels))
+  if (!planner::isValidFrontierLevels(levels))
     return "levels must be 0 (by graph size) or from 2 to " +
            std::to_string(planner::kMaxFrontierLevels) + ", got " +
            std::to_string(levels);

@@ -129,7 +129,7 @@ Options parseArgs(int argc, char **argv) {
       options.monotone = true;
     else if (arg == "--levels") {
       options.levels = parseInteger(arg, value(), 0, kMaxFrontierLevels);
-      if (options.levels == 1)
+      if (!isValidFrontierLevels(options.levels))
         die("--levels expects 0 (by graph size) or a whole number from 2 to " +
             std::to_string(kMaxFrontierLevels) + ", got 1");
     }

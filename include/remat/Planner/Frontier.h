@@ -31,6 +31,11 @@ struct FrontierPoint {
 /// The most levels (FrontierOptions::gridPoints) the tools accept.
 inline constexpr int kMaxFrontierLevels = 1024;
 
+/// The levels the tools accept: 0 (by graph size) or 2 to kMaxFrontierLevels.
+inline bool isValidFrontierLevels(int levels) {
+  return levels == 0 || (levels >= 2 && levels <= kMaxFrontierLevels);
+}
+
 struct FrontierOptions {
   SolverKind solver = SolverKind::Fast;
   /// Budgets solved for (the levels), evenly spaced from the smallest
