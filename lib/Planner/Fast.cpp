@@ -143,7 +143,7 @@ private:
 Evaluation FastSearch::evaluate(const State &state) {
   Evaluation eval;
   eval.plan = family_.build(state);
-  eval.sim = simulateWithLiveness(problem_, eval.plan, eval.lastLive);
+  eval.sim = simulateWithLiveness(family_.graph(), eval.plan, eval.lastLive);
   for (int64_t live : eval.sim.timeline)
     eval.excess += static_cast<double>(std::max<int64_t>(0, live - budget_));
   eval.feasible = eval.sim.peakBytes <= budget_;

@@ -12,115 +12,131 @@ Plan keepAllPlan(const Problem &problem) {
   return plan;
 }
 
+CompactGraph::CompactGraph(const Problem &problem)
+    : alwaysLiveBytes_(problem.alwaysLiveBytes) {
+  const int n = problem.nodes.size();
+  offsets_.reserve(n + 1);
+  offsets_.push_back(0);
+  bytes_.reserve(n);
+  transient_.reserve(n);
+  cost_.reserve(n);
+  output_.reserve(n);
+  alwaysUsed_.assign(n, 1);
+  for (const Node &node : problem.nodes) {
+    inputs_.insert(inputs_.end(), node.inputs.begin(), node.inputs.end());
+    offsets_.push_back(inputs_.size());
+    bytes_.push_back(node.bytes);
+    transient_.push_back(node.transientBytes);
+    cost_.push_back(node.cost);
+    output_.push_back(node.output);
+    for (int input : node.inputs)
+      alwaysUsed_[input] = 0;
+  }
+  for (int i = 0; i < n; ++i)
+    alwaysUsed_[i] |= !problem.nodes[i].recomputable;
+}
+
 namespace {
 
-/// usedSteps into `used` (one byte per step: bit vectors cost a shift and a
-/// mask per access in the hottest loop of every search).
-void markUsedSteps(const Problem &problem, const Plan &plan,
-                   std::vector<uint8_t> &used) {
+/// One backward pass over the schedule: which steps the program keeps
+/// (`used`, usedSteps), the last step each version is live (`lastLive`,
+/// versionLastLiveStep) and, through `visit(step, lastLive)` for each kept
+/// step, what the simulator adds up. This runs for every state a search
+/// simulates, so it is one pass and nothing per node beyond one array:
+/// `lastRead[n]` is the last step that reads the version of n current at
+/// this point, -1 when no kept step reads it (outputs: the end, the step
+/// ends with their final version live). A step is kept when a kept step
+/// reads its version or its node is CompactGraph::alwaysUsed; its version
+/// lives to its last read, or only at its own step when none. Going
+/// backward, a definition closes its version (earlier reads read an older
+/// one), and a kept step's reads are recorded after that: a node never
+/// reads itself.
+template <typename Visit>
+void usedAndLiveness(const CompactGraph &graph, const Plan &plan,
+                     std::vector<uint8_t> &used, std::vector<int> &lastLive,
+                     Visit visit) {
   const int numSteps = plan.schedule.size();
-  const int numNodes = problem.nodes.size();
-  // A step must run whatever reads it when it defines the final version of
-  // an output, or its node is one nobody consumes (the IR keeps it only for
-  // its side effects) or one that may not be re-run.
-  std::vector<uint8_t> alwaysUsed(numNodes, 1);
-  for (const Node &node : problem.nodes)
-    for (int input : node.inputs)
-      alwaysUsed[input] = 0;
-  // Backward, `needed[n]`: a kept step after this point reads the version of
-  // n current here. One pass, nothing per step stored: this runs for every
-  // state the search simulates.
-  std::vector<uint8_t> needed(numNodes);
-  for (int i = 0; i < numNodes; ++i) {
-    const Node &node = problem.nodes[i];
-    alwaysUsed[i] |= !node.recomputable;
-    needed[i] = node.output;
-  }
-  used.assign(numSteps, 0);
+  const int numNodes = graph.numNodes();
+  std::vector<int> lastRead(numNodes, -1);
+  const uint8_t *output = graph.outputs().data();
+  for (int i = 0; i < numNodes; ++i)
+    if (output[i])
+      lastRead[i] = numSteps - 1;
+  const uint8_t *alwaysUsed = graph.alwaysUsed().data();
+  used.resize(numSteps);
+  lastLive.resize(numSteps);
   const Step *schedule = plan.schedule.data();
   for (int s = numSteps - 1; s >= 0; --s) {
     const int node = schedule[s].node;
-    const uint8_t isUsed = needed[node] | alwaysUsed[node];
+    const int read = lastRead[node];
+    const bool isUsed = read >= 0 || alwaysUsed[node];
     used[s] = isUsed;
-    // Earlier versions of `node` are shadowed by this one.
-    needed[node] = 0;
-    if (isUsed)
-      for (int input : problem.nodes[node].inputs)
-        needed[input] = 1;
+    lastLive[s] = read >= 0 ? read : s;
+    lastRead[node] = -1;
+    if (!isUsed)
+      continue;
+    for (const int *in = graph.inputsBegin(node), *e = graph.inputsEnd(node);
+         in != e; ++in)
+      if (lastRead[*in] < 0)
+        lastRead[*in] = s;
+    visit(s, lastLive[s]);
   }
-}
-
-void lastLiveSteps(const Problem &problem, const Plan &plan,
-                   const std::vector<uint8_t> &used,
-                   std::vector<int> &lastLive) {
-  const int numSteps = plan.schedule.size();
-  // The step whose version each node's consumers currently read.
-  std::vector<int> current(problem.nodes.size(), -1);
-  lastLive.resize(numSteps);
-  const Step *schedule = plan.schedule.data();
-  for (int s = 0; s < numSteps; ++s) {
-    const int node = schedule[s].node;
-    if (used[s])
-      for (int input : problem.nodes[node].inputs)
-        if (current[input] >= 0)
-          lastLive[current[input]] = s;
-    // A version nobody reads is still materialized by the step that makes
-    // it (unless the step itself is unused: then it holds nothing at all).
-    lastLive[s] = s;
-    current[node] = s;
-  }
-  for (int i = 0, e = problem.nodes.size(); i < e; ++i)
-    if (problem.nodes[i].output && current[i] >= 0)
-      lastLive[current[i]] = numSteps - 1;
 }
 
 } // namespace
 
 std::vector<bool> usedSteps(const Problem &problem, const Plan &plan) {
   std::vector<uint8_t> used;
-  markUsedSteps(problem, plan, used);
+  std::vector<int> lastLive;
+  usedAndLiveness(CompactGraph(problem), plan, used, lastLive,
+                  [](int, int) {});
   return std::vector<bool>(used.begin(), used.end());
 }
 
 std::vector<int> versionLastLiveStep(const Problem &problem, const Plan &plan) {
   std::vector<uint8_t> used;
-  markUsedSteps(problem, plan, used);
   std::vector<int> lastLive;
-  lastLiveSteps(problem, plan, used, lastLive);
+  usedAndLiveness(CompactGraph(problem), plan, used, lastLive,
+                  [](int, int) {});
   return lastLive;
 }
 
 Simulation simulate(const Problem &problem, const Plan &plan) {
   std::vector<int> lastLive;
-  return simulateWithLiveness(problem, plan, lastLive);
+  return simulateWithLiveness(CompactGraph(problem), plan, lastLive);
 }
 
 Simulation simulateWithLiveness(const Problem &problem, const Plan &plan,
                                 std::vector<int> &lastLive) {
+  return simulateWithLiveness(CompactGraph(problem), plan, lastLive);
+}
+
+Simulation simulateWithLiveness(const CompactGraph &graph, const Plan &plan,
+                                std::vector<int> &lastLive) {
   const int numSteps = plan.schedule.size();
-  std::vector<uint8_t> used;
-  markUsedSteps(problem, plan, used);
-  lastLiveSteps(problem, plan, used, lastLive);
   // Difference array: +bytes where a version starts, -bytes after it dies.
+  // The lowering deletes a step whose version no kept step reads: only kept
+  // steps count.
   std::vector<int64_t> delta(numSteps + 1, 0);
   Simulation sim;
   const Step *schedule = plan.schedule.data();
-  for (int s = 0; s < numSteps; ++s) {
-    // The lowering deletes a step whose version no used step reads.
-    if (!used[s])
-      continue;
-    const Step &step = schedule[s];
-    const Node &node = problem.nodes[step.node];
-    delta[s] += node.bytes + node.transientBytes;
-    delta[s + 1] -= node.transientBytes;
-    delta[lastLive[s] + 1] -= node.bytes;
-    if (step.recompute)
-      sim.recomputeCost += node.cost;
-  }
+  std::vector<uint8_t> used;
+  usedAndLiveness(graph, plan, used, lastLive, [&](int s, int last) {
+    const int node = schedule[s].node;
+    const int64_t bytes = graph.bytes(node);
+    const int64_t transient = graph.transientBytes(node);
+    delta[s] += bytes + transient;
+    delta[s + 1] -= transient;
+    delta[last + 1] -= bytes;
+  });
   sim.timeline.resize(numSteps);
-  int64_t live = problem.alwaysLiveBytes;
-  sim.peakBytes = problem.alwaysLiveBytes;
+  int64_t live = graph.alwaysLiveBytes();
+  sim.peakBytes = live;
+  // Forward, so the cost is summed in schedule order (with fractional
+  // costs, as cost=roofline gives, the order decides the last bits).
   for (int s = 0; s < numSteps; ++s) {
+    if (used[s] && schedule[s].recompute)
+      sim.recomputeCost += graph.cost(schedule[s].node);
     live += delta[s];
     sim.timeline[s] = live;
     if (s == 0 || live > sim.peakBytes) {

@@ -2,7 +2,10 @@
 
 #include "remat/Planner/Retention.h"
 
+#include "Liveness.h"
+
 #include <algorithm>
+#include <limits>
 
 namespace remat::planner {
 
@@ -41,7 +44,8 @@ int firstBackwardConsumer(const Problem &problem,
 
 } // namespace
 
-RetentionFamily::RetentionFamily(const Problem &problem) : problem_(problem) {
+RetentionFamily::RetentionFamily(const Problem &problem)
+    : problem_(problem), graph_(std::make_shared<CompactGraph>(problem)) {
   const int n = numNodes();
   const bool hasBackward =
       std::any_of(problem.nodes.begin(), problem.nodes.end(),
@@ -96,19 +100,18 @@ Plan RetentionFamily::build(const std::vector<Retention> &requested) const {
   }
   const std::vector<Retention> &retention =
       pinnedRecompute_.empty() ? requested : pinned;
-  // Position of the node whose recompute closure made the current version,
-  // -1 while the original version is current.
-  std::vector<int> recomputedFor(n, -1);
+  // The last position at which the current version of each value may serve
+  // a read (what decides whether a closure recomputes it, as one load and
+  // compare: most reads need nothing). A dropped original serves only its
+  // own consumers before the cut: letting a recompute read it later would
+  // stretch its lifetime. A recomputed Always version serves only the node
+  // it was made for, any other recomputed version every later one.
+  std::vector<int> validUntil(n);
+  for (int i = 0; i < n; ++i)
+    validUntil[i] = retention[i] == Retention::Keep || !isCandidate(i)
+                        ? std::numeric_limits<int>::max()
+                        : lastUseBeforeCut_[i];
   std::vector<int> visitedFor(n, -1);
-  auto isValidAt = [&](int value, int position) {
-    // A dropped original serves only its own consumers before the cut:
-    // letting a recompute read it later would stretch its lifetime.
-    if (recomputedFor[value] < 0)
-      return retention[value] == Retention::Keep || !isCandidate(value) ||
-             position <= lastUseBeforeCut_[value];
-    return retention[value] != Retention::Always ||
-           recomputedFor[value] == position;
-  };
 
   Plan plan;
   plan.schedule.reserve(n);
@@ -120,17 +123,19 @@ Plan RetentionFamily::build(const std::vector<Retention> &requested) const {
     step.node = node;
     step.recompute = recompute;
   };
+  const CompactGraph &graph = *graph_;
   std::vector<int> stack, closure;
   // Only values that need recomputing go on the stack (validity does not
   // change while a closure is collected; the closure is a set, sorted below).
   auto push = [&](int value, int v) {
-    if (visitedFor[value] != v && !isValidAt(value, v))
+    if (v > validUntil[value] && visitedFor[value] != v)
       stack.push_back(value);
   };
   for (int v = 0; v < n; ++v) {
     closure.clear();
-    for (int input : problem_.nodes[v].inputs)
-      push(input, v);
+    for (const int *in = graph.inputsBegin(v), *e = graph.inputsEnd(v);
+         in != e; ++in)
+      push(*in, v);
     while (!stack.empty()) {
       int value = stack.back();
       stack.pop_back();
@@ -138,14 +143,18 @@ Plan RetentionFamily::build(const std::vector<Retention> &requested) const {
         continue;
       visitedFor[value] = v;
       closure.push_back(value);
-      for (int input : problem_.nodes[value].inputs)
-        push(input, v);
+      for (const int *in = graph.inputsBegin(value),
+                     *e = graph.inputsEnd(value);
+           in != e; ++in)
+        push(*in, v);
     }
     // Program order is a topological order of any closure.
     std::sort(closure.begin(), closure.end());
     for (int value : closure) {
       emit(value, /*recompute=*/true);
-      recomputedFor[value] = v;
+      validUntil[value] = retention[value] == Retention::Always
+                              ? v
+                              : std::numeric_limits<int>::max();
     }
     emit(v, /*recompute=*/false);
   }

@@ -30,11 +30,15 @@
 #include "remat/Planner/Problem.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace remat::planner {
 
 enum class Retention : uint8_t { Keep, Cut, Always };
+
+/// The problem in flat arrays for the simulator (lib/Planner/Liveness.h).
+class CompactGraph;
 
 /// Per-problem facts the family needs, computed once.
 class RetentionFamily {
@@ -42,6 +46,9 @@ public:
   explicit RetentionFamily(const Problem &problem);
 
   const Problem &problem() const { return problem_; }
+  /// The problem in flat arrays, built once: what build() and the searches'
+  /// simulations read.
+  const CompactGraph &graph() const { return *graph_; }
   /// Values whose retention may be other than Keep: recomputable, with a
   /// later use a cut can serve.
   const std::vector<int> &candidates() const { return candidates_; }
@@ -67,6 +74,7 @@ private:
   int numNodes() const { return problem_.nodes.size(); }
 
   const Problem &problem_;
+  std::shared_ptr<const CompactGraph> graph_;
   std::vector<int> cutPosition_;
   std::vector<int> lastUseBeforeCut_;
   std::vector<bool> stashed_;
