@@ -302,7 +302,7 @@ Plan ChainDP::run() {
         for (Retention &r : state)
           if (r == Retention::Cut)
             r = Retention::Always;
-      Simulation sim = simulate(problem_, family_.build(state));
+      Simulation sim = simulate(family_.graph(), family_.build(state));
           if (sim.peakBytes <= budget_) {
         feasible.push_back({sim.recomputeCost, state});
         fits = true;
@@ -339,7 +339,7 @@ Plan ChainDP::run() {
   Plan bestPlan;
   double bestCost = 0;
   auto consider = [&](Plan plan) {
-    Simulation sim = simulate(problem_, plan);
+    Simulation sim = simulate(family_.graph(), plan);
     if (sim.peakBytes > budget_)
       return;
     if (bestPlan.schedule.empty() || sim.recomputeCost < bestCost) {

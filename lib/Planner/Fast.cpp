@@ -467,7 +467,7 @@ Plan FastSearch::finish(const std::vector<State> &starts) {
   bool bestFeasible = false;
   int64_t bestExcess = 0;
   auto consider = [&](Plan plan) {
-    Simulation sim = simulate(problem_, plan);
+    Simulation sim = simulate(family_.graph(), plan);
     const bool feasible = sim.peakBytes <= budget_;
     const int64_t excess = sim.peakBytes - budget_;
     if (best.schedule.empty() ||

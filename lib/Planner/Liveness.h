@@ -68,6 +68,9 @@ Simulation simulateWithLiveness(const Problem &problem, const Plan &plan,
 /// The same on the problem's CompactGraph (the searches' hot path).
 Simulation simulateWithLiveness(const CompactGraph &graph, const Plan &plan,
                                 std::vector<int> &lastLive);
+/// `simulate` on the problem's CompactGraph: what code that holds a
+/// RetentionFamily calls (family.graph()), sparing a CompactGraph per call.
+Simulation simulate(const CompactGraph &graph, const Plan &plan);
 
 } // namespace remat::planner
 

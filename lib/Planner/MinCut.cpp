@@ -28,6 +28,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Liveness.h"
 #include "MinCut.h"
 
 #include "SolverImpl.h"
@@ -371,7 +372,7 @@ Plan minCutPlan(const RetentionFamily &family, int64_t budgetBytes) {
     Plan plan = fastPlanFrom(family, budgetBytes, group);
     if (plan.schedule.empty())
       continue;
-    const Simulation sim = simulate(problem, plan);
+    const Simulation sim = simulate(family.graph(), plan);
     if (sim.peakBytes > budgetBytes)
       continue;
     if (best.schedule.empty() || sim.recomputeCost < bestCost) {

@@ -106,6 +106,11 @@ Simulation simulate(const Problem &problem, const Plan &plan) {
   return simulateWithLiveness(CompactGraph(problem), plan, lastLive);
 }
 
+Simulation simulate(const CompactGraph &graph, const Plan &plan) {
+  std::vector<int> lastLive;
+  return simulateWithLiveness(graph, plan, lastLive);
+}
+
 Simulation simulateWithLiveness(const Problem &problem, const Plan &plan,
                                 std::vector<int> &lastLive) {
   return simulateWithLiveness(CompactGraph(problem), plan, lastLive);

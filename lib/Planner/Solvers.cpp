@@ -1,5 +1,6 @@
 //===- Solvers.cpp - Solver selection and the final simulator check -------===//
 
+#include "Liveness.h"
 #include "MinCut.h"
 #include "SolverImpl.h"
 
@@ -49,7 +50,7 @@ public:
   const Plan &plan() {
     if (!plan_) {
       plan_ = recomputeAllPlan(family_);
-      peak_ = simulate(family_.problem(), *plan_).peakBytes;
+      peak_ = simulate(family_.graph(), *plan_).peakBytes;
     }
     return *plan_;
   }
@@ -74,9 +75,9 @@ Plan fastCore(const RetentionFamily &family, int64_t budget,
               bool stageKicks = true, int effort = 1) {
   const Problem &problem = family.problem();
   Plan best = fastPlan(family, budget, deepMoves);
-  Simulation bestSim = simulate(problem, best);
+  Simulation bestSim = simulate(family.graph(), best);
   auto consider = [&](Plan plan) {
-    Simulation sim = simulate(problem, plan);
+    Simulation sim = simulate(family.graph(), plan);
     if (sim.peakBytes > budget)
       return;
     if (bestSim.peakBytes > budget || sim.recomputeCost < bestSim.recomputeCost) {
@@ -156,7 +157,7 @@ Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
   RecomputeAllOnce recomputeAll(family);
   Plan best = fastCore(family, budget, recomputeAll, /*deepMoves=*/false,
                        /*stageKicks=*/true, effort);
-  const Simulation sim = simulate(problem, best);
+  const Simulation sim = simulate(family.graph(), best);
   const bool fits = sim.peakBytes <= budget;
   // Small graphs also try the deep moves when the plain search fits: near
   // the smallest budget they often reach a cheaper basin (docs/planner.md).
@@ -164,14 +165,14 @@ Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
     return best;
   Plan deep = fastCore(family, budget, recomputeAll, /*deepMoves=*/true,
                        /*stageKicks=*/true, deepEffort);
-  const Simulation deepSim = simulate(problem, deep);
+  const Simulation deepSim = simulate(family.graph(), deep);
   if (deepSim.peakBytes <= budget &&
       (!fits || deepSim.recomputeCost < sim.recomputeCost))
     return deep;
   if (fits)
     return best;
   Plan least = knownMinPeak ? *knownMinPeak : minPeakPlan(family);
-  if (simulate(family.problem(), least).peakBytes <= budget)
+  if (simulate(family.graph(), least).peakBytes <= budget)
     return least;
   return best;
 }
@@ -318,9 +319,9 @@ void dumpProblemIfAsked(const Problem &problem) {
 Plan minPeakPlan(const RetentionFamily &family) {
   const Problem &problem = family.problem();
   Plan best = policyPlan(family);
-  Simulation bestSim = simulate(problem, best);
+  Simulation bestSim = simulate(family.graph(), best);
   auto consider = [&](Plan plan) {
-    Simulation sim = simulate(problem, plan);
+    Simulation sim = simulate(family.graph(), plan);
     if (sim.peakBytes < bestSim.peakBytes ||
         (sim.peakBytes == bestSim.peakBytes &&
          sim.recomputeCost < bestSim.recomputeCost)) {
