@@ -54,10 +54,10 @@ namespace {
 template <typename Visit>
 void usedAndLiveness(const CompactGraph &graph, const Plan &plan,
                      std::vector<uint8_t> &used, std::vector<int> &lastLive,
-                     Visit visit) {
+                     std::vector<int> &lastRead, Visit visit) {
   const int numSteps = plan.schedule.size();
   const int numNodes = graph.numNodes();
-  std::vector<int> lastRead(numNodes, -1);
+  lastRead.assign(numNodes, -1);
   const uint8_t *output = graph.outputs().data();
   for (int i = 0; i < numNodes; ++i)
     if (output[i])
@@ -87,16 +87,16 @@ void usedAndLiveness(const CompactGraph &graph, const Plan &plan,
 
 std::vector<bool> usedSteps(const Problem &problem, const Plan &plan) {
   std::vector<uint8_t> used;
-  std::vector<int> lastLive;
-  usedAndLiveness(CompactGraph(problem), plan, used, lastLive,
+  std::vector<int> lastLive, lastRead;
+  usedAndLiveness(CompactGraph(problem), plan, used, lastLive, lastRead,
                   [](int, int) {});
   return std::vector<bool>(used.begin(), used.end());
 }
 
 std::vector<int> versionLastLiveStep(const Problem &problem, const Plan &plan) {
   std::vector<uint8_t> used;
-  std::vector<int> lastLive;
-  usedAndLiveness(CompactGraph(problem), plan, used, lastLive,
+  std::vector<int> lastLive, lastRead;
+  usedAndLiveness(CompactGraph(problem), plan, used, lastLive, lastRead,
                   [](int, int) {});
   return lastLive;
 }
@@ -119,14 +119,32 @@ Simulation simulateWithLiveness(const Problem &problem, const Plan &plan,
 Simulation simulateWithLiveness(const CompactGraph &graph, const Plan &plan,
                                 std::vector<int> &lastLive) {
   const int numSteps = plan.schedule.size();
+  // The scratch arrays live on between this thread's calls: a search
+  // simulates thousands of schedules of about one length, and fresh arrays
+  // each time were page faults and zero fills (a third of a 10k-node
+  // min-peak search). Released after a schedule longer than
+  // kKeptScratchSteps, so a thread holds a few MB at most.
+  constexpr size_t kKeptScratchSteps = 1 << 20;
+  thread_local std::vector<int64_t> delta;
+  thread_local std::vector<uint8_t> used;
+  thread_local std::vector<int> lastRead;
+  struct Release {
+    ~Release() {
+      if (delta.capacity() > kKeptScratchSteps + 1) {
+        std::vector<int64_t>().swap(delta);
+        std::vector<uint8_t>().swap(used);
+      }
+      if (lastRead.capacity() > kKeptScratchSteps)
+        std::vector<int>().swap(lastRead);
+    }
+  } release;
   // Difference array: +bytes where a version starts, -bytes after it dies.
   // The lowering deletes a step whose version no kept step reads: only kept
   // steps count.
-  std::vector<int64_t> delta(numSteps + 1, 0);
+  delta.assign(numSteps + 1, 0);
   Simulation sim;
   const Step *schedule = plan.schedule.data();
-  std::vector<uint8_t> used;
-  usedAndLiveness(graph, plan, used, lastLive, [&](int s, int last) {
+  usedAndLiveness(graph, plan, used, lastLive, lastRead, [&](int s, int last) {
     const int node = schedule[s].node;
     const int64_t bytes = graph.bytes(node);
     const int64_t transient = graph.transientBytes(node);
