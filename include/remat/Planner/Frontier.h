@@ -40,9 +40,12 @@ struct FrontierOptions {
   SolverKind solver = SolverKind::Fast;
   /// Budgets solved for (the levels), evenly spaced from the smallest
   /// feasible budget to the unplanned peak, both included (at least 2); 0:
-  /// 32 up to 400 nodes, 48 up to 5000, 16 above (each is a solve). With 32,
-  /// the frontier's answer costs 0.994x a solve at the budget itself
-  /// (geomean, worst 1.41x; docs/planner.md).
+  /// 32 evenly spaced up to 400 nodes, every whole percent of the unplanned
+  /// peak above the smallest feasible budget up to 5000 nodes (a budget
+  /// written as a two-digit fraction, such as 0.8, is a level), 16 evenly
+  /// spaced above (each is a solve). With 32, the frontier's answer costs
+  /// 0.994x a solve at the budget itself (geomean, worst 1.41x;
+  /// docs/planner.md).
   int gridPoints = 0;
   /// Solves just below the points' peaks (where the answer changes), at
   /// the widest cost drops, spread evenly over the levels; -1: one per grid

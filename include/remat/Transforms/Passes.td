@@ -136,10 +136,11 @@ def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
     Option<"levels", "levels", "int", /*default=*/"0",
            "Levels of solver=fast's monotone frontier, each a solve at a "
            "budget evenly spaced from the smallest feasible one to the "
-           "unplanned peak (0: 32 up to 400 nodes, 48 up to 5000, 16 above; "
-           "else 2-1024): more levels answer closer to a plain solve at the "
-           "budget, at proportionally more solves (docs/planner.md, More "
-           "levels)">,
+           "unplanned peak (else 2-1024; 0: 32 up to 400 nodes, every whole "
+           "percent of the unplanned peak up to 5000 nodes, so that a budget "
+           "such as 0.8 is a level, 16 above): more levels answer closer to "
+           "a plain solve at the budget, at proportionally more solves "
+           "(docs/planner.md, More levels)">,
   ], RematCostOptions);
   // cost=measured builds each op's kernel (a func.func) to find its time.
   let dependentDialects = ["::remat::RematDialect", "::mlir::func::FuncDialect"];
