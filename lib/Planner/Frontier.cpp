@@ -24,14 +24,13 @@ namespace remat::planner {
 namespace {
 
 /// The default grid (levels, each a solve): 32 evenly spaced on graphs
-/// that are walked; up to kDenseGridNodes every whole percent of the
-/// unplanned peak (defaultPercentStep; no walks fill the gaps there: on a
-/// 1000-node graph 48 even levels answered better than 32 with gap solves);
-/// 16 evenly spaced above (with no gap solves and one level of lookahead
-/// there, 16 levels answer better than 12 with 8 gap solves and 4 did, at
-/// half the solves).
+/// that are walked; above, whole percents of the unplanned peak
+/// (defaultPercentStep): every one up to kDenseGridNodes (no walks fill
+/// the gaps there: on a 1000-node graph 48 even levels answered better than
+/// 32 with gap solves), every 5th above (no gap solves there). `levels=N`
+/// asks for N evenly spaced ones instead.
 constexpr size_t kDenseGridNodes = 5000;
-constexpr int kWalkedGrid = 32, kSparseGrid = 16;
+constexpr int kWalkedGrid = 32;
 /// Steps of a walk down from one point (walkDown), and the simulated steps
 /// each repair may spend, per node.
 constexpr int kWalkSteps = 64;
@@ -83,22 +82,22 @@ void pruneToParetoFront(std::vector<Entry> &entries) {
   entries = std::move(front);
 }
 
-/// The default evenly spaced grid by graph size (each point is a solve),
-/// where defaultPercentStep is 0.
-int defaultGridPoints(size_t numNodes) {
-  return numNodes <= kWalkNodes ? kWalkedGrid : kSparseGrid;
-}
-
-/// The default levels of graphs of kWalkNodes-kDenseGridNodes nodes: every
-/// whole percent of the unplanned peak above the least peak (`Budget`'s
-/// rounding, so `budget=0.8` is a level): a monotone answer at a budget
-/// written as a fraction with two digits includes the plain solve at that
-/// budget. resnet50.mlir, every 2nd percent: 1.115x a plain solve (geomean,
-/// worst 5.2x) with 48 even levels, 0.999x (worst 1.000x) with these, and
-/// half a percent off them 1.150x (6.8x) -> 1.090x (1.35x), at 1.15x the
-/// time (docs/planner.md, "Levels at whole percents"). 0: evenly spaced.
+/// The default levels above kWalkNodes: every whole percent of the
+/// unplanned peak above the least peak up to kDenseGridNodes nodes, every
+/// 5th above (`Budget`'s rounding, so `budget=0.8` is a level): a monotone
+/// answer at such a budget includes the plain solve at that budget.
+/// resnet50.mlir, every 2nd percent: 1.115x a plain solve (geomean, worst
+/// 5.2x) with 48 even levels, 0.999x (worst 1.000x) with whole percents,
+/// and half a percent off them 1.150x (6.8x) -> 1.090x (1.35x), at 1.15x
+/// the time; `--random 10000 --seed 1` at 0.50-0.95: 1.350x with 16 even
+/// levels, 1.000x with every 5th percent, 2.5% off them 1.650x -> 1.421x,
+/// at 1.2x the time (docs/planner.md, "Levels at whole percents"). 0:
+/// evenly spaced (graphs up to kWalkNodes).
+constexpr int kDensePercentStep = 1, kSparsePercentStep = 5;
 int defaultPercentStep(size_t numNodes) {
-  return numNodes > kWalkNodes && numNodes <= kDenseGridNodes ? 1 : 0;
+  if (numNodes <= kWalkNodes)
+    return 0;
+  return numNodes <= kDenseGridNodes ? kDensePercentStep : kSparsePercentStep;
 }
 
 /// Runs fn(0) .. fn(count - 1) on up to `threads` threads (0: every core).
@@ -287,9 +286,8 @@ Frontier computeFrontier(const Problem &problem,
         levels.push_back(budget);
     }
   } else {
-    const int points = options.gridPoints > 0
-                           ? std::max(2, options.gridPoints)
-                           : defaultGridPoints(problem.nodes.size());
+    const int points =
+        options.gridPoints > 0 ? std::max(2, options.gridPoints) : kWalkedGrid;
     for (int k = 1; k + 1 < points && high > low; ++k)
       levels.push_back(low + (high - low) * k / (points - 1));
   }

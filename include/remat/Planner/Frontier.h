@@ -42,8 +42,8 @@ struct FrontierOptions {
   /// feasible budget to the unplanned peak, both included (at least 2); 0:
   /// 32 evenly spaced up to 400 nodes, every whole percent of the unplanned
   /// peak above the smallest feasible budget up to 5000 nodes (a budget
-  /// written as a two-digit fraction, such as 0.8, is a level), 16 evenly
-  /// spaced above (each is a solve). With 32, the frontier's answer costs
+  /// written as a two-digit fraction, such as 0.8, is a level), every 5th
+  /// percent above (each is a solve). With 32, the frontier's answer costs
   /// 0.994x a solve at the budget itself (geomean, worst 1.41x;
   /// docs/planner.md).
   int gridPoints = 0;

@@ -138,7 +138,7 @@ def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
            "budget evenly spaced from the smallest feasible one to the "
            "unplanned peak (else 2-1024; 0: 32 up to 400 nodes, every whole "
            "percent of the unplanned peak up to 5000 nodes, so that a budget "
-           "such as 0.8 is a level, 16 above): more levels answer closer to "
+           "such as 0.8 is a level, every 5th percent above): more levels answer closer to "
            "a plain solve at the budget, at proportionally more solves "
            "(docs/planner.md, More levels)">,
   ], RematCostOptions);
