@@ -326,30 +326,31 @@ void dumpProblemIfAsked(const Problem &problem) {
 Plan minPeakPlan(const RetentionFamily &family) {
   const Problem &problem = family.problem();
   Plan best = policyPlan(family);
-  // The best plan's peak and cost (not its timeline: recompute-all's is
+  // The best plan's peak and cost (no timeline kept: recompute-all's is
   // 12.5 M steps at 10k nodes).
-  Simulation bestSim = simulate(family.graph(), best);
-  bestSim.timeline.clear();
-  auto take = [&](int64_t peak, double cost) {
-    return peak < bestSim.peakBytes ||
-           (peak == bestSim.peakBytes && cost < bestSim.recomputeCost);
+  const Simulation policySim = simulate(family.graph(), best);
+  int64_t bestPeak = policySim.peakBytes;
+  double bestCost = policySim.recomputeCost;
+  // A plan that peaks lower, or as low and cheaper, is the new best.
+  auto better = [&](int64_t peak, double cost) {
+    return peak < bestPeak || (peak == bestPeak && cost < bestCost);
   };
   auto consider = [&](Plan plan) {
     const Simulation sim = simulate(family.graph(), plan);
-    if (take(sim.peakBytes, sim.recomputeCost)) {
+    if (better(sim.peakBytes, sim.recomputeCost)) {
       best = std::move(plan);
-      bestSim.peakBytes = sim.peakBytes;
-      bestSim.recomputeCost = sim.recomputeCost;
+      bestPeak = sim.peakBytes;
+      bestCost = sim.recomputeCost;
     }
     return sim.peakBytes;
   };
   RecomputeAllOnce recomputeAll(family);
-  // Simulated once, by recomputeAll itself.
+  // Simulated once, by recomputeAll itself (and copied only when better).
   if (problem.nodes.size() <= kRecomputeAllNodes &&
-      take(recomputeAll.peak(), recomputeAll.recomputeCost())) {
+      better(recomputeAll.peak(), recomputeAll.recomputeCost())) {
     best = recomputeAll.plan();
-    bestSim.peakBytes = recomputeAll.peak();
-    bestSim.recomputeCost = recomputeAll.recomputeCost();
+    bestPeak = recomputeAll.peak();
+    bestCost = recomputeAll.recomputeCost();
   }
   // Every candidate, backward ones too, recomputed before each use: the
   // shortest lifetimes the family has (closures can be long; small graphs).
@@ -365,18 +366,18 @@ Plan minPeakPlan(const RetentionFamily &family) {
   };
   const int64_t bound = peakLowerBound(problem);
   int64_t low = bound;
-  if (bestSim.peakBytes > low)
+  if (bestPeak > low)
     consider(search(low));
   const int bisections = minPeakBisections(problem.nodes.size());
-  for (int k = 0; k < bisections && bestSim.peakBytes - low > 1 &&
-                  bestSim.peakBytes - low > bestSim.peakBytes / 2000;
+  for (int k = 0; k < bisections && bestPeak - low > 1 &&
+                  bestPeak - low > bestPeak / 2000;
        ++k) {
-    const int64_t middle = low + (bestSim.peakBytes - low) / 2;
+    const int64_t middle = low + (bestPeak - low) / 2;
     if (consider(search(middle)) > middle)
       low = middle;
   }
   const int64_t trials = 4 * static_cast<int64_t>(problem.nodes.size()) + 1000;
-  consider(polishPlan(problem, best, bestSim.peakBytes, trials));
+  consider(polishPlan(problem, best, bestPeak, trials));
   return best;
 }
 

@@ -134,13 +134,14 @@ def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
            "times the time; never dearer than 1 from the same start "
            "(docs/planner.md, Search effort)">,
     Option<"levels", "levels", "int", /*default=*/"0",
-           "Levels of solver=fast's monotone frontier, each a solve at a "
-           "budget evenly spaced from the smallest feasible one to the "
-           "unplanned peak (else 2-1024; 0: 32 up to 400 nodes, every whole "
-           "percent of the unplanned peak up to 5000 nodes, so that a budget "
-           "such as 0.8 is a level, every 5th percent above): more levels answer closer to "
-           "a plain solve at the budget, at proportionally more solves "
-           "(docs/planner.md, More levels)">,
+           "Levels of solver=fast's monotone frontier, each a solve at one "
+           "budget. 0 (the default): 32 evenly spaced from the smallest "
+           "feasible budget to the unplanned peak up to 400 nodes; every "
+           "whole percent of the unplanned peak up to 5000 nodes (a budget "
+           "such as 0.8 is a level); every 5th percent above. 2-1024: that "
+           "many evenly spaced. More levels answer closer to a plain solve "
+           "at the budget, at proportionally more solves (docs/planner.md, "
+           "More levels)">,
   ], RematCostOptions);
   // cost=measured builds each op's kernel (a func.func) to find its time.
   let dependentDialects = ["::remat::RematDialect", "::mlir::func::FuncDialect"];
