@@ -316,28 +316,33 @@ Frontier computeFrontier(const Problem &problem,
   const double perSolve = options.timeLimitSeconds / (grid - 1);
   // The plan of one solve (empty when it found none: add() skips it);
   // reads nothing shared but the problem, so the grid runs it on threads.
-  auto planAt = [&](int64_t budget) -> Plan {
+  auto planAt = [&](int64_t budget, int effort) -> Plan {
     SolveOptions solveOptions;
     solveOptions.budgetBytes = budget;
     solveOptions.timeLimitSeconds = perSolve;
-    solveOptions.effort = options.effort;
+    solveOptions.effort = effort;
     solveOptions.knownMinPeak = &least;
     SolveResult result = solve(problem, options.solver, solveOptions);
     return result.feasible ? std::move(result.plan) : Plan{};
   };
-  // The grid's solves (one per level between the ends; exact also solves
-  // at `low`) are independent: on threads (fast; exact's CBC runs one at a
-  // time), each into its own slot.
+  // The grid's solves (one per level below keep-all's, `low` included: a
+  // solve at the least peak often finds a cheaper plan there than the
+  // min-peak search's, so the answer at the smallest feasible budget is
+  // never dearer than a plain solve's) are independent: on threads (fast;
+  // exact's CBC runs one at a time), each into its own slot. None at `low`
+  // when the caller asks for less (nothing fits there) or keep-all fits.
   std::vector<int64_t> gridBudgets(numLevels, -1);
-  for (size_t k = 1; k < numLevels; ++k)
+  for (size_t k = 0; k < numLevels; ++k)
     if (!isKeepAllLevel(k))
       gridBudgets[k] = levels[k];
-  if (options.solver == SolverKind::Exact)
-    gridBudgets[0] = low;
+  if (options.maxBudget < low || high <= low)
+    gridBudgets[0] = -1;
   const unsigned threads =
       options.solver == SolverKind::Exact ? 1 : options.threads;
   GridSolves gridSolves(numLevels, [&](size_t k) {
-    return gridBudgets[k] >= 0 ? planAt(gridBudgets[k]) : Plan{};
+    if (gridBudgets[k] < 0)
+      return Plan{};
+    return planAt(gridBudgets[k], k == 0 ? options.leastEffort : options.effort);
   });
   std::vector<std::thread> gridWorkers;
   for (unsigned t = 1; t < resolveThreads(threads, numLevels); ++t)
@@ -424,7 +429,7 @@ Frontier computeFrontier(const Problem &problem,
         break;
       solved.insert(budget);
       const size_t before = entries.size();
-      add(planAt(budget), budget);
+      add(planAt(budget, options.effort), budget);
       if (entries.size() > before) {
         entries.back().gapFound = true;
         // Walk down from the new plan to the point below its peak (the
@@ -483,8 +488,10 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
   frontierOptions.timeLimitSeconds = options.timeLimitSeconds;
   frontierOptions.threads = options.threads;
   frontierOptions.knownMinPeak = options.knownMinPeak;
-  // 0 (automatic) means 1 here: a frontier runs dozens of solves.
+  // 0 (automatic) means 1 here: a frontier runs dozens of solves; the one
+  // at the least peak takes the caller's.
   frontierOptions.effort = options.effort > 0 ? options.effort : 1;
+  frontierOptions.leastEffort = options.effort;
   // Only the levels up to the budget: their points are the same as in the
   // whole frontier's, and what the budget sees grows with it.
   frontierOptions.maxBudget = options.budgetBytes;

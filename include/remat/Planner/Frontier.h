@@ -59,9 +59,13 @@ struct FrontierOptions {
   /// only: exact's run one at a time); 0: every core. The frontier is the
   /// same for any count.
   unsigned threads = 0;
-  /// SolveOptions::effort of every solve (the grid's and the gap solves);
-  /// the min-peak search and the walks do not take it.
+  /// SolveOptions::effort of every solve (the grid's and the gap solves)
+  /// but the one at the least peak, which takes `leastEffort` (0: automatic,
+  /// as a plain solve's default: it is one solve, and the answer at the
+  /// smallest feasible budget is then the plain solve's); the min-peak
+  /// search and the walks take neither.
   int effort = 1;
+  int leastEffort = 0;
   /// Only the levels (the min-peak plan's peak, the grid's budgets,
   /// keep-all's peak) up to the 4th at or above this budget are computed
   /// (graphs up to 400 nodes; the 1st on larger ones, which are not walked).
