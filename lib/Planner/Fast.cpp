@@ -12,6 +12,7 @@
 #include "SolverImpl.h"
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 
 namespace remat::planner {
@@ -19,6 +20,10 @@ namespace remat::planner {
 namespace {
 
 using State = std::vector<Retention>;
+
+/// setCheckRelaxSkips() and its counts (atomics: frontiers solve on threads).
+std::atomic<bool> checkRelaxSkips{false};
+std::atomic<int64_t> relaxSkipped{0}, relaxSkippedThatFit{0};
 
 /// Simulated schedule steps the whole search may spend, and the most states
 /// it evaluates on tiny graphs where steps are cheap.
@@ -52,6 +57,8 @@ constexpr size_t kPooledStates = 8;
 constexpr size_t kPolishedStates = 8;
 /// Largest graph whose recompute-all start (a quadratic schedule) is tried.
 constexpr size_t kTopDownNodes = 500;
+/// Values keepingOverflows() walks per relax check before it gives up.
+constexpr int kOverflowClosure = 4096;
 /// Seeds of fastPlanFrom descended from: this many that fit and this many
 /// cheaper ones that do not.
 constexpr size_t kSeedsDescended = 2;
@@ -118,6 +125,8 @@ private:
   bool tryBatch(State &state, Evaluation &eval, const std::vector<Move> &moves);
   bool bestSingleMove(State &state, Evaluation &eval, std::vector<Move> moves);
   void descend(State &state, Evaluation &eval);
+  bool keepingOverflows(const State &state, const Evaluation &eval,
+                        const std::vector<int> &group);
   void relaxGroup(State &state, Evaluation &eval, const std::vector<int> &group);
   void relax(State &state, Evaluation &eval);
   void swapImprove(State &state, Evaluation &eval);
@@ -138,6 +147,16 @@ private:
   bool exhaustiveMoves_ = true;
   /// Cheapest feasible states seen (small graphs), by cost.
   std::vector<std::pair<double, State>> pool_;
+  /// keepingOverflows()'s changes, closure walk and its marks; what it
+  /// reads of the current plan (first recompute step, the marks' stamp, the
+  /// prefix's range maxima), valid while overflowFresh_.
+  bool overflowFresh_ = false;
+  int overflowEnd_ = 0, overflowMarks_ = -1;
+  std::vector<std::vector<int64_t>> overflowMax_;
+  std::vector<std::pair<int, int64_t>> overflowChanges_;
+  std::vector<int> overflowStack_, overflowMark_, overflowRecomputed_,
+      overflowProgramReads_;
+  int overflowStamp_ = 0;
 };
 
 Evaluation FastSearch::evaluate(const State &state) {
@@ -367,8 +386,136 @@ std::vector<int> FastSearch::droppedByCost(const State &state) const {
   return dropped;
 }
 
+/// Whether keeping `group`'s Cut values (weaker(): Cut -> Keep) surely
+/// overflows the budget before the first recompute step of `eval`'s plan.
+/// Up to that step both plans run the program's steps in order (a kept
+/// value only makes later reads valid). There a kept value is live from its
+/// old last read on (a backward step reads it), and what it no longer needs
+/// recomputed may free the values that recompute read: the sources of its
+/// recompute closure (inputs, through the dropped ones, down to values kept
+/// or never dropped), each counted as freed from its own step on. The old
+/// timeline plus the kept bytes minus the freed ones is a lower bound of
+/// the new plan's there. In a relax nearly every weakening overflows (95%
+/// of its simulations on bert_base and resnet50 at 0.6 before this check),
+/// mostly at the end of the forward pass, which this sees without building
+/// the plan. False (simulate) when a closure is larger than
+/// kOverflowClosure.
+bool FastSearch::keepingOverflows(const State &state, const Evaluation &eval,
+                                  const std::vector<int> &group) {
+  const CompactGraph &graph = family_.graph();
+  if (!overflowFresh_) {
+    // Once per plan (relax() and each weakening it takes start anew).
+    const std::vector<Step> &schedule = eval.plan.schedule;
+    const int limit = std::min(schedule.size(), eval.sim.timeline.size());
+    int end = 0;
+    while (end < limit && !schedule[end].recompute)
+      ++end;
+    overflowEnd_ = end;
+    if (overflowMark_.size() != state.size()) {
+      overflowMark_.assign(state.size(), -1);
+      overflowRecomputed_.assign(state.size(), -1);
+      overflowProgramReads_.assign(state.size(), -1);
+    }
+    // After the prefix, what the program's kept steps read (a value they
+    // read lives through the prefix in both plans) and what the plan
+    // recomputes for a kept step (a kept step reads that version).
+    overflowMarks_ = ++overflowStamp_;
+    for (int step = end; step < limit; ++step) {
+      const int node = schedule[step].node;
+      if (eval.lastLive[step] <= step && !graph.alwaysUsed()[node])
+        continue;
+      if (schedule[step].recompute) {
+        if (eval.lastLive[step] > step)
+          overflowRecomputed_[node] = overflowMarks_;
+        continue;
+      }
+      for (const int *in = graph.inputsBegin(node), *e = graph.inputsEnd(node);
+           in != e; ++in)
+        overflowProgramReads_[*in] = overflowMarks_;
+    }
+    // Range maxima of the prefix's timeline (sparse table: level k holds
+    // the max over 2^k steps from each step).
+    std::vector<std::vector<int64_t>> &table = overflowMax_;
+    table.resize(1);
+    table[0].assign(eval.sim.timeline.begin(), eval.sim.timeline.begin() + end);
+    for (int k = 1; (1 << k) <= end; ++k) {
+      const int span = 1 << (k - 1);
+      table.resize(k + 1);
+      const std::vector<int64_t> &below = table[k - 1];
+      table[k].resize(end - (1 << k) + 1);
+      for (int i = 0, e = table[k].size(); i < e; ++i)
+        table[k][i] = std::max(below[i], below[i + span]);
+    }
+    overflowFresh_ = true;
+  }
+  const int end = overflowEnd_, stamp = overflowMarks_;
+  // Bytes added (kept) and freed (sources) from a step on, as (step, delta).
+  std::vector<std::pair<int, int64_t>> &changes = overflowChanges_;
+  changes.clear();
+  // A kept value surely lives on after the prefix when a kept program step
+  // reads it there, or, alone, when the plan recomputes it for a kept step
+  // (in a group, that recompute may be one the others no longer need).
+  // Keeping another may change nothing: no kept step reads it after its cut.
+  auto neededLater = [&](int node) {
+    return overflowProgramReads_[node] == stamp ||
+           (group.size() == 1 && overflowRecomputed_[node] == stamp);
+  };
+  int visited = 0;
+  for (int node : group) {
+    if (state[node] != Retention::Cut || node >= end || !neededLater(node))
+      continue;
+    // Its sources may be freed even where it adds nothing to the prefix.
+    const int start = std::max(eval.lastLive[node] + 1, node + 1);
+    if (start < end)
+      changes.push_back({start, problem_.nodes[node].bytes});
+    const int walk = ++overflowStamp_;
+    std::vector<int> &stack = overflowStack_;
+    stack.assign(problem_.nodes[node].inputs.begin(),
+                 problem_.nodes[node].inputs.end());
+    while (!stack.empty()) {
+      const int value = stack.back();
+      stack.pop_back();
+      if (overflowMark_[value] == walk)
+        continue;
+      overflowMark_[value] = walk;
+      if (++visited > kOverflowClosure)
+        return false;
+      if (state[value] == Retention::Keep || !family_.isCandidate(value)) {
+        // A source the program's steps read later, or an output, stays.
+        if (overflowProgramReads_[value] == stamp || graph.outputs()[value])
+          continue;
+        if (value + 1 < end)
+          changes.push_back({value + 1, -problem_.nodes[value].bytes});
+        continue;
+      }
+      for (int input : problem_.nodes[value].inputs)
+        stack.push_back(input);
+    }
+  }
+  // The extra bytes are constant between changes: each stretch where they
+  // are positive is one range-max query (the plan itself fits: relax runs
+  // on feasible plans only).
+  std::sort(changes.begin(), changes.end());
+  int64_t extra = 0;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    extra += changes[i].second;
+    const int first = changes[i].first;
+    const int last = i + 1 < changes.size() ? changes[i + 1].first : end;
+    if (extra <= 0 || first >= last)
+      continue;
+    const int k = 31 - __builtin_clz(static_cast<unsigned>(last - first));
+    const int64_t most = std::max(overflowMax_[k][first],
+                                  overflowMax_[k][last - (1 << k)]);
+    if (most + extra > budget_)
+      return true;
+  }
+  return false;
+}
+
 /// Weaken a whole group at once; when that breaks the budget, bisect, so a
 /// group of unneeded recomputes costs one simulation instead of one each.
+/// A weakening that keepingOverflows() sees break the budget is not
+/// simulated.
 void FastSearch::relaxGroup(State &state, Evaluation &eval,
                             const std::vector<int> &group) {
   if (group.empty() || !canEvaluate())
@@ -376,10 +523,24 @@ void FastSearch::relaxGroup(State &state, Evaluation &eval,
   State next = state;
   for (int node : group)
     next[node] = weaker(next[node]);
-  Evaluation candidate = evaluate(next);
-  if (candidate.feasible && better(candidate, eval)) {
+  const bool overflows = keepingOverflows(state, eval, group);
+  Evaluation candidate;
+  if (!overflows)
+    candidate = evaluate(next);
+  else if (checkRelaxSkips) {
+    ++relaxSkipped;
+    Evaluation skipped;
+    skipped.plan = family_.build(next);
+    skipped.sim = simulateWithLiveness(family_.graph(), skipped.plan,
+                                       skipped.lastLive);
+    skipped.feasible = skipped.sim.peakBytes <= budget_;
+    if (skipped.feasible && better(skipped, eval))
+      ++relaxSkippedThatFit;
+  }
+  if (!overflows && candidate.feasible && better(candidate, eval)) {
     state = std::move(next);
     eval = std::move(candidate);
+    overflowFresh_ = false;
     return;
   }
   if (group.size() == 1)
@@ -390,6 +551,7 @@ void FastSearch::relaxGroup(State &state, Evaluation &eval,
 }
 
 void FastSearch::relax(State &state, Evaluation &eval) {
+  overflowFresh_ = false;
   // Always -> Cut -> Keep takes two rounds.
   for (int round = 0; round < 2 && eval.feasible; ++round)
     relaxGroup(state, eval, droppedByCost(state));
@@ -641,6 +803,16 @@ Plan FastSearch::runFrom(const std::vector<State> &seeds) {
 }
 
 } // namespace
+
+void setCheckRelaxSkips(bool on) {
+  relaxSkipped = 0;
+  relaxSkippedThatFit = 0;
+  checkRelaxSkips = on;
+}
+
+RelaxSkipCounts relaxSkipCounts() {
+  return {relaxSkipped.load(), relaxSkippedThatFit.load()};
+}
 
 Plan fastPlanFrom(const RetentionFamily &family, int64_t budgetBytes,
                   const std::vector<std::vector<Retention>> &states) {

@@ -18,6 +18,17 @@ Plan knapsackPlan(const RetentionFamily &family, int64_t budgetBytes);
 /// peaks, used when the plain search finds nothing that fits).
 Plan fastPlan(const RetentionFamily &family, int64_t budgetBytes,
               bool deepMoves = false);
+/// Test hook (unittests/Planner): while on, every weakening the fast
+/// search's relax skips as surely over budget (FastSearch::keepingOverflows)
+/// is built and simulated anyway, outside the search's work count, and
+/// counted when it fits and is cheaper: the skip was wrong. Counts are
+/// since the last setCheckRelaxSkips(true).
+void setCheckRelaxSkips(bool on);
+struct RelaxSkipCounts {
+  int64_t skipped = 0;
+  int64_t skippedThatFit = 0;
+};
+RelaxSkipCounts relaxSkipCounts();
 /// Rotor-style DP over the segments of the forward chain (Chain.cpp),
 /// polished; an empty plan when the graph is no chain or nothing fits.
 Plan chainPlan(const RetentionFamily &family, int64_t budgetBytes);

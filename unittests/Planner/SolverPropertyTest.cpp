@@ -11,6 +11,7 @@
 #include "remat/Planner/Solvers.h"
 
 #include "ProblemBuilder.h"
+#include "SolverImpl.h"
 
 #include <gtest/gtest.h>
 
@@ -60,6 +61,28 @@ void expectHonest(const Problem &problem, const SolveResult &result,
   EXPECT_GE(sim.peakBytes, peakLowerBound(problem)) << what;
   EXPECT_EQ(sim.peakBytes, result.sim.peakBytes) << what;
   EXPECT_EQ(sim.recomputeCost, result.sim.recomputeCost) << what;
+}
+
+// The fast search's relax skips weakenings it bounds as over budget without
+// simulating them (FastSearch::keepingOverflows): the bound must hold, so a
+// skipped weakening never fits cheaper. The hook simulates every skipped one
+// too; on these graphs most weakenings are skipped (not vacuous).
+TEST(SolverProperty, RelaxSkipsOnlyWhatOverflows) {
+  setCheckRelaxSkips(true);
+  const uint64_t seeds = test::sweepSeeds(8);
+  for (int nodes : {24, 64, 200, 800})
+    for (uint64_t seed = 1; seed <= seeds; ++seed) {
+      const Problem problem = randomTrainingGraph(nodes, seed);
+      const int64_t top = unplannedPeak(problem);
+      for (double fraction : {0.45, 0.6, 0.75, 0.9}) {
+        const int64_t budget = static_cast<int64_t>(fraction * top);
+        solveWith(problem, SolverKind::Fast, budget, /*effort=*/1);
+      }
+    }
+  const RelaxSkipCounts counts = relaxSkipCounts();
+  setCheckRelaxSkips(false);
+  EXPECT_EQ(counts.skippedThatFit, 0) << counts.skipped << " skipped";
+  EXPECT_GT(counts.skipped, 100);
 }
 
 TEST(SolverProperty, FeasiblePlansFitAndValidate) {
