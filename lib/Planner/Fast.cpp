@@ -156,6 +156,7 @@ private:
   std::vector<std::pair<int, int64_t>> overflowChanges_;
   std::vector<int> overflowStack_, overflowMark_, overflowRecomputed_,
       overflowProgramReads_;
+  std::vector<uint8_t> overflowPinned_;
   int overflowStamp_ = 0;
 };
 
@@ -415,6 +416,10 @@ bool FastSearch::keepingOverflows(const State &state, const Evaluation &eval,
       overflowMark_.assign(state.size(), -1);
       overflowRecomputed_.assign(state.size(), -1);
       overflowProgramReads_.assign(state.size(), -1);
+      // Pinned recompute: built Cut whatever the state says.
+      overflowPinned_.assign(state.size(), 0);
+      for (int node : family_.pinnedRecompute())
+        overflowPinned_[node] = 1;
     }
     // After the prefix, what the program's kept steps read (a value they
     // read lives through the prefix in both plans) and what the plan
@@ -462,7 +467,8 @@ bool FastSearch::keepingOverflows(const State &state, const Evaluation &eval,
   };
   int visited = 0;
   for (int node : group) {
-    if (state[node] != Retention::Cut || node >= end || !neededLater(node))
+    if (state[node] != Retention::Cut || overflowPinned_[node] ||
+        node >= end || !neededLater(node))
       continue;
     // Its sources may be freed even where it adds nothing to the prefix.
     const int start = std::max(eval.lastLive[node] + 1, node + 1);
@@ -480,7 +486,8 @@ bool FastSearch::keepingOverflows(const State &state, const Evaluation &eval,
       overflowMark_[value] = walk;
       if (++visited > kOverflowClosure)
         return false;
-      if (state[value] == Retention::Keep || !family_.isCandidate(value)) {
+      if ((state[value] == Retention::Keep && !overflowPinned_[value]) ||
+          !family_.isCandidate(value)) {
         // A source the program's steps read later, or an output, stays.
         if (overflowProgramReads_[value] == stamp || graph.outputs()[value])
           continue;

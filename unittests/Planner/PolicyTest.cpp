@@ -23,20 +23,6 @@ using namespace remat::planner::test;
 
 namespace {
 
-/// Pins about a fifth of the recomputable forward nodes Save and a fifth
-/// Recompute.
-void pinAtRandom(Problem &problem, uint64_t seed) {
-  std::mt19937_64 generator(seed);
-  for (Node &node : problem.nodes) {
-    if (node.backward || !node.recomputable)
-      continue;
-    const int draw = generator() % 5;
-    node.policy = draw == 0   ? Policy::Save
-                  : draw == 1 ? Policy::Recompute
-                              : Policy::Free;
-  }
-}
-
 /// The costs of the pinned nodes a backward node reads: each must be
 /// recomputed at least once. (A pinned node only forward nodes read is
 /// recomputed only when a backward recomputation needs it.)

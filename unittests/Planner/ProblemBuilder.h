@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,20 @@ inline void markUnreadAsOutputs(Problem &problem) {
       consumed[input] = true;
   for (size_t i = 0; i < problem.nodes.size(); ++i)
     problem.nodes[i].output = !consumed[i];
+}
+
+/// Pins about a fifth of the recomputable forward nodes Save and a fifth
+/// Recompute.
+inline void pinAtRandom(Problem &problem, uint64_t seed) {
+  std::mt19937_64 generator(seed);
+  for (Node &node : problem.nodes) {
+    if (node.backward || !node.recomputable)
+      continue;
+    const int draw = generator() % 5;
+    node.policy = draw == 0   ? Policy::Save
+                  : draw == 1 ? Policy::Recompute
+                              : Policy::Free;
+  }
 }
 
 /// How many seeds a property sweep runs: `full`, or an eighth of them (at
