@@ -57,8 +57,10 @@ constexpr size_t kPooledStates = 8;
 constexpr size_t kPolishedStates = 8;
 /// Largest graph whose recompute-all start (a quadratic schedule) is tried.
 constexpr size_t kTopDownNodes = 500;
-/// Values keepingOverflows() walks per relax check before it gives up.
+/// Values keepingOverflows() walks per relax check before it gives up, and
+/// the block of its timeline maxima.
 constexpr int kOverflowClosure = 4096;
+constexpr int kOverflowBlock = 64;
 /// Seeds of fastPlanFrom descended from: this many that fit and this many
 /// cheaper ones that do not.
 constexpr size_t kSeedsDescended = 2;
@@ -127,6 +129,8 @@ private:
   void descend(State &state, Evaluation &eval);
   bool keepingOverflows(const State &state, const Evaluation &eval,
                         const std::vector<int> &group);
+  /// Largest timeline entry of `eval` in [first, last) (block maxima).
+  int64_t timelineMax(const Evaluation &eval, int first, int last) const;
   void relaxGroup(State &state, Evaluation &eval, const std::vector<int> &group);
   void relax(State &state, Evaluation &eval);
   void swapImprove(State &state, Evaluation &eval);
@@ -147,17 +151,18 @@ private:
   bool exhaustiveMoves_ = true;
   /// Cheapest feasible states seen (small graphs), by cost.
   std::vector<std::pair<double, State>> pool_;
-  /// keepingOverflows()'s changes, closure walk and its marks; what it
-  /// reads of the current plan (first recompute step, the marks' stamp, the
-  /// prefix's range maxima), valid while overflowFresh_.
+  /// keepingOverflows()'s changes, closure walk and marks, and what it
+  /// reads of the current plan (per node: program step, first recompute
+  /// step, last kept program read; block maxima of the timeline), valid
+  /// while overflowFresh_.
   bool overflowFresh_ = false;
-  int overflowEnd_ = 0, overflowMarks_ = -1;
-  std::vector<std::vector<int64_t>> overflowMax_;
+  int overflowLimit_ = 0, overflowMarks_ = -1;
+  int overflowStamp_ = 0;
+  std::vector<int64_t> overflowBlockMax_;
   std::vector<std::pair<int, int64_t>> overflowChanges_;
   std::vector<int> overflowStack_, overflowMark_, overflowRecomputed_,
-      overflowProgramReads_;
+      overflowStep_, overflowFirstRecompute_, overflowLastRead_;
   std::vector<uint8_t> overflowPinned_;
-  int overflowStamp_ = 0;
 };
 
 Evaluation FastSearch::evaluate(const State &state) {
@@ -387,97 +392,107 @@ std::vector<int> FastSearch::droppedByCost(const State &state) const {
   return dropped;
 }
 
-/// Whether keeping `group`'s Cut values (weaker(): Cut -> Keep) surely
-/// overflows the budget before the first recompute step of `eval`'s plan.
-/// Up to that step both plans run the program's steps in order (a kept
-/// value only makes later reads valid). There a kept value is live from its
-/// old last read on (a backward step reads it), and what it no longer needs
-/// recomputed may free the values that recompute read: the sources of its
-/// recompute closure (inputs, through the dropped ones, down to values kept
-/// or never dropped), each counted as freed from its own step on. The old
-/// timeline plus the kept bytes minus the freed ones is a lower bound of
-/// the new plan's there. In a relax nearly every weakening overflows (95%
-/// of its simulations on bert_base and resnet50 at 0.6 before this check),
-/// mostly at the end of the forward pass, which this sees without building
+/// Whether weakening `group` surely overflows the budget before the first
+/// recompute step of any of its values in `eval`'s plan. Up to that step
+/// both plans run the same steps (no closure before it involved them, and
+/// only their validity changes). There a Cut value kept (Cut -> Keep) is
+/// live from its old last read on, when a kept step still reads it later:
+/// a kept program step, or, for a value weakened alone, the recompute the
+/// plan made of it for a kept step (in a group, that recompute may be one
+/// the others no longer need). What it no longer needs recomputed may free
+/// the sources of its recompute closure (inputs, through dropped values,
+/// down to kept or never-dropped ones), each counted as freed after its last
+/// read by a kept program step. The old timeline plus the kept bytes minus
+/// the freed ones is a lower bound of the new plan's there. In a relax
+/// nearly every weakening overflows (90-95% of its simulations on the
+/// exported models before this check), which this sees without building
 /// the plan. False (simulate) when a closure is larger than
 /// kOverflowClosure.
 bool FastSearch::keepingOverflows(const State &state, const Evaluation &eval,
                                   const std::vector<int> &group) {
   const CompactGraph &graph = family_.graph();
+  const int numNodes = state.size();
   if (!overflowFresh_) {
     // Once per plan (relax() and each weakening it takes start anew).
     const std::vector<Step> &schedule = eval.plan.schedule;
     const int limit = std::min(schedule.size(), eval.sim.timeline.size());
-    int end = 0;
-    while (end < limit && !schedule[end].recompute)
-      ++end;
-    overflowEnd_ = end;
-    if (overflowMark_.size() != state.size()) {
-      overflowMark_.assign(state.size(), -1);
-      overflowRecomputed_.assign(state.size(), -1);
-      overflowProgramReads_.assign(state.size(), -1);
+    overflowLimit_ = limit;
+    if (overflowPinned_.size() != state.size()) {
+      overflowMark_.assign(numNodes, -1);
+      overflowRecomputed_.assign(numNodes, -1);
       // Pinned recompute: built Cut whatever the state says.
-      overflowPinned_.assign(state.size(), 0);
+      overflowPinned_.assign(numNodes, 0);
       for (int node : family_.pinnedRecompute())
         overflowPinned_[node] = 1;
     }
-    // After the prefix, what the program's kept steps read (a value they
-    // read lives through the prefix in both plans) and what the plan
-    // recomputes for a kept step (a kept step reads that version).
+    // Per node: its program step, its first recompute step (`limit` when
+    // none), the last kept program step that reads it (-1 when none), and
+    // whether a kept step reads a version the plan recomputed.
+    overflowStep_.assign(numNodes, -1);
+    overflowFirstRecompute_.assign(numNodes, limit);
+    overflowLastRead_.assign(numNodes, -1);
     overflowMarks_ = ++overflowStamp_;
-    for (int step = end; step < limit; ++step) {
+    // A closure's recomputes are emitted together, right before the step
+    // that needs them: a node's first recompute counts from its closure's
+    // first step (without the node, the whole closure may change).
+    int closureStart = 0;
+    for (int step = 0; step < limit; ++step) {
       const int node = schedule[step].node;
-      if (eval.lastLive[step] <= step && !graph.alwaysUsed()[node])
-        continue;
+      const bool kept =
+          eval.lastLive[step] > step || graph.alwaysUsed()[node];
       if (schedule[step].recompute) {
+        if (step == 0 || !schedule[step - 1].recompute)
+          closureStart = step;
+        overflowFirstRecompute_[node] =
+            std::min(overflowFirstRecompute_[node], closureStart);
         if (eval.lastLive[step] > step)
           overflowRecomputed_[node] = overflowMarks_;
         continue;
       }
+      overflowStep_[node] = step;
+      if (!kept)
+        continue;
       for (const int *in = graph.inputsBegin(node), *e = graph.inputsEnd(node);
            in != e; ++in)
-        overflowProgramReads_[*in] = overflowMarks_;
+        overflowLastRead_[*in] = step;
     }
-    // Range maxima of the prefix's timeline (sparse table: level k holds
-    // the max over 2^k steps from each step).
-    std::vector<std::vector<int64_t>> &table = overflowMax_;
-    table.resize(1);
-    table[0].assign(eval.sim.timeline.begin(), eval.sim.timeline.begin() + end);
-    for (int k = 1; (1 << k) <= end; ++k) {
-      const int span = 1 << (k - 1);
-      table.resize(k + 1);
-      const std::vector<int64_t> &below = table[k - 1];
-      table[k].resize(end - (1 << k) + 1);
-      for (int i = 0, e = table[k].size(); i < e; ++i)
-        table[k][i] = std::max(below[i], below[i + span]);
+    // Maxima of the timeline per block of kBlock steps.
+    overflowBlockMax_.assign((limit + kOverflowBlock - 1) / kOverflowBlock,
+                             std::numeric_limits<int64_t>::min());
+    for (int step = 0; step < limit; ++step) {
+      int64_t &most = overflowBlockMax_[step / kOverflowBlock];
+      most = std::max(most, eval.sim.timeline[step]);
     }
     overflowFresh_ = true;
   }
-  const int end = overflowEnd_, stamp = overflowMarks_;
+  const int stamp = overflowMarks_;
+  // The stretch both plans share.
+  int end = overflowLimit_;
+  for (int node : group)
+    end = std::min(end, overflowFirstRecompute_[node]);
   // Bytes added (kept) and freed (sources) from a step on, as (step, delta).
   std::vector<std::pair<int, int64_t>> &changes = overflowChanges_;
   changes.clear();
-  // A kept value surely lives on after the prefix when a kept program step
-  // reads it there, or, alone, when the plan recomputes it for a kept step
-  // (in a group, that recompute may be one the others no longer need).
-  // Keeping another may change nothing: no kept step reads it after its cut.
-  auto neededLater = [&](int node) {
-    return overflowProgramReads_[node] == stamp ||
-           (group.size() == 1 && overflowRecomputed_[node] == stamp);
-  };
   int visited = 0;
   for (int node : group) {
-    if (state[node] != Retention::Cut || overflowPinned_[node] ||
-        node >= end || !neededLater(node))
+    const int step = overflowStep_[node];
+    if (state[node] != Retention::Cut || overflowPinned_[node] || step < 0 ||
+        step >= end)
       continue;
-    // Its sources may be freed even where it adds nothing to the prefix.
-    const int start = std::max(eval.lastLive[node] + 1, node + 1);
+    // Still read after its old last read, by a kept program step or (alone)
+    // as the version the plan recomputed for a kept step.
+    const bool neededLater =
+        overflowLastRead_[node] > eval.lastLive[step] ||
+        (group.size() == 1 && overflowRecomputed_[node] == stamp);
+    if (!neededLater)
+      continue;
+    const int start = eval.lastLive[step] + 1;
     if (start < end)
       changes.push_back({start, problem_.nodes[node].bytes});
+    // Its sources may be freed even where it adds nothing to the stretch.
     const int walk = ++overflowStamp_;
     std::vector<int> &stack = overflowStack_;
-    stack.assign(problem_.nodes[node].inputs.begin(),
-                 problem_.nodes[node].inputs.end());
+    stack.assign(graph.inputsBegin(node), graph.inputsEnd(node));
     while (!stack.empty()) {
       const int value = stack.back();
       stack.pop_back();
@@ -488,15 +503,23 @@ bool FastSearch::keepingOverflows(const State &state, const Evaluation &eval,
         return false;
       if ((state[value] == Retention::Keep && !overflowPinned_[value]) ||
           !family_.isCandidate(value)) {
-        // A source the program's steps read later, or an output, stays.
-        if (overflowProgramReads_[value] == stamp || graph.outputs()[value])
+        // Live in the new plan up to its last kept program read; outputs
+        // to the end.
+        if (graph.outputs()[value])
           continue;
-        if (value + 1 < end)
-          changes.push_back({value + 1, -problem_.nodes[value].bytes});
+        const int freed =
+            std::max(overflowStep_[value], overflowLastRead_[value]) + 1;
+        if (freed > 0 && freed < end)
+          changes.push_back({freed, -problem_.nodes[value].bytes});
         continue;
       }
-      for (int input : problem_.nodes[value].inputs)
-        stack.push_back(input);
+      // A dropped value recomputed within the stretch may hold a version
+      // only this recompute still read: freed from after that step.
+      if (overflowFirstRecompute_[value] + 1 < end)
+        changes.push_back({overflowFirstRecompute_[value] + 1,
+                           -problem_.nodes[value].bytes});
+      stack.insert(stack.end(), graph.inputsBegin(value),
+                   graph.inputsEnd(value));
     }
   }
   // The extra bytes are constant between changes: each stretch where they
@@ -510,13 +533,24 @@ bool FastSearch::keepingOverflows(const State &state, const Evaluation &eval,
     const int last = i + 1 < changes.size() ? changes[i + 1].first : end;
     if (extra <= 0 || first >= last)
       continue;
-    const int k = 31 - __builtin_clz(static_cast<unsigned>(last - first));
-    const int64_t most = std::max(overflowMax_[k][first],
-                                  overflowMax_[k][last - (1 << k)]);
-    if (most + extra > budget_)
+    if (timelineMax(eval, first, last) + extra > budget_)
       return true;
   }
   return false;
+}
+
+int64_t FastSearch::timelineMax(const Evaluation &eval, int first,
+                                int last) const {
+  const std::vector<int64_t> &timeline = eval.sim.timeline;
+  int64_t most = std::numeric_limits<int64_t>::min();
+  int step = first;
+  for (; step < last && step % kOverflowBlock; ++step)
+    most = std::max(most, timeline[step]);
+  for (; step + kOverflowBlock <= last; step += kOverflowBlock)
+    most = std::max(most, overflowBlockMax_[step / kOverflowBlock]);
+  for (; step < last; ++step)
+    most = std::max(most, timeline[step]);
+  return most;
 }
 
 /// Weaken a whole group at once; when that breaks the budget, bisect, so a
