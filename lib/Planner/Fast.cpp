@@ -456,7 +456,7 @@ bool FastSearch::keepingOverflows(const State &state, const Evaluation &eval,
            in != e; ++in)
         overflowLastRead_[*in] = step;
     }
-    // Maxima of the timeline per block of kBlock steps.
+    // Maxima of the timeline per block of kOverflowBlock steps.
     overflowBlockMax_.assign((limit + kOverflowBlock - 1) / kOverflowBlock,
                              std::numeric_limits<int64_t>::min());
     for (int step = 0; step < limit; ++step) {
