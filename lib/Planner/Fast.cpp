@@ -151,12 +151,13 @@ private:
   bool exhaustiveMoves_ = true;
   /// Cheapest feasible states seen (small graphs), by cost.
   std::vector<std::pair<double, State>> pool_;
-  /// keepingOverflows()'s changes, closure walk and marks, and what it
-  /// reads of the current plan (per node: program step, first recompute
-  /// step, last kept program read; block maxima of the timeline), valid
-  /// while overflowFresh_.
+  /// keepingOverflows()'s changes, closure walk and its marks
+  /// (overflowMark_, one stamp per walk), and what it reads of the current
+  /// plan (per node: program step, first recompute step, last kept program
+  /// read, and overflowRecomputed_ == overflowPlanStamp_; block maxima of
+  /// the timeline), valid while overflowFresh_.
   bool overflowFresh_ = false;
-  int overflowLimit_ = 0, overflowMarks_ = -1;
+  int overflowLimit_ = 0, overflowPlanStamp_ = -1;
   int overflowStamp_ = 0;
   std::vector<int64_t> overflowBlockMax_;
   std::vector<std::pair<int, int64_t>> overflowChanges_;
@@ -431,7 +432,7 @@ bool FastSearch::keepingOverflows(const State &state, const Evaluation &eval,
     overflowStep_.assign(numNodes, -1);
     overflowFirstRecompute_.assign(numNodes, limit);
     overflowLastRead_.assign(numNodes, -1);
-    overflowMarks_ = ++overflowStamp_;
+    overflowPlanStamp_ = ++overflowStamp_;
     // A closure's recomputes are emitted together, right before the step
     // that needs them: a node's first recompute counts from its closure's
     // first step (without the node, the whole closure may change).
@@ -446,7 +447,7 @@ bool FastSearch::keepingOverflows(const State &state, const Evaluation &eval,
         overflowFirstRecompute_[node] =
             std::min(overflowFirstRecompute_[node], closureStart);
         if (eval.lastLive[step] > step)
-          overflowRecomputed_[node] = overflowMarks_;
+          overflowRecomputed_[node] = overflowPlanStamp_;
         continue;
       }
       overflowStep_[node] = step;
@@ -465,7 +466,7 @@ bool FastSearch::keepingOverflows(const State &state, const Evaluation &eval,
     }
     overflowFresh_ = true;
   }
-  const int stamp = overflowMarks_;
+  const int stamp = overflowPlanStamp_;
   // The stretch both plans share.
   int end = overflowLimit_;
   for (int node : group)

@@ -97,8 +97,9 @@ struct Frontier {
   const FrontierPoint *at(int64_t budget) const;
 };
 
-/// Level by level, from the min-peak plan's peak (level 0) through the
-/// grid's budgets to the unplanned peak (keep-all): the level's solve, a
+/// Level by level, from the min-peak plan's peak (level 0: the min-peak
+/// plan and a solve at its peak with leastEffort) through the grid's
+/// budgets to the unplanned peak (keep-all): the level's solve, a
 /// walk down from it towards the point below (stage-search repairs one byte
 /// below the last plan's peak, graphs up to 400 nodes), its share of the gap
 /// solves (just below the points after the widest cost drops, each walked
@@ -106,7 +107,7 @@ struct Frontier {
 /// it is the level's answer, pruned to the Pareto front. A level looks only
 /// at the levels up to it, so with options.maxBudget the result is the same
 /// as the whole frontier's up to the levels computed. Budget-independent:
-/// costs up to gridPoints + refineSolves solves plus a min-peak search.
+/// costs up to gridPoints + refineSolves + 1 solves plus a min-peak search.
 Frontier computeFrontier(const Problem &problem,
                          const FrontierOptions &options = {});
 
