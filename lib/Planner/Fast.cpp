@@ -57,7 +57,7 @@ constexpr size_t kPooledStates = 8;
 constexpr size_t kPolishedStates = 8;
 /// Largest graph whose recompute-all start (a quadratic schedule) is tried.
 constexpr size_t kTopDownNodes = 500;
-/// Values keepingOverflows() walks per relax check before it gives up, and
+/// Values OverflowBound walks per relax check before it gives up, and
 /// the block of its timeline maxima.
 constexpr int kOverflowClosure = 4096;
 constexpr int kOverflowBlock = 64;
@@ -93,11 +93,219 @@ Retention weaker(Retention r) {
   return r == Retention::Always ? Retention::Cut : Retention::Keep;
 }
 
+/// Whether a relax weakening (Cut -> Keep, Always -> Cut of a group) surely
+/// overflows the budget before the first recompute step of any of its
+/// values in the current plan. Up to that step both plans run the same steps
+/// (no closure before it involved them, and only their validity changes).
+/// There a Cut value kept (Cut -> Keep) is live from its old last read on,
+/// when a kept step still reads it later: a kept program step, or, for a
+/// value weakened alone, the recompute the plan made of it for a kept step
+/// (in a group, that recompute may be one the others no longer need). What
+/// it no longer needs recomputed may free the sources of its recompute
+/// closure (inputs, through dropped values, down to kept or never-dropped
+/// ones), each counted as freed after its last read by a kept program step.
+/// The old timeline plus the kept bytes minus the freed ones is a lower
+/// bound of the new plan's there. In a relax nearly every weakening
+/// overflows (96-99% of its simulations on four exported models at 0.6
+/// before this check), which this sees without building the plan.
+class OverflowBound {
+public:
+  OverflowBound(const RetentionFamily &family, int64_t budget)
+      : family_(family), graph_(family.graph()), problem_(family.problem()),
+        budget_(budget) {}
+
+  /// The plan changed: the next overflows() reads it anew.
+  void forget() { fresh_ = false; }
+  /// False (simulate) also when a closure is larger than kOverflowClosure.
+  bool overflows(const State &state, const Evaluation &eval,
+                 const std::vector<int> &group);
+
+private:
+  void read(const State &state, const Evaluation &eval);
+  /// Largest timeline entry in [first, last): block maxima and a sparse
+  /// table over them, so a query costs two partial blocks.
+  int64_t timelineMax(const std::vector<int64_t> &timeline, int first,
+                      int last) const;
+
+  const RetentionFamily &family_;
+  const CompactGraph &graph_;
+  const Problem &problem_;
+  const int64_t budget_;
+  /// What read() took of the current plan, valid while fresh_: per node its
+  /// program step, first recompute step (limit_ when none), last kept
+  /// program read, and whether a kept step reads a version the plan
+  /// recomputed (recomputed_ == planStamp_); the timeline's range maxima.
+  bool fresh_ = false;
+  int limit_ = 0, planStamp_ = -1;
+  std::vector<int> step_, firstRecompute_, lastRead_, recomputed_;
+  std::vector<std::vector<int64_t>> blockMax_;
+  /// Pinned recompute: built Cut whatever the state says.
+  std::vector<uint8_t> pinned_;
+  /// Scratch of overflows(): changes, closure walk and its marks (one
+  /// stamp per walk, shared with planStamp_'s counter).
+  int stamp_ = 0;
+  std::vector<std::pair<int, int64_t>> changes_;
+  std::vector<int> stack_, mark_;
+};
+
+void OverflowBound::read(const State &state, const Evaluation &eval) {
+  const int numNodes = state.size();
+  const std::vector<Step> &schedule = eval.plan.schedule;
+  const int limit = std::min(schedule.size(), eval.sim.timeline.size());
+  limit_ = limit;
+  if (pinned_.size() != state.size()) {
+    mark_.assign(numNodes, -1);
+    recomputed_.assign(numNodes, -1);
+    pinned_.assign(numNodes, 0);
+    for (int node : family_.pinnedRecompute())
+      pinned_[node] = 1;
+  }
+  step_.assign(numNodes, -1);
+  firstRecompute_.assign(numNodes, limit);
+  lastRead_.assign(numNodes, -1);
+  planStamp_ = ++stamp_;
+  // A closure's recomputes are emitted together, right before the step
+  // that needs them: a node's first recompute counts from its closure's
+  // first step (without the node, the whole closure may change).
+  int closureStart = 0;
+  for (int step = 0; step < limit; ++step) {
+    const int node = schedule[step].node;
+    const bool kept = eval.lastLive[step] > step || graph_.alwaysUsed()[node];
+    if (schedule[step].recompute) {
+      if (step == 0 || !schedule[step - 1].recompute)
+        closureStart = step;
+      firstRecompute_[node] = std::min(firstRecompute_[node], closureStart);
+      if (eval.lastLive[step] > step)
+        recomputed_[node] = planStamp_;
+      continue;
+    }
+    step_[node] = step;
+    if (!kept)
+      continue;
+    for (const int *in = graph_.inputsBegin(node), *e = graph_.inputsEnd(node);
+         in != e; ++in)
+      lastRead_[*in] = step;
+  }
+  // blockMax_[k][b]: the maximum of blocks b .. b + 2^k - 1.
+  const int blocks = (limit + kOverflowBlock - 1) / kOverflowBlock;
+  blockMax_.resize(1);
+  blockMax_[0].assign(blocks, std::numeric_limits<int64_t>::min());
+  for (int step = 0; step < limit; ++step) {
+    int64_t &most = blockMax_[0][step / kOverflowBlock];
+    most = std::max(most, eval.sim.timeline[step]);
+  }
+  for (int width = 1; 2 * width <= blocks; width *= 2) {
+    const std::vector<int64_t> &below = blockMax_.back();
+    std::vector<int64_t> level(blocks - 2 * width + 1);
+    for (size_t b = 0; b < level.size(); ++b)
+      level[b] = std::max(below[b], below[b + width]);
+    blockMax_.push_back(std::move(level));
+  }
+  fresh_ = true;
+}
+
+int64_t OverflowBound::timelineMax(const std::vector<int64_t> &timeline,
+                                   int first, int last) const {
+  int64_t most = std::numeric_limits<int64_t>::min();
+  int step = first;
+  for (; step < last && step % kOverflowBlock; ++step)
+    most = std::max(most, timeline[step]);
+  const int firstBlock = step / kOverflowBlock;
+  const int endBlock = last / kOverflowBlock;
+  if (firstBlock < endBlock) {
+    int level = 0;
+    while ((2 << level) <= endBlock - firstBlock)
+      ++level;
+    most = std::max({most, blockMax_[level][firstBlock],
+                     blockMax_[level][endBlock - (1 << level)]});
+    step = endBlock * kOverflowBlock;
+  }
+  for (; step < last; ++step)
+    most = std::max(most, timeline[step]);
+  return most;
+}
+
+bool OverflowBound::overflows(const State &state, const Evaluation &eval,
+                              const std::vector<int> &group) {
+  if (!fresh_)
+    read(state, eval);
+  // The stretch both plans share.
+  int end = limit_;
+  for (int node : group)
+    end = std::min(end, firstRecompute_[node]);
+  // Bytes added (kept) and freed (sources) from a step on, as (step, delta).
+  std::vector<std::pair<int, int64_t>> &changes = changes_;
+  changes.clear();
+  int visited = 0;
+  for (int node : group) {
+    const int step = step_[node];
+    if (state[node] != Retention::Cut || pinned_[node] || step < 0 ||
+        step >= end)
+      continue;
+    // Still read after its old last read, by a kept program step or (alone)
+    // as the version the plan recomputed for a kept step.
+    const bool neededLater =
+        lastRead_[node] > eval.lastLive[step] ||
+        (group.size() == 1 && recomputed_[node] == planStamp_);
+    if (!neededLater)
+      continue;
+    const int start = eval.lastLive[step] + 1;
+    if (start < end)
+      changes.push_back({start, problem_.nodes[node].bytes});
+    // Its sources may be freed even where it adds nothing to the stretch.
+    const int walk = ++stamp_;
+    std::vector<int> &stack = stack_;
+    stack.assign(graph_.inputsBegin(node), graph_.inputsEnd(node));
+    while (!stack.empty()) {
+      const int value = stack.back();
+      stack.pop_back();
+      if (mark_[value] == walk)
+        continue;
+      mark_[value] = walk;
+      if (++visited > kOverflowClosure)
+        return false;
+      if ((state[value] == Retention::Keep && !pinned_[value]) ||
+          !family_.isCandidate(value)) {
+        // Live in the new plan up to its last kept program read; outputs
+        // to the end.
+        if (graph_.outputs()[value])
+          continue;
+        const int freed = std::max(step_[value], lastRead_[value]) + 1;
+        if (freed > 0 && freed < end)
+          changes.push_back({freed, -problem_.nodes[value].bytes});
+        continue;
+      }
+      // A dropped value recomputed within the stretch may hold a version
+      // only this recompute still read: freed from after that step.
+      if (firstRecompute_[value] + 1 < end)
+        changes.push_back(
+            {firstRecompute_[value] + 1, -problem_.nodes[value].bytes});
+      stack.insert(stack.end(), graph_.inputsBegin(value),
+                   graph_.inputsEnd(value));
+    }
+  }
+  // The extra bytes are constant between changes: each stretch where they
+  // are positive is one range-max query (the plan itself fits: relax runs
+  // on feasible plans only).
+  std::sort(changes.begin(), changes.end());
+  int64_t extra = 0;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    extra += changes[i].second;
+    const int first = changes[i].first;
+    const int last = i + 1 < changes.size() ? changes[i + 1].first : end;
+    if (extra <= 0 || first >= last)
+      continue;
+    if (timelineMax(eval.sim.timeline, first, last) + extra > budget_)
+      return true;
+  }
+  return false;
+}
+
 class FastSearch {
 public:
   FastSearch(const RetentionFamily &family, int64_t budget, bool deepMoves)
       : family_(family), problem_(family.problem()), budget_(budget),
-        deepMoves_(deepMoves) {
+        deepMoves_(deepMoves), overflowBound_(family, budget) {
     double total = 0;
     for (const Node &node : problem_.nodes)
       total += node.cost;
@@ -127,10 +335,6 @@ private:
   bool tryBatch(State &state, Evaluation &eval, const std::vector<Move> &moves);
   bool bestSingleMove(State &state, Evaluation &eval, std::vector<Move> moves);
   void descend(State &state, Evaluation &eval);
-  bool keepingOverflows(const State &state, const Evaluation &eval,
-                        const std::vector<int> &group);
-  /// Largest timeline entry of `eval` in [first, last) (block maxima).
-  int64_t timelineMax(const Evaluation &eval, int first, int last) const;
   void relaxGroup(State &state, Evaluation &eval, const std::vector<int> &group);
   void relax(State &state, Evaluation &eval);
   void swapImprove(State &state, Evaluation &eval);
@@ -151,19 +355,8 @@ private:
   bool exhaustiveMoves_ = true;
   /// Cheapest feasible states seen (small graphs), by cost.
   std::vector<std::pair<double, State>> pool_;
-  /// keepingOverflows()'s changes, closure walk and its marks
-  /// (overflowMark_, one stamp per walk), and what it reads of the current
-  /// plan (per node: program step, first recompute step, last kept program
-  /// read, and overflowRecomputed_ == overflowPlanStamp_; block maxima of
-  /// the timeline), valid while overflowFresh_.
-  bool overflowFresh_ = false;
-  int overflowLimit_ = 0, overflowPlanStamp_ = -1;
-  int overflowStamp_ = 0;
-  std::vector<int64_t> overflowBlockMax_;
-  std::vector<std::pair<int, int64_t>> overflowChanges_;
-  std::vector<int> overflowStack_, overflowMark_, overflowRecomputed_,
-      overflowStep_, overflowFirstRecompute_, overflowLastRead_;
-  std::vector<uint8_t> overflowPinned_;
+  /// Sees the relax's weakenings that surely overflow (relaxGroup).
+  OverflowBound overflowBound_;
 };
 
 Evaluation FastSearch::evaluate(const State &state) {
@@ -393,179 +586,23 @@ std::vector<int> FastSearch::droppedByCost(const State &state) const {
   return dropped;
 }
 
-/// Whether weakening `group` surely overflows the budget before the first
-/// recompute step of any of its values in `eval`'s plan. Up to that step
-/// both plans run the same steps (no closure before it involved them, and
-/// only their validity changes). There a Cut value kept (Cut -> Keep) is
-/// live from its old last read on, when a kept step still reads it later:
-/// a kept program step, or, for a value weakened alone, the recompute the
-/// plan made of it for a kept step (in a group, that recompute may be one
-/// the others no longer need). What it no longer needs recomputed may free
-/// the sources of its recompute closure (inputs, through dropped values,
-/// down to kept or never-dropped ones), each counted as freed after its last
-/// read by a kept program step. The old timeline plus the kept bytes minus
-/// the freed ones is a lower bound of the new plan's there. In a relax
-/// nearly every weakening overflows (96-99% of its simulations on four
-/// exported models at 0.6 before this check), which this sees without building
-/// the plan. False (simulate) when a closure is larger than
-/// kOverflowClosure.
-bool FastSearch::keepingOverflows(const State &state, const Evaluation &eval,
-                                  const std::vector<int> &group) {
-  const CompactGraph &graph = family_.graph();
-  const int numNodes = state.size();
-  if (!overflowFresh_) {
-    // Once per plan (relax() and each weakening it takes start anew).
-    const std::vector<Step> &schedule = eval.plan.schedule;
-    const int limit = std::min(schedule.size(), eval.sim.timeline.size());
-    overflowLimit_ = limit;
-    if (overflowPinned_.size() != state.size()) {
-      overflowMark_.assign(numNodes, -1);
-      overflowRecomputed_.assign(numNodes, -1);
-      // Pinned recompute: built Cut whatever the state says.
-      overflowPinned_.assign(numNodes, 0);
-      for (int node : family_.pinnedRecompute())
-        overflowPinned_[node] = 1;
-    }
-    // Per node: its program step, its first recompute step (`limit` when
-    // none), the last kept program step that reads it (-1 when none), and
-    // whether a kept step reads a version the plan recomputed.
-    overflowStep_.assign(numNodes, -1);
-    overflowFirstRecompute_.assign(numNodes, limit);
-    overflowLastRead_.assign(numNodes, -1);
-    overflowPlanStamp_ = ++overflowStamp_;
-    // A closure's recomputes are emitted together, right before the step
-    // that needs them: a node's first recompute counts from its closure's
-    // first step (without the node, the whole closure may change).
-    int closureStart = 0;
-    for (int step = 0; step < limit; ++step) {
-      const int node = schedule[step].node;
-      const bool kept =
-          eval.lastLive[step] > step || graph.alwaysUsed()[node];
-      if (schedule[step].recompute) {
-        if (step == 0 || !schedule[step - 1].recompute)
-          closureStart = step;
-        overflowFirstRecompute_[node] =
-            std::min(overflowFirstRecompute_[node], closureStart);
-        if (eval.lastLive[step] > step)
-          overflowRecomputed_[node] = overflowPlanStamp_;
-        continue;
-      }
-      overflowStep_[node] = step;
-      if (!kept)
-        continue;
-      for (const int *in = graph.inputsBegin(node), *e = graph.inputsEnd(node);
-           in != e; ++in)
-        overflowLastRead_[*in] = step;
-    }
-    // Maxima of the timeline per block of kOverflowBlock steps.
-    overflowBlockMax_.assign((limit + kOverflowBlock - 1) / kOverflowBlock,
-                             std::numeric_limits<int64_t>::min());
-    for (int step = 0; step < limit; ++step) {
-      int64_t &most = overflowBlockMax_[step / kOverflowBlock];
-      most = std::max(most, eval.sim.timeline[step]);
-    }
-    overflowFresh_ = true;
-  }
-  const int stamp = overflowPlanStamp_;
-  // The stretch both plans share.
-  int end = overflowLimit_;
-  for (int node : group)
-    end = std::min(end, overflowFirstRecompute_[node]);
-  // Bytes added (kept) and freed (sources) from a step on, as (step, delta).
-  std::vector<std::pair<int, int64_t>> &changes = overflowChanges_;
-  changes.clear();
-  int visited = 0;
-  for (int node : group) {
-    const int step = overflowStep_[node];
-    if (state[node] != Retention::Cut || overflowPinned_[node] || step < 0 ||
-        step >= end)
-      continue;
-    // Still read after its old last read, by a kept program step or (alone)
-    // as the version the plan recomputed for a kept step.
-    const bool neededLater =
-        overflowLastRead_[node] > eval.lastLive[step] ||
-        (group.size() == 1 && overflowRecomputed_[node] == stamp);
-    if (!neededLater)
-      continue;
-    const int start = eval.lastLive[step] + 1;
-    if (start < end)
-      changes.push_back({start, problem_.nodes[node].bytes});
-    // Its sources may be freed even where it adds nothing to the stretch.
-    const int walk = ++overflowStamp_;
-    std::vector<int> &stack = overflowStack_;
-    stack.assign(graph.inputsBegin(node), graph.inputsEnd(node));
-    while (!stack.empty()) {
-      const int value = stack.back();
-      stack.pop_back();
-      if (overflowMark_[value] == walk)
-        continue;
-      overflowMark_[value] = walk;
-      if (++visited > kOverflowClosure)
-        return false;
-      if ((state[value] == Retention::Keep && !overflowPinned_[value]) ||
-          !family_.isCandidate(value)) {
-        // Live in the new plan up to its last kept program read; outputs
-        // to the end.
-        if (graph.outputs()[value])
-          continue;
-        const int freed =
-            std::max(overflowStep_[value], overflowLastRead_[value]) + 1;
-        if (freed > 0 && freed < end)
-          changes.push_back({freed, -problem_.nodes[value].bytes});
-        continue;
-      }
-      // A dropped value recomputed within the stretch may hold a version
-      // only this recompute still read: freed from after that step.
-      if (overflowFirstRecompute_[value] + 1 < end)
-        changes.push_back({overflowFirstRecompute_[value] + 1,
-                           -problem_.nodes[value].bytes});
-      stack.insert(stack.end(), graph.inputsBegin(value),
-                   graph.inputsEnd(value));
-    }
-  }
-  // The extra bytes are constant between changes: each stretch where they
-  // are positive is one range-max query (the plan itself fits: relax runs
-  // on feasible plans only).
-  std::sort(changes.begin(), changes.end());
-  int64_t extra = 0;
-  for (size_t i = 0; i < changes.size(); ++i) {
-    extra += changes[i].second;
-    const int first = changes[i].first;
-    const int last = i + 1 < changes.size() ? changes[i + 1].first : end;
-    if (extra <= 0 || first >= last)
-      continue;
-    if (timelineMax(eval, first, last) + extra > budget_)
-      return true;
-  }
-  return false;
-}
-
-int64_t FastSearch::timelineMax(const Evaluation &eval, int first,
-                                int last) const {
-  const std::vector<int64_t> &timeline = eval.sim.timeline;
-  int64_t most = std::numeric_limits<int64_t>::min();
-  int step = first;
-  for (; step < last && step % kOverflowBlock; ++step)
-    most = std::max(most, timeline[step]);
-  for (; step + kOverflowBlock <= last; step += kOverflowBlock)
-    most = std::max(most, overflowBlockMax_[step / kOverflowBlock]);
-  for (; step < last; ++step)
-    most = std::max(most, timeline[step]);
-  return most;
-}
-
 /// Weaken a whole group at once; when that breaks the budget, bisect, so a
 /// group of unneeded recomputes costs one simulation instead of one each.
-/// A weakening that keepingOverflows() sees break the budget is not
+/// A weakening that OverflowBound sees break the budget is not
 /// simulated.
 void FastSearch::relaxGroup(State &state, Evaluation &eval,
                             const std::vector<int> &group) {
   if (group.empty() || !canEvaluate())
     return;
-  State next = state;
-  for (int node : group)
-    next[node] = weaker(next[node]);
-  const bool overflows = keepingOverflows(state, eval, group);
+  const bool overflows = overflowBound_.overflows(state, eval, group);
+  // The weakened state is built only where it is simulated: on large graphs
+  // the copy cost more than the check that skips it.
+  State next;
+  if (!overflows || checkRelaxSkips) {
+    next = state;
+    for (int node : group)
+      next[node] = weaker(next[node]);
+  }
   Evaluation candidate;
   if (!overflows)
     candidate = evaluate(next);
@@ -582,7 +619,7 @@ void FastSearch::relaxGroup(State &state, Evaluation &eval,
   if (!overflows && candidate.feasible && better(candidate, eval)) {
     state = std::move(next);
     eval = std::move(candidate);
-    overflowFresh_ = false;
+    overflowBound_.forget();
     return;
   }
   if (group.size() == 1)
@@ -593,7 +630,7 @@ void FastSearch::relaxGroup(State &state, Evaluation &eval,
 }
 
 void FastSearch::relax(State &state, Evaluation &eval) {
-  overflowFresh_ = false;
+  overflowBound_.forget();
   // Always -> Cut -> Keep takes two rounds.
   for (int round = 0; round < 2 && eval.feasible; ++round)
     relaxGroup(state, eval, droppedByCost(state));
