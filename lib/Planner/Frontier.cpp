@@ -100,35 +100,6 @@ int defaultPercentStep(size_t numNodes) {
   return numNodes <= kDenseGridNodes ? kDensePercentStep : kSparsePercentStep;
 }
 
-/// Runs fn(0) .. fn(count - 1) on up to `threads` threads (0: every core).
-/// Each call writes only its own result slot, so what the caller reads
-/// afterwards does not depend on the thread count or the order of the calls.
-/// The threads to use for `count` tasks: `threads`, 0 meaning every core.
-unsigned resolveThreads(unsigned threads, size_t count) {
-  if (threads == 0)
-    threads = std::max(1u, std::thread::hardware_concurrency());
-  return static_cast<unsigned>(std::min<size_t>(threads, count));
-}
-
-template <typename Fn>
-void forEachIndex(size_t count, unsigned threads, Fn fn) {
-  threads = resolveThreads(threads, count);
-  if (threads <= 1) {
-    for (size_t k = 0; k < count; ++k)
-      fn(k);
-    return;
-  }
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> workers;
-  for (unsigned t = 0; t < threads; ++t)
-    workers.emplace_back([&] {
-      for (size_t k = next++; k < count; k = next++)
-        fn(k);
-    });
-  for (std::thread &worker : workers)
-    worker.join();
-}
-
 /// The grid's solves, one per level, claimed in ascending order by worker
 /// threads (work()) and by the level loop (take(k)), which solves the next
 /// unclaimed level itself rather than wait: the loop's gap solves and
@@ -252,8 +223,9 @@ Frontier computeFrontier(const Problem &problem,
   if (!family.pinnedRecompute().empty())
     add(policyPlan(family), -1);
   // The grid's solves fall back to it too where nothing they find fits.
-  const Plan least = options.knownMinPeak ? *options.knownMinPeak
-                                          : minPeakPlan(family);
+  const Plan least = options.knownMinPeak
+                         ? *options.knownMinPeak
+                         : minPeakPlan(family, options.threads);
   const int64_t leastPeak = simulate(problem, least).peakBytes;
   add(least, leastPeak);
   const int64_t low =
@@ -314,12 +286,16 @@ Frontier computeFrontier(const Problem &problem,
   // The time limit (exact) is shared by the grid's solves: grid - 2, and
   // one at `low`.
   const double perSolve = options.timeLimitSeconds / (grid - 1);
+  const unsigned threads =
+      options.solver == SolverKind::Exact ? 1 : options.threads;
   // The plan of one solve (empty when it found none: add() skips it);
   // reads nothing shared but the problem, so the grid runs it on threads.
   auto planAt = [&](int64_t budget, int effort) -> Plan {
     SolveOptions solveOptions;
     solveOptions.budgetBytes = budget;
     solveOptions.timeLimitSeconds = perSolve;
+    // The levels' solves share the threads; a lone level takes them all.
+    solveOptions.threads = numLevels == 1 ? threads : 1;
     solveOptions.effort = effort;
     solveOptions.knownMinPeak = &least;
     SolveResult result = solve(problem, options.solver, solveOptions);
@@ -337,8 +313,6 @@ Frontier computeFrontier(const Problem &problem,
       gridBudgets[k] = levels[k];
   if (options.maxBudget < low || high <= low)
     gridBudgets[0] = -1;
-  const unsigned threads =
-      options.solver == SolverKind::Exact ? 1 : options.threads;
   GridSolves gridSolves(numLevels, [&](size_t k) {
     if (gridBudgets[k] < 0)
       return Plan{};

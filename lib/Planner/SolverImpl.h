@@ -5,7 +5,42 @@
 #include "remat/Planner/Retention.h"
 #include "remat/Planner/Solvers.h"
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
 namespace remat::planner {
+
+/// The threads to use for `count` tasks: `threads`, 0 meaning every core.
+inline unsigned resolveThreads(unsigned threads, size_t count) {
+  if (threads == 0)
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<unsigned>(std::min<size_t>(threads, count));
+}
+
+/// Runs fn(0) .. fn(count - 1) on up to `threads` threads (0: every core),
+/// claimed in index order. Each call writes only its own result slot, so
+/// what the caller reads afterwards does not depend on the thread count or
+/// the order of the calls.
+template <typename Fn>
+void forEachIndex(size_t count, unsigned threads, Fn fn) {
+  threads = resolveThreads(threads, count);
+  if (threads <= 1) {
+    for (size_t k = 0; k < count; ++k)
+      fn(k);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t)
+    workers.emplace_back([&] {
+      for (size_t k = next++; k < count; k = next++)
+        fn(k);
+    });
+  for (std::thread &worker : workers)
+    worker.join();
+}
 
 /// Every forward value Always recomputed.
 Plan recomputeAllPlan(const RetentionFamily &family);
@@ -50,8 +85,9 @@ Plan stagePlan(const Problem &problem, const Plan &start, int64_t budgetBytes,
 Plan stageRepair(const Problem &problem, const Plan &start, int64_t budgetBytes,
                  int64_t workSteps);
 /// The plan of least simulated peak that fast's machinery finds (a search
-/// over budgets); its peak is smallestFeasibleBudget.
-Plan minPeakPlan(const RetentionFamily &family);
+/// over budgets); its peak is smallestFeasibleBudget. `threads` as
+/// SolveOptions::threads (the same plan on any count).
+Plan minPeakPlan(const RetentionFamily &family, unsigned threads = 0);
 /// Checkmate's MILP on CBC; fills plan, provenOptimal, gap and message.
 /// `start` (may be null), a feasible stage schedule, is handed to CBC as its
 /// first incumbent (MIP start); `startSeconds` already spent count against

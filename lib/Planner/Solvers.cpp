@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 namespace remat::planner {
 
@@ -43,17 +44,18 @@ constexpr size_t kRecomputeAllNodes = 10000;
 /// Recompute-all's plan and peak, built on first use and shared by the
 /// searches of one solve (its schedule is quadratic on long chains: 12.5 M
 /// steps and 0.6 s at 10k nodes, which each search of the min-peak bisection
-/// used to build again).
+/// used to build again). Safe to call from several threads (minPeakPlan
+/// builds it beside its first search).
 class RecomputeAllOnce {
 public:
   explicit RecomputeAllOnce(const RetentionFamily &family) : family_(family) {}
   const Plan &plan() {
-    if (!plan_) {
+    std::call_once(built_, [&] {
       plan_ = recomputeAllPlan(family_);
       const Simulation sim = simulate(family_.graph(), *plan_);
       peak_ = sim.peakBytes;
       cost_ = sim.recomputeCost;
-    }
+    });
     return *plan_;
   }
   int64_t peak() {
@@ -67,10 +69,15 @@ public:
 
 private:
   const RetentionFamily &family_;
+  std::once_flag built_;
   std::optional<Plan> plan_;
   int64_t peak_ = 0;
   double cost_ = 0;
 };
+
+/// Smallest graph whose fastCore runs its starts on threads (below, a solve
+/// takes milliseconds and the threads' start-up would show).
+constexpr size_t kThreadedStartsNodes = 1000;
 
 /// Fast's plan, unless a baseline is cheaper and fits: fast is never worse
 /// than the best feasible baseline. Recompute-all (a quadratic schedule on
@@ -78,10 +85,23 @@ private:
 /// kRecomputeAllNodes (`recomputeAll`: the solve's shared copy). No min-peak
 /// fallback: this is also the search step of that fallback.
 Plan fastCore(const RetentionFamily &family, int64_t budget,
-              RecomputeAllOnce &recomputeAll, bool deepMoves = false,
-              bool stageKicks = true, int effort = 1) {
+              RecomputeAllOnce &recomputeAll, bool deepMoves, bool stageKicks,
+              int effort, unsigned threads) {
   const Problem &problem = family.problem();
-  Plan best = fastPlan(family, budget, deepMoves);
+  // Fast's search, the chain DP and the min-cut starts read only the family
+  // and the budget: on threads on large graphs (the same plans on any
+  // count). The min-cut starts first: they take longest (37% of a 10k-node
+  // frontier's time against fast's 15% and the chain DP's 28%).
+  Plan best, chain, cut;
+  forEachIndex(3, problem.nodes.size() > kThreadedStartsNodes ? threads : 1,
+               [&](size_t k) {
+                 if (k == 0)
+                   cut = minCutPlan(family, budget);
+                 else if (k == 1)
+                   best = fastPlan(family, budget, deepMoves);
+                 else
+                   chain = chainPlan(family, budget);
+               });
   Simulation bestSim = simulate(family.graph(), best);
   auto consider = [&](Plan plan) {
     Simulation sim = simulate(family.graph(), plan);
@@ -92,11 +112,9 @@ Plan fastCore(const RetentionFamily &family, int64_t budget,
       bestSim = std::move(sim);
     }
   };
-  Plan chain = chainPlan(family, budget);
   if (!chain.schedule.empty())
     consider(std::move(chain));
   // Starts from min cuts of the forward/backward boundary (MinCut.cpp).
-  Plan cut = minCutPlan(family, budget);
   if (!cut.schedule.empty())
     consider(std::move(cut));
   consider(sqrtNPlan(family));
@@ -156,14 +174,15 @@ int automaticEffort(size_t numNodes) {
 /// 80, random-layered n250 near its smallest budget, for 1.6x the time; an
 /// explicit effort buys them: docs/planner.md, "Search effort").
 Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
-                       int effort, const Plan *knownMinPeak) {
+                       int effort, const Plan *knownMinPeak,
+                       unsigned threads) {
   const Problem &problem = family.problem();
   const int deepEffort = effort > 0 ? effort : 1;
   if (effort <= 0)
     effort = automaticEffort(problem.nodes.size());
   RecomputeAllOnce recomputeAll(family);
   Plan best = fastCore(family, budget, recomputeAll, /*deepMoves=*/false,
-                       /*stageKicks=*/true, effort);
+                       /*stageKicks=*/true, effort, threads);
   const Simulation sim = simulate(family.graph(), best);
   const bool fits = sim.peakBytes <= budget;
   // Small graphs also try the deep moves when the plain search fits: near
@@ -171,14 +190,14 @@ Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
   if (fits && problem.nodes.size() > kDeepAlsoNodes)
     return best;
   Plan deep = fastCore(family, budget, recomputeAll, /*deepMoves=*/true,
-                       /*stageKicks=*/true, deepEffort);
+                       /*stageKicks=*/true, deepEffort, threads);
   const Simulation deepSim = simulate(family.graph(), deep);
   if (deepSim.peakBytes <= budget &&
       (!fits || deepSim.recomputeCost < sim.recomputeCost))
     return deep;
   if (fits)
     return best;
-  Plan least = knownMinPeak ? *knownMinPeak : minPeakPlan(family);
+  Plan least = knownMinPeak ? *knownMinPeak : minPeakPlan(family, threads);
   if (simulate(family.graph(), least).peakBytes <= budget)
     return least;
   return best;
@@ -192,7 +211,7 @@ SolveResult runSolver(const Problem &problem, SolverKind kind,
     auto begin = std::chrono::steady_clock::now();
     RetentionFamily family(problem);
     Plan start = fastWithBaselines(family, options.budgetBytes, options.effort,
-                                   options.knownMinPeak);
+                                   options.knownMinPeak, options.threads);
     const bool fits =
         !start.schedule.empty() &&
         simulate(problem, start).peakBytes <= options.budgetBytes;
@@ -217,8 +236,9 @@ SolveResult runSolver(const Problem &problem, SolverKind kind,
     result.plan = policyPlan(family);
     break;
   case SolverKind::Fast:
-    result.plan = fastWithBaselines(family, options.budgetBytes,
-                                    options.effort, options.knownMinPeak);
+    result.plan =
+        fastWithBaselines(family, options.budgetBytes, options.effort,
+                          options.knownMinPeak, options.threads);
     break;
   case SolverKind::RecomputeAll:
     result.plan = recomputeAllPlan(family);
@@ -323,7 +343,7 @@ void dumpProblemIfAsked(const Problem &problem) {
 /// met the budget asked. Ties go to the cheaper plan, which is then polished
 /// at its own peak. Deterministic, so every caller gets the same plan: a
 /// caller that needs it twice keeps it (SolveOptions::knownMinPeak).
-Plan minPeakPlan(const RetentionFamily &family) {
+Plan minPeakPlan(const RetentionFamily &family, unsigned threads) {
   const Problem &problem = family.problem();
   Plan best = policyPlan(family);
   // The best plan's peak and cost (no timeline kept: recompute-all's is
@@ -345,8 +365,24 @@ Plan minPeakPlan(const RetentionFamily &family) {
     return sim.peakBytes;
   };
   RecomputeAllOnce recomputeAll(family);
+  const bool withRecomputeAll = problem.nodes.size() <= kRecomputeAllNodes;
+  auto search = [&](int64_t budget) {
+    return fastCore(family, budget, recomputeAll, /*deepMoves=*/true,
+                    /*stageKicks=*/false, /*effort=*/1, threads);
+  };
+  const int64_t bound = peakLowerBound(problem);
+  // The first search (at the lower bound) reads nothing the plans before it
+  // found: with threads it runs while recompute-all's quadratic schedule
+  // (0.6 s at 10k nodes) is built beside it, and counts only where it would
+  // have run after them. The same plan on any count.
+  std::optional<Plan> first;
+  if (withRecomputeAll && resolveThreads(threads, 2) > 1) {
+    std::thread building([&] { recomputeAll.peak(); });
+    first = search(bound);
+    building.join();
+  }
   // Simulated once, by recomputeAll itself (and copied only when better).
-  if (problem.nodes.size() <= kRecomputeAllNodes &&
+  if (withRecomputeAll &&
       better(recomputeAll.peak(), recomputeAll.recomputeCost())) {
     best = recomputeAll.plan();
     bestPeak = recomputeAll.peak();
@@ -360,14 +396,9 @@ Plan minPeakPlan(const RetentionFamily &family) {
       always[node] = Retention::Always;
     consider(family.build(always));
   }
-  auto search = [&](int64_t budget) {
-    return fastCore(family, budget, recomputeAll, /*deepMoves=*/true,
-                    /*stageKicks=*/false);
-  };
-  const int64_t bound = peakLowerBound(problem);
   int64_t low = bound;
   if (bestPeak > low)
-    consider(search(low));
+    consider(first ? std::move(*first) : search(low));
   const int bisections = minPeakBisections(problem.nodes.size());
   for (int k = 0; k < bisections && bestPeak - low > 1 &&
                   bestPeak - low > bestPeak / 2000;
@@ -421,10 +452,10 @@ SolveResult solve(const Problem &problem, SolverKind kind,
   return result;
 }
 
-Plan minPeakPlan(const Problem &problem) {
+Plan minPeakPlan(const Problem &problem, unsigned threads) {
   if (problem.nodes.empty())
     return keepAllPlan(problem);
-  return minPeakPlan(RetentionFamily(problem));
+  return minPeakPlan(RetentionFamily(problem), threads);
 }
 
 int64_t smallestFeasibleBudget(const Problem &problem) {

@@ -162,6 +162,35 @@ TEST(SolverProperty, FastDoesNotStallOnLargeGraphs) {
   }
 }
 
+// Above 1000 nodes a solve runs fast's starts on threads, and the min-peak
+// search builds recompute-all beside its first search: the plans must not
+// depend on the thread count (a start writing into another's slot, or the
+// search reading recompute-all before it is built, would show here).
+TEST(SolverProperty, SamePlanOnAnyNumberOfThreads) {
+  auto expectSame = [](const Plan &a, const Plan &b, const std::string &what) {
+    ASSERT_EQ(a.schedule.size(), b.schedule.size()) << what;
+    for (size_t k = 0; k < a.schedule.size(); ++k) {
+      ASSERT_EQ(a.schedule[k].node, b.schedule[k].node) << what << " " << k;
+      ASSERT_EQ(a.schedule[k].recompute, b.schedule[k].recompute)
+          << what << " " << k;
+    }
+  };
+  const Problem problem = randomTrainingGraph(1200, 3);
+  expectSame(minPeakPlan(problem, 1), minPeakPlan(problem, 3), "min peak");
+  for (double fraction : {0.35, 0.6}) {
+    SolveOptions options;
+    options.budgetBytes =
+        static_cast<int64_t>(fraction * unplannedPeak(problem));
+    options.threads = 1;
+    const SolveResult serial = solve(problem, SolverKind::Fast, options);
+    options.threads = 3;
+    const SolveResult parallel = solve(problem, SolverKind::Fast, options);
+    EXPECT_TRUE(serial.feasible) << fraction;
+    EXPECT_GT(serial.sim.recomputeCost, 0) << fraction;
+    expectSame(serial.plan, parallel.plan, std::to_string(fraction));
+  }
+}
+
 TEST(SolverProperty, ReportsInfeasibleBelowEverything) {
   Problem problem = randomTrainingGraph(30, 7);
   for (SolverKind kind : {SolverKind::Fast, SolverKind::Exact,

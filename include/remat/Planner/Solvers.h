@@ -39,8 +39,10 @@ struct SolveOptions {
   int64_t budgetBytes = 0;
   /// Wall-clock limit of the MILP (exact); the other solvers do not need it.
   double timeLimitSeconds = 60;
-  /// Threads solveMonotone's frontier may use (FrontierOptions::threads);
-  /// 0: every core.
+  /// Threads the solve may use, 0: every core: solveMonotone's frontier
+  /// (FrontierOptions::threads), and fast's independent starts (its search,
+  /// the chain DP, the min-cut starts) on graphs over 1000 nodes. The plan
+  /// is the same for any count.
   unsigned threads = 0;
   /// Search effort of fast (and of exact's fast start). N >= 1: the stage
   /// search (graphs up to 400 nodes) runs its iterated local search and
@@ -100,7 +102,8 @@ int64_t smallestFeasibleBudget(const Problem &problem);
 /// The least-peak plan behind smallestFeasibleBudget (its simulated peak).
 /// Deterministic: a caller that also wants a plan near that budget, or a
 /// monotone one, keeps it and passes it on (SolveOptions::knownMinPeak).
-Plan minPeakPlan(const Problem &problem);
+/// `threads` as SolveOptions::threads (the same plan on any count).
+Plan minPeakPlan(const Problem &problem, unsigned threads = 0);
 
 /// A proven lower bound on the peak of every plan: at each node's own step
 /// the node, one version of each of its inputs and every non-recomputable
