@@ -75,8 +75,9 @@ private:
   double cost_ = 0;
 };
 
-/// Smallest graph whose fastCore runs its starts on threads (below, a solve
-/// takes milliseconds and the threads' start-up would show).
+/// Largest graph whose fastCore runs its starts, and whose min-peak search
+/// builds recompute-all, on one thread (a solve there takes milliseconds,
+/// and the threads' start-up would show).
 constexpr size_t kThreadedStartsNodes = 1000;
 
 /// Fast's plan, unless a baseline is cheaper and fits: fast is never worse
@@ -372,11 +373,12 @@ Plan minPeakPlan(const RetentionFamily &family, unsigned threads) {
   };
   const int64_t bound = peakLowerBound(problem);
   // The first search (at the lower bound) reads nothing the plans before it
-  // found: with threads it runs while recompute-all's quadratic schedule
+  // found: with threads (graphs over 1000 nodes) it runs while recompute-all's quadratic schedule
   // (0.6 s at 10k nodes) is built beside it, and counts only where it would
   // have run after them. The same plan on any count.
   std::optional<Plan> first;
-  if (withRecomputeAll && resolveThreads(threads, 2) > 1) {
+  if (withRecomputeAll && problem.nodes.size() > kThreadedStartsNodes &&
+      resolveThreads(threads, 2) > 1) {
     std::thread building([&] { recomputeAll.peak(); });
     first = search(bound);
     building.join();

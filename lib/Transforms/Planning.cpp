@@ -20,6 +20,7 @@ FunctionPlanning::FunctionPlanning(FunctionOpInterface fn,
     : graph(fn), costs(fn), sim(fn),
       problem(extractPlanningProblem(graph, costs, sim)), cost(cost) {
   unplannedPeak = sim.getPeakBytes();
+  threads = fn->getContext()->isMultithreadingEnabled() ? 0 : 1;
   for (Operation *op : graph.getOps())
     stepFlops += costs.getFlops(op);
   for (const planner::Node &node : problem.problem.nodes)
@@ -40,7 +41,7 @@ FunctionPlanning::FunctionPlanning(FunctionOpInterface fn,
 }
 
 int64_t FunctionPlanning::findMinPeak() {
-  minPeak = planner::minPeakPlan(problem.problem);
+  minPeak = planner::minPeakPlan(problem.problem, threads);
   return planner::simulate(problem.problem, *minPeak).peakBytes;
 }
 

@@ -158,6 +158,7 @@ struct RematCheckpointPass
     options.budgetBytes = budgetBytes;
     options.timeLimitSeconds = timeLimit;
     options.effort = effort;
+    options.threads = planning.threads;
     options.knownMinPeak = planning.minPeak ? &*planning.minPeak : nullptr;
     return planner::solve(planning.problem.problem, kind, options);
   }
@@ -289,7 +290,7 @@ struct RematCheckpointPass
     options.effort = effort;
     // The frontier's solves run on every core unless the context is
     // single-threaded (--mlir-disable-threading); the plan is the same.
-    options.threads = fn->getContext()->isMultithreadingEnabled() ? 0 : 1;
+    options.threads = planning.threads;
     // The min-peak plan behind the smallest feasible budget: the frontier's
     // least level, not searched again.
     options.knownMinPeak = planning.minPeak ? &*planning.minPeak : nullptr;

@@ -37,6 +37,7 @@ computeFrontier(const FunctionPlanning &planning, planner::SolverKind kind,
     options.budgetBytes =
         count == 1 ? high : high - (high - low) * int64_t(i) / (count - 1);
     options.timeLimitSeconds = timeLimit;
+    options.threads = planning.threads;
     options.knownMinPeak = planning.minPeak ? &*planning.minPeak : nullptr;
     planner::SolveResult solved =
         planner::solve(planning.problem.problem, kind, options);

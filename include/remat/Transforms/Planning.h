@@ -46,6 +46,10 @@ struct FunctionPlanning {
   std::optional<planner::Plan> minPeak;
   /// Nodes pinned save / recompute by the policies.
   int pinnedSave = 0, pinnedRecompute = 0;
+  /// Threads the planner may use (SolveOptions::threads): every core, or 1
+  /// when the context is single-threaded (--mlir-disable-threading). The
+  /// plans are the same either way.
+  unsigned threads = 0;
 
   /// Analyses `fn` and reads its policies (`segments`: see readPolicies),
   /// emitting what the analyses noticed. Null, with a remark, when `fn` is
