@@ -213,15 +213,10 @@ std::vector<char> ChainDP::solve(int64_t headroom) const {
   std::vector<std::vector<std::pair<int, int>>> from(
       m + 2, std::vector<std::pair<int, int>>(kSlots + 1, {-1, -1}));
   best[0][0] = 0;
-  for (int a = 0; a <= m; ++a) {
-    // A state keeping more bytes at no less cost is dominated: every run
-    // it can take, the state with fewer kept bytes can take at the same
-    // cost, and lands on fewer slots.
-    double cheapest = kNone;
+  for (int a = 0; a <= m; ++a)
     for (int p = 0; p <= kSlots; ++p) {
-      if (best[a][p] >= cheapest)
+      if (best[a][p] == kNone)
         continue;
-      cheapest = best[a][p];
       // A run after a keeps a's chain point alive until it is recomputed.
       const int64_t kept =
           p * unit + (a > 0 && a < m ? segments_[a].boundaryBytes : 0);
@@ -260,7 +255,6 @@ std::vector<char> ChainDP::solve(int64_t headroom) const {
           break;
       }
     }
-  }
   if (best[m + 1][0] == kNone)
     return {};
   std::vector<char> keptSegments(m + 1, 0);
