@@ -862,19 +862,27 @@ Plan FastSearch::runFrom(const std::vector<State> &seeds) {
   fits.insert(fits.end(), near.begin(), near.end());
   State best;
   Evaluation bestEval;
+  std::vector<State> others;
   for (const Scored &s : fits) {
     State state = seeds[s.index];
     Evaluation eval = evaluate(state);
     descend(state, eval);
     relax(state, eval);
     if (best.empty() || better(eval, bestEval)) {
+      if (!best.empty() && bestEval.feasible)
+        others.push_back(std::move(best));
       best = std::move(state);
       bestEval = std::move(eval);
+    } else if (eval.feasible) {
+      others.push_back(std::move(state));
     }
   }
   if (best.empty())
     return {};
   std::vector<State> starts = {best};
+  for (State &other : others)
+    if (other != best)
+      starts.push_back(std::move(other));
   for (auto &entry : pool_)
     if (entry.second != best)
       starts.push_back(std::move(entry.second));
