@@ -177,26 +177,32 @@ Problem residualMlp(int layers) {
 /// sqrt(n) plan: 8.4% of the step recomputed at 100 layers, 33.7% at 250 and
 /// 400. The DP now coarsens long chains and the descent cuts the inputs a
 /// recompute would revive, so 400 layers are no worse than 100 (measured
-/// 1.22% and 0.77%).
+/// 1.22% and 0.77% at 0.7). At 0.6, 400 layers recomputed 4.92% against
+/// 100 layers' 4.86% while fastPlanFrom polished only its cheapest
+/// descended seed; polishing each that fits gives 4.23%.
 TEST(Chain, ResidualMlpHoldsQualityAtScale) {
-  double overhead[2];
-  const int layers[2] = {100, 400};
-  for (int k = 0; k < 2; ++k) {
-    Problem problem = residualMlp(layers[k]);
-    const int64_t budget = static_cast<int64_t>(
-        0.7 * simulate(problem, keepAllPlan(problem)).peakBytes);
-    SolveResult fast = run(problem, SolverKind::Fast, budget, 1);
-    ASSERT_TRUE(fast.feasible) << layers[k] << " layers: " << fast.message;
-    EXPECT_LE(simulate(problem, fast.plan).peakBytes, budget);
-    double base = 0;
-    for (const Node &node : problem.nodes)
-      base += node.cost;
-    overhead[k] = fast.sim.recomputeCost / base;
-    std::printf("residual MLP, %d layers, budget 0.7: %.2f%% recomputed\n",
-                layers[k], 100 * overhead[k]);
-    EXPECT_LE(overhead[k], 0.03) << layers[k] << " layers";
+  for (double fraction : {0.7, 0.6}) {
+    double overhead[2];
+    const int layers[2] = {100, 400};
+    for (int k = 0; k < 2; ++k) {
+      Problem problem = residualMlp(layers[k]);
+      const int64_t budget = static_cast<int64_t>(
+          fraction * simulate(problem, keepAllPlan(problem)).peakBytes);
+      SolveResult fast = run(problem, SolverKind::Fast, budget, 1);
+      ASSERT_TRUE(fast.feasible) << layers[k] << " layers: " << fast.message;
+      EXPECT_LE(simulate(problem, fast.plan).peakBytes, budget);
+      double base = 0;
+      for (const Node &node : problem.nodes)
+        base += node.cost;
+      overhead[k] = fast.sim.recomputeCost / base;
+      std::printf("residual MLP, %d layers, budget %.1f: %.2f%% recomputed\n",
+                  layers[k], fraction, 100 * overhead[k]);
+      EXPECT_LE(overhead[k], fraction == 0.7 ? 0.03 : 0.06)
+          << layers[k] << " layers";
+    }
+    EXPECT_LE(overhead[1], overhead[0] * (fraction == 0.7 ? 1.05 : 1.0))
+        << "budget " << fraction;
   }
-  EXPECT_LE(overhead[1], overhead[0] * 1.05);
 }
 
 } // namespace
