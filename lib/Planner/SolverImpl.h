@@ -54,7 +54,7 @@ Plan knapsackPlan(const RetentionFamily &family, int64_t budgetBytes);
 Plan fastPlan(const RetentionFamily &family, int64_t budgetBytes,
               bool deepMoves = false);
 /// Test hook (unittests/Planner): while on, every weakening the fast
-/// search's relax skips as surely over budget (FastSearch::keepingOverflows)
+/// search's relax skips as surely over budget (OverflowBound, Fast.cpp)
 /// is built and simulated anyway, outside the search's work count, and
 /// counted when it fits and is cheaper: the skip was wrong. Counts are
 /// since the last setCheckRelaxSkips(true).

@@ -64,7 +64,7 @@ void expectHonest(const Problem &problem, const SolveResult &result,
 }
 
 // The fast search's relax skips weakenings it bounds as over budget without
-// simulating them (FastSearch::keepingOverflows): the bound must hold, so a
+// simulating them (OverflowBound, Fast.cpp): the bound must hold, so a
 // skipped weakening never fits cheaper. The hook simulates every skipped one
 // too; on these graphs most weakenings are skipped (not vacuous). Odd seeds
 // pin a fifth of the values Save and a fifth Recompute (pinned values are
