@@ -211,10 +211,22 @@ void Extractor::fillNodes() {
     node.inputs.assign(inputs.begin(), inputs.end());
     node.name = members.back()->getName().getStringRef().str();
     if (!inputs.empty() && *inputs.rbegin() > int(index)) {
-      result.error = "'" + node.name +
-                     "' reads a buffer that is still being written in place "
-                     "after it; remat plans programs whose in-place writes "
-                     "are not interleaved with other readers";
+      const SmallVector<Operation *, 2> &later = result.members[*inputs.rbegin()];
+      // The reader: the member that reads the later node.
+      Operation *reader = members.back();
+      for (Operation *op : members)
+        for (Value value : getReadValues(op))
+          if (result.getProducerNode(value) == *inputs.rbegin())
+            reader = op;
+      result.error =
+          "'" + reader->getName().getStringRef().str() +
+          "' reads a buffer that is still being written in place after it; "
+          "remat plans programs whose in-place writes are not interleaved "
+          "with other readers: give the later writer a destination of its "
+          "own (a linalg.copy of the value into a tensor.empty)";
+      result.errorOp = reader;
+      result.errorNoteOp = later.back();
+      result.errorNote = "written in place here";
       return;
     }
   }

@@ -2,6 +2,7 @@
 
 #include "remat/Transforms/LocalizeInits.h"
 
+#include "remat/Analysis/MemorySimulator.h"
 #include "remat/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -10,6 +11,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
@@ -18,21 +20,50 @@ namespace remat {
 #define GEN_PASS_DEF_REMATLOCALIZEINITS
 #include "remat/Transforms/Passes.h.inc"
 
-/// The ops that make a fresh destination, `value` last: an empty tensor, or
-/// a fill of a value defined elsewhere into one. Empty when `value` is no
-/// fresh destination.
-static SmallVector<Operation *, 2> getFreshChain(Value value) {
+/// Whether `value` is computed by no op of `block`: an argument, a constant,
+/// or a value defined outside the block.
+static bool isUncomputed(Value value, Block &block) {
   Operation *def = value.getDefiningOp();
-  if (isa_and_nonnull<tensor::EmptyOp>(def))
-    return {def};
-  auto fill = dyn_cast_or_null<linalg::FillOp>(def);
-  if (!fill || !fill.hasPureTensorSemantics())
-    return {};
-  Operation *empty = fill.getOutputs()[0].getDefiningOp();
-  if (!isa_and_nonnull<tensor::EmptyOp>(empty) ||
-      fill->getBlock() != empty->getBlock())
-    return {};
-  return {empty, fill};
+  return !def || def->getBlock() != &block ||
+         def->hasTrait<OpTrait::ConstantLike>();
+}
+
+/// The ops that make a fresh destination, `value` last: a `tensor.empty`,
+/// then ops that fill it from uncomputed values only (a fill of a scalar, a
+/// broadcast of a bias argument) or reshape it (an expand_shape). Empty when
+/// `value` is no fresh destination. A copy of such a chain next to its writer
+/// repeats only work the unshared program did and keeps no computed value
+/// alive longer.
+static SmallVector<Operation *, 2> getFreshChain(Value value, Block &block) {
+  SmallVector<Operation *, 2> chain;
+  // A few links at most: empty, fill or broadcast, reshapes.
+  constexpr unsigned kMaxLinks = 8;
+  while (chain.size() < kMaxLinks) {
+    Operation *def = value.getDefiningOp();
+    if (!def || def->getBlock() != &block || def->getNumResults() != 1)
+      return {};
+    chain.push_back(def);
+    if (isa<tensor::EmptyOp>(def)) {
+      std::reverse(chain.begin(), chain.end());
+      return chain;
+    }
+    auto uncomputed = [&](Value operand) {
+      return isUncomputed(operand, block);
+    };
+    if (isViewLikeTensorOp(def)) {
+      if (!llvm::all_of(def->getOperands().drop_front(), uncomputed))
+        return {};
+      value = def->getOperand(0);
+      continue;
+    }
+    auto dps = dyn_cast<DestinationStyleOpInterface>(def);
+    if (!dps || !dps.hasPureTensorSemantics() || dps.getNumDpsInits() != 1 ||
+        !isMemoryEffectFree(def) ||
+        !llvm::all_of(dps.getDpsInputs(), uncomputed))
+      return {};
+    value = dps.getDpsInits()[0];
+  }
+  return {};
 }
 
 /// Whether `chain` already sits right before `user`, as its only reader.
@@ -55,9 +86,8 @@ bool localizeInits(Block &block) {
     if (!dps || !dps.hasPureTensorSemantics())
       continue;
     for (OpOperand &init : dps.getDpsInitsMutable()) {
-      SmallVector<Operation *, 2> chain = getFreshChain(init.get());
-      if (chain.empty() || chain.front()->getBlock() != &block ||
-          isLocal(chain, &op))
+      SmallVector<Operation *, 2> chain = getFreshChain(init.get(), block);
+      if (chain.empty() || isLocal(chain, &op))
         continue;
       OpBuilder builder(&op);
       IRMapping mapping;

@@ -177,11 +177,16 @@ FunctionPlanning::analyze(FunctionOpInterface fn, StringRef pass,
     emitFindings(planning->times->getFindings());
   if (!isStep)
     return std::unique_ptr<FunctionPlanning>();
-  if (!planning->problem.error.empty())
-    return emitError(fn.getLoc())
-           << pass << ": cannot plan @"
-           << SymbolTable::getSymbolName(fn).getValue() << ": "
-           << planning->problem.error;
+  if (!planning->problem.error.empty()) {
+    const PlanningProblem &problem = planning->problem;
+    InFlightDiagnostic diag =
+        emitError(problem.errorOp ? problem.errorOp->getLoc() : fn.getLoc())
+        << pass << ": cannot plan @"
+        << SymbolTable::getSymbolName(fn).getValue() << ": " << problem.error;
+    if (problem.errorNoteOp)
+      diag.attachNote(problem.errorNoteOp->getLoc()) << problem.errorNote;
+    return diag;
+  }
   if (failed(readPolicies(planning->graph, planning->problem, segments, pass)))
     return failure();
   for (const planner::Node &node : planning->problem.problem.nodes) {

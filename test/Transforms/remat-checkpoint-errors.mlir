@@ -106,3 +106,38 @@ func.func @looped(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tensor<102
   %g = arith.mulf %a, %a : tensor<1024xf32>
   return %loss, %g : tensor<f32>, tensor<1024xf32>
 }
+
+// -----
+
+// A computed value that two ops write in place (the first reads it before the
+// second overwrites it) is no fresh destination remat-localize-inits may
+// re-make: refused at the first writer, with the later one in a note.
+func.func @shared_computed(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tensor<1024xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %a1 = math.tanh %x : tensor<1024xf32>
+  %t = math.exp %x : tensor<1024xf32>
+  // expected-error @below {{remat-checkpoint: cannot plan @shared_computed: 'linalg.generic' reads a buffer that is still being written in place after it; remat plans programs whose in-place writes are not interleaved with other readers: give the later writer a destination of its own (a linalg.copy of the value into a tensor.empty)}}
+  %w1 = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%a1 : tensor<1024xf32>) outs(%t : tensor<1024xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %s = arith.addf %in, %out : f32
+      linalg.yield %s : f32
+  } -> tensor<1024xf32>
+  // expected-note @below {{written in place here}}
+  %w2 = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%w1 : tensor<1024xf32>) outs(%t : tensor<1024xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %s = arith.mulf %in, %out : f32
+      linalg.yield %s : f32
+  } -> tensor<1024xf32>
+  %l_init = tensor.empty() : tensor<f32>
+  %l_acc = linalg.fill ins(%zero : f32) outs(%l_init : tensor<f32>) -> tensor<f32>
+  %loss = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]}
+      ins(%w2 : tensor<1024xf32>) outs(%l_acc : tensor<f32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %s = arith.addf %in, %acc : f32
+      linalg.yield %s : f32
+  } -> tensor<f32>
+  %g = arith.mulf %a1, %w1 : tensor<1024xf32>
+  return %loss, %g : tensor<f32>, tensor<1024xf32>
+}

@@ -35,6 +35,11 @@ struct PlanningProblem {
   llvm::DenseMap<mlir::Operation *, int> nodeOf;
   /// Why the function cannot be planned; empty when it can.
   std::string error;
+  /// The op the error is about, when it is about one, and an op that
+  /// explains it (the later in-place writer it reads across).
+  mlir::Operation *errorOp = nullptr;
+  mlir::Operation *errorNoteOp = nullptr;
+  std::string errorNote;
 
   /// The node whose buffer holds `value` (through views), or -1 for values
   /// with no node (arguments, constants, empty tensors, scalars).

@@ -7,11 +7,13 @@
 namespace remat {
 
 /// Gives every destination-style op of `block` whose destination is a fresh
-/// one (a `tensor.empty`, or a `linalg.fill` of a scalar into one) a copy of
-/// that destination of its own, placed right before it; the originals go when
-/// nothing reads them any more. Returns whether `block` changed.
+/// one (a `tensor.empty`, maybe filled from arguments and constants only, as
+/// a `linalg.fill` of a scalar or a broadcast of a bias, maybe reshaped) a
+/// copy of that destination of its own, placed right before it; the originals
+/// go when nothing reads them any more. Returns whether `block` changed.
 ///
-/// Frontends and CSE share one fill between several matmuls: bufferization
+/// Frontends and CSE share one fill (or bias broadcast) between several
+/// matmuls: bufferization
 /// then copies the fill for every writer but the last and keeps it alive until
 /// the last, and the writers of one buffer are spread over the program. Re-made
 /// next to its writer, each destination is allocated right before it, written
