@@ -477,6 +477,8 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
     point = &frontier.points.front();
   if (point)
     result.plan = point->plan;
+  if (!frontier.points.empty())
+    result.leastPeakBytes = frontier.smallestFeasibleBytes();
   result.sim = simulate(problem, result.plan);
   result.feasible = result.sim.peakBytes <= options.budgetBytes &&
                     validate(problem, result.plan).empty();

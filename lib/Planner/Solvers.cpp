@@ -175,8 +175,8 @@ int automaticEffort(size_t numNodes) {
 /// 80, random-layered n250 near its smallest budget, for 1.6x the time; an
 /// explicit effort buys them: docs/planner.md, "Search effort").
 Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
-                       int effort, const Plan *knownMinPeak,
-                       unsigned threads) {
+                       int effort, const Plan *knownMinPeak, unsigned threads,
+                       int64_t &leastPeak) {
   const Problem &problem = family.problem();
   const int deepEffort = effort > 0 ? effort : 1;
   if (effort <= 0)
@@ -199,7 +199,8 @@ Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
   if (fits)
     return best;
   Plan least = knownMinPeak ? *knownMinPeak : minPeakPlan(family, threads);
-  if (simulate(family.graph(), least).peakBytes <= budget)
+  leastPeak = simulate(family.graph(), least).peakBytes;
+  if (leastPeak <= budget)
     return least;
   return best;
 }
@@ -211,8 +212,10 @@ SolveResult runSolver(const Problem &problem, SolverKind kind,
     // never worse than fast and has a plan whenever fast does.
     auto begin = std::chrono::steady_clock::now();
     RetentionFamily family(problem);
+    int64_t leastPeak = -1;
     Plan start = fastWithBaselines(family, options.budgetBytes, options.effort,
-                                   options.knownMinPeak, options.threads);
+                                   options.knownMinPeak, options.threads,
+                                   leastPeak);
     const bool fits =
         !start.schedule.empty() &&
         simulate(problem, start).peakBytes <= options.budgetBytes;
@@ -227,7 +230,10 @@ SolveResult runSolver(const Problem &problem, SolverKind kind,
       result.provenOptimal = true;
       return result;
     }
-    return exactSolve(problem, options, fits ? &start : nullptr, seconds);
+    SolveResult result =
+        exactSolve(problem, options, fits ? &start : nullptr, seconds);
+    result.leastPeakBytes = leastPeak;
+    return result;
   }
   SolveResult result;
   RetentionFamily family(problem);
@@ -239,7 +245,8 @@ SolveResult runSolver(const Problem &problem, SolverKind kind,
   case SolverKind::Fast:
     result.plan =
         fastWithBaselines(family, options.budgetBytes, options.effort,
-                          options.knownMinPeak, options.threads);
+                          options.knownMinPeak, options.threads,
+                          result.leastPeakBytes);
     break;
   case SolverKind::RecomputeAll:
     result.plan = recomputeAllPlan(family);

@@ -258,7 +258,9 @@ int main(int argc, char **argv) {
     die("no plan within " + llvm::Twine(budget) + " bytes from solver '" +
             std::string(solverKindName(options.solver)) + "' (" +
             result.message + "); the smallest feasible budget is " +
-            llvm::Twine(smallestFeasibleBudget(problem)) +
+            llvm::Twine(result.leastPeakBytes >= 0
+                            ? result.leastPeakBytes
+                            : smallestFeasibleBudget(problem)) +
             " bytes (the least peak fast reaches; no plan peaks below " +
             llvm::Twine(peakLowerBound(problem)) + " bytes)",
         2);

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "remat/Planner/Frontier.h"
 #include "remat/Planner/RandomGraph.h"
 #include "remat/Planner/Retention.h"
 #include "remat/Planner/Solvers.h"
@@ -131,6 +132,25 @@ TEST(SolverProperty, SmallestFeasibleBudgetIsReached) {
     SolveResult fast = solveWith(problem, SolverKind::Fast, smallest, 1);
     expectHonest(problem, fast, smallest, what);
     EXPECT_TRUE(fast.feasible) << what << ": " << fast.message;
+  }
+}
+
+/// Below the smallest feasible budget a fast solve reports it (callers need
+/// not search for it again), and the monotone one its frontier's least peak.
+TEST(SolverProperty, InfeasibleSolvesNameTheSmallestBudget) {
+  for (uint64_t seed = 1; seed <= test::sweepSeeds(20); ++seed) {
+    Problem problem = randomTrainingGraph(8 + seed % 41, seed);
+    const int64_t smallest = smallestFeasibleBudget(problem);
+    const std::string what = "seed " + std::to_string(seed);
+    SolveResult below = solveWith(problem, SolverKind::Fast, smallest - 1, 1);
+    EXPECT_FALSE(below.feasible) << what;
+    EXPECT_EQ(below.leastPeakBytes, smallest) << what;
+    SolveOptions options;
+    options.budgetBytes = peakLowerBound(problem) - 1;
+    SolveResult monotone = solveMonotone(problem, SolverKind::Fast, options);
+    EXPECT_FALSE(monotone.feasible) << what;
+    EXPECT_GE(monotone.leastPeakBytes, peakLowerBound(problem)) << what;
+    EXPECT_LE(monotone.leastPeakBytes, smallest) << what;
   }
 }
 

@@ -80,6 +80,9 @@ struct SolveResult {
   double solveSeconds = 0;
   /// Why the plan is infeasible, or what the solver noticed.
   std::string message;
+  /// smallestFeasibleBudget's answer when the solve found it on the way
+  /// (fast and exact below it, the monotone frontier always), else -1.
+  int64_t leastPeakBytes = -1;
 };
 
 /// Every solver's plan honours the nodes' policies (validate checks them):
