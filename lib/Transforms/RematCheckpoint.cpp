@@ -154,13 +154,8 @@ struct RematCheckpointPass
   planner::SolveResult solveWith(const FunctionPlanning &planning,
                                  planner::SolverKind kind,
                                  int64_t budgetBytes) const {
-    planner::SolveOptions options;
-    options.budgetBytes = budgetBytes;
-    options.timeLimitSeconds = timeLimit;
-    options.effort = effort;
-    options.threads = planning.threads;
-    options.knownMinPeak = planning.minPeak ? &*planning.minPeak : nullptr;
-    return planner::solve(planning.problem.problem, kind, options);
+    return planner::solve(planning.problem.problem, kind,
+                          planning.solveOptions(budgetBytes, timeLimit, effort));
   }
 
   /// solver=manual: the policies and nothing else, over the budget or not
@@ -284,16 +279,12 @@ struct RematCheckpointPass
                                  FunctionPlanning &planning,
                                  planner::SolverKind kind, Outcome &outcome) {
     const planner::Problem &problem = planning.problem.problem;
-    planner::SolveOptions options;
-    options.budgetBytes = outcome.budget;
-    options.timeLimitSeconds = timeLimit;
-    options.effort = effort;
     // The frontier's solves run on every core unless the context is
-    // single-threaded (--mlir-disable-threading); the plan is the same.
-    options.threads = planning.threads;
-    // The min-peak plan behind the smallest feasible budget: the frontier's
+    // single-threaded (--mlir-disable-threading); the plan is the same. The
+    // min-peak plan behind the smallest feasible budget is the frontier's
     // least level, not searched again.
-    options.knownMinPeak = planning.minPeak ? &*planning.minPeak : nullptr;
+    const planner::SolveOptions options =
+        planning.solveOptions(outcome.budget, timeLimit, effort);
     // exact's proven optima are monotone by themselves; a frontier of them
     // would cost a MILP solve per point.
     outcome.solved = kind == planner::SolverKind::Fast

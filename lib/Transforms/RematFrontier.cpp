@@ -33,12 +33,9 @@ computeFrontier(const FunctionPlanning &planning, planner::SolverKind kind,
   int64_t high = planning.unplannedPeak;
   int64_t low = std::min(planning.smallestFeasible, high);
   for (unsigned i = 0; i < count; ++i) {
-    planner::SolveOptions options;
-    options.budgetBytes =
-        count == 1 ? high : high - (high - low) * int64_t(i) / (count - 1);
-    options.timeLimitSeconds = timeLimit;
-    options.threads = planning.threads;
-    options.knownMinPeak = planning.minPeak ? &*planning.minPeak : nullptr;
+    const planner::SolveOptions options = planning.solveOptions(
+        count == 1 ? high : high - (high - low) * int64_t(i) / (count - 1),
+        timeLimit);
     planner::SolveResult solved =
         planner::solve(planning.problem.problem, kind, options);
     if (solved.feasible)

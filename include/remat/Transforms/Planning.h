@@ -59,6 +59,19 @@ struct FunctionPlanning {
   analyze(mlir::FunctionOpInterface fn, llvm::StringRef pass,
           unsigned segments = 0, const CostOptions &cost = {});
 
+  /// Options for a solve of this step at `budgetBytes`: its threads, and
+  /// its min-peak plan (not searched again).
+  planner::SolveOptions solveOptions(int64_t budgetBytes, double timeLimit,
+                                     int effort = 0) const {
+    planner::SolveOptions options;
+    options.budgetBytes = budgetBytes;
+    options.timeLimitSeconds = timeLimit;
+    options.effort = effort;
+    options.threads = threads;
+    options.knownMinPeak = minPeak ? &*minPeak : nullptr;
+    return options;
+  }
+
   /// Recomputed FLOPs as a percentage of the step's FLOPs.
   double overheadPercent(double recomputeFlops) const {
     return stepFlops > 0 ? 100.0 * recomputeFlops / stepFlops : 0.0;
