@@ -6,6 +6,7 @@
 #include "remat/Dialect/Remat/RematDialect.h"
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
@@ -24,6 +25,11 @@ bool isViewLikeTensorOp(Operation *op) {
   // Bufferization decides it, through the op's BufferizableOpInterface model
   // (registered with the dialects): a non-destination op whose one tensor
   // result neither allocates nor writes, and aliases its first operand.
+  // A call is no view: its results are the callee's. (Upstream's model of
+  // func.call reads One-Shot Module Bufferize's function analysis, which a
+  // plain AnalysisState lacks: asked here, it crashed.)
+  if (isa<CallOpInterface>(op))
+    return false;
   auto bufferizable = dyn_cast<bufferization::BufferizableOpInterface>(op);
   if (!bufferizable || isa<DestinationStyleOpInterface>(op) ||
       op->getNumResults() != 1 || op->getNumOperands() == 0 ||
@@ -250,6 +256,12 @@ void MemorySimulator::assignBuffers(Block &entry) {
       assignLoopBuffers(op, step);
       continue;
     }
+    if (isa<CallOpInterface>(op))
+      findings.push_back(
+          {Finding::Kind::Warning, op->getLoc(),
+           "remat counts this call's results as fresh buffers but not the "
+           "buffers its callee allocates inside; inline it (--inline) to "
+           "count them"});
     bool reportedMemref = false;
     for (OpResult result : op->getResults()) {
       if (isa<BaseMemRefType>(result.getType()) && !reportedMemref) {

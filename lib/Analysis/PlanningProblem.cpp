@@ -5,6 +5,7 @@
 #include "remat/Dialect/Remat/RematDialect.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/EquivalenceClasses.h"
@@ -260,6 +261,21 @@ PlanningProblem Extractor::run() {
                      "remat plans a step once";
       return std::move(result);
     }
+  }
+  for (Operation *op : sim.getSteps()) {
+    auto call = dyn_cast<CallOpInterface>(op);
+    if (!call)
+      continue;
+    std::string callee = "its callee";
+    if (auto symbol = dyn_cast_if_present<SymbolRefAttr>(
+            call.getCallableForCallee()))
+      callee = "@" + symbol.getLeafReference().str();
+    result.error = "'" + op->getName().getStringRef().str() + "' calls " +
+                   callee +
+                   ", whose buffers and FLOPs remat cannot see (it plans one "
+                   "function at a time); inline the call first (--inline)";
+    result.errorOp = op;
+    return std::move(result);
   }
   if (!sim.getLoops().empty()) {
     result.error = "the step holds an scf.for; the planning problem models "

@@ -141,3 +141,31 @@ func.func @shared_computed(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, t
   %g = arith.mulf %a1, %w1 : tensor<1024xf32>
   return %loss, %g : tensor<f32>, tensor<1024xf32>
 }
+
+// -----
+
+// A call's callee is another function, whose buffers the step's memory model
+// cannot see: refused at the call (it used to crash in the simulator).
+// expected-remark @below {{not a training step}}
+func.func private @helper(%x: tensor<1024xf32>) -> tensor<1024xf32> {
+  %y = math.tanh %x : tensor<1024xf32>
+  return %y : tensor<1024xf32>
+}
+func.func @step(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tensor<1024xf32>) {
+  %zero = arith.constant 0.0 : f32
+  // expected-remark @below {{'func.call' has memory effects}}
+  // expected-error @below {{remat-checkpoint: cannot plan @step: 'func.call' calls @helper, whose buffers and FLOPs remat cannot see (it plans one function at a time); inline the call first (--inline)}}
+  %a1 = func.call @helper(%x) : (tensor<1024xf32>) -> tensor<1024xf32>
+  %a2 = math.tanh %a1 : tensor<1024xf32>
+  %l_init = tensor.empty() : tensor<f32>
+  %l_acc = linalg.fill ins(%zero : f32) outs(%l_init : tensor<f32>) -> tensor<f32>
+  %loss = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]}
+      ins(%a2 : tensor<1024xf32>) outs(%l_acc : tensor<f32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %s = arith.addf %in, %acc : f32
+      linalg.yield %s : f32
+  } -> tensor<f32>
+  %g = arith.mulf %a1, %a2 : tensor<1024xf32>
+  %g2 = arith.mulf %g, %a1 : tensor<1024xf32>
+  return %loss, %g2 : tensor<f32>, tensor<1024xf32>
+}

@@ -27,3 +27,19 @@ func.func @mixed(%d: tensor<?x4xf32>, %x: tensor<256xf32>) -> (tensor<256xf32>, 
 }
 // Peak at %l = exp %u (step 2): %x, %u and %l, 1 KiB each.
 // CHECK: remark: remat-report: peak 3.0 KiB (3072 bytes) at step 2 of 5 ('math.exp'); arguments 1024 bytes; forward 516 FLOPs, backward 256 FLOPs; stashed activations: 1 values, 1024 bytes
+
+// -----
+
+// A call is measured as its results; the callee's own buffers are not counted,
+// and the report says so at the call (the simulator used to crash on it).
+func.func private @callee(%x: tensor<256xf32>) -> tensor<256xf32> {
+  %y = math.exp %x : tensor<256xf32>
+  %z = math.exp %y : tensor<256xf32>
+  return %z : tensor<256xf32>
+}
+func.func @caller(%x: tensor<256xf32>) -> tensor<256xf32> {
+  // CHECK: remat-report-errors.mlir:[[@LINE+1]]:{{[0-9]+}}: warning: remat counts this call's results as fresh buffers but not the buffers its callee allocates inside; inline it (--inline) to count them
+  %r = func.call @callee(%x) : (tensor<256xf32>) -> tensor<256xf32>
+  %s = math.exp %r : tensor<256xf32>
+  return %s : tensor<256xf32>
+}
