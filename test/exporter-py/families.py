@@ -101,6 +101,33 @@ class Pools(nn.Module):
         return self.head(self.adapt(x).flatten(1))
 
 
+class GroupNormBlock(nn.Module):
+    """A diffusion U-Net's residual block: GroupNorm, SiLU, 3x3 convolutions,
+    then LeakyReLU / ELU / SELU heads and an instance norm with affine weights."""
+
+    def __init__(self):
+        super().__init__()
+        self.n1 = nn.GroupNorm(2, 8)
+        self.c1 = nn.Conv2d(8, 8, 3, padding=1)
+        self.n2 = nn.GroupNorm(4, 8)
+        self.c2 = nn.Conv2d(8, 8, 3, padding=1)
+        self.inorm = nn.InstanceNorm2d(8, affine=True)
+        self.head = nn.Linear(8, 5)
+
+    def forward(self, x):
+        h = self.c1(F.silu(self.n1(x)))
+        h = x + self.c2(F.silu(self.n2(h)))
+        h = F.leaky_relu(self.inorm(h), 0.1) + F.elu(h) + F.selu(h)
+        return self.head(h.mean((2, 3)))
+
+
+def regression_losses(out, target):
+    """L1, smooth L1 (their backwards use sign) and KL divergence to a
+    probability target (its forward tests isnan)."""
+    return (F.l1_loss(out, target) + F.smooth_l1_loss(out, target, beta=0.5)
+            + F.kl_div(F.log_softmax(out, -1), F.softmax(target, -1), reduction='batchmean'))
+
+
 def families():
     """name -> a function making (model, example inputs, loss_fn)."""
     import torchvision.models as tvm
@@ -164,5 +191,17 @@ def families():
         return Pools(), (torch.randn(2, 3, 12, 12, generator=gen),
                          torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
 
+    def group_norm():
+        gen = g(10)
+        return GroupNormBlock(), (torch.randn(2, 8, 6, 6, generator=gen),
+                                  torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+
+    def losses():
+        gen = g(11)
+        model = nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 5))
+        return model, (torch.randn(4, 6, generator=gen),
+                       torch.randn(4, 5, generator=gen)), regression_losses
+
     return {'pooling': pools, 'sdpa_transformer': sdpa, 'vit': vit, 'densenet': densenet,
-            'convnext': convnext, 'moe_top2': moe, 'gru': gru, 'lstm': lstm, 'swin': swin}
+            'convnext': convnext, 'moe_top2': moe, 'gru': gru, 'lstm': lstm, 'swin': swin,
+            'group_norm': group_norm, 'regression_losses': losses}

@@ -36,7 +36,9 @@ def eager_loss_and_grads(model, inputs, loss_fn, num_model_inputs=1):
     model.train()
     params = [p for _, p in model.named_parameters() if p.requires_grad]
     loss = loss_fn(model(*inputs[:num_model_inputs]), *inputs[num_model_inputs:])
-    return [loss.detach()] + [g.detach() for g in torch.autograd.grad(loss, params)]
+    grads = torch.autograd.grad(loss, params, allow_unused=True)
+    return [loss.detach()] + [torch.zeros_like(p) if g is None else g.detach()
+                              for g, p in zip(grads, params)]
 
 
 def _export(model, loss_fn, inputs, num_model_inputs):

@@ -181,6 +181,25 @@ for _op, _fn in {
     HANDLERS['aten.%s.default' % _op] = _unary(_fn)
 
 
+def _sign(b, xs, dt):
+    # 1 above 0, -1 below, and x itself at +-0 and NaN (as torch.sign).
+    x = xs[0]
+    zero = b.const(0.0, dt)
+    below = b.op('arith.select %s, %s, %s' % (b.op('arith.cmpf olt, %s, %s' % (x, zero), dt),
+                                               b.const(-1.0, dt), x), dt)
+    return b.op('arith.select %s, %s, %s' % (b.op('arith.cmpf ogt, %s, %s' % (x, zero), dt),
+                                              b.const(1.0, dt), below), dt)
+
+
+HANDLERS['aten.sign.default'] = _unary(_sign)
+
+
+@handles('aten.isnan.default')
+def isnan(em, node, a):
+    return elementwise(em, node, [a[0]], lambda b, xs, dt: b.op(
+        'arith.cmpf uno, %s, %s' % (xs[0], xs[0]), dt), 'f32', fn_dt='i1')
+
+
 @handles('aten.clamp.default', 'aten.clamp_min.default', 'aten.clamp_max.default',
          'aten.hardtanh.default')
 def clamp(em, node, a):
@@ -437,6 +456,23 @@ def slice_scatter(em, node, a):
     if start < 0:
         start += dest.shape[dim]
     return _insert(em, hint(node), src, dest, dim, start, step)
+
+
+@handles('aten.select_scatter.default')
+def select_scatter(em, node, a):
+    dest = em.materialize(a[0], hint(node) + '_dest')
+    src = em.materialize(a[1], hint(node) + '_src')
+    dim = a[2] % len(dest.shape)
+    offs = [0] * len(dest.shape)
+    offs[dim] = a[3] % dest.shape[dim]
+    sizes = list(dest.shape)
+    sizes[dim] = 1
+    name = em.fresh(hint(node))
+    # Rank-reducing: the source lacks the selected dimension.
+    em.emit('%s = tensor.insert_slice %s into %s[%s] [%s] [%s] : %s into %s' % (
+        name, src.name, dest.name, ', '.join(map(str, offs)), ', '.join(map(str, sizes)),
+        ', '.join(['1'] * len(sizes)), src.type, dest.type))
+    return E.Val(name, dest.shape, dest.dt)
 
 
 def _insert(em, h, src, dest, dim, start, step, offsets=None, strides=None):

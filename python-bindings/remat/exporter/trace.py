@@ -39,6 +39,9 @@ def decomposition_table():
         aten.lstm, aten.gru, aten.rnn_tanh, aten.rnn_relu,
         aten._scaled_dot_product_flash_attention_for_cpu,
         aten.index_select, aten.fmod, aten.roll,
+        # Into elementwise ops, reductions and views the emitter has.
+        aten.leaky_relu, aten.leaky_relu_backward, aten.elu, aten.elu_backward,
+        aten.native_group_norm, aten.native_group_norm_backward, aten.repeat,
     ]))
     for op in (aten.nll_loss_forward.default, aten.nll_loss_backward.default,
                aten.embedding_dense_backward.default, aten.embedding.default,
@@ -84,8 +87,11 @@ def trace_training_step(model, loss_fn, example_inputs, num_model_inputs=1,
         with torch.enable_grad(), _reparametrize_module(model, state, tie_weights=True):
             out = model(*batch[:num_model_inputs])
             loss = loss_fn(out, *batch[num_model_inputs:])
-            grads = torch.autograd.grad(loss, ps)
-        return (loss,) + tuple(grads)
+            # A parameter the loss does not use (a frozen head, a branch the
+            # forward skips) has a zero gradient, returned as zeros.
+            grads = torch.autograd.grad(loss, ps, allow_unused=True)
+        return (loss,) + tuple(torch.zeros_like(p) if g is None else g
+                               for g, p in zip(grads, ps))
 
     flat = ([p.detach().requires_grad_(True) for _, p in params]
             + [b.detach() for _, b in buffers] + list(example_inputs))
@@ -326,28 +332,55 @@ def user_frame(node):
 
 _VIEWS = ('aten.as_strided.default', 'aten.view.default', 'aten._unsafe_view.default',
           'aten.reshape.default')
+# Views that keep every element of their base in order: written through, the
+# base's new value is the result reshaped back (when _covers_in_order).
+_COVERING_VIEWS = _VIEWS + ('aten.alias.default', 'aten.squeeze.dim', 'aten.squeeze.dims',
+                            'aten.squeeze.default', 'aten.unsqueeze.default')
+# Views of a part of their base: written through, the base's new value is the
+# result scattered back into it.
+_SCATTERS = {'aten.slice.Tensor': aten.slice_scatter.default,
+             'aten.select.int': aten.select_scatter.default}
+
+
+def _is_view(node):
+    """Whether `node` is an ATen op whose result aliases its first argument
+    without writing it (schema `Tensor(a) self -> Tensor(a)`)."""
+    if node.op != 'call_function' or not hasattr(node.target, '_schema'):
+        return False
+    returns = node.target._schema.returns
+    return (len(returns) == 1 and returns[0].alias_info is not None
+            and not returns[0].alias_info.is_write)
 
 
 def _functionalize_inplace(gm):
     """`x.relu_()`, `out += identity` on intermediates: use the functional op and
     let every later reader of x read its result instead. An update through a
-    view v of a base b that covers all of b in order (`as_strided(b, b's
-    shape-like, row-major strides)` or a reshape of b, as decompositions write
-    `zeros.as_strided(...).copy_(grad)`) updates b too: later readers of b read
-    the result reshaped to b's shape (`aten.view`). Other views taken before an
-    in-place update are not tracked: such an update is an error."""
+    chain of views of a base b updates b too, and every tensor of the chain:
+    through a slice or a select (`h[:, 0] = 0`, `m[:, -2:] = 1`, autograd's
+    CopySlices in the backward) the new value of the viewed tensor is the
+    result scattered back (`slice_scatter`, `select_scatter`); through a view
+    that covers all of its base in order (`as_strided(b, b's shape-like,
+    row-major strides)`, a reshape, an alias, a squeeze: decompositions write
+    `zeros.as_strided(...).copy_(grad)`) it is the result reshaped back. Later
+    readers of each tensor of the chain read its new value. Other views (a
+    transpose, an expand, a partial as_strided) written through, and views
+    taken before an update and read after it, are errors: the exporter does not
+    track them, and dropping the update would give a wrong step silently."""
     g = gm.graph
     nodes = list(g.nodes)
     order = {n: i for i, n in enumerate(nodes)}
+    # New value -> (the new value of the tensor it views, the view op).
+    view_of = {}
     for node in nodes:
         if not _is_inplace(node) or node.args[0].op == 'placeholder':
             continue
         target = node.args[0]
+        where = user_frame(node)
+        at = ', at ' + where if where else ''
         try:
             node.target = _functional_variant(node.target)
         except ExportError as e:
-            where = user_frame(node)
-            raise ExportError('%s%s' % (e, ', at ' + where if where else '')) from None
+            raise ExportError('%s%s' % (e, at)) from None
         _redirect(target, node, order)
         # Aliases of the target taken before the update (a checkpoint caches its
         # region's values as aliases) share its storage: later readers see the update.
@@ -358,28 +391,55 @@ def _functionalize_inplace(gm):
             _redirect(alias, node, order)
             aliases += [u for u in alias.users if u.op == 'call_function' and
                         str(u.target) == 'aten.alias.default' and order[u] < order[node]]
-        if target.op == 'call_function' and str(target.target) in _VIEWS:
-            base = target.args[0]
-            if not _covers_in_order(target, base):
-                where = user_frame(node)
-                raise ExportError('in-place op %s writes through a partial view (%s) of '
-                                  'another tensor; not supported%s' % (
-                                      node.target, target.target, ', at ' + where if where else ''))
-            later = [u for u in base.users if u is not target and order[u] > order[node]]
-            if later:
-                with g.inserting_after(node):
-                    back = g.call_function(aten.view.default,
-                                           (node, list(base.meta['val'].shape)))
-                back.meta['val'] = base.meta['val']
-                order[back] = order[node]
-                for user in later:
-                    user.replace_input_with(base, back)
-        elif any(str(u.target) in _VIEWS and order[u] < order[node] and
-                 any(order[w] > order[node] for w in u.users) for u in target.users
-                 if u.op == 'call_function'):
-            where = user_frame(node)
-            raise ExportError('in-place op %s updates a tensor whose view is read after it; '
-                              'not supported%s' % (node.target, ', at ' + where if where else ''))
+        # Up the chain of views: each one's base gets its new value.
+        chain = [target]
+        value = node
+        view = target
+        while True:
+            if _is_view(view):
+                base, spec = view.args[0], view
+            elif view in view_of:      # a new value made by an earlier update
+                base, spec = view_of[view]
+            else:
+                break
+            kind = str(spec.target)
+            if kind in _SCATTERS:
+                args = (base, value) + tuple(spec.args[1:])
+                make = _SCATTERS[kind]
+            elif kind in _COVERING_VIEWS and _covers_in_order(spec, base):
+                # Not aten.view: the new value must not look like a view of
+                # `value` to a later update's walk (view_of says what it is).
+                args = (value, list(base.meta['val'].shape))
+                make = aten._unsafe_view.default
+            else:
+                # Harmless when nothing reads the base, or what it views, after.
+                above, child = base, view
+                while True:
+                    if any(u is not child and order[u] > order[node] for u in above.users):
+                        raise ExportError(
+                            'in-place op %s writes through a view (%s) of another tensor '
+                            'that is read after it; not supported%s' % (node.target, kind, at))
+                    if not _is_view(above):
+                        break
+                    above, child = above.args[0], above
+                break
+            with g.inserting_after(value):
+                back = g.call_function(make, args)
+            back.meta['val'] = base.meta['val']
+            order[back] = order[node]
+            _redirect(base, back, order)
+            # The viewed tensor's new value is that view of the base's new one.
+            view_of[value] = (back, spec)
+            chain.append(base)
+            value = back
+            view = base
+        # Views of the chain's tensors taken before the update and read after it
+        # would read the old values.
+        for tensor in chain:
+            if any(_is_view(u) and u not in chain and order[u] < order[node] and
+                   any(order[w] > order[node] for w in u.users) for u in tensor.users):
+                raise ExportError('in-place op %s updates a tensor whose view is read after '
+                                  'it; not supported%s' % (node.target, at))
     gm.recompile()
 
 
