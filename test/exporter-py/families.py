@@ -128,6 +128,25 @@ def regression_losses(out, target):
             + F.kl_div(F.log_softmax(out, -1), F.softmax(target, -1), reduction='batchmean'))
 
 
+class AmaxHead(nn.Module):
+    """A max over features beside a linear head (amax's backward counts the
+    maxima in i64)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 5)
+
+    def forward(self, x):
+        h = self.fc(x)
+        return h - h.amax(-1, keepdim=True)
+
+
+def smoothed_cross_entropy(logits, target):
+    """Cross entropy with label smoothing and an ignored class (its mean counts
+    the non-ignored targets in i64)."""
+    return F.cross_entropy(logits, target, label_smoothing=0.1, ignore_index=2)
+
+
 def families():
     """name -> a function making (model, example inputs, loss_fn)."""
     import torchvision.models as tvm
@@ -202,6 +221,12 @@ def families():
         return model, (torch.randn(4, 6, generator=gen),
                        torch.randn(4, 5, generator=gen)), regression_losses
 
+    def smoothing():
+        gen = g(12)
+        return AmaxHead(), (torch.randn(6, 6, generator=gen),
+                            torch.tensor([0, 1, 2, 3, 4, 2])), smoothed_cross_entropy
+
     return {'pooling': pools, 'sdpa_transformer': sdpa, 'vit': vit, 'densenet': densenet,
             'convnext': convnext, 'moe_top2': moe, 'gru': gru, 'lstm': lstm, 'swin': swin,
-            'group_norm': group_norm, 'regression_losses': losses}
+            'group_norm': group_norm, 'regression_losses': losses,
+            'label_smoothing_amax': smoothing}

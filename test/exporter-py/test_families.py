@@ -9,7 +9,8 @@ index_select), GRU and nn.LSTM (through their cells; GRU's in-place transpose_),
 Swin (relative position index, roll, window partitions), pooling (avg_pool2d
 with padding and ceil_mode, adaptive pooling with overlapping windows), a
 GroupNorm/SiLU residual block (group and instance norm, LeakyReLU, ELU, SELU),
-regression losses (L1 and smooth L1 through sign, KL divergence through isnan).
+regression losses (L1 and smooth L1 through sign, KL divergence through isnan),
+label smoothing with an ignored class and amax (i64 sums).
 """
 
 import pytest

@@ -538,9 +538,15 @@ def reduce(em, node, x, dims, keepdim, kind, out_index=None, scale=None, extra_i
     dims = norm_dims(dims, rank)
     kept = [i for i in range(rank) if i not in dims]
     red_shape = tuple(x.shape[i] for i in kept)
-    init_value = {'sum': 0.0, 'max': -math.inf, 'min': math.inf}[kind]
-    if dt != 'f32':
+    integer = dt in ('i64', 'i32')
+    if integer and extra_in is None and scale is None:
+        # Counts (cross entropy's non-ignored targets), integer maxima.
+        bits = 64 if dt == 'i64' else 32
+        init_value = {'sum': 0, 'max': -2 ** (bits - 1), 'min': 2 ** (bits - 1) - 1}[kind]
+    elif dt != 'f32':
         raise E.ExportError('%s: reductions of %s are not supported' % (node.target, dt))
+    else:
+        init_value = {'sum': 0.0, 'max': -math.inf, 'min': math.inf}[kind]
     init = em.filled(init_value, red_shape, dt, hint(node) + '_acc')
     ins = [(x, ident(rank))]
     if extra_in is not None:
@@ -555,7 +561,8 @@ def reduce(em, node, x, dims, keepdim, kind, out_index=None, scale=None, extra_i
             v = b.op('arith.mulf %s, %s' % (d, d), dt)
         if scale is not None:
             v = b.op('arith.mulf %s, %s' % (v, b.const(scale, dt)), dt)
-        op = {'sum': 'addf', 'max': 'maximumf', 'min': 'minimumf'}[kind]
+        op = ({'sum': 'addi', 'max': 'maxsi', 'min': 'minsi'} if integer else
+              {'sum': 'addf', 'max': 'maximumf', 'min': 'minimumf'})[kind]
         return [b.op('arith.%s %s, %s' % (op, v, b.outs[0]), dt)]
     iters = ['reduction' if i in dims else 'parallel' for i in range(rank)]
     out = em.generic(hint(node), rank, iters, ins, [(red_shape, dt, kept, init)], body)[0]
