@@ -147,6 +147,24 @@ def smoothed_cross_entropy(logits, target):
     return F.cross_entropy(logits, target, label_smoothing=0.1, ignore_index=2)
 
 
+class ConstantIndex(nn.Module):
+    """Features picked by a tensor made in the forward (`_tensor_constant`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 8)
+
+    def forward(self, x):
+        h = torch.tanh(self.fc(x))
+        return h[:, torch.tensor([7, 0, 3, 3, 5])]
+
+
+def weighted_cross_entropy(logits, target):
+    """Cross entropy with class weights made in the loss (a tensor constant)."""
+    weight = torch.tensor([1.0, 2.0, 0.5, 1.5, 3.0], dtype=logits.dtype)
+    return F.cross_entropy(logits, target, weight=weight, ignore_index=2)
+
+
 def families():
     """name -> a function making (model, example inputs, loss_fn)."""
     import torchvision.models as tvm
@@ -226,7 +244,12 @@ def families():
         return AmaxHead(), (torch.randn(6, 6, generator=gen),
                             torch.tensor([0, 1, 2, 3, 4, 2])), smoothed_cross_entropy
 
+    def constants():
+        gen = g(13)
+        return ConstantIndex(), (torch.randn(6, 6, generator=gen),
+                                 torch.tensor([0, 1, 2, 3, 4, 4])), weighted_cross_entropy
+
     return {'pooling': pools, 'sdpa_transformer': sdpa, 'vit': vit, 'densenet': densenet,
             'convnext': convnext, 'moe_top2': moe, 'gru': gru, 'lstm': lstm, 'swin': swin,
             'group_norm': group_norm, 'regression_losses': losses,
-            'label_smoothing_amax': smoothing}
+            'label_smoothing_amax': smoothing, 'constants_class_weights': constants}

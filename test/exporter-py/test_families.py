@@ -10,7 +10,8 @@ Swin (relative position index, roll, window partitions), pooling (avg_pool2d
 with padding and ceil_mode, adaptive pooling with overlapping windows), a
 GroupNorm/SiLU residual block (group and instance norm, LeakyReLU, ELU, SELU),
 regression losses (L1 and smooth L1 through sign, KL divergence through isnan),
-label smoothing with an ignored class and amax (i64 sums).
+label smoothing with an ignored class and amax (i64 sums), tensors made in
+the forward and the loss (an index, class weights of cross entropy).
 """
 
 import pytest

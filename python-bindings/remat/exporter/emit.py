@@ -321,6 +321,46 @@ def _sanitize(name):
     return re.sub(r'[^A-Za-z0-9_]', '_', name)
 
 
+# A tensor made in the forward or the loss from Python values
+# (`torch.tensor([2, 0, 1])` as an index, class weights) is an attribute of the
+# traced module; small ones become dense constants of the step.
+_MAX_CONSTANT_ELEMENTS = 1 << 16
+
+
+def _fetch_attr(gm, target):
+    obj = gm
+    for part in target.split('.'):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _dense_literal(values, dt):
+    if isinstance(values, list):
+        return '[%s]' % ', '.join(_dense_literal(v, dt) for v in values)
+    if dt == 'f32':
+        return fconst(values)
+    if dt == 'i1':
+        return 'true' if values else 'false'
+    return str(int(values))
+
+
+def _tensor_constant(em, node, tensor):
+    import torch
+    if not isinstance(tensor, torch.Tensor):
+        raise ExportError('module attribute %s is not a tensor%s' % (node.target, _where(node)))
+    dt = mlir_dtype(tensor.dtype, 'constant %s' % node.target)
+    if tensor.numel() > _MAX_CONSTANT_ELEMENTS:
+        raise ExportError('tensor constant %s has %d elements; the exporter writes constants '
+                          'of at most %d into the step: pass it as an input or register it '
+                          'as a buffer%s' % (node.target, tensor.numel(),
+                                             _MAX_CONSTANT_ELEMENTS, _where(node)))
+    shape = tuple(tensor.shape)
+    name = em.fresh(node.name)
+    em.emit('%s = arith.constant dense<%s> : %s' % (
+        name, _dense_literal(tensor.detach().cpu().tolist(), dt), tensor_type(shape, dt)))
+    return Val(name, shape, dt)
+
+
 def emit_step(step, title='train_step', comment=None):
     """MLIR text of `step` (a trace.Step)."""
     em = Emitter()
@@ -346,6 +386,9 @@ def emit_step(step, title='train_step', comment=None):
             break
         if node.target is operator.getitem:
             env[node] = env[node.args[0]][node.args[1]]
+            continue
+        if node.op == 'get_attr':
+            env[node] = _tensor_constant(em, node, _fetch_attr(gm, node.target))
             continue
         key = str(node.target)
         handler = HANDLERS.get(key)

@@ -1046,8 +1046,6 @@ def _target_hit(b, target, col_index_dim, ignore_index, tdt):
 @handles('aten.nll_loss_forward.default')
 def nll_loss_forward(em, node, a):
     x, t, weight, reduction, ignore = a[0], a[1], a[2], a[3], a[4]
-    if weight is not None:
-        raise E.ExportError('aten.nll_loss_forward with class weights is not supported')
     if reduction not in (1, 2):
         raise E.ExportError('aten.nll_loss_forward with reduction=none is not supported')
     h = hint(node)
@@ -1055,16 +1053,21 @@ def nll_loss_forward(em, node, a):
     tot = em.filled(0.0, (), 'f32', h + '_sum')
     cnt = em.filled(0.0, (), 'f32', h + '_count')
     te = [0] if rank == 2 else []
+    ins = [(x, ident(rank)), (t, te)]
+    if weight is not None:      # class weights, read at the class index
+        ins.append((em.materialize(weight, h + '_weight'), [rank - 1]))
 
     def body(b):
         hit = _target_hit(b, b.ins[1], rank - 1, ignore, t.dt)
+        w = b.ins[2] if weight is not None else b.const(1.0, 'f32')
         nv = b.op('arith.negf %s' % b.ins[0], 'f32')
+        if weight is not None:
+            nv = b.op('arith.mulf %s, %s' % (nv, w), 'f32')
         v = b.op('arith.select %s, %s, %s' % (hit, nv, b.const(0.0, 'f32')), 'f32')
-        one = b.op('arith.select %s, %s, %s' % (hit, b.const(1.0, 'f32'), b.const(0.0, 'f32')),
-                   'f32')
+        one = b.op('arith.select %s, %s, %s' % (hit, w, b.const(0.0, 'f32')), 'f32')
         return [b.op('arith.addf %s, %s' % (v, b.outs[0]), 'f32'),
                 b.op('arith.addf %s, %s' % (one, b.outs[1]), 'f32')]
-    s, n = em.generic(h + '_terms', rank, ['reduction'] * rank, [(x, ident(rank)), (t, te)],
+    s, n = em.generic(h + '_terms', rank, ['reduction'] * rank, ins,
                       [((), 'f32', [], tot), ((), 'f32', [], cnt)], body)
     if reduction == 2:
         return s, n
@@ -1076,19 +1079,22 @@ def nll_loss_forward(em, node, a):
 @handles('aten.nll_loss_backward.default')
 def nll_loss_backward(em, node, a):
     go, t, weight, reduction, ignore, tw = a[0], a[2], a[3], a[4], a[5], a[6]
-    if weight is not None:
-        raise E.ExportError('aten.nll_loss_backward with class weights is not supported')
     shape, dt = meta(node)
     rank = len(shape)
     te = [0] if rank == 2 else []
+    ins = [(go, []), (t, te), (tw, [])]
+    if weight is not None:      # total weight tw: the weights of the hit targets
+        ins.append((em.materialize(weight, hint(node) + '_weight'), [rank - 1]))
 
     def body(b):
         hit = _target_hit(b, b.ins[1], rank - 1, ignore, t.dt)
         v = b.op('arith.negf %s' % b.ins[0], 'f32')
+        if weight is not None:
+            v = b.op('arith.mulf %s, %s' % (v, b.ins[3]), 'f32')
         if reduction == 1:
             v = b.op('arith.divf %s, %s' % (v, b.ins[2]), 'f32')
         return [b.op('arith.select %s, %s, %s' % (hit, v, b.const(0.0, 'f32')), 'f32')]
-    return em.generic(hint(node), rank, ['parallel'] * rank, [(go, []), (t, te), (tw, [])],
+    return em.generic(hint(node), rank, ['parallel'] * rank, ins,
                       [(shape, dt, ident(rank), None)], body)[0]
 
 
