@@ -165,6 +165,22 @@ def weighted_cross_entropy(logits, target):
     return F.cross_entropy(logits, target, weight=weight, ignore_index=2)
 
 
+class CausalTCN(nn.Module):
+    """A temporal convolution net: dilated Conv1d layers, left-padded with F.pad
+    so they are causal (the pad's backward crops: negative padding)."""
+
+    def __init__(self):
+        super().__init__()
+        self.convs = nn.ModuleList(nn.Conv1d(4 if i == 0 else 8, 8, 3, dilation=2 ** i)
+                                   for i in range(3))
+        self.head = nn.Linear(8, 5)
+
+    def forward(self, x):
+        for conv in self.convs:
+            x = torch.tanh(conv(F.pad(x, (2 * conv.dilation[0], 0))))
+        return self.head(x[:, :, -1])
+
+
 def families():
     """name -> a function making (model, example inputs, loss_fn)."""
     import torchvision.models as tvm
@@ -244,6 +260,11 @@ def families():
         return AmaxHead(), (torch.randn(6, 6, generator=gen),
                             torch.tensor([0, 1, 2, 3, 4, 2])), smoothed_cross_entropy
 
+    def tcn():
+        gen = g(14)
+        return CausalTCN(), (torch.randn(2, 4, 16, generator=gen),
+                             torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+
     def constants():
         gen = g(13)
         return ConstantIndex(), (torch.randn(6, 6, generator=gen),
@@ -252,4 +273,5 @@ def families():
     return {'pooling': pools, 'sdpa_transformer': sdpa, 'vit': vit, 'densenet': densenet,
             'convnext': convnext, 'moe_top2': moe, 'gru': gru, 'lstm': lstm, 'swin': swin,
             'group_norm': group_norm, 'regression_losses': losses,
-            'label_smoothing_amax': smoothing, 'constants_class_weights': constants}
+            'label_smoothing_amax': smoothing, 'constants_class_weights': constants,
+            'causal_tcn': tcn}

@@ -512,7 +512,15 @@ def constant_pad(em, node, a):
     for i in range(len(pads) // 2):
         low[rank - 1 - i], high[rank - 1 - i] = pads[2 * i], pads[2 * i + 1]
     if min(low + high) < 0:
-        raise E.ExportError('aten.constant_pad_nd with negative padding is not supported')
+        # Negative padding crops (F.pad's backward): a slice, then the rest.
+        offs = [max(0, -lo) for lo in low]
+        sizes = [d - max(0, -lo) - max(0, -hi) for d, lo, hi in zip(x.shape, low, high)]
+        name = em.fresh(hint(node) + '_crop')
+        em.emit('%s = tensor.extract_slice %s[%s] [%s] [%s] : %s to %s' % (
+            name, x.name, ', '.join(map(str, offs)), ', '.join(map(str, sizes)),
+            ', '.join(['1'] * rank), x.type, E.tensor_type(sizes, x.dt)))
+        x = E.Val(name, tuple(sizes), x.dt)
+        low, high = [max(0, v) for v in low], [max(0, v) for v in high]
     return pad(em, hint(node), x, low, high, value)
 
 
@@ -695,15 +703,41 @@ def conv2d(em, h, x, w, init, stride, dilation, groups):
     return em.reshape(E.Val(name, o5.shape, init.dt), init.shape, h)
 
 
+def _height_one(em, h, v):
+    """A 1-D convolution's [N, C, L] tensor as the 2-D [N, C, 1, L]."""
+    return em.reshape(v, tuple(v.shape[:2]) + (1,) + tuple(v.shape[2:]), h)
+
+
+def _conv_params(em, node, rank, stride, padding, dilation):
+    """stride, padding, dilation as 2-D lists; a 1-D convolution (rank 3) is a
+    2-D one of height 1."""
+    if rank == 3:
+        return [1, stride[0]], [0, padding[0]], [1, dilation[0]]
+    if rank != 4:
+        raise E.ExportError('%s: only 1-D and 2-D convolutions are supported' % node.target)
+    return _pair(stride), _pair(padding), _pair(dilation)
+
+
 @handles('aten.convolution.default')
 def convolution(em, node, a):
     x, w, bias = em.materialize(a[0]), em.materialize(a[1]), a[2]
-    stride, padding, dilation = _pair(a[3]), _pair(a[4]), _pair(a[5])
-    if len(x.shape) != 4:
-        raise E.ExportError('aten.convolution: only 2-D convolutions are supported')
+    rank = len(x.shape)
+    stride, padding, dilation = _conv_params(em, node, rank, a[3], a[4], a[5])
     groups = a[8]
     shape, dt = meta(node)
-    if a[6]:
+    h = hint(node)
+    if rank == 3:
+        x, w = _height_one(em, h + '_x2d', x), _height_one(em, h + '_w2d', w)
+        y = _convolution2d(em, node, x, w, bias, (shape[0], shape[1], 1, shape[2]), dt,
+                           stride, padding, dilation, a[6], groups)
+        return em.reshape(y, shape, h)
+    return _convolution2d(em, node, x, w, bias, shape, dt, stride, padding, dilation, a[6],
+                          groups)
+
+
+def _convolution2d(em, node, x, w, bias, shape, dt, stride, padding, dilation, transposed,
+                   groups):
+    if transposed:
         return _conv_transpose(em, node, x, w, bias, shape, stride, padding, dilation, groups)
     xp = pad(em, hint(node) + '_pad', x, [0, 0] + padding, [0, 0] + padding, 0.0)
     if bias is not None:
@@ -735,9 +769,24 @@ def _conv_transpose(em, node, x, w, bias, shape, stride, padding, dilation, grou
 @handles('aten.convolution_backward.default')
 def convolution_backward(em, node, a):
     g, x, w = em.materialize(a[0]), em.materialize(a[1]), em.materialize(a[2])
-    stride, padding, dilation = _pair(a[4]), _pair(a[5]), _pair(a[6])
-    groups, mask = a[9], a[10]
-    if a[7]:
+    rank = len(x.shape)
+    stride, padding, dilation = _conv_params(em, node, rank, a[4], a[5], a[6])
+    if rank == 3:
+        h = hint(node)
+        xs, ws = x.shape, w.shape
+        g, x, w = (_height_one(em, h + '_g2d', g), _height_one(em, h + '_x2d', x),
+                   _height_one(em, h + '_w2d', w))
+        results = _convolution_backward2d(em, node, g, x, w, stride, padding, dilation,
+                                          a[7], a[9], a[10])
+        return tuple(r if r is None or i == 2 else em.reshape(r, (xs, ws)[i], h + '_1d')
+                     for i, r in enumerate(results))
+    return _convolution_backward2d(em, node, g, x, w, stride, padding, dilation, a[7], a[9],
+                                   a[10])
+
+
+def _convolution_backward2d(em, node, g, x, w, stride, padding, dilation, transposed, groups,
+                            mask):
+    if transposed:
         return _conv_transpose_backward(em, node, g, x, w, stride, padding, dilation, groups, mask)
     n, c, hh, ww = x.shape
     f, cg, kh, kw = w.shape
