@@ -141,6 +141,22 @@ class AmaxHead(nn.Module):
         return h - h.amax(-1, keepdim=True)
 
 
+class MaxOverTime(nn.Module):
+    """Max pooling over a sequence (`max(dim)`: values and indices; the
+    backward scatters into the indices) and a min kept as a dimension."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 8)
+        self.head = nn.Linear(8, 5)
+
+    def forward(self, x):
+        h = torch.tanh(self.fc(x))                    # [batch, time, 8]
+        top = h.max(1).values                          # [batch, 8]
+        low = h.min(-1, keepdim=True).values.mean(1)   # [batch, 1]
+        return self.head(top) + low
+
+
 def smoothed_cross_entropy(logits, target):
     """Cross entropy with label smoothing and an ignored class (its mean counts
     the non-ignored targets in i64)."""
@@ -260,6 +276,11 @@ def families():
         return AmaxHead(), (torch.randn(6, 6, generator=gen),
                             torch.tensor([0, 1, 2, 3, 4, 2])), smoothed_cross_entropy
 
+    def max_over_time():
+        gen = g(15)
+        return MaxOverTime(), (torch.randn(3, 7, 6, generator=gen),
+                               torch.randint(0, 5, (3,), generator=gen)), F.cross_entropy
+
     def tcn():
         gen = g(14)
         return CausalTCN(), (torch.randn(2, 4, 16, generator=gen),
@@ -274,4 +295,4 @@ def families():
             'convnext': convnext, 'moe_top2': moe, 'gru': gru, 'lstm': lstm, 'swin': swin,
             'group_norm': group_norm, 'regression_losses': losses,
             'label_smoothing_amax': smoothing, 'constants_class_weights': constants,
-            'causal_tcn': tcn}
+            'causal_tcn': tcn, 'max_min_dim': max_over_time}

@@ -597,6 +597,38 @@ def amax(em, node, a):
     return reduce(em, node, a[0], a[1], bool(a[2]) if len(a) > 2 else False, kind)
 
 
+@handles('aten.max.dim', 'aten.min.dim')
+def max_dim(em, node, a):
+    """(values, indices) along one dimension: the first extreme, as torch."""
+    x = em.materialize(a[0], hint(node) + '_src')
+    rank = len(x.shape)
+    dim = a[1] % rank
+    keep = bool(a[2]) if len(a) > 2 else False
+    if x.dt != 'f32':
+        raise E.ExportError('%s of %s is not supported' % (node.target, x.dt))
+    big = 'max' in str(node.target)
+    kept = [i for i in range(rank) if i != dim]
+    red_shape = tuple(x.shape[i] for i in kept)
+    h = hint(node)
+    vinit = em.filled(-math.inf if big else math.inf, red_shape, 'f32', h + '_vacc')
+    iinit = em.filled(0, red_shape, 'i64', h + '_iacc')
+
+    def body(b):
+        better = b.op('arith.cmpf %s, %s, %s' % ('ogt' if big else 'olt', b.ins[0], b.outs[0]),
+                      'f32')
+        at = b.op('arith.index_cast %s' % b.index(dim), 'index to i64')
+        return [b.op('arith.select %s, %s, %s' % (better, b.ins[0], b.outs[0]), 'f32'),
+                b.op('arith.select %s, %s, %s' % (better, at, b.outs[1]), 'i64')]
+    iters = ['reduction' if i == dim else 'parallel' for i in range(rank)]
+    v, i = em.generic(h, rank, iters, [(x, ident(rank))],
+                      [(red_shape, 'f32', kept, vinit), (red_shape, 'i64', kept, iinit)], body)
+    vshape, _ = meta(node, 0)
+    if tuple(vshape) != red_shape:
+        v = em.reshape(v, vshape, h + '_values')
+        i = em.reshape(i, vshape, h + '_indices')
+    return v, i
+
+
 @handles('aten.var_mean.correction', 'aten.var.correction')
 def var_mean(em, node, a):
     x = a[0]
