@@ -143,7 +143,8 @@ class AmaxHead(nn.Module):
 
 class MaxOverTime(nn.Module):
     """Max pooling over a sequence (`max(dim)`: values and indices; the
-    backward scatters into the indices) and a min kept as a dimension."""
+    backward scatters into the indices), a min kept as a dimension, a running
+    sum (cumsum; its backward flips)."""
 
     def __init__(self):
         super().__init__()
@@ -154,7 +155,8 @@ class MaxOverTime(nn.Module):
         h = torch.tanh(self.fc(x))                    # [batch, time, 8]
         top = h.max(1).values                          # [batch, 8]
         low = h.min(-1, keepdim=True).values.mean(1)   # [batch, 1]
-        return self.head(top) + low
+        run = torch.cumsum(h, 1).flip(-1)[:, -1]       # [batch, 8]
+        return self.head(top + 0.1 * run) + low
 
 
 def smoothed_cross_entropy(logits, target):

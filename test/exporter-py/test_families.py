@@ -12,7 +12,7 @@ GroupNorm/SiLU residual block (group and instance norm, LeakyReLU, ELU, SELU),
 regression losses (L1 and smooth L1 through sign, KL divergence through isnan),
 label smoothing with an ignored class and amax (i64 sums), tensors made in
 the forward and the loss (an index, class weights of cross entropy), a causal
-TCN (1-D convolutions, F.pad's cropping backward), max and min over a dimension.
+TCN (1-D convolutions, F.pad's cropping backward), max and min over a dimension, cumsum and flip.
 """
 
 import pytest

@@ -629,6 +629,39 @@ def max_dim(em, node, a):
     return v, i
 
 
+@handles('aten.flip.default')
+def flip(em, node, a):
+    x = em.materialize(a[0], hint(node) + '_src')
+    rank = len(x.shape)
+    dims = norm_dims(a[1], rank)
+    exprs = ['-d%d + %d' % (i, x.shape[i] - 1) if i in dims else 'd%d' % i for i in range(rank)]
+    return em.generic(hint(node), rank, ['parallel'] * rank, [(x, exprs)],
+                      [(x.shape, x.dt, ident(rank), None)], lambda b: [b.ins[0]])[0]
+
+
+@handles('aten.cumsum.default')
+def cumsum(em, node, a):
+    """out[..., i, ...] = sum over k <= i of x[..., k, ...]: a reduction over a
+    second index k (linalg has no scan; its cost is the n^2/2 additions it runs)."""
+    x = em.materialize(a[0], hint(node) + '_src')
+    shape, dt = meta(node)
+    rank = len(x.shape)
+    dim = a[1] % rank
+    if dt not in ('f32', 'i64'):
+        raise E.ExportError('aten.cumsum to %s is not supported' % dt)
+    init = em.filled(0.0 if dt == 'f32' else 0, shape, dt, hint(node) + '_acc')
+    exprs = ['d%d' % (rank if i == dim else i) for i in range(rank)]
+
+    def body(b):
+        v = b.cast(b.ins[0], x.dt, dt)
+        upto = b.op('arith.cmpi ule, %s, %s' % (b.index(rank), b.index(dim)), 'index')
+        add = 'arith.addf' if dt == 'f32' else 'arith.addi'
+        return [b.op('arith.select %s, %s, %s' % (
+            upto, b.op('%s %s, %s' % (add, v, b.outs[0]), dt), b.outs[0]), dt)]
+    return em.generic(hint(node), rank + 1, ['parallel'] * rank + ['reduction'],
+                      [(x, exprs)], [(shape, dt, ident(rank), init)], body)[0]
+
+
 @handles('aten.var_mean.correction', 'aten.var.correction')
 def var_mean(em, node, a):
     x = a[0]
