@@ -8,7 +8,8 @@ an as_strided view and a copy_ through it), MoE (topk, gather, scatter,
 index_select), GRU and nn.LSTM (through their cells; GRU's in-place transpose_),
 Swin (relative position index, roll, window partitions), pooling (avg_pool2d
 with padding and ceil_mode, adaptive pooling with overlapping windows), a
-GroupNorm/SiLU residual block (group and instance norm, LeakyReLU, ELU, SELU),
+GroupNorm/SiLU residual block (group and instance norm, LeakyReLU, ELU, SELU,
+nearest upsampling),
 regression losses (L1 and smooth L1 through sign, KL divergence through isnan),
 label smoothing with an ignored class and amax (i64 sums), tensors made in
 the forward and the loss (an index, class weights of cross entropy), a causal

@@ -629,6 +629,29 @@ def max_dim(em, node, a):
     return v, i
 
 
+@handles('aten.upsample_nearest2d_backward.default')
+def upsample_nearest2d_backward(em, node, a):
+    """Nearest upsampling by whole factors copies each input pixel into an
+    s_h x s_w block: its gradient sums the block."""
+    g = em.materialize(a[0], hint(node) + '_src')
+    out_size, in_size = list(a[1]), list(a[2])
+    scales = [a[3] if len(a) > 3 else None, a[4] if len(a) > 4 else None]
+    factors = []
+    for o, i, sc in zip(out_size, in_size[2:], scales):
+        if o % i or (sc is not None and sc != o // i):
+            raise E.ExportError('aten.upsample_nearest2d_backward: only whole scale factors '
+                                'are supported (%d from %d)' % (o, i))
+        factors.append(o // i)
+    shape, dt = meta(node)
+    init = em.filled(0.0, shape, dt, hint(node) + '_acc')
+    sh, sw = factors
+    exprs = ['d0', 'd1', 'd2 * %d + d4' % sh, 'd3 * %d + d5' % sw]
+    return em.generic(hint(node), 6, ['parallel'] * 4 + ['reduction'] * 2,
+                      [(g, exprs), (_window(em, factors, hint(node)), [4, 5])],
+                      [(shape, dt, ident(4), init)],
+                      lambda b: [b.op('arith.addf %s, %s' % (b.ins[0], b.outs[0]), dt)])[0]
+
+
 @handles('aten.flip.default')
 def flip(em, node, a):
     x = em.materialize(a[0], hint(node) + '_src')
