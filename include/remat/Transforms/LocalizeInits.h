@@ -13,11 +13,11 @@ namespace remat {
 /// go when nothing reads them any more. Returns whether `block` changed.
 ///
 /// Frontends and CSE share one fill (or bias broadcast) between several
-/// matmuls: bufferization
-/// then copies the fill for every writer but the last and keeps it alive until
-/// the last, and the writers of one buffer are spread over the program. Re-made
-/// next to its writer, each destination is allocated right before it, written
-/// in place, and belongs to one node of the planning problem.
+/// matmuls: bufferization then copies it for every writer but the last and
+/// keeps it alive until the last, and the writers of one buffer are spread
+/// over the program. Re-made next to its writer, each destination is
+/// allocated right before it, written in place, and belongs to one node of
+/// the planning problem.
 bool localizeInits(mlir::Block &block);
 
 } // namespace remat
