@@ -161,6 +161,22 @@ class MaxOverTime(nn.Module):
         return self.head(top + 0.1 * run) + low
 
 
+class AdaptiveMaxPools(nn.Module):
+    """Adaptive max pooling to 2x3 (of 6x6: whole windows) and to 1x1
+    (global): argmax inside, the backward routes by the flat indices."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.head = nn.Linear(4 * 6 + 4, 5)
+
+    def forward(self, x):
+        h = torch.tanh(self.conv(x))
+        parts = (F.adaptive_max_pool2d(h, (2, 3)).flatten(1),
+                 F.adaptive_max_pool2d(h, 1).flatten(1))
+        return self.head(torch.cat(parts, 1))
+
+
 def smoothed_cross_entropy(logits, target):
     """Cross entropy with label smoothing and an ignored class (its mean counts
     the non-ignored targets in i64)."""
@@ -280,6 +296,11 @@ def families():
         return AmaxHead(), (torch.randn(6, 6, generator=gen),
                             torch.tensor([0, 1, 2, 3, 4, 2])), smoothed_cross_entropy
 
+    def adaptive_max():
+        gen = g(16)
+        return AdaptiveMaxPools(), (torch.randn(2, 3, 6, 6, generator=gen),
+                                    torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+
     def max_over_time():
         gen = g(15)
         return MaxOverTime(), (torch.randn(3, 7, 6, generator=gen),
@@ -299,4 +320,5 @@ def families():
             'convnext': convnext, 'moe_top2': moe, 'gru': gru, 'lstm': lstm, 'swin': swin,
             'group_norm': group_norm, 'regression_losses': losses,
             'label_smoothing_amax': smoothing, 'constants_class_weights': constants,
-            'causal_tcn': tcn, 'max_min_dim': max_over_time}
+            'causal_tcn': tcn, 'max_min_dim': max_over_time,
+            'adaptive_max_pool': adaptive_max}

@@ -597,16 +597,31 @@ def amax(em, node, a):
     return reduce(em, node, a[0], a[1], bool(a[2]) if len(a) > 2 else False, kind)
 
 
+@handles('aten.argmax.default', 'aten.argmin.default')
+def argmax(em, node, a):
+    """The indices of max.dim (over the flattened tensor without a dim)."""
+    x = em.materialize(a[0], hint(node) + '_src')
+    dim = a[1] if len(a) > 1 else node.kwargs.get('dim')
+    if dim is None:
+        x = em.reshape(x, (math.prod(x.shape),), hint(node) + '_flat')
+        dim = 0
+    big = 'argmax' in str(node.target)
+    shape, _ = meta(node)
+    return _extreme_along(em, node, x, dim % len(x.shape), big, shape)[1]
+
+
 @handles('aten.max.dim', 'aten.min.dim')
 def max_dim(em, node, a):
     """(values, indices) along one dimension: the first extreme, as torch."""
     x = em.materialize(a[0], hint(node) + '_src')
+    vshape, _ = meta(node, 0)
+    return _extreme_along(em, node, x, a[1] % len(x.shape), 'max' in str(node.target), vshape)
+
+
+def _extreme_along(em, node, x, dim, big, vshape):
     rank = len(x.shape)
-    dim = a[1] % rank
-    keep = bool(a[2]) if len(a) > 2 else False
     if x.dt != 'f32':
         raise E.ExportError('%s of %s is not supported' % (node.target, x.dt))
-    big = 'max' in str(node.target)
     kept = [i for i in range(rank) if i != dim]
     red_shape = tuple(x.shape[i] for i in kept)
     h = hint(node)
@@ -622,7 +637,6 @@ def max_dim(em, node, a):
     iters = ['reduction' if i == dim else 'parallel' for i in range(rank)]
     v, i = em.generic(h, rank, iters, [(x, ident(rank))],
                       [(red_shape, 'f32', kept, vinit), (red_shape, 'i64', kept, iinit)], body)
-    vshape, _ = meta(node, 0)
     if tuple(vshape) != red_shape:
         v = em.reshape(v, vshape, h + '_values')
         i = em.reshape(i, vshape, h + '_indices')
@@ -650,6 +664,29 @@ def upsample_nearest2d_backward(em, node, a):
                       [(g, exprs), (_window(em, factors, hint(node)), [4, 5])],
                       [(shape, dt, ident(4), init)],
                       lambda b: [b.op('arith.addf %s, %s' % (b.ins[0], b.outs[0]), dt)])[0]
+
+
+@handles('aten.adaptive_max_pool2d_backward.default')
+def adaptive_max_pool2d_backward(em, node, a):
+    """Each output's gradient goes to the input position its index names (flat
+    over H x W): a dense reduction over the outputs, H*W*OH*OW compares (cheap
+    for the usual global pooling, OH = OW = 1)."""
+    g = em.materialize(a[0], hint(node) + '_grad')
+    idx = em.materialize(a[2], hint(node) + '_indices')
+    shape, dt = meta(node)
+    width = shape[-1]
+    init = em.filled(0.0, shape, dt, hint(node) + '_acc')
+    outer = ['d0', 'd1', 'd4', 'd5']
+
+    def body(b):
+        flat = b.op('arith.addi %s, %s' % (b.op('arith.muli %s, %s' % (
+            b.index(2), b.const(width, 'index')), 'index'), b.index(3)), 'index')
+        at = b.op('arith.index_cast %s' % flat, 'index to i64')
+        hit = b.op('arith.cmpi eq, %s, %s' % (b.ins[1], at), 'i64')
+        return [b.op('arith.select %s, %s, %s' % (
+            hit, b.op('arith.addf %s, %s' % (b.ins[0], b.outs[0]), dt), b.outs[0]), dt)]
+    return em.generic(hint(node), 6, ['parallel'] * 4 + ['reduction'] * 2,
+                      [(g, outer), (idx, outer)], [(shape, dt, ident(4), init)], body)[0]
 
 
 @handles('aten.flip.default')

@@ -42,6 +42,7 @@ def decomposition_table():
         # Into elementwise ops, reductions and views the emitter has.
         aten.leaky_relu, aten.leaky_relu_backward, aten.elu, aten.elu_backward,
         aten.native_group_norm, aten.native_group_norm_backward, aten.repeat,
+        aten.adaptive_max_pool2d,
     ]))
     for op in (aten.nll_loss_forward.default, aten.nll_loss_backward.default,
                aten.embedding_dense_backward.default, aten.embedding.default,
