@@ -226,6 +226,14 @@ def families():
         torch.manual_seed(seed)
         return torch.Generator().manual_seed(seed + 100)
 
+    def classified(seed, make, *shape):
+        """make() seeded by `seed`, a random batch of `shape` and targets of
+        its first dimension among 5 classes, cross entropy."""
+        gen = g(seed)
+        model = make()
+        return model, (torch.randn(*shape, generator=gen),
+                       torch.randint(0, 5, (shape[0],), generator=gen)), F.cross_entropy
+
     def sdpa():
         gen = g(1)
         return SDPABlock(), (torch.randint(0, 32, (2, 8), generator=gen),
@@ -253,14 +261,10 @@ def families():
                        torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
 
     def moe():
-        gen = g(5)
-        return MoE(), (torch.randn(6, 8, generator=gen),
-                       torch.randint(0, 5, (6,), generator=gen)), F.cross_entropy
+        return classified(5, MoE, 6, 8)
 
     def gru():
-        gen = g(6)
-        return GRUNet(), (torch.randn(2, 4, 6, generator=gen),
-                          torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+        return classified(6, GRUNet, 2, 4, 6)
 
     def lstm():
         gen = g(7)
@@ -276,14 +280,10 @@ def families():
                        torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
 
     def pools():
-        gen = g(9)
-        return Pools(), (torch.randn(2, 3, 12, 12, generator=gen),
-                         torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+        return classified(9, Pools, 2, 3, 12, 12)
 
     def group_norm():
-        gen = g(10)
-        return GroupNormBlock(), (torch.randn(2, 8, 6, 6, generator=gen),
-                                  torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+        return classified(10, GroupNormBlock, 2, 8, 6, 6)
 
     def losses():
         gen = g(11)
@@ -297,19 +297,13 @@ def families():
                             torch.tensor([0, 1, 2, 3, 4, 2])), smoothed_cross_entropy
 
     def adaptive_max():
-        gen = g(16)
-        return AdaptiveMaxPools(), (torch.randn(2, 3, 6, 6, generator=gen),
-                                    torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+        return classified(16, AdaptiveMaxPools, 2, 3, 6, 6)
 
     def max_over_time():
-        gen = g(15)
-        return MaxOverTime(), (torch.randn(3, 7, 6, generator=gen),
-                               torch.randint(0, 5, (3,), generator=gen)), F.cross_entropy
+        return classified(15, MaxOverTime, 3, 7, 6)
 
     def tcn():
-        gen = g(14)
-        return CausalTCN(), (torch.randn(2, 4, 16, generator=gen),
-                             torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+        return classified(14, CausalTCN, 2, 4, 16)
 
     def constants():
         gen = g(13)

@@ -463,19 +463,13 @@ def select_scatter(em, node, a):
     dest = em.materialize(a[0], hint(node) + '_dest')
     src = em.materialize(a[1], hint(node) + '_src')
     dim = a[2] % len(dest.shape)
-    offs = [0] * len(dest.shape)
-    offs[dim] = a[3] % dest.shape[dim]
     sizes = list(dest.shape)
     sizes[dim] = 1
-    name = em.fresh(hint(node))
     # Rank-reducing: the source lacks the selected dimension.
-    em.emit('%s = tensor.insert_slice %s into %s[%s] [%s] [%s] : %s into %s' % (
-        name, src.name, dest.name, ', '.join(map(str, offs)), ', '.join(map(str, sizes)),
-        ', '.join(['1'] * len(sizes)), src.type, dest.type))
-    return E.Val(name, dest.shape, dest.dt)
+    return _insert(em, hint(node), src, dest, dim, a[3] % dest.shape[dim], 1, sizes=sizes)
 
 
-def _insert(em, h, src, dest, dim, start, step, offsets=None, strides=None):
+def _insert(em, h, src, dest, dim, start, step, offsets=None, strides=None, sizes=None):
     offs = offsets or [0] * len(dest.shape)
     if offsets is None:
         offs[dim] = start
@@ -484,7 +478,8 @@ def _insert(em, h, src, dest, dim, start, step, offsets=None, strides=None):
         strd[dim] = step
     name = em.fresh(h)
     em.emit('%s = tensor.insert_slice %s into %s[%s] [%s] [%s] : %s into %s' % (
-        name, src.name, dest.name, ', '.join(map(str, offs)), ', '.join(map(str, src.shape)),
+        name, src.name, dest.name, ', '.join(map(str, offs)),
+        ', '.join(map(str, sizes or src.shape)),
         ', '.join(map(str, strd)), src.type, dest.type))
     return E.Val(name, dest.shape, dest.dt)
 
