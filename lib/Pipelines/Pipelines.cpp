@@ -13,6 +13,7 @@
 #include "remat/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -56,12 +57,25 @@ void buildBufferizePipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createRematSinkAllocations());
 }
 
-/// Plans (only when a budget is given, or solver=manual: the step's
-/// policies), then bufferizes after the memory model
+void buildLowerTosaPipeline(OpPassManager &pm) {
+  OpPassManager &fn = pm.nest<func::FuncOp>();
+  // Named ops first (convolutions, pooling, matmul), as upstream orders
+  // them; then the elementwise and reduction ops, constants, reshapes and
+  // slices, control flow.
+  fn.addPass(tosa::createTosaToLinalgNamed());
+  fn.addPass(tosa::createTosaToLinalg());
+  fn.addPass(createTosaToArithPass());
+  fn.addPass(createTosaToTensorPass());
+  fn.addPass(createTosaToSCFPass());
+}
+
+/// Lowers TOSA, plans (only when a budget is given, or solver=manual: the
+/// step's policies), then bufferizes after the memory model
 /// (buildBufferizePipeline).
 template <typename Derived>
 static void buildPlanAndBufferize(OpPassManager &pm,
                                   const PlanningOptions<Derived> &options) {
+  buildLowerTosaPipeline(pm);
   if (!options.budget.empty() ||
       options.solver == planner::SolverKind::Manual) {
     RematCheckpointOptions checkpoint;
@@ -239,6 +253,12 @@ void registerRematPipelines() {
       "allocates and frees as remat's memory model counts (insert it in "
       "place of one-shot-bufferize in any pipeline)",
       buildBufferizePipeline);
+  PassPipelineRegistration<>(
+      "remat-lower-tosa",
+      "Lower TOSA to linalg, tensor, arith and scf (upstream's conversions, "
+      "no canonicalization), recompute regions included; the pipelines run "
+      "it before they plan",
+      buildLowerTosaPipeline);
   registerCheckedPipeline<CpuPipelineOptions>(
       "remat-pipeline-cpu",
       "Plan (with budget=), bufferize after the memory model, tile and "

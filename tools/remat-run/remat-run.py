@@ -147,23 +147,34 @@ def run_tool(cmd, what):
 
 
 def plan(opts, workdir):
-    """The step to lower: the input, or the input planned for the budget.
+    """The step to lower: the input (its TOSA lowered), or that planned for
+    the budget.
 
     Planning once and both predicting and lowering that one planned module
     keeps the prediction true to the program even for a solver that could
     plan differently on a second run (the exact one under a time limit).
     """
+    step = opts.input
+    # TOSA is lowered first, as the pipelines do before they plan: the plan
+    # and the prediction are then made on the ops that run (a tosa.reshape
+    # is a view, a padded tosa.conv2d pads into a buffer of its own).
+    with open(step) as f:
+        if 'tosa.' in f.read():
+            step = os.path.join(workdir, 'lowered-tosa.mlir')
+            run_tool([REMAT_OPT, opts.input, '-o', step, '--remat-lower-tosa',
+                      '--mlir-print-debuginfo'],
+                     'remat-opt (lowering TOSA)')
     # solver=manual applies the step's policies (remat.policy,
     # remat.checkpoint) and needs no budget.
     if not opts.budget and opts.solver != 'manual':
-        return opts.input
+        return step
     planned = os.path.join(workdir, 'planned.mlir')
     options = 'solver=%s' % opts.solver
     if opts.budget:
         options = 'budget=%s %s' % (opts.budget, options)
     if opts.segments:
         options += ' segments=%d' % opts.segments
-    run_tool([REMAT_OPT, opts.input, '-o', planned,
+    run_tool([REMAT_OPT, step, '-o', planned,
               '--remat-checkpoint=' + options],
              'remat-opt (planning)')
     return planned
