@@ -14,6 +14,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/EquivalenceClasses.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -225,6 +226,40 @@ unsigned MemorySimulator::newBuffer(Buffer::Kind kind, Value value,
   return buffers.size() - 1;
 }
 
+/// How the lowering of TOSA to linalg (remat-lower-tosa) allocates other
+/// than the one buffer per result this model counts for `op`, or "" where
+/// it does not (elementwise ops, matmul, reductions, transpose, concat, pad,
+/// tile, gather, cast, resize: measured, docs/memory-model.md).
+static StringRef tosaLoweringDifference(Operation *op) {
+  StringRef name = op->getName().getStringRef();
+  if (!name.consume_front("tosa."))
+    return "";
+  auto pads = [&] {
+    auto pad = op->getAttrOfType<DenseI64ArrayAttr>("pad");
+    return pad && llvm::any_of(pad.asArrayRef(),
+                               [](int64_t p) { return p != 0; });
+  };
+  return llvm::StringSwitch<StringRef>(name)
+      .Cases({"reshape", "slice", "identity"},
+             "makes it a view of its operand (no buffer of its own, and the "
+             "operand lives as long as it does)")
+      .Cases({"conv2d", "conv3d"},
+             pads() ? "pads the input into a temporary buffer" : "")
+      .Case("depthwise_conv2d",
+            "writes a temporary of the output's size (and pads the input "
+            "into another where it pads)")
+      .Case("transpose_conv2d",
+            "decomposes it into a reversed, padded convolution with "
+            "temporaries")
+      .Case("avg_pool2d", "sums into a temporary of the output's size (and "
+                          "pads the input into another where it pads)")
+      .Case("max_pool2d", "allocates the pooling window (and pads the input "
+                          "into a temporary where it pads)")
+      .Case("argmax", "keeps the running maxima in a temporary beside the "
+                      "indices")
+      .Default("");
+}
+
 void MemorySimulator::assignBuffers(Block &entry) {
   if (isLoopBody) {
     // Values from outside the loop are counted outside; none is ours to
@@ -262,6 +297,18 @@ void MemorySimulator::assignBuffers(Block &entry) {
            "remat counts this call's results as fresh buffers but not the "
            "buffers its callee allocates inside; inline it (--inline) to "
            "count them"});
+    if (StringRef difference = tosaLoweringDifference(op);
+        !difference.empty() && reportedTosa.insert(op->getName()).second)
+      findings.push_back(
+          {Finding::Kind::Warning, op->getLoc(),
+           ("remat counts '" + op->getName().getStringRef() +
+            "' as one buffer per result, but its lowering to linalg " +
+            difference +
+            ", so the lowered program's memory differs from this count; "
+            "lower TOSA first (--remat-lower-tosa; remat-run and the remat "
+            "pipelines do) for a plan that holds to the byte (later '" +
+            op->getName().getStringRef() + "' ops are not reported)")
+               .str()});
     bool reportedMemref = false;
     for (OpResult result : op->getResults()) {
       if (isa<BaseMemRefType>(result.getType()) && !reportedMemref) {

@@ -22,6 +22,7 @@
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/Tosa/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -59,12 +60,18 @@ void buildBufferizePipeline(OpPassManager &pm) {
 
 void buildLowerTosaPipeline(OpPassManager &pm) {
   OpPassManager &fn = pm.nest<func::FuncOp>();
-  // Named ops first (convolutions, pooling, matmul), as upstream orders
-  // them; then the elementwise and reduction ops, constants, reshapes and
-  // slices, control flow.
+  // Transposed convolutions have no direct lowering: upstream decomposes
+  // them (and 1x1 depthwise ones) into convolutions, reversals and pads.
+  fn.addPass(tosa::createTosaOptionalDecompositionsPass());
+  // Named ops (convolutions, pooling, matmul) first, as upstream orders
+  // them; then the elementwise and reduction ops, constants (apply_scale
+  // too, which the elementwise lowering of tosa.rescale leaves), reshapes
+  // and slices, control flow.
   fn.addPass(tosa::createTosaToLinalgNamed());
   fn.addPass(tosa::createTosaToLinalg());
-  fn.addPass(createTosaToArithPass());
+  TosaToArithPassOptions arith;
+  arith.includeApplyRescale = true;
+  fn.addPass(createTosaToArithPass(arith));
   fn.addPass(createTosaToTensorPass());
   fn.addPass(createTosaToSCFPass());
 }

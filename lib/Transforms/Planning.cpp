@@ -177,8 +177,14 @@ FunctionPlanning::analyze(FunctionOpInterface fn, StringRef pass,
     emitFindings(planning->times->getFindings());
   if (!isStep)
     return std::unique_ptr<FunctionPlanning>();
-  if (!planning->problem.error.empty()) {
-    const PlanningProblem &problem = planning->problem;
+  // What the memory model noticed (unsized values, TOSA ops it counts
+  // before their lowering, memrefs), but at the op a refusal is about: its
+  // error says more.
+  const PlanningProblem &problem = planning->problem;
+  for (const Finding &finding : planning->sim.getFindings())
+    if (!problem.errorOp || finding.loc != problem.errorOp->getLoc())
+      emitFindings(finding);
+  if (!problem.error.empty()) {
     InFlightDiagnostic diag =
         emitError(problem.errorOp ? problem.errorOp->getLoc() : fn.getLoc())
         << pass << ": cannot plan @"

@@ -3,6 +3,15 @@
 // recomputes.
 // RUN: remat-opt %s --remat-checkpoint=budget=0.9 -o %t.planned.mlir
 // RUN: remat-opt %t.planned.mlir --remat-lower-tosa | FileCheck %s
+// Transposed convolutions (through upstream's decompositions) and rescales
+// (their apply_scale too) lower as well.
+// RUN: remat-opt %S/Inputs/tosa-decomposed.mlir --remat-lower-tosa | FileCheck %s --check-prefix=DECOMPOSED
+// DECOMPOSED-LABEL: func.func @transpose_conv
+// DECOMPOSED-NOT: tosa.{{[a-z_0-9]+}} %
+// DECOMPOSED: linalg.conv_2d_nhwc_fhwc
+// DECOMPOSED-LABEL: func.func @rescale
+// DECOMPOSED-NOT: tosa.{{[a-z_0-9]+}} %
+// DECOMPOSED: return
 // And the CPU pipeline lowers TOSA before it plans and bufferizes.
 // RUN: remat-opt %s '--remat-pipeline-cpu=budget=0.9' | FileCheck %s --check-prefix=CPU
 // CPU: llvm.func @step

@@ -169,3 +169,25 @@ func.func @step(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tensor<1024x
   %g2 = arith.mulf %g, %a1 : tensor<1024xf32>
   return %loss, %g2 : tensor<f32>, tensor<1024xf32>
 }
+
+// -----
+
+// A dynamic shape: the error points at the warnings, which say which values
+// (they used to come only from remat-report).
+// expected-error @below {{remat-checkpoint: cannot plan @dynamic: 3 tensor value(s) cannot be sized (dynamic shapes or sizes overflowing int64, see the warnings)}}
+// expected-warning @below {{argument #0 of type 'tensor<?x64xf32>' has no static shape: remat cannot size it and counts it as 0 bytes}}
+func.func @dynamic(%x: tensor<?x64xf32>) -> (tensor<f32> {remat.loss}, tensor<?x64xf32>) {
+  %c0 = arith.constant 0.0 : f32
+  // expected-warning @below {{result #0 of type 'tensor<?x64xf32>' has no static shape}}
+  %e = math.exp %x : tensor<?x64xf32>
+  %t = tensor.empty() : tensor<f32>
+  %z = linalg.fill ins(%c0 : f32) outs(%t : tensor<f32>) -> tensor<f32>
+  %s = linalg.reduce ins(%e : tensor<?x64xf32>) outs(%z : tensor<f32>) dimensions = [0, 1]
+    (%in: f32, %acc: f32) {
+      %a = arith.addf %in, %acc : f32
+      linalg.yield %a : f32
+    }
+  // expected-warning @below {{result #0 of type 'tensor<?x64xf32>' has no static shape}}
+  %g = math.exp %e : tensor<?x64xf32>
+  return %s, %g : tensor<f32>, tensor<?x64xf32>
+}
