@@ -13,7 +13,6 @@
 #include "remat/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
-#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -22,7 +21,6 @@
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
-#include "mlir/Dialect/Tosa/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -58,31 +56,13 @@ void buildBufferizePipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createRematSinkAllocations());
 }
 
-void buildLowerTosaPipeline(OpPassManager &pm) {
-  OpPassManager &fn = pm.nest<func::FuncOp>();
-  // Transposed convolutions have no direct lowering: upstream decomposes
-  // them (and 1x1 depthwise ones) into convolutions, reversals and pads.
-  fn.addPass(tosa::createTosaOptionalDecompositionsPass());
-  // Named ops (convolutions, pooling, matmul) first, as upstream orders
-  // them; then the elementwise and reduction ops, constants (apply_scale
-  // too, which the elementwise lowering of tosa.rescale leaves), reshapes
-  // and slices, control flow.
-  fn.addPass(tosa::createTosaToLinalgNamed());
-  fn.addPass(tosa::createTosaToLinalg());
-  TosaToArithPassOptions arith;
-  arith.includeApplyRescale = true;
-  fn.addPass(createTosaToArithPass(arith));
-  fn.addPass(createTosaToTensorPass());
-  fn.addPass(createTosaToSCFPass());
-}
-
 /// Lowers TOSA, plans (only when a budget is given, or solver=manual: the
 /// step's policies), then bufferizes after the memory model
 /// (buildBufferizePipeline).
 template <typename Derived>
 static void buildPlanAndBufferize(OpPassManager &pm,
                                   const PlanningOptions<Derived> &options) {
-  buildLowerTosaPipeline(pm);
+  pm.addNestedPass<func::FuncOp>(createRematLowerTosa());
   if (!options.budget.empty() ||
       options.solver == planner::SolverKind::Manual) {
     RematCheckpointOptions checkpoint;
@@ -260,12 +240,6 @@ void registerRematPipelines() {
       "allocates and frees as remat's memory model counts (insert it in "
       "place of one-shot-bufferize in any pipeline)",
       buildBufferizePipeline);
-  PassPipelineRegistration<>(
-      "remat-lower-tosa",
-      "Lower TOSA to linalg, tensor, arith and scf (upstream's conversions, "
-      "no canonicalization), recompute regions included; the pipelines run "
-      "it before they plan",
-      buildLowerTosaPipeline);
   registerCheckedPipeline<CpuPipelineOptions>(
       "remat-pipeline-cpu",
       "Plan (with budget=), bufferize after the memory model, tile and "

@@ -1,6 +1,5 @@
 // remat-lower-tosa lowers TOSA with upstream's conversions, inside a planned
-// step's recompute regions too, and folds nothing: the region keeps what it
-// recomputes.
+// step's recompute regions too: the region keeps what it recomputes.
 // RUN: remat-opt %s --remat-checkpoint=budget=0.9 -o %t.planned.mlir
 // RUN: remat-opt %t.planned.mlir --remat-lower-tosa | FileCheck %s
 // Transposed convolutions (through upstream's decompositions) and rescales
@@ -12,6 +11,15 @@
 // DECOMPOSED-LABEL: func.func @rescale
 // DECOMPOSED-NOT: tosa.{{[a-z_0-9]+}} %
 // DECOMPOSED: return
+// A step without TOSA stays exactly as it is (upstream's tosa-to-tensor and
+// tosa-to-arith fold ops they visit: a linalg.index of tiny_convnet, views of
+// tiny_unet, whose lowered peak then fell below the model's).
+// RUN: remat-opt %remat_src_root/bench/graphs/tiny_convnet.mlir > %t.convnet
+// RUN: remat-opt %remat_src_root/bench/graphs/tiny_convnet.mlir --remat-lower-tosa > %t.convnet.lowered
+// RUN: diff %t.convnet %t.convnet.lowered
+// RUN: remat-opt %remat_src_root/bench/graphs/tiny_unet.mlir > %t.unet
+// RUN: remat-opt %remat_src_root/bench/graphs/tiny_unet.mlir --remat-lower-tosa > %t.unet.lowered
+// RUN: diff %t.unet %t.unet.lowered
 // And the CPU pipeline lowers TOSA before it plans and bufferizes.
 // RUN: remat-opt %s '--remat-pipeline-cpu=budget=0.9' | FileCheck %s --check-prefix=CPU
 // CPU: llvm.func @step

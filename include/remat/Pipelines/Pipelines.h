@@ -104,18 +104,6 @@ std::string checkPipelineOptions(const NvvmPipelineOptions &options);
 /// comes out allocates and frees exactly as docs/memory-model.md counts.
 void buildBufferizePipeline(mlir::OpPassManager &pm);
 
-/// TOSA to linalg, tensor, arith and scf with upstream's passes, each
-/// function at a time, recompute regions included (registered as
-/// --remat-lower-tosa): the optional decompositions (transposed
-/// convolutions), then the conversions. The pipelines run it first, before
-/// they plan, so that the plan is made on the ops the program runs: a
-/// tosa.reshape or tosa.slice becomes a view, a padded tosa.conv2d pads into
-/// a buffer of its own, which the memory model sees only after this
-/// lowering (docs/memory-model.md, "TOSA"). Unlike upstream's
-/// tosa-to-linalg-pipeline it runs no canonicalization, shape inference or
-/// constant folding (only the decompositions' rewrite driver folds what it
-/// visits), which would rewrite a planned step's recompute regions.
-void buildLowerTosaPipeline(mlir::OpPassManager &pm);
 
 void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &options);
 void buildNvvmPipeline(mlir::OpPassManager &pm,
