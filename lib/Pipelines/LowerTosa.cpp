@@ -1,13 +1,14 @@
 //===- LowerTosa.cpp - TOSA to linalg, on functions that hold TOSA -------===//
 //
 // remat-lower-tosa runs upstream's TOSA lowering on the functions that hold
-// TOSA ops, leaving any other exactly as it is. Two of its steps are upstream pattern sets that upstream
-// applies with the greedy driver over a whole function, which also folds and
-// erases every other op it visits (tosa-optional-decompositions,
-// tosa-to-arith): before planning, that changed the buffers of steps with no
-// TOSA op at all (tiny_unet's lowered peak fell 48 bytes below the memory
-// model's). Here the same patterns rewrite the TOSA ops they are for, and
-// what they make, folding nothing.
+// TOSA ops and leaves any other exactly as it is: upstream's passes change
+// ops that are not theirs (tosa-to-tensor's conversion folds a linalg.index
+// of a unit dimension; the greedy driver of tosa-to-arith and
+// tosa-optional-decompositions folds and erases whatever it visits), and
+// before planning that changed the buffers of steps without a TOSA op
+// (tiny_unet's lowered peak fell 48 bytes below the memory model's). Those
+// two greedy steps are replaced here by their patterns applied to the TOSA
+// ops they are for, and to what those become, folding nothing.
 //
 //===----------------------------------------------------------------------===//
 

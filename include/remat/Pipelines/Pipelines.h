@@ -104,7 +104,6 @@ std::string checkPipelineOptions(const NvvmPipelineOptions &options);
 /// comes out allocates and frees exactly as docs/memory-model.md counts.
 void buildBufferizePipeline(mlir::OpPassManager &pm);
 
-
 void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &options);
 void buildNvvmPipeline(mlir::OpPassManager &pm,
                        const NvvmPipelineOptions &options);
