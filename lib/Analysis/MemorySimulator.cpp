@@ -229,7 +229,10 @@ unsigned MemorySimulator::newBuffer(Buffer::Kind kind, Value value,
 /// How the lowering of TOSA to linalg (remat-lower-tosa) allocates other
 /// than the one buffer per result this model counts for `op`, or "" where
 /// it does not (elementwise ops, matmul, reductions, transpose, concat, pad,
-/// tile, gather, cast, resize: measured, docs/memory-model.md).
+/// tile, gather, cast, resize). A list of names, not bufferization's answer:
+/// TOSA ops have no BufferizableOpInterface (upstream lowers them before it
+/// bufferizes), so this is what bench/tosa/run.py measured, for a warning;
+/// the exact answer is to lower first (docs/memory-model.md, "TOSA").
 static StringRef tosaLoweringDifference(Operation *op) {
   StringRef name = op->getName().getStringRef();
   if (!name.consume_front("tosa."))

@@ -6,9 +6,9 @@
 // of a unit dimension; the greedy driver of tosa-to-arith and
 // tosa-optional-decompositions folds and erases whatever it visits), and
 // before planning that changed the buffers of steps without a TOSA op
-// (tiny_unet's lowered peak fell 48 bytes below the memory model's). Those
-// two greedy steps are replaced here by their patterns applied to the TOSA
-// ops they are for, and to what those become, folding nothing.
+// (tiny_unet's lowered peak fell 48 bytes below the memory model's). The
+// two greedy steps are their patterns here, applied to the TOSA ops they are
+// for and to what those become, folding nothing.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,8 +25,6 @@ using namespace mlir;
 
 namespace remat {
 #define GEN_PASS_DEF_REMATLOWERTOSA
-#define GEN_PASS_DEF_REMATDECOMPOSETOSA
-#define GEN_PASS_DEF_REMATTOSATOARITH
 #include "remat/Pipelines/Passes.h.inc"
 
 namespace {
@@ -49,62 +47,55 @@ static LogicalResult applyToOps(Operation *fn, RewritePatternSet &&patterns) {
   return applyOpPatternsGreedily(ops, std::move(patterns), config);
 }
 
-struct DecomposeTosa : public impl::RematDecomposeTosaBase<DecomposeTosa> {
-  void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    tosa::populateTosaDecomposeTransposeConv(&getContext(), patterns);
-    tosa::populateTosaDecomposeDepthwise(&getContext(), patterns);
-    if (failed(applyToOps<tosa::TransposeConv2DOp, tosa::DepthwiseConv2DOp>(
-            getOperation(), std::move(patterns))))
-      signalPassFailure();
-  }
-};
-
-struct TosaToArith : public impl::RematTosaToArithBase<TosaToArith> {
-  void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    tosa::populateTosaToArithConversionPatterns(&patterns);
-    // 64-bit intermediates, as upstream's default.
-    tosa::populateTosaRescaleToArithConversionPatterns(&patterns,
-                                                       /*include32Bit=*/false);
-    if (failed(applyToOps<tosa::ConstOp, tosa::ApplyScaleOp>(
-            getOperation(), std::move(patterns))))
-      signalPassFailure();
-  }
-};
-
 struct LowerTosa : public impl::RematLowerTosaBase<LowerTosa> {
   LowerTosa() {
     // Named ops (convolutions, pooling, matmul) first, as upstream orders
-    // them; then the elementwise and reduction ops, constants (apply_scale
-    // too, which the elementwise lowering of tosa.rescale leaves), reshapes
-    // and slices, control flow.
-    steps.addPass(createRematDecomposeTosa());
-    steps.addPass(tosa::createTosaToLinalgNamed());
-    steps.addPass(tosa::createTosaToLinalg());
-    steps.addPass(createRematTosaToArith());
-    steps.addPass(createTosaToTensorPass());
-    steps.addPass(createTosaToSCFPass());
+    // them; then the elementwise and reduction ops.
+    toLinalg.addPass(tosa::createTosaToLinalgNamed());
+    toLinalg.addPass(tosa::createTosaToLinalg());
+    // Reshapes and slices, control flow.
+    toTensorAndScf.addPass(createTosaToTensorPass());
+    toTensorAndScf.addPass(createTosaToSCFPass());
   }
   LowerTosa(const LowerTosa &) : LowerTosa() {}
 
   void getDependentDialects(DialectRegistry &registry) const override {
-    steps.getDependentDialects(registry);
+    registry.insert<arith::ArithDialect>();
+    toLinalg.getDependentDialects(registry);
+    toTensorAndScf.getDependentDialects(registry);
   }
 
   void runOnOperation() override {
-    auto isTosa = [](Operation *op) {
-      return isa_and_nonnull<tosa::TosaDialect>(op->getDialect());
-    };
-    if (!getOperation()->walk([&](Operation *op) {
-          return isTosa(op) ? WalkResult::interrupt() : WalkResult::advance();
-        }).wasInterrupted())
+    Operation *fn = getOperation();
+    if (!fn->walk([](Operation *op) {
+            return isa_and_nonnull<tosa::TosaDialect>(op->getDialect())
+                       ? WalkResult::interrupt()
+                       : WalkResult::advance();
+          }).wasInterrupted())
       return;
-    if (failed(runPipeline(steps, getOperation())))
+    // Transposed convolutions have no direct lowering: upstream's patterns
+    // decompose them (and 1x1 depthwise ones) into convolutions, reversals
+    // and pads.
+    RewritePatternSet decompositions(&getContext());
+    tosa::populateTosaDecomposeTransposeConv(&getContext(), decompositions);
+    tosa::populateTosaDecomposeDepthwise(&getContext(), decompositions);
+    // Constants, and apply_scale, which the elementwise lowering of
+    // tosa.rescale leaves (64-bit intermediates, as upstream's default).
+    RewritePatternSet toArith(&getContext());
+    tosa::populateTosaToArithConversionPatterns(&toArith);
+    tosa::populateTosaRescaleToArithConversionPatterns(&toArith,
+                                                       /*include32Bit=*/false);
+    if (failed(applyToOps<tosa::TransposeConv2DOp, tosa::DepthwiseConv2DOp>(
+            fn, std::move(decompositions))) ||
+        failed(runPipeline(toLinalg, fn)) ||
+        failed(applyToOps<tosa::ConstOp, tosa::ApplyScaleOp>(
+            fn, std::move(toArith))) ||
+        failed(runPipeline(toTensorAndScf, fn)))
       signalPassFailure();
   }
 
-  OpPassManager steps{func::FuncOp::getOperationName()};
+  OpPassManager toLinalg{func::FuncOp::getOperationName()};
+  OpPassManager toTensorAndScf{func::FuncOp::getOperationName()};
 };
 
 } // namespace

@@ -15,44 +15,26 @@ def RematLowerTosa : Pass<"remat-lower-tosa", "mlir::func::FuncOp"> {
   let summary = "Lower TOSA to linalg, tensor, arith and scf";
   let description = [{
     In a function that holds TOSA ops (recompute regions included), runs
-    upstream's lowering of them: the decompositions of transposed
-    convolutions (`remat-decompose-tosa`), `tosa-to-linalg-named`,
-    `tosa-to-linalg`, the constants and `apply_scale` (`remat-tosa-to-arith`),
+    upstream's lowering of them: the decompositions of transposed (and 1x1
+    depthwise) convolutions, `tosa-to-linalg-named`, `tosa-to-linalg`, the
+    constants and `apply_scale` (which `tosa.rescale` leaves) to arith,
     `tosa-to-tensor`, `tosa-to-scf`; no canonicalization, shape inference or
-    constant folding. A function without TOSA is left exactly as it is
-    (`tosa-to-tensor`'s conversion folds ops it visits, `linalg.index` of a
-    unit dimension say, and the greedy driver of upstream's
-    `tosa-to-arith` / `tosa-optional-decompositions` folds and erases any).
-    The pipelines run it first, before they plan, so that the plan is made on
+    folding. A function without TOSA is left exactly as it is: upstream's
+    passes change ops that are not theirs (`tosa-to-tensor`'s conversion
+    folds a `linalg.index` of a unit dimension; the greedy driver of
+    `tosa-optional-decompositions` and `tosa-to-arith` folds whatever it
+    visits), so their patterns are applied here to the TOSA ops only. The
+    pipelines run it first, before they plan, so that the plan is made on
     the ops the program runs (docs/memory-model.md, "TOSA").
-  }];
-}
 
-def RematDecomposeTosa : Pass<"remat-decompose-tosa", "mlir::func::FuncOp"> {
-  let summary = "Decompose the TOSA convolutions that have no direct lowering";
-  let description = [{
-    Upstream's decompositions of `tosa.transpose_conv2d` (into a reversed,
-    padded `tosa.conv2d`) and of 1x1 `tosa.depthwise_conv2d` (into a
-    multiplication), applied to those ops only, folding nothing. Upstream's
-    `tosa-optional-decompositions` applies the same patterns with the greedy
-    driver over the whole function, which also folds every other op it
-    visits. A step of `remat-lower-tosa`.
+    ```mlir
+    %h = tosa.conv2d %x, %w, %b, %zp, %zp {acc_type = f32, pad = array<i64: 1, 1, 1, 1>, ...}
+    // becomes
+    %padded = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] { ... }
+    %init = linalg.generic ... ins(%b) outs(%empty)   // the bias, broadcast
+    %h = linalg.conv_2d_nhwc_fhwc ins(%padded, %w) outs(%init)
+    ```
   }];
-  let dependentDialects = ["mlir::tosa::TosaDialect"];
-}
-
-def RematTosaToArith : Pass<"remat-tosa-to-arith", "mlir::func::FuncOp"> {
-  let summary = "Lower tosa.const and tosa.apply_scale to arith";
-  let description = [{
-    Upstream's TOSA-to-arith patterns (`apply_scale`, which the lowering of
-    `tosa.rescale` leaves, with 64-bit intermediates) applied to those ops
-    only, folding nothing. Upstream's `tosa-to-arith` applies them with the
-    greedy driver over the whole function, which also folds every other op
-    it visits: before planning that changed the buffers of steps without a
-    TOSA op (tiny_unet's lowered peak fell 48 bytes below the memory
-    model's). A step of `remat-lower-tosa`, after `tosa-to-linalg`.
-  }];
-  let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
 def RematReadonlyArguments
