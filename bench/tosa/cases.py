@@ -104,20 +104,15 @@ case("resize_bilinear", "tensor<1x8x8x16xf32>", "tensor<1x16x16x16xf32>",
      consts=[shp("sc", [4, 2, 4, 2]), shp("of", [-1, -1]), shp("bo", [1, 1])])
 
 # --- convolutions / pooling  (x 1x16x16x8 f32 = 8192 B)
-def conv(name, pad, oh):
+def conv(name, op, weight, pad, oh):
+    """A 3x3 convolution `op` with `weight`'s type, padding `pad`."""
     rt = f"tensor<1x{oh}x{oh}x16xf32>"
     case(name, N4, rt,
-         f"%r = tosa.conv2d %a, %w, %bias, %zp, %zp {{acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: {pad}, {pad}, {pad}, {pad}>, stride = array<i64: 1, 1>}} : ({N4}, tensor<16x3x3x8xf32>, tensor<16xf32>, tensor<1xf32>, tensor<1xf32>) -> {rt}",
-         extra_args=[("w", "tensor<16x3x3x8xf32>"), ("bias", "tensor<16xf32>")], consts=[F32Z])
-conv("conv2d_pad0", 0, 14)
-conv("conv2d_pad1", 1, 16)
-def dw(name, pad, oh):
-    rt = f"tensor<1x{oh}x{oh}x16xf32>"
-    case(name, N4, rt,
-         f"%r = tosa.depthwise_conv2d %a, %w, %bias, %zp, %zp {{acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: {pad}, {pad}, {pad}, {pad}>, stride = array<i64: 1, 1>}} : ({N4}, tensor<3x3x8x2xf32>, tensor<16xf32>, tensor<1xf32>, tensor<1xf32>) -> {rt}",
-         extra_args=[("w", "tensor<3x3x8x2xf32>"), ("bias", "tensor<16xf32>")], consts=[F32Z])
-dw("depthwise_conv2d_pad0", 0, 14)
-dw("depthwise_conv2d_pad1", 1, 16)
+         f"%r = tosa.{op} %a, %w, %bias, %zp, %zp {{acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: {pad}, {pad}, {pad}, {pad}>, stride = array<i64: 1, 1>}} : ({N4}, {weight}, tensor<16xf32>, tensor<1xf32>, tensor<1xf32>) -> {rt}",
+         extra_args=[("w", weight), ("bias", "tensor<16xf32>")], consts=[F32Z])
+for p in (0, 1):
+    conv(f"conv2d_pad{p}", "conv2d", "tensor<16x3x3x8xf32>", p, 16 if p else 14)
+    conv(f"depthwise_conv2d_pad{p}", "depthwise_conv2d", "tensor<3x3x8x2xf32>", p, 16 if p else 14)
 case("transpose_conv2d", N4, "tensor<1x18x18x16xf32>",
      f"%r = tosa.transpose_conv2d %a, %w, %bias, %zp, %zp {{acc_type = f32, out_pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>}} : ({N4}, tensor<16x3x3x8xf32>, tensor<16xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x18x18x16xf32>",
      extra_args=[("w", "tensor<16x3x3x8xf32>"), ("bias", "tensor<16xf32>")], consts=[F32Z])
