@@ -13,6 +13,7 @@
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -289,6 +290,8 @@ void MemorySimulator::assignBuffers(Block &entry) {
     unsigned id = newBuffer(Buffer::Kind::Argument, arg, 0);
     argumentBytes = addBytes(argumentBytes, buffers[id].bytes);
   }
+  // The TOSA ops whose lowering was warned about (once per op name).
+  llvm::SmallDenseSet<OperationName, 4> reportedTosa;
   for (auto [step, op] : llvm::enumerate(steps)) {
     if (isa<scf::ForOp>(op)) {
       assignLoopBuffers(op, step);

@@ -6,7 +6,6 @@
 
 #include "mlir/IR/Operation.h"
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/DenseSet.h"
 
 namespace remat {
 
@@ -167,8 +166,6 @@ private:
   unsigned peakStep = 0;
   int64_t argumentBytes = 0;
   llvm::SmallVector<Finding> findings;
-  /// The TOSA ops whose lowering was warned about (once per op name).
-  llvm::SmallDenseSet<mlir::OperationName, 4> reportedTosa;
   unsigned unsizedValues = 0;
 };
 
