@@ -205,6 +205,10 @@ std::vector<char> ChainDP::solve(int64_t headroom) const {
   auto slotsOf = [&](int64_t bytes) {
     return static_cast<int>((bytes + unit - 1) / unit);
   };
+  // The most slots p with p * unit <= limit (-1: none).
+  auto slotsWithin = [&](int64_t limit) {
+    return limit < 0 ? -1 : static_cast<int>(std::min<int64_t>(kSlots, limit / unit));
+  };
   constexpr double kNone = std::numeric_limits<double>::infinity();
   // best[a][p]: least cost with segment a kept (0: the start) and p slots of
   // kept bytes; from[a][p]: the previous kept segment and its slots.
@@ -213,48 +217,64 @@ std::vector<char> ChainDP::solve(int64_t headroom) const {
   std::vector<std::vector<std::pair<int, int>>> from(
       m + 2, std::vector<std::pair<int, int>>(kSlots + 1, {-1, -1}));
   best[0][0] = 0;
-  for (int a = 0; a <= m; ++a)
-    for (int p = 0; p <= kSlots; ++p) {
-      if (best[a][p] == kNone)
-        continue;
-      // A run after a keeps a's chain point alive until it is recomputed.
-      const int64_t kept =
-          p * unit + (a > 0 && a < m ? segments_[a].boundaryBytes : 0);
-      int64_t runFixed = 0, runRecomputed = 0;
-      double runCost = 0;
-      for (int b = a + 1; b <= m + 1 && b - a - 1 <= kMaxRun; ++b) {
-        if (b == m + 1) {
-          // Everything after a is cut; the end needs nothing more.
-          if (best[a][p] + runCost < best[m + 1][0]) {
-            best[m + 1][0] = best[a][p] + runCost;
+  // From kept segment a with p slots, a run of cut segments a+1..b-1 ends at
+  // kept segment b (or at the end, b = m+1). Every test below is
+  // `p * unit + (bytes that do not depend on p) <= headroom`, so for each
+  // (a, b) the slots p that reach b are 0..(a bound), and a kept b lands
+  // in slot p + (a shift): the slots are swept per b, a row at a time (one
+  // target per p, so the same updates in the same order as p-major).
+  for (int a = 0; a <= m; ++a) {
+    const std::vector<double> &row = best[a];
+    if (std::all_of(row.begin(), row.end(), [&](double c) { return c == kNone; }))
+      continue;
+    // A run after a keeps a's chain point alive until it is recomputed.
+    const int64_t boundary = a > 0 && a < m ? segments_[a].boundaryBytes : 0;
+    int64_t runFixed = 0, runRecomputed = 0;
+    double runCost = 0;
+    // p * unit <= reach: every test before b passed.
+    int64_t reach = std::numeric_limits<int64_t>::max();
+    for (int b = a + 1; b <= m + 1 && b - a - 1 <= kMaxRun; ++b) {
+      if (b == m + 1) {
+        // Everything after a is cut; the end needs nothing more.
+        for (int p = 0, last = slotsWithin(reach); p <= last; ++p)
+          if (row[p] != kNone && row[p] + runCost < best[m + 1][0]) {
+            best[m + 1][0] = row[p] + runCost;
             from[m + 1][0] = {a, p};
           }
-          break;
-        }
-        const Segment &segment = segments_[b];
-        // Forward through b: kept so far, plus b's own working set.
-        if ((b == a + 1 ? p * unit : kept) + runFixed + segment.forwardWork +
-                segment.fixedBytes + segment.candidateBytes > headroom)
-          break;
-        // b kept: its backward region holds everything kept up to b.
-        const int64_t keptB =
-            (b == a + 1 ? p * unit : kept) + runFixed + segment.fixedBytes + segment.candidateBytes;
-        const int q = slotsOf(keptB);
-        if (keptB + segment.backwardWork <= headroom && q <= kSlots) {
-          const double cost = best[a][p] + runCost;
-          if (cost < best[b][q]) {
-            best[b][q] = cost;
-            from[b][q] = {a, p};
-          }
-        }
-        // b cut: its backward region holds the run's recomputed values.
-        runFixed += segment.fixedBytes;
-        runRecomputed += segment.candidateBytes;
-        runCost += segment.cost;
-        if (kept + runFixed + runRecomputed + segment.backwardWork > headroom)
-          break;
+        break;
       }
+      const Segment &segment = segments_[b];
+      // Kept bytes up to b but a's slots: a's chain point once a run began.
+      const int64_t before = (b == a + 1 ? 0 : boundary) + runFixed;
+      const int64_t keptShift =
+          before + segment.fixedBytes + segment.candidateBytes;
+      // Forward through b: kept so far, plus b's own working set.
+      reach = std::min(reach, headroom - keptShift - segment.forwardWork);
+      const int reached = slotsWithin(reach);
+      if (reached < 0)
+        break;
+      // b kept: its backward region holds everything kept up to b.
+      const int shift = slotsOf(keptShift);
+      const int keptLast =
+          std::min({reached, slotsWithin(headroom - keptShift - segment.backwardWork),
+                    kSlots - shift});
+      std::vector<double> &target = best[b];
+      std::vector<std::pair<int, int>> &targetFrom = from[b];
+      for (int p = 0; p <= keptLast; ++p)
+        if (row[p] != kNone && row[p] + runCost < target[p + shift]) {
+          target[p + shift] = row[p] + runCost;
+          targetFrom[p + shift] = {a, p};
+        }
+      // b cut: its backward region holds the run's recomputed values.
+      runFixed += segment.fixedBytes;
+      runRecomputed += segment.candidateBytes;
+      runCost += segment.cost;
+      reach = std::min(reach, headroom - boundary - runFixed - runRecomputed -
+                                  segment.backwardWork);
+      if (reach < 0)
+        break;
     }
+  }
   if (best[m + 1][0] == kNone)
     return {};
   std::vector<char> keptSegments(m + 1, 0);

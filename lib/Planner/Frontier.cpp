@@ -194,6 +194,7 @@ const FrontierPoint *Frontier::at(int64_t budget) const {
 
 Frontier computeFrontier(const Problem &problem,
                          const FrontierOptions &options) {
+  dumpProblemIfAsked(problem);
   Frontier frontier;
   const Plan keepAll = keepAllPlan(problem);
   frontier.unplannedPeakBytes = simulate(problem, keepAll).peakBytes;
@@ -298,7 +299,7 @@ Frontier computeFrontier(const Problem &problem,
     solveOptions.threads = numLevels == 1 ? threads : 1;
     solveOptions.effort = effort;
     solveOptions.knownMinPeak = &least;
-    SolveResult result = solve(problem, options.solver, solveOptions);
+    SolveResult result = solveInFamily(family, options.solver, solveOptions);
     return result.feasible ? std::move(result.plan) : Plan{};
   };
   // The grid's solves (one per level below keep-all's, `low` included: a

@@ -325,10 +325,12 @@ std::vector<std::vector<std::vector<Retention>>> MinCutSweep::run() {
     std::vector<char> byCost(n, 0);
     for (int v = 0; v < n; ++v)
       byCost[v] = isForward(v) && bannedByCost(v, threshold);
+    // Every chain limit starts from the same cut (a max flow each).
+    const std::vector<char> costCut = cut(byCost);
     for (size_t group = 0; group < kLimits; ++group) {
       const double fraction = kChainLimits[group];
       std::vector<char> banned = byCost;
-      std::vector<char> recomputed = cut(banned);
+      std::vector<char> recomputed = costCut;
       const int limit = static_cast<int>(fraction * n);
       for (int round = 0; fraction > 0 && round < kChainRounds; ++round) {
         std::vector<int> chains = longChains(recomputed, std::max(limit, 1));
@@ -348,13 +350,18 @@ std::vector<std::vector<std::vector<Retention>>> MinCutSweep::run() {
 
 } // namespace
 
+std::vector<std::vector<std::vector<Retention>>>
+computeMinCutGroups(const RetentionFamily &family) {
+  return MinCutSweep(family).run();
+}
+
 std::vector<std::vector<Retention>> minCutStates(const RetentionFamily &family) {
   std::set<std::vector<Retention>> seen;
   std::vector<std::vector<Retention>> states;
-  for (auto &group : MinCutSweep(family).run())
-    for (auto &state : group)
+  for (const auto &group : family.minCutGroups())
+    for (const auto &state : group)
       if (seen.insert(state).second)
-        states.push_back(std::move(state));
+        states.push_back(state);
   return states;
 }
 
@@ -368,7 +375,7 @@ Plan minCutPlan(const RetentionFamily &family, int64_t budgetBytes) {
   // with the pooled seeds, 4.26% with each limit's own).
   Plan best;
   double bestCost = 0;
-  for (const auto &group : MinCutSweep(family).run()) {
+  for (const auto &group : family.minCutGroups()) {
     Plan plan = fastPlanFrom(family, budgetBytes, group);
     if (plan.schedule.empty())
       continue;

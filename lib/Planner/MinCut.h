@@ -17,6 +17,12 @@ namespace remat::planner {
 /// nodes may be recomputed): Keep for the values a cut saves, Cut for the
 /// forward values the backward pass recomputes. Empty for graphs without a
 /// backward pass. Independent of the budget.
+/// The min-cut states of each chain limit, deduplicated per limit (what
+/// RetentionFamily::minCutGroups() computes once).
+std::vector<std::vector<std::vector<Retention>>>
+computeMinCutGroups(const RetentionFamily &family);
+
+/// Every min-cut state once (the family's groups, deduplicated).
 std::vector<std::vector<Retention>> minCutStates(const RetentionFamily &family);
 
 /// Fast's descent, relaxation and polish started from `states` (the

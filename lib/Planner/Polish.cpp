@@ -39,9 +39,23 @@ public:
     for (int i = size_ - 1; i >= 1; --i)
       max_[i] = std::max(max_[2 * i], max_[2 * i + 1]);
   }
+  /// Bottom-up over the canonical nodes of [lo, hi], then their ancestors
+  /// (the two boundary leaves' paths) are recomputed.
   void add(int lo, int hi, int64_t delta) {
-    if (lo <= hi)
-      add(1, 0, size_ - 1, lo, hi, delta);
+    if (lo > hi)
+      return;
+    int l = lo + size_, r = hi + size_;
+    const int first = l, last = r;
+    while (l <= r) {
+      if (l & 1)
+        apply(l++, delta);
+      if (!(r & 1))
+        apply(r--, delta);
+      l >>= 1;
+      r >>= 1;
+    }
+    pull(first);
+    pull(last);
   }
   int64_t max() const { return max_[1]; }
 
@@ -49,18 +63,14 @@ public:
       std::numeric_limits<int64_t>::min() / 4;
 
 private:
-  void add(int node, int nodeLo, int nodeHi, int lo, int hi, int64_t delta) {
-    if (hi < nodeLo || nodeHi < lo)
-      return;
-    if (lo <= nodeLo && nodeHi <= hi) {
-      max_[node] += delta;
-      add_[node] += delta;
-      return;
-    }
-    int mid = (nodeLo + nodeHi) / 2;
-    add(2 * node, nodeLo, mid, lo, hi, delta);
-    add(2 * node + 1, mid + 1, nodeHi, lo, hi, delta);
-    max_[node] = std::max(max_[2 * node], max_[2 * node + 1]) + add_[node];
+  /// max_[node] is the largest value below it, add_[node] included.
+  void apply(int node, int64_t delta) {
+    max_[node] += delta;
+    add_[node] += delta;
+  }
+  void pull(int node) {
+    for (node >>= 1; node >= 1; node >>= 1)
+      max_[node] = std::max(max_[2 * node], max_[2 * node + 1]) + add_[node];
   }
 
   int size_ = 1;

@@ -3,9 +3,11 @@
 #include "remat/Planner/Retention.h"
 
 #include "Liveness.h"
+#include "MinCut.h"
 
 #include <algorithm>
 #include <limits>
+#include <mutex>
 
 namespace remat::planner {
 
@@ -44,8 +46,21 @@ int firstBackwardConsumer(const Problem &problem,
 
 } // namespace
 
+struct RetentionFamily::Memo {
+  std::once_flag minCutOnce;
+  std::vector<std::vector<std::vector<Retention>>> minCutGroups;
+};
+
+const std::vector<std::vector<std::vector<Retention>>> &
+RetentionFamily::minCutGroups() const {
+  std::call_once(memo_->minCutOnce,
+                 [&] { memo_->minCutGroups = computeMinCutGroups(*this); });
+  return memo_->minCutGroups;
+}
+
 RetentionFamily::RetentionFamily(const Problem &problem)
-    : problem_(problem), graph_(std::make_shared<CompactGraph>(problem)) {
+    : problem_(problem), graph_(std::make_shared<CompactGraph>(problem)),
+      memo_(std::make_shared<Memo>()) {
   const int n = numNodes();
   const bool hasBackward =
       std::any_of(problem.nodes.begin(), problem.nodes.end(),

@@ -84,6 +84,13 @@ Plan stagePlan(const Problem &problem, const Plan &start, int64_t budgetBytes,
 /// empty plan when it does not come to fit or the graph is over 1000 nodes.
 Plan stageRepair(const Problem &problem, const Plan &start, int64_t budgetBytes,
                  int64_t workSteps);
+/// REMAT_PLANNER_DUMP=PATH: writes `problem` there in the remat-problem JSON
+/// format that `remat-plan` reads (every solve() and frontier; the last wins).
+void dumpProblemIfAsked(const Problem &problem);
+/// solve() in a family the caller has (a frontier's levels share one, and
+/// with it what the family computes once: RetentionFamily::minCutGroups).
+SolveResult solveInFamily(const RetentionFamily &family, SolverKind kind,
+                          const SolveOptions &options);
 /// The plan of least simulated peak that fast's machinery finds (a search
 /// over budgets); its peak is smallestFeasibleBudget. `threads` as
 /// SolveOptions::threads (the same plan on any count).

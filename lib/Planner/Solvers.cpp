@@ -205,13 +205,13 @@ Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
   return best;
 }
 
-SolveResult runSolver(const Problem &problem, SolverKind kind,
+SolveResult runSolver(const RetentionFamily &family, SolverKind kind,
                       const SolveOptions &options) {
+  const Problem &problem = family.problem();
   if (kind == SolverKind::Exact) {
     // Fast first: its plan is CBC's MIP start and exact's floor, so exact is
     // never worse than fast and has a plan whenever fast does.
     auto begin = std::chrono::steady_clock::now();
-    RetentionFamily family(problem);
     int64_t leastPeak = -1;
     Plan start = fastWithBaselines(family, options.budgetBytes, options.effort,
                                    options.knownMinPeak, options.threads,
@@ -236,7 +236,6 @@ SolveResult runSolver(const Problem &problem, SolverKind kind,
     return result;
   }
   SolveResult result;
-  RetentionFamily family(problem);
   switch (kind) {
   case SolverKind::KeepAll:
   case SolverKind::Manual:
@@ -303,9 +302,9 @@ std::string jsonString(const std::string &text) {
   return out + "\"";
 }
 
-/// REMAT_PLANNER_DUMP=PATH: every solve() writes its Problem there (the last
-/// one wins) in the remat-problem JSON format that `remat-plan` reads, so a
-/// planning problem extracted from MLIR can be replayed without IR.
+} // namespace
+
+/// A planning problem extracted from MLIR, replayed without IR (SolverImpl.h).
 void dumpProblemIfAsked(const Problem &problem) {
   const char *path = std::getenv("REMAT_PLANNER_DUMP");
   if (!path || !*path)
@@ -340,8 +339,6 @@ void dumpProblemIfAsked(const Problem &problem) {
   std::fprintf(file, "\n]}\n");
   std::fclose(file);
 }
-
-} // namespace
 
 /// The least-peak plan the fast machinery reaches (docs/planner.md, "The
 /// smallest feasible budget"): keep-all, recompute-all, fast asked for the
@@ -447,13 +444,19 @@ std::string checkPolicies(const Problem &problem) {
 SolveResult solve(const Problem &problem, SolverKind kind,
                   const SolveOptions &options) {
   dumpProblemIfAsked(problem);
+  return solveInFamily(RetentionFamily(problem), kind, options);
+}
+
+SolveResult solveInFamily(const RetentionFamily &family, SolverKind kind,
+                          const SolveOptions &options) {
+  const Problem &problem = family.problem();
   auto begin = std::chrono::steady_clock::now();
   if (std::string why = checkPolicies(problem); !why.empty()) {
     SolveResult result;
     result.message = why;
     return result;
   }
-  SolveResult result = runSolver(problem, kind, options);
+  SolveResult result = runSolver(family, kind, options);
   checkBySimulation(problem, options, result);
   result.solveSeconds = std::chrono::duration<double>(
                             std::chrono::steady_clock::now() - begin)

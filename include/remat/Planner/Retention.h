@@ -70,6 +70,13 @@ public:
   /// pinnedRecompute Cut where Keep is asked).
   Plan build(const std::vector<Retention> &retention) const;
 
+  /// The min-cut starts' states (lib/Planner/MinCut.cpp), grouped by chain
+  /// limit. They depend on the family alone, so they are computed on first
+  /// use and shared by every search of this family and its copies (the
+  /// min-peak search's solves, a frontier's levels). Thread-safe.
+  const std::vector<std::vector<std::vector<Retention>>> &
+  minCutGroups() const;
+
 private:
   int numNodes() const { return problem_.nodes.size(); }
 
@@ -80,6 +87,9 @@ private:
   std::vector<bool> stashed_;
   std::vector<int> candidates_;
   std::vector<int> pinnedRecompute_;
+  /// What minCutGroups() computed, once.
+  struct Memo;
+  std::shared_ptr<Memo> memo_;
 };
 
 /// The least recompute that honours the policies: every node kept but those
