@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <limits>
 #include <mutex>
+#include <string_view>
+#include <unordered_map>
 
 namespace remat::planner {
 
@@ -44,12 +46,54 @@ int firstBackwardConsumer(const Problem &problem,
   return -1;
 }
 
+/// Two 64-bit hashes of a state's bytes (the standard library's and
+/// FNV-1a): the key of the outcomes.
+struct StateKey {
+  uint64_t first, second;
+  bool operator==(const StateKey &other) const {
+    return first == other.first && second == other.second;
+  }
+};
+
+StateKey keyOf(const std::vector<Retention> &state) {
+  const std::string_view bytes(reinterpret_cast<const char *>(state.data()),
+                               state.size());
+  uint64_t fnv = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes)
+    fnv = (fnv ^ c) * 0x100000001b3ULL;
+  return {std::hash<std::string_view>()(bytes), fnv};
+}
+
+struct StateKeyHash {
+  size_t operator()(const StateKey &key) const { return key.first; }
+};
+
 } // namespace
 
 struct RetentionFamily::Memo {
   std::once_flag minCutOnce;
   std::vector<std::vector<std::vector<Retention>>> minCutGroups;
+  std::mutex outcomesMutex;
+  std::unordered_map<StateKey, Outcome, StateKeyHash> outcomes;
 };
+
+bool RetentionFamily::knownOutcome(const std::vector<Retention> &state,
+                                   Outcome &outcome) const {
+  const StateKey key = keyOf(state);
+  std::lock_guard<std::mutex> lock(memo_->outcomesMutex);
+  auto found = memo_->outcomes.find(key);
+  if (found == memo_->outcomes.end())
+    return false;
+  outcome = found->second;
+  return true;
+}
+
+void RetentionFamily::recordOutcome(const std::vector<Retention> &state,
+                                    const Outcome &outcome) const {
+  const StateKey key = keyOf(state);
+  std::lock_guard<std::mutex> lock(memo_->outcomesMutex);
+  memo_->outcomes.emplace(key, outcome);
+}
 
 const std::vector<std::vector<std::vector<Retention>>> &
 RetentionFamily::minCutGroups() const {

@@ -77,6 +77,23 @@ public:
   const std::vector<std::vector<std::vector<Retention>>> &
   minCutGroups() const;
 
+  /// What simulating the plan of a state gave: recorded by the searches of
+  /// this family and its copies, on any thread, for any budget, so a search
+  /// that meets a state again (a relax's weakening tried before, by itself
+  /// or at another level of a frontier) can tell its outcome without
+  /// building the plan. Keyed by a 128-bit hash of the state: a collision
+  /// (odds about 2^-100 per pair) would cost a search one trial, never
+  /// validity (every plan is simulated and validated before it is returned).
+  struct Outcome {
+    int64_t peakBytes = 0;
+    double recomputeCost = 0;
+    /// Steps of the plan's schedule (what the searches' work bound counts).
+    int64_t steps = 0;
+  };
+  bool knownOutcome(const std::vector<Retention> &state, Outcome &outcome) const;
+  void recordOutcome(const std::vector<Retention> &state,
+                     const Outcome &outcome) const;
+
 private:
   int numNodes() const { return problem_.nodes.size(); }
 
