@@ -177,6 +177,30 @@ class AdaptiveMaxPools(nn.Module):
         return self.head(torch.cat(parts, 1))
 
 
+class Interpolations(nn.Module):
+    """A segmentation-style decoder's resampling: bilinear 2x (align_corners
+    False), bicubic to a fixed size (align_corners True), nearest-exact by 1.5,
+    nearest by a non-whole factor, bilinear down by 0.5. Their backward is the
+    adjoint of PyTorch's interpolation matrices (ops.py)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.mix = nn.Conv2d(4, 4, 1)
+        self.head = nn.Linear(4 * 5, 5)
+
+    def forward(self, x):
+        h = torch.tanh(self.conv(x))                                           # 6x7
+        up = F.interpolate(h, scale_factor=2, mode='bilinear', align_corners=False)
+        up = torch.relu(self.mix(up))                                           # 12x14
+        parts = (F.interpolate(up, size=(5, 9), mode='bicubic', align_corners=True),
+                 F.interpolate(h, scale_factor=1.5, mode='nearest-exact'),      # 9x10
+                 F.interpolate(h, size=(10, 11), mode='nearest'),
+                 F.interpolate(up, scale_factor=0.5, mode='bilinear'))          # 6x7
+        return self.head(torch.cat([p.mean(dim=(2, 3)) for p in parts]
+                                   + [(up * up).mean(dim=(2, 3))], 1))
+
+
 def smoothed_cross_entropy(logits, target):
     """Cross entropy with label smoothing and an ignored class (its mean counts
     the non-ignored targets in i64)."""
@@ -299,6 +323,9 @@ def families():
     def adaptive_max():
         return classified(16, AdaptiveMaxPools, 2, 3, 6, 6)
 
+    def interpolations():
+        return classified(17, Interpolations, 2, 3, 6, 7)
+
     def max_over_time():
         return classified(15, MaxOverTime, 3, 7, 6)
 
@@ -315,4 +342,4 @@ def families():
             'group_norm': group_norm, 'regression_losses': losses,
             'label_smoothing_amax': smoothing, 'constants_class_weights': constants,
             'causal_tcn': tcn, 'max_min_dim': max_over_time,
-            'adaptive_max_pool': adaptive_max}
+            'adaptive_max_pool': adaptive_max, 'interpolations': interpolations}

@@ -14,7 +14,8 @@ regression losses (L1 and smooth L1 through sign, KL divergence through isnan),
 label smoothing with an ignored class and amax (i64 sums), tensors made in
 the forward and the loss (an index, class weights of cross entropy), a causal
 TCN (1-D convolutions, F.pad's cropping backward), max and min over a dimension, cumsum and flip, adaptive max pooling (argmax, its
-backward by flat indices).
+backward by flat indices), bilinear / bicubic / nearest-exact / non-whole
+nearest interpolation (their backward by PyTorch's interpolation matrices).
 """
 
 import pytest

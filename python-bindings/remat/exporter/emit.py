@@ -344,6 +344,14 @@ def _dense_literal(values, dt):
     return str(int(values))
 
 
+def dense_constant(em, values, shape, dt, hint):
+    """A constant tensor of `shape` holding `values` (nested lists)."""
+    name = em.fresh(hint)
+    em.emit('%s = arith.constant dense<%s> : %s' % (
+        name, _dense_literal(values, dt), tensor_type(shape, dt)))
+    return Val(name, shape, dt)
+
+
 def _tensor_constant(em, node, tensor):
     import torch
     if not isinstance(tensor, torch.Tensor):
@@ -354,11 +362,8 @@ def _tensor_constant(em, node, tensor):
                           'of at most %d into the step: pass it as an input or register it '
                           'as a buffer%s' % (node.target, tensor.numel(),
                                              _MAX_CONSTANT_ELEMENTS, _where(node)))
-    shape = tuple(tensor.shape)
-    name = em.fresh(node.name)
-    em.emit('%s = arith.constant dense<%s> : %s' % (
-        name, _dense_literal(tensor.detach().cpu().tolist(), dt), tensor_type(shape, dt)))
-    return Val(name, shape, dt)
+    return dense_constant(em, tensor.detach().cpu().tolist(), tuple(tensor.shape), dt,
+                          node.name)
 
 
 def emit_step(step, title='train_step', comment=None):

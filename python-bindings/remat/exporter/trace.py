@@ -43,6 +43,8 @@ def decomposition_table():
         aten.leaky_relu, aten.leaky_relu_backward, aten.elu, aten.elu_backward,
         aten.native_group_norm, aten.native_group_norm_backward, aten.repeat,
         aten.adaptive_max_pool2d,
+        # Into gathers and lerps; their backward is emitted (ops.py).
+        aten.upsample_bilinear2d, aten.upsample_bicubic2d, aten._upsample_nearest_exact2d,
     ]))
     for op in (aten.nll_loss_forward.default, aten.nll_loss_backward.default,
                aten.embedding_dense_backward.default, aten.embedding.default,
