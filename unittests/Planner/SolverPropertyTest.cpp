@@ -211,6 +211,47 @@ TEST(SolverProperty, SamePlanOnAnyNumberOfThreads) {
   }
 }
 
+// A family remembers what its searches simulated (RetentionFamily's outcomes,
+// the min-cut states) and a relax skips a weakening it would refuse again:
+// the plans must be those of a fresh family, whatever the memo holds (here:
+// everything the solves at other budgets left in it), and a frontier's
+// answers the same on any number of threads (its levels share one family).
+TEST(SolverProperty, SamePlanWhateverTheFamilyRemembers) {
+  auto expectSame = [](const Plan &a, const Plan &b, const std::string &what) {
+    ASSERT_EQ(a.schedule.size(), b.schedule.size()) << what;
+    for (size_t k = 0; k < a.schedule.size(); ++k) {
+      ASSERT_EQ(a.schedule[k].node, b.schedule[k].node) << what << " " << k;
+      ASSERT_EQ(a.schedule[k].recompute, b.schedule[k].recompute)
+          << what << " " << k;
+    }
+  };
+  for (auto [nodes, seed] : {std::pair{120, 4}, std::pair{1200, 5}}) {
+    const Problem problem = randomTrainingGraph(nodes, seed);
+    const RetentionFamily shared(problem);
+    for (double fraction : {0.35, 0.45, 0.6, 0.8}) {
+      SolveOptions options;
+      options.budgetBytes =
+          static_cast<int64_t>(fraction * unplannedPeak(problem));
+      options.threads = 1;
+      const SolveResult fresh = solve(problem, SolverKind::Fast, options);
+      const SolveResult remembered =
+          solveInFamily(shared, SolverKind::Fast, options);
+      const std::string what =
+          std::to_string(nodes) + " nodes at " + std::to_string(fraction);
+      EXPECT_TRUE(fresh.feasible) << what;
+      expectSame(fresh.plan, remembered.plan, what);
+      if (fraction != 0.6)
+        continue;
+      const SolveResult serial =
+          solveMonotone(problem, SolverKind::Fast, options, 0);
+      options.threads = 3;
+      const SolveResult parallel =
+          solveMonotone(problem, SolverKind::Fast, options, 0);
+      expectSame(serial.plan, parallel.plan, "monotone " + what);
+    }
+  }
+}
+
 TEST(SolverProperty, ReportsInfeasibleBelowEverything) {
   Problem problem = randomTrainingGraph(30, 7);
   for (SolverKind kind : {SolverKind::Fast, SolverKind::Exact,
