@@ -182,19 +182,21 @@ TEST(SolverProperty, FastDoesNotStallOnLargeGraphs) {
   }
 }
 
+/// The same schedule, step by step.
+static void expectSame(const Plan &a, const Plan &b, const std::string &what) {
+  ASSERT_EQ(a.schedule.size(), b.schedule.size()) << what;
+  for (size_t k = 0; k < a.schedule.size(); ++k) {
+    ASSERT_EQ(a.schedule[k].node, b.schedule[k].node) << what << " " << k;
+    ASSERT_EQ(a.schedule[k].recompute, b.schedule[k].recompute)
+        << what << " " << k;
+  }
+}
+
 // Above 1000 nodes a solve runs fast's starts on threads, and the min-peak
 // search builds recompute-all beside its first search: the plans must not
 // depend on the thread count (a start writing into another's slot, or the
 // search reading recompute-all before it is built, would show here).
 TEST(SolverProperty, SamePlanOnAnyNumberOfThreads) {
-  auto expectSame = [](const Plan &a, const Plan &b, const std::string &what) {
-    ASSERT_EQ(a.schedule.size(), b.schedule.size()) << what;
-    for (size_t k = 0; k < a.schedule.size(); ++k) {
-      ASSERT_EQ(a.schedule[k].node, b.schedule[k].node) << what << " " << k;
-      ASSERT_EQ(a.schedule[k].recompute, b.schedule[k].recompute)
-          << what << " " << k;
-    }
-  };
   const Problem problem = randomTrainingGraph(1200, 3);
   expectSame(minPeakPlan(problem, 1), minPeakPlan(problem, 3), "min peak");
   for (double fraction : {0.35, 0.6}) {
@@ -217,14 +219,6 @@ TEST(SolverProperty, SamePlanOnAnyNumberOfThreads) {
 // everything the solves at other budgets left in it), and a frontier's
 // answers the same on any number of threads (its levels share one family).
 TEST(SolverProperty, SamePlanWhateverTheFamilyRemembers) {
-  auto expectSame = [](const Plan &a, const Plan &b, const std::string &what) {
-    ASSERT_EQ(a.schedule.size(), b.schedule.size()) << what;
-    for (size_t k = 0; k < a.schedule.size(); ++k) {
-      ASSERT_EQ(a.schedule[k].node, b.schedule[k].node) << what << " " << k;
-      ASSERT_EQ(a.schedule[k].recompute, b.schedule[k].recompute)
-          << what << " " << k;
-    }
-  };
   for (auto [nodes, seed] : {std::pair{120, 4}, std::pair{1200, 5}}) {
     const Problem problem = randomTrainingGraph(nodes, seed);
     const RetentionFamily shared(problem);
