@@ -201,6 +201,21 @@ class Interpolations(nn.Module):
                                    + [(up * up).mean(dim=(2, 3))], 1))
 
 
+class BilinearLayers(nn.Module):
+    """nn.Bilinear (aten._trilinear, forward and the three of its backward),
+    with and without bias, one of them reading a value twice."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 4)
+        self.bil = nn.Bilinear(4, 6, 5)
+        self.gate = nn.Bilinear(5, 5, 5, bias=False)
+
+    def forward(self, x):
+        y = self.bil(torch.tanh(self.fc(x)), x)
+        return self.gate(y, torch.sigmoid(y))
+
+
 def smoothed_cross_entropy(logits, target):
     """Cross entropy with label smoothing and an ignored class (its mean counts
     the non-ignored targets in i64)."""
@@ -326,6 +341,9 @@ def families():
     def interpolations():
         return classified(17, Interpolations, 2, 3, 6, 7)
 
+    def bilinear_layers():
+        return classified(18, BilinearLayers, 3, 6)
+
     def max_over_time():
         return classified(15, MaxOverTime, 3, 7, 6)
 
@@ -342,4 +360,5 @@ def families():
             'group_norm': group_norm, 'regression_losses': losses,
             'label_smoothing_amax': smoothing, 'constants_class_weights': constants,
             'causal_tcn': tcn, 'max_min_dim': max_over_time,
-            'adaptive_max_pool': adaptive_max, 'interpolations': interpolations}
+            'adaptive_max_pool': adaptive_max, 'interpolations': interpolations,
+            'bilinear_layers': bilinear_layers}

@@ -15,7 +15,8 @@ label smoothing with an ignored class and amax (i64 sums), tensors made in
 the forward and the loss (an index, class weights of cross entropy), a causal
 TCN (1-D convolutions, F.pad's cropping backward), max and min over a dimension, cumsum and flip, adaptive max pooling (argmax, its
 backward by flat indices), bilinear / bicubic / nearest-exact / non-whole
-nearest interpolation (their backward by PyTorch's interpolation matrices).
+nearest interpolation (their backward by PyTorch's interpolation matrices),
+nn.Bilinear (`_trilinear`).
 """
 
 import pytest

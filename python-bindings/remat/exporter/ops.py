@@ -840,6 +840,42 @@ def contraction(em, node, x, y, init, batched):
                           b.ins[0], b.ins[1]), 'f32'), b.outs[0]), 'f32')])[0]
 
 
+@handles('aten._trilinear.default')
+def trilinear(em, node, a):
+    """nn.Bilinear's op (and its backward's): each input unsqueezed at its
+    `expand` dims to one rank, multiplied (broadcasting size-1 dims) and summed
+    over `sumdim`, which the result drops. One generic over all the dims."""
+    shape, dt = meta(node)
+    ins = [em.materialize(a[k], hint(node) + '_in%d' % k) for k in range(3)]
+    expands, sumdim = [list(a[3]), list(a[4]), list(a[5])], set(a[6])
+    if any(v.dt != 'f32' for v in ins):
+        raise E.ExportError('aten._trilinear of %s is not supported'
+                            % ', '.join(v.dt for v in ins))
+    rank = len(ins[0].shape) + len(expands[0])
+    sizes = [1] * rank
+    operands = []
+    for v, expand in zip(ins, expands):
+        own = [d for d in range(rank) if d not in expand]
+        for d, size in zip(own, v.shape):
+            sizes[d] = max(sizes[d], size)
+        operands.append((v, own))
+    # A size-1 dim of one input against a larger one: broadcast (index 0).
+    ins_exprs = [(v, [d if v.shape[i] == sizes[d] else None for i, d in enumerate(own)])
+                 for v, own in operands]
+    kept = [d for d in range(rank) if d not in sumdim]
+    if tuple(sizes[d] for d in kept) != tuple(shape):
+        raise E.ExportError('aten._trilinear: result %s where %s was expected'
+                            % (tuple(sizes[d] for d in kept), tuple(shape)))
+    init = em.filled(0.0, shape, dt, hint(node) + '_acc')
+    iters = ['reduction' if d in sumdim else 'parallel' for d in range(rank)]
+
+    def body(b):
+        product = b.op('arith.mulf %s, %s' % (b.ins[0], b.ins[1]), 'f32')
+        product = b.op('arith.mulf %s, %s' % (product, b.ins[2]), 'f32')
+        return [b.op('arith.addf %s, %s' % (product, b.outs[0]), 'f32')]
+    return em.generic(hint(node), rank, iters, ins_exprs, [(shape, dt, kept, init)], body)[0]
+
+
 @handles('aten.mm.default', 'aten.bmm.default')
 def mm(em, node, a):
     shape, dt = meta(node)
