@@ -216,6 +216,25 @@ class BilinearLayers(nn.Module):
         return self.gate(y, torch.sigmoid(y))
 
 
+class GroupedTransposedConvs(nn.Module):
+    """A decoder's grouped and depthwise transposed convolutions: groups 2,
+    stride 2 with output padding; depthwise (groups = channels), stride 1;
+    groups 2, dilation 2, no padding."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.up = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)
+        self.depthwise = nn.ConvTranspose2d(6, 6, 3, padding=1, groups=6, bias=False)
+        self.dilated = nn.ConvTranspose2d(6, 4, 3, dilation=2, groups=2)
+        self.head = nn.Linear(4, 5)
+
+    def forward(self, x):
+        h = torch.tanh(self.conv(x))
+        h = torch.tanh(self.depthwise(torch.relu(self.up(h))))
+        return self.head(self.dilated(h).pow(2).mean(dim=(2, 3)))
+
+
 def smoothed_cross_entropy(logits, target):
     """Cross entropy with label smoothing and an ignored class (its mean counts
     the non-ignored targets in i64)."""
@@ -344,6 +363,9 @@ def families():
     def bilinear_layers():
         return classified(18, BilinearLayers, 3, 6)
 
+    def grouped_transposed():
+        return classified(19, GroupedTransposedConvs, 2, 3, 5, 6)
+
     def max_over_time():
         return classified(15, MaxOverTime, 3, 7, 6)
 
@@ -361,4 +383,4 @@ def families():
             'label_smoothing_amax': smoothing, 'constants_class_weights': constants,
             'causal_tcn': tcn, 'max_min_dim': max_over_time,
             'adaptive_max_pool': adaptive_max, 'interpolations': interpolations,
-            'bilinear_layers': bilinear_layers}
+            'bilinear_layers': bilinear_layers, 'grouped_transposed_conv': grouped_transposed}

@@ -16,7 +16,7 @@ the forward and the loss (an index, class weights of cross entropy), a causal
 TCN (1-D convolutions, F.pad's cropping backward), max and min over a dimension, cumsum and flip, adaptive max pooling (argmax, its
 backward by flat indices), bilinear / bicubic / nearest-exact / non-whole
 nearest interpolation (their backward by PyTorch's interpolation matrices),
-nn.Bilinear (`_trilinear`).
+nn.Bilinear (`_trilinear`), grouped and depthwise transposed convolutions.
 """
 
 import pytest

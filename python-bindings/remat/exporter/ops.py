@@ -980,9 +980,8 @@ def _bias_chw(bias):
 
 def _conv_transpose(em, node, x, w, bias, shape, stride, padding, dilation, groups):
     """A transposed convolution is the input gradient of the convolution with the
-    same weights (w [Cin, Cout/g, KH, KW] read as [F, C/g, KH, KW])."""
-    if groups != 1:
-        raise E.ExportError('aten.convolution: grouped transposed convolutions are not supported')
+    same weights (w [Cin, Cout/g, KH, KW] read as [F, C/g, KH, KW]), groups
+    included."""
     y = _conv_grad_input(em, hint(node), x, w, shape, stride, padding, dilation, groups)
     if bias is None:
         return y
@@ -1030,18 +1029,17 @@ def _convolution_backward2d(em, node, g, x, w, stride, padding, dilation, transp
 
 def _conv_transpose_backward(em, node, g, x, w, stride, padding, dilation, groups, mask):
     """Of y = conv_transpose(x, w): dx is the convolution of g with w, dw the
-    weight gradient of that convolution with the roles of x and g swapped."""
-    if groups != 1:
-        raise E.ExportError('aten.convolution_backward: grouped transposed convolutions '
-                            'are not supported')
+    weight gradient of that convolution with the roles of x and g swapped (with
+    the same groups)."""
     h = hint(node)
     results = [None, None, None]
     if mask[0]:
         gp = pad(em, h + '_gpad', g, [0, 0] + padding, [0, 0] + padding, 0.0)
         init = em.filled(0.0, x.shape, 'f32', h + '_gi_acc')
-        results[0] = conv2d(em, h + '_gi', gp, w, init, stride, dilation, 1)
+        results[0] = conv2d(em, h + '_gi', gp, w, init, stride, dilation, groups)
     if mask[1]:
-        results[1] = _conv_grad_weight(em, h, x, g, w.shape, stride, padding, dilation, 1)
+        results[1] = _conv_grad_weight(em, h, x, g, w.shape, stride, padding, dilation,
+                                       groups)
     if mask[2]:
         results[2] = _reduce_dims(em, h + '_gb', g, [0, 2, 3])
     return tuple(results)
