@@ -162,18 +162,20 @@ class MaxOverTime(nn.Module):
 
 
 class AdaptiveMaxPools(nn.Module):
-    """Adaptive max pooling to 2x3 (of 6x6: whole windows) and to 1x1
-    (global): argmax inside, the backward routes by the flat indices."""
+    """Adaptive max pooling to 2x3 (of 6x6: whole windows), to 1x1 (global)
+    and to 4x5 (uneven, overlapping windows): argmax inside, the backward
+    routes by the flat indices."""
 
     def __init__(self):
         super().__init__()
         self.conv = nn.Conv2d(3, 4, 3, padding=1)
-        self.head = nn.Linear(4 * 6 + 4, 5)
+        self.head = nn.Linear(4 * 6 + 4 + 4 * 20, 5)
 
     def forward(self, x):
         h = torch.tanh(self.conv(x))
         parts = (F.adaptive_max_pool2d(h, (2, 3)).flatten(1),
-                 F.adaptive_max_pool2d(h, 1).flatten(1))
+                 F.adaptive_max_pool2d(h, 1).flatten(1),
+                 F.adaptive_max_pool2d(h, (4, 5)).flatten(1))
         return self.head(torch.cat(parts, 1))
 
 

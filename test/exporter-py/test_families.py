@@ -14,7 +14,7 @@ regression losses (L1 and smooth L1 through sign, KL divergence through isnan),
 label smoothing with an ignored class and amax (i64 sums), tensors made in
 the forward and the loss (an index, class weights of cross entropy), a causal
 TCN (1-D convolutions, F.pad's cropping backward), max and min over a dimension, cumsum and flip, adaptive max pooling (argmax, its
-backward by flat indices), bilinear / bicubic / nearest-exact / non-whole
+backward by flat indices; uneven windows too), bilinear / bicubic / nearest-exact / non-whole
 nearest interpolation (their backward by PyTorch's interpolation matrices),
 nn.Bilinear (`_trilinear`), grouped and depthwise transposed convolutions.
 """

@@ -731,6 +731,49 @@ def upsample_nearest_exact2d_backward(em, node, a):
                                    a[3:5])
 
 
+@handles('aten.adaptive_max_pool2d.default')
+def adaptive_max_pool2d(em, node, a):
+    """Adaptive max pooling whose windows do not divide the input (PyTorch's
+    decomposition takes the others): output (i, j) is the first maximum, in
+    row-major order, of rows floor(i*H/OH) .. ceil((i+1)*H/OH) and the same for
+    columns, with its flat index over H x W. A dense reduction over the input
+    positions, masked to each output's window (H*W*OH*OW compares, counted so)."""
+    x = em.materialize(a[0], hint(node) + '_src')
+    if x.dt != 'f32' or len(x.shape) != 4:
+        raise E.ExportError('aten.adaptive_max_pool2d of %s %s is not supported'
+                            % (x.dt, x.shape))
+    shape, _ = meta(node, 0)
+    hh, ww = x.shape[2:]
+    oh, ow = shape[2:]
+    h = hint(node)
+    vinit = em.filled(-math.inf, shape, 'f32', h + '_vacc')
+    iinit = em.filled(0, shape, 'i64', h + '_iacc')
+
+    def inside(b, o, pos, size, out):
+        """pos in [floor(o*size/out), ceil((o+1)*size/out))."""
+        scaled = b.op('arith.muli %s, %s' % (o, b.const(size, 'index')), 'index')
+        lo = b.op('arith.divui %s, %s' % (scaled, b.const(out, 'index')), 'index')
+        hi = b.op('arith.divui %s, %s' % (b.op('arith.addi %s, %s' % (
+            scaled, b.const(size + out - 1, 'index')), 'index'), b.const(out, 'index')),
+            'index')
+        return b.op('arith.andi %s, %s' % (b.op('arith.cmpi uge, %s, %s' % (pos, lo), 'index'),
+                                           b.op('arith.cmpi ult, %s, %s' % (pos, hi), 'index')),
+                    'i1')
+
+    def body(b):
+        within = b.op('arith.andi %s, %s' % (inside(b, b.index(2), b.index(4), hh, oh),
+                                             inside(b, b.index(3), b.index(5), ww, ow)), 'i1')
+        gt = b.op('arith.cmpf ogt, %s, %s' % (b.ins[0], b.outs[0]), 'f32')
+        take = b.op('arith.andi %s, %s' % (within, gt), 'i1')
+        at = _flat_input_index(b, b.index(4), b.index(5), ww)
+        return [b.op('arith.select %s, %s, %s' % (take, b.ins[0], b.outs[0]), 'f32'),
+                b.op('arith.select %s, %s, %s' % (take, at, b.outs[1]), 'i64')]
+    return tuple(em.generic(h, 6, ['parallel'] * 4 + ['reduction'] * 2,
+                            [(x, ['d0', 'd1', 'd4', 'd5'])],
+                            [(shape, 'f32', ident(4), vinit), (shape, 'i64', ident(4), iinit)],
+                            body))
+
+
 @handles('aten.adaptive_max_pool2d_backward.default')
 def adaptive_max_pool2d_backward(em, node, a):
     """Each output's gradient goes to the input position its index names (flat
