@@ -328,6 +328,10 @@ private:
     return workLeft_ > 0 && evaluationsLeft_ > 0;
   }
   Evaluation evaluate(const State &state);
+  /// What an evaluation costs the search (work, evaluations) and adds to its
+  /// pool: evaluate() and the evaluations it does not repeat count it alike,
+  /// so the search takes the same steps either way.
+  void count(const State &state, int64_t steps, bool feasible, double cost);
   void remember(const State &state, double cost);
   static bool better(const Evaluation &a, const Evaluation &b);
   std::vector<Move> movesAtPeak(const State &state, const Evaluation &eval) const;
@@ -375,11 +379,16 @@ Evaluation FastSearch::evaluate(const State &state) {
   for (int64_t live : eval.sim.timeline)
     eval.excess += static_cast<double>(std::max<int64_t>(0, live - budget_));
   eval.feasible = eval.sim.peakBytes <= budget_;
-  workLeft_ -= eval.plan.schedule.size();
-  --evaluationsLeft_;
-  if (eval.feasible && exhaustiveMoves_)
-    remember(state, eval.sim.recomputeCost);
+  count(state, eval.plan.schedule.size(), eval.feasible, eval.sim.recomputeCost);
   return eval;
+}
+
+void FastSearch::count(const State &state, int64_t steps, bool feasible,
+                       double cost) {
+  workLeft_ -= steps;
+  --evaluationsLeft_;
+  if (feasible && exhaustiveMoves_)
+    remember(state, cost);
 }
 
 Evaluation FastSearch::evaluateWeakened(const State &next,
@@ -392,11 +401,7 @@ Evaluation FastSearch::evaluateWeakened(const State &next,
     replay.sim.peakBytes = outcome.peakBytes;
     replay.sim.recomputeCost = outcome.recomputeCost;
     if (!replay.feasible || !better(replay, current)) {
-      // What evaluate() does besides simulating.
-      workLeft_ -= outcome.steps;
-      --evaluationsLeft_;
-      if (replay.feasible && exhaustiveMoves_)
-        remember(next, outcome.recomputeCost);
+      count(next, outcome.steps, replay.feasible, outcome.recomputeCost);
       refused = true;
       return replay;
     }
@@ -872,8 +877,11 @@ Plan FastSearch::runFrom(const std::vector<State> &seeds) {
     size_t index;
   };
   std::vector<Scored> scored;
+  // Kept for the seeds descended from, which evaluated them again.
+  std::vector<Evaluation> evaluations;
   for (size_t k = 0; k < seeds.size() && canEvaluate(); ++k) {
-    Evaluation eval = evaluate(seeds[k]);
+    evaluations.push_back(evaluate(seeds[k]));
+    const Evaluation &eval = evaluations.back();
     scored.push_back({eval.sim.recomputeCost, eval.excess, eval.feasible, k});
   }
   double cheapestFit = std::numeric_limits<double>::infinity();
@@ -901,7 +909,9 @@ Plan FastSearch::runFrom(const std::vector<State> &seeds) {
   std::vector<State> others;
   for (const Scored &s : fits) {
     State state = seeds[s.index];
-    Evaluation eval = evaluate(state);
+    // Evaluated again, as before, but not simulated again.
+    Evaluation eval = std::move(evaluations[s.index]);
+    count(state, eval.plan.schedule.size(), eval.feasible, eval.sim.recomputeCost);
     descend(state, eval);
     relax(state, eval);
     if (best.empty() || better(eval, bestEval)) {
