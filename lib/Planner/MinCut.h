@@ -16,9 +16,9 @@ namespace remat::planner {
 /// backward pass (PyTorch's min-cut partitioner, swept over which forward
 /// nodes may be recomputed): Keep for the values a cut saves, Cut for the
 /// forward values the backward pass recomputes. Empty for graphs without a
-/// backward pass. Independent of the budget.
-/// The min-cut states of each chain limit, deduplicated per limit (what
-/// RetentionFamily::minCutGroups() computes once).
+/// backward pass. Independent of the budget: RetentionFamily::minCutGroups()
+/// computes them once per family, by this, one group per chain limit
+/// (deduplicated within it).
 std::vector<std::vector<std::vector<Retention>>>
 computeMinCutGroups(const RetentionFamily &family);
 

@@ -104,7 +104,8 @@ private:
   std::vector<bool> stashed_;
   std::vector<int> candidates_;
   std::vector<int> pinnedRecompute_;
-  /// What minCutGroups() computed, once.
+  /// What minCutGroups() computed, once, and the recorded outcomes (one
+  /// entry of about 64 bytes per simulated weakening; shared by copies).
   struct Memo;
   std::shared_ptr<Memo> memo_;
 };
