@@ -237,6 +237,22 @@ class GroupedTransposedConvs(nn.Module):
         return self.head(self.dilated(h).pow(2).mean(dim=(2, 3)))
 
 
+class Remainders(nn.Module):
+    """torch.fmod (the dividend's sign) and % (the divisor's), of floats and of
+    index arithmetic (Swin V2's window shifts come to fmod)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 5)
+
+    def forward(self, x):
+        h = self.fc(x)
+        i = torch.arange(5)
+        j = (i * 3 - 4) % 5
+        k = torch.fmod(i * 3 - 4, 5).abs()
+        return torch.fmod(h * 3.0, 1.7) + torch.remainder(h, -0.9) + h[:, j] + h[:, k]
+
+
 def smoothed_cross_entropy(logits, target):
     """Cross entropy with label smoothing and an ignored class (its mean counts
     the non-ignored targets in i64)."""
@@ -368,6 +384,9 @@ def families():
     def grouped_transposed():
         return classified(19, GroupedTransposedConvs, 2, 3, 5, 6)
 
+    def remainders():
+        return classified(20, Remainders, 3, 6)
+
     def max_over_time():
         return classified(15, MaxOverTime, 3, 7, 6)
 
@@ -385,4 +404,5 @@ def families():
             'label_smoothing_amax': smoothing, 'constants_class_weights': constants,
             'causal_tcn': tcn, 'max_min_dim': max_over_time,
             'adaptive_max_pool': adaptive_max, 'interpolations': interpolations,
-            'bilinear_layers': bilinear_layers, 'grouped_transposed_conv': grouped_transposed}
+            'bilinear_layers': bilinear_layers, 'grouped_transposed_conv': grouped_transposed,
+            'remainders': remainders}

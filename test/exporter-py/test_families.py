@@ -16,7 +16,8 @@ the forward and the loss (an index, class weights of cross entropy), a causal
 TCN (1-D convolutions, F.pad's cropping backward), max and min over a dimension, cumsum and flip, adaptive max pooling (argmax, its
 backward by flat indices; uneven windows too), bilinear / bicubic / nearest-exact / non-whole
 nearest interpolation (their backward by PyTorch's interpolation matrices),
-nn.Bilinear (`_trilinear`), grouped and depthwise transposed convolutions.
+nn.Bilinear (`_trilinear`), grouped and depthwise transposed convolutions, fmod
+and Python's remainder.
 """
 
 import pytest

@@ -107,6 +107,41 @@ def add_sub(em, node, a):
         b, [xs[0], _arith('mul')(b, [xs[1], xs[2]], dt)], dt))
 
 
+def _truncated_remainder(b, xs, dt, name):
+    if dt == 'i1':
+        raise E.ExportError('%s of booleans is not supported' % name)
+    return b.op('arith.%s %s, %s' % ('remf' if dt == 'f32' else 'remsi', xs[0], xs[1]), dt)
+
+
+@handles('prims.fmod.default')
+def fmod(em, node, a):
+    """C's fmod (aten.fmod's decomposition): the remainder with the dividend's
+    sign, arith.remf / arith.remsi."""
+    return elementwise(em, node, [a[0], a[1]],
+                       lambda b, xs, dt: _truncated_remainder(b, xs, dt, 'fmod'))
+
+
+@handles('prims.remainder.default')
+def remainder(em, node, a):
+    """Python's % (aten.remainder's decomposition): the remainder with the
+    divisor's sign, fmod's plus the divisor where the signs differ."""
+    def fn(b, xs, dt):
+        r = _truncated_remainder(b, xs, dt, 'remainder')
+        zero = b.const(0, dt)
+        if dt == 'f32':
+            cmp = lambda pred, x, y: b.op('arith.cmpf %s, %s, %s' % (pred, x, y), dt)
+            nonzero, neg_r, neg_d = cmp('one', r, zero), cmp('olt', r, zero), cmp('olt', xs[1], zero)
+            plus = b.op('arith.addf %s, %s' % (r, xs[1]), dt)
+        else:
+            cmp = lambda pred, x, y: b.op('arith.cmpi %s, %s, %s' % (pred, x, y), dt)
+            nonzero, neg_r, neg_d = cmp('ne', r, zero), cmp('slt', r, zero), cmp('slt', xs[1], zero)
+            plus = b.op('arith.addi %s, %s' % (r, xs[1]), dt)
+        differ = b.op('arith.xori %s, %s' % (neg_r, neg_d), 'i1')
+        fix = b.op('arith.andi %s, %s' % (nonzero, differ), 'i1')
+        return b.op('arith.select %s, %s, %s' % (fix, plus, r), dt)
+    return elementwise(em, node, [a[0], a[1]], fn)
+
+
 @handles('aten.mul.Tensor', 'aten.mul.Scalar')
 def mul(em, node, a):
     return elementwise(em, node, [a[0], a[1]], _arith('mul'))

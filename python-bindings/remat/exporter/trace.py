@@ -38,7 +38,7 @@ def decomposition_table():
         # RNNs through their cells (not mkldnn_rnn_layer), SDPA in its math form.
         aten.lstm, aten.gru, aten.rnn_tanh, aten.rnn_relu,
         aten._scaled_dot_product_flash_attention_for_cpu,
-        aten.index_select, aten.fmod, aten.roll,
+        aten.index_select, aten.fmod, aten.remainder, aten.roll,
         # Into elementwise ops, reductions and views the emitter has.
         aten.leaky_relu, aten.leaky_relu_backward, aten.elu, aten.elu_backward,
         aten.native_group_norm, aten.native_group_norm_backward, aten.repeat,
