@@ -52,6 +52,22 @@ def test_nonzero_is_named_with_its_model_line():
         exporter.export_training_step(Nonzero(), lambda o: o.sum(), (torch.randn(3, 4),))
 
 
+def test_oversized_interpolation_matrix_is_named():
+    """The interpolation backward writes its matrices into the step: past a
+    1024 x 1024 one it stops with an error naming the sizes."""
+    class Tall(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(1, 1, 1)
+
+        def forward(self, x):
+            return torch.nn.functional.interpolate(self.conv(x), size=(2048, 4),
+                                                   mode='bilinear').mean(dim=(2, 3))
+
+    with pytest.raises(exporter.ExportError, match=r'interpolation matrix of 2048 x 1024'):
+        exporter.export_training_step(Tall(), lambda o: o.sum(), (torch.randn(1, 1, 1024, 4),))
+
+
 def test_dropout_in_training_mode_is_named():
     model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.5))
     with pytest.raises(exporter.ExportError, match=r'random.*probabilities at 0'):

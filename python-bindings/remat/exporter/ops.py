@@ -714,6 +714,10 @@ def _axis_matrix(forward, size_in, size_out, scale, align_corners):
     return forward(*args, scale, None)[0, 0].tolist()
 
 
+# A 1024 x 1024 matrix (about 16 MB of MLIR text) at most.
+_MAX_INTERPOLATION_MATRIX = 1 << 20
+
+
 def _interpolation_backward(em, node, g, input_size, forward, align_corners, scales):
     """The gradient of a separable 2-D interpolation (bilinear, bicubic,
     nearest-exact): the adjoint of out = A_h @ x @ A_w^T, gi = A_h^T @ g @ A_w,
@@ -724,6 +728,11 @@ def _interpolation_backward(em, node, g, input_size, forward, align_corners, sca
     n, c, hi, wi = input_size
     ho, wo = g.shape[2], g.shape[3]
     h = hint(node)
+    if max(ho * hi, wo * wi) > _MAX_INTERPOLATION_MATRIX:
+        raise E.ExportError('%s: an interpolation matrix of %d x %d elements (from %dx%d to '
+                            '%dx%d) is over the %d the exporter writes into the step'
+                            % (node.target, *max((ho, hi), (wo, wi), key=lambda d: d[0] * d[1]),
+                               hi, wi, ho, wo, _MAX_INTERPOLATION_MATRIX))
     scale_h, scale_w = (list(scales) + [None, None])[:2]
     a_h = E.dense_constant(em, _axis_matrix(forward, hi, ho, scale_h, align_corners),
                            (ho, hi), 'f32', h + '_rows')
