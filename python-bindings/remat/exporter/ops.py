@@ -685,8 +685,6 @@ def upsample_nearest2d_backward(em, node, a):
     factors = []
     for o, i, sc in zip(out_size, in_size[2:], scales):
         if o % i or (sc is not None and sc != o // i):
-            if g.dt != 'f32':
-                raise E.ExportError('%s of %s is not supported' % (node.target, g.dt))
             return _interpolation_backward(em, node, g, in_size,
                                            torch.ops.aten.upsample_nearest2d.default, None,
                                            scales)
@@ -725,6 +723,8 @@ def _interpolation_backward(em, node, g, input_size, forward, align_corners, sca
     Dense: out_w * in_w + out_h * in_w * in_h / out_w multiply-adds per output
     element where PyTorch's kernel touches 2-4 inputs (the cost model counts what
     runs: for 2x upsampling of 64x64 maps, about 100 per input element)."""
+    if g.dt != 'f32':
+        raise E.ExportError('%s of %s is not supported' % (node.target, g.dt))
     n, c, hi, wi = input_size
     ho, wo = g.shape[2], g.shape[3]
     h = hint(node)
@@ -752,27 +752,25 @@ def _interpolation_backward(em, node, g, input_size, forward, align_corners, sca
                       [((n, c, hi, wi), 'f32', ident(4), init)], mac)[0]
 
 
-@handles('aten.upsample_bilinear2d_backward.default',
-         'aten.upsample_bicubic2d_backward.default')
+# Interpolations whose backward is _interpolation_backward: the forward op its
+# matrices come from, and where align_corners (None: no such argument) and the
+# scales sit in the backward's arguments.
+_INTERPOLATIONS = {
+    'aten.upsample_bilinear2d_backward.default': ('upsample_bilinear2d', 3, 4),
+    'aten.upsample_bicubic2d_backward.default': ('upsample_bicubic2d', 3, 4),
+    'aten._upsample_nearest_exact2d_backward.default': ('_upsample_nearest_exact2d', None, 3),
+}
+
+
+@handles(*_INTERPOLATIONS)
 def upsample_interpolated2d_backward(em, node, a):
     import torch
-    g = em.materialize(a[0], hint(node) + '_grad')
-    if g.dt != 'f32':
-        raise E.ExportError('%s of %s is not supported' % (node.target, g.dt))
-    forward = (torch.ops.aten.upsample_bicubic2d.default if 'bicubic' in str(node.target)
-               else torch.ops.aten.upsample_bilinear2d.default)
-    return _interpolation_backward(em, node, g, list(a[2]), forward, bool(a[3]), a[4:6])
-
-
-@handles('aten._upsample_nearest_exact2d_backward.default')
-def upsample_nearest_exact2d_backward(em, node, a):
-    import torch
-    g = em.materialize(a[0], hint(node) + '_grad')
-    if g.dt != 'f32':
-        raise E.ExportError('%s of %s is not supported' % (node.target, g.dt))
-    return _interpolation_backward(em, node, g, list(a[2]),
-                                   torch.ops.aten._upsample_nearest_exact2d.default, None,
-                                   a[3:5])
+    name, corners, scales = _INTERPOLATIONS[str(node.target)]
+    forward = getattr(torch.ops.aten, name).default
+    return _interpolation_backward(em, node, em.materialize(a[0], hint(node) + '_grad'),
+                                   list(a[2]), forward,
+                                   None if corners is None else bool(a[corners]),
+                                   a[scales:scales + 2])
 
 
 @handles('aten.adaptive_max_pool2d.default')
