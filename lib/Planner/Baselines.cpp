@@ -4,10 +4,12 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Liveness.h"
 #include "SolverImpl.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace remat::planner {
 
@@ -64,17 +66,22 @@ std::vector<bool> knapsack(const std::vector<int64_t> &bytes,
   for (int i = 0; i < n; ++i)
     weight[i] = static_cast<int>(std::min<double>(
         kBuckets + 1, std::ceil(static_cast<double>(bytes[i]) / unit)));
-  // best[w]: most value in w buckets so far; chose[i][w]: item i improved it.
+  // best[w]: most value in w buckets so far; bit w of item i's row of
+  // `chose`: item i improved it (one flat bit array: a vector<bool> per item
+  // was n allocations and proxy writes).
+  constexpr int kWords = kBuckets / 64 + 1;
   std::vector<double> best(kBuckets + 1, 0);
-  std::vector<std::vector<bool>> chose(n, std::vector<bool>(kBuckets + 1));
-  for (int i = 0; i < n; ++i)
+  std::vector<uint64_t> chose(static_cast<size_t>(n) * kWords, 0);
+  for (int i = 0; i < n; ++i) {
+    uint64_t *row = chose.data() + static_cast<size_t>(i) * kWords;
     for (int w = kBuckets; w >= weight[i]; --w)
       if (best[w - weight[i]] + value[i] > best[w]) {
         best[w] = best[w - weight[i]] + value[i];
-        chose[i][w] = true;
+        row[w / 64] |= uint64_t{1} << (w % 64);
       }
+  }
   for (int i = n - 1, w = kBuckets; i >= 0; --i)
-    if (chose[i][w]) {
+    if (chose[static_cast<size_t>(i) * kWords + w / 64] >> (w % 64) & 1) {
       take[i] = true;
       w -= weight[i];
     }
@@ -101,7 +108,7 @@ Plan knapsackPlan(const RetentionFamily &family, int64_t budgetBytes) {
   // Like PyTorch's memory-budget knob: the budget minus what is not stashed is
   // what the kept stash may use, as if everything else were never live at once.
   const int64_t unplannedPeak =
-      simulate(problem, keepAllPlan(problem)).peakBytes;
+      simulate(family.graph(), keepAllPlan(problem)).peakBytes;
   std::vector<bool> keep =
       knapsack(bytes, value, budgetBytes - (unplannedPeak - stashedBytes));
   std::vector<Retention> retention(problem.nodes.size(), Retention::Keep);

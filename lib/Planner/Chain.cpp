@@ -211,22 +211,26 @@ std::vector<char> ChainDP::solve(int64_t headroom) const {
   };
   constexpr double kNone = std::numeric_limits<double>::infinity();
   // best[a][p]: least cost with segment a kept (0: the start) and p slots of
-  // kept bytes; from[a][p]: the previous kept segment and its slots.
-  std::vector<std::vector<double>> best(m + 2,
-                                        std::vector<double>(kSlots + 1, kNone));
-  std::vector<std::vector<std::pair<int, int>>> from(
-      m + 2, std::vector<std::pair<int, int>>(kSlots + 1, {-1, -1}));
-  best[0][0] = 0;
+  // kept bytes; fromSegment/fromSlot[a][p]: the previous kept segment and
+  // its slots (rows of kSlots + 1, flat; apart, so the sweep below is
+  // branch-free). Each row's finite entries lie in [first[a], last[a]].
+  constexpr int kRow = kSlots + 1;
+  std::vector<double> best((m + 2) * kRow, kNone);
+  std::vector<int> fromSegment((m + 2) * kRow, -1), fromSlot((m + 2) * kRow, -1);
+  std::vector<int> first(m + 2, kRow), last(m + 2, -1);
+  best[0] = 0;
+  first[0] = last[0] = 0;
   // From kept segment a with p slots, a run of cut segments a+1..b-1 ends at
   // kept segment b (or at the end, b = m+1). Every test below is
   // `p * unit + (bytes that do not depend on p) <= headroom`, so for each
   // (a, b) the slots p that reach b are 0..(a bound), and a kept b lands
   // in slot p + (a shift): the slots are swept per b, a row at a time (one
-  // target per p, so the same updates in the same order as p-major).
+  // target per p, so the same updates in the same order as p-major; an
+  // infinite entry never updates, so only the row's finite range is swept).
   for (int a = 0; a <= m; ++a) {
-    const std::vector<double> &row = best[a];
-    if (std::all_of(row.begin(), row.end(), [&](double c) { return c == kNone; }))
+    if (first[a] > last[a])
       continue;
+    const double *row = best.data() + a * kRow;
     // A run after a keeps a's chain point alive until it is recomputed.
     const int64_t boundary = a > 0 && a < m ? segments_[a].boundaryBytes : 0;
     int64_t runFixed = 0, runRecomputed = 0;
@@ -236,10 +240,14 @@ std::vector<char> ChainDP::solve(int64_t headroom) const {
     for (int b = a + 1; b <= m + 1 && b - a - 1 <= kMaxRun; ++b) {
       if (b == m + 1) {
         // Everything after a is cut; the end needs nothing more.
-        for (int p = 0, last = slotsWithin(reach); p <= last; ++p)
-          if (row[p] != kNone && row[p] + runCost < best[m + 1][0]) {
-            best[m + 1][0] = row[p] + runCost;
-            from[m + 1][0] = {a, p};
+        double &end = best[(m + 1) * kRow];
+        for (int p = first[a], e = std::min(slotsWithin(reach), last[a]);
+             p <= e; ++p)
+          if (row[p] + runCost < end) {
+            end = row[p] + runCost;
+            fromSegment[(m + 1) * kRow] = a;
+            fromSlot[(m + 1) * kRow] = p;
+            first[m + 1] = last[m + 1] = 0;
           }
         break;
       }
@@ -257,14 +265,21 @@ std::vector<char> ChainDP::solve(int64_t headroom) const {
       const int shift = slotsOf(keptShift);
       const int keptLast =
           std::min({reached, slotsWithin(headroom - keptShift - segment.backwardWork),
-                    kSlots - shift});
-      std::vector<double> &target = best[b];
-      std::vector<std::pair<int, int>> &targetFrom = from[b];
-      for (int p = 0; p <= keptLast; ++p)
-        if (row[p] != kNone && row[p] + runCost < target[p + shift]) {
-          target[p + shift] = row[p] + runCost;
-          targetFrom[p + shift] = {a, p};
+                    kSlots - shift, last[a]});
+      if (first[a] <= keptLast) {
+        double *target = best.data() + b * kRow + shift;
+        int *targetSegment = fromSegment.data() + b * kRow + shift;
+        int *targetSlot = fromSlot.data() + b * kRow + shift;
+        for (int p = first[a]; p <= keptLast; ++p) {
+          const double cost = row[p] + runCost;
+          const bool better = cost < target[p];
+          target[p] = better ? cost : target[p];
+          targetSegment[p] = better ? a : targetSegment[p];
+          targetSlot[p] = better ? p : targetSlot[p];
         }
+        first[b] = std::min(first[b], first[a] + shift);
+        last[b] = std::max(last[b], keptLast + shift);
+      }
       // b cut: its backward region holds the run's recomputed values.
       runFixed += segment.fixedBytes;
       runRecomputed += segment.candidateBytes;
@@ -275,12 +290,16 @@ std::vector<char> ChainDP::solve(int64_t headroom) const {
         break;
     }
   }
-  if (best[m + 1][0] == kNone)
+  if (best[(m + 1) * kRow] == kNone)
     return {};
   std::vector<char> keptSegments(m + 1, 0);
-  for (std::pair<int, int> at = from[m + 1][0]; at.first > 0;
-       at = from[at.first][at.second])
-    keptSegments[at.first] = 1;
+  for (int a = fromSegment[(m + 1) * kRow], p = fromSlot[(m + 1) * kRow];
+       a > 0;) {
+    keptSegments[a] = 1;
+    const int at = a * kRow + p;
+    a = fromSegment[at];
+    p = fromSlot[at];
+  }
   return keptSegments;
 }
 
@@ -369,7 +388,7 @@ Plan ChainDP::run() {
   };
   const int64_t trials = 4 * static_cast<int64_t>(problem_.nodes.size()) + 1000;
   for (auto &[cost, state] : feasible) {
-    consider(polishPlan(problem_, family_.build(state), budget_, trials));
+    consider(polishPlan(problem_, family_.graph(), family_.build(state), budget_, trials));
   }
   return bestPlan;
 }

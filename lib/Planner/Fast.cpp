@@ -764,7 +764,7 @@ Plan FastSearch::finish(const std::vector<State> &starts) {
   const int64_t trials = 4 * static_cast<int64_t>(problem_.nodes.size()) + 1000;
   for (const State &start : starts) {
     Plan plan = family_.build(start);
-    consider(polishPlan(problem_, plan, budget_, trials));
+    consider(polishPlan(problem_, family_.graph(), plan, budget_, trials));
     State always = start;
     bool any = false;
     for (Retention &r : always)
@@ -777,7 +777,7 @@ Plan FastSearch::finish(const std::vector<State> &starts) {
       // is polished only when not much longer than the plan itself.
       Plan richer = family_.build(always);
       if (richer.schedule.size() <= kRicherStepsFactor * plan.schedule.size())
-        consider(polishPlan(problem_, richer, budget_, trials));
+        consider(polishPlan(problem_, family_.graph(), richer, budget_, trials));
     }
     consider(std::move(plan));
   }

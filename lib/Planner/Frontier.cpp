@@ -100,6 +100,14 @@ int defaultPercentStep(size_t numNodes) {
   return numNodes <= kDenseGridNodes ? kDensePercentStep : kSparsePercentStep;
 }
 
+/// k percent of `bytes`, as a budget written as that fraction resolves.
+int64_t percentOf(int k, int64_t bytes) {
+  Budget fraction;
+  fraction.kind = Budget::Kind::Fraction;
+  fraction.fraction = k / 100.0;
+  return fraction.resolve(bytes);
+}
+
 /// The grid's solves, one per level, claimed in ascending order by worker
 /// threads (work()) and by the level loop (take(k)), which solves the next
 /// unclaimed level itself rather than wait: the loop's gap solves and
@@ -223,10 +231,68 @@ Frontier computeFrontier(const Problem &problem,
   // own plan (the cheapest valid one; keep-all is invalid then).
   if (!family.pinnedRecompute().empty())
     add(policyPlan(family), -1);
-  // The grid's solves fall back to it too where nothing they find fits.
-  const Plan least = options.knownMinPeak
-                         ? *options.knownMinPeak
-                         : minPeakPlan(family, options.threads);
+  const int64_t high = frontier.unplannedPeakBytes;
+  const int step = options.gridPoints > 0
+                       ? 0
+                       : defaultPercentStep(problem.nodes.size());
+  const unsigned threads =
+      options.solver == SolverKind::Exact ? 1 : options.threads;
+  // Fast's levels at every 5th percent (graphs over kDenseGridNodes) do not
+  // depend on the least peak but for which of them lie above it, so their
+  // solves start now, on threads, while this thread searches the min-peak
+  // plan (0.9 s at 10k nodes, half of it recompute-all's schedule, built
+  // beside one search): the percents above the lower bound, up to the
+  // lookahead-th at or above maxBudget. A solve that needs the min-peak plan
+  // (nothing it finds fits) waits for the family's; one that turns out at
+  // or below the least peak is not a level, and once that peak is known it
+  // is not started. Each depends only on its budget, so the levels' plans
+  // are the same as solved after the search, on any number of threads. Not
+  // on the whole-percent grid: between the lower bound and the least peak
+  // lie several percents there (resnet50: 37-41%), each a wasted solve.
+  const size_t lookahead =
+      problem.nodes.size() <= kWalkNodes ? kWalkedLookahead : kLookahead;
+  std::vector<int64_t> early;
+  if (step == kSparsePercentStep && options.solver == SolverKind::Fast) {
+    size_t atOrAbove = 0;
+    for (int k = step; k < 100 && atOrAbove < lookahead; k += step) {
+      const int64_t budget = percentOf(k, high);
+      if (budget <= frontier.lowerBoundBytes || budget >= high)
+        continue;
+      early.push_back(budget);
+      if (budget >= options.maxBudget)
+        ++atOrAbove;
+    }
+  }
+  // The levels' range (above the least peak, up to the last level
+  // computed), set once known: early solves not started by then outside it
+  // are not levels and are not started.
+  std::atomic<int64_t> levelsAbove{-1}, levelsUpTo{INT64_MAX};
+  // The plan of one solve (empty when it found none: add() skips it);
+  // reads nothing shared but the problem, so the grid runs it on threads.
+  auto planAt = [&](int64_t budget, int effort, unsigned solveThreads,
+                    const Plan *least, double timeLimit) -> Plan {
+    SolveOptions solveOptions;
+    solveOptions.budgetBytes = budget;
+    solveOptions.timeLimitSeconds = timeLimit;
+    solveOptions.threads = solveThreads;
+    solveOptions.effort = effort;
+    solveOptions.knownMinPeak = least;
+    SolveResult result = solveInFamily(family, options.solver, solveOptions);
+    return result.feasible ? std::move(result.plan) : Plan{};
+  };
+  GridSolves earlySolves(early.size(), [&](size_t k) {
+    if (early[k] <= levelsAbove.load() || early[k] > levelsUpTo.load())
+      return Plan{};
+    return planAt(early[k], options.effort, 1, nullptr,
+                  options.timeLimitSeconds);
+  });
+  std::vector<std::thread> earlyWorkers;
+  for (unsigned t = 1; t < resolveThreads(threads, early.size() + 1); ++t)
+    earlyWorkers.emplace_back([&] { earlySolves.work(); });
+  // The min-peak plan (level 0); the grid's solves fall back to it too where
+  // nothing they find fits.
+  const Plan &least =
+      family.leastPeakPlan(options.threads, options.knownMinPeak);
   const int64_t leastPeak = simulate(problem, least).peakBytes;
   add(least, leastPeak);
   const int64_t low =
@@ -237,7 +303,6 @@ Frontier computeFrontier(const Problem &problem,
                                return a.point.peakBytes < b.point.peakBytes;
                              })
                 ->point.peakBytes;
-  const int64_t high = frontier.unplannedPeakBytes;
   if (high <= low)
     add(keepAll, high);
   // The levels: `low`, the grid between, `high` (keep-all's peak). What a
@@ -246,15 +311,9 @@ Frontier computeFrontier(const Problem &problem,
   // options.maxBudget cuts the rest (solveMonotone), and the answers stay
   // monotone (a higher budget sees a superset of points).
   std::vector<int64_t> levels{low};
-  const int step = options.gridPoints > 0
-                       ? 0
-                       : defaultPercentStep(problem.nodes.size());
   if (step > 0) {
     for (int k = step; k < 100; k += step) {
-      Budget fraction;
-      fraction.kind = Budget::Kind::Fraction;
-      fraction.fraction = k / 100.0;
-      const int64_t budget = fraction.resolve(high);
+      const int64_t budget = percentOf(k, high);
       if (budget > low && budget < high)
         levels.push_back(budget);
     }
@@ -271,8 +330,6 @@ Frontier computeFrontier(const Problem &problem,
   // Up to the lookahead-th level at or above maxBudget: on walked graphs the
   // solves just above a budget often find plans below it, and the walks and
   // gap solves of those levels land below it too.
-  const size_t lookahead =
-      problem.nodes.size() <= kWalkNodes ? kWalkedLookahead : kLookahead;
   const size_t firstAbove =
       std::lower_bound(levels.begin(), levels.end(), options.maxBudget) -
       levels.begin();
@@ -281,33 +338,26 @@ Frontier computeFrontier(const Problem &problem,
                     ? 1
                     : std::min(levels.size(), firstAbove + lookahead));
   const size_t numLevels = levels.size();
+  levelsUpTo.store(levels.back());
+  levelsAbove.store(low);
   auto isKeepAllLevel = [&](size_t k) {
     return k > 0 && static_cast<int64_t>(k) + 1 == totalLevels;
   };
   // The time limit (exact) is shared by the grid's solves: grid - 2, and
   // one at `low`.
   const double perSolve = options.timeLimitSeconds / (grid - 1);
-  const unsigned threads =
-      options.solver == SolverKind::Exact ? 1 : options.threads;
-  // The plan of one solve (empty when it found none: add() skips it);
-  // reads nothing shared but the problem, so the grid runs it on threads.
-  auto planAt = [&](int64_t budget, int effort) -> Plan {
-    SolveOptions solveOptions;
-    solveOptions.budgetBytes = budget;
-    solveOptions.timeLimitSeconds = perSolve;
-    // The levels' solves share the threads; a lone level takes them all.
-    solveOptions.threads = numLevels == 1 ? threads : 1;
-    solveOptions.effort = effort;
-    solveOptions.knownMinPeak = &least;
-    SolveResult result = solveInFamily(family, options.solver, solveOptions);
-    return result.feasible ? std::move(result.plan) : Plan{};
+  // The levels' solves share the threads; a lone level takes them all.
+  auto solveAt = [&](int64_t budget, int effort) {
+    return planAt(budget, effort, numLevels == 1 ? threads : 1, &least,
+                  perSolve);
   };
   // The grid's solves (one per level below keep-all's, `low` included: a
   // solve at the least peak often finds a cheaper plan there than the
   // min-peak search's, so the answer at the smallest feasible budget is
   // never dearer than a plain solve's) are independent: on threads (fast;
-  // exact's CBC runs one at a time), each into its own slot. None at `low`
-  // when the caller asks for less (nothing fits there) or keep-all fits.
+  // exact's CBC runs one at a time), each into its own slot, or taken from
+  // the early solves. None at `low` when the caller asks for less (nothing
+  // fits there) or keep-all fits.
   std::vector<int64_t> gridBudgets(numLevels, -1);
   for (size_t k = 0; k < numLevels; ++k)
     if (!isKeepAllLevel(k))
@@ -317,11 +367,15 @@ Frontier computeFrontier(const Problem &problem,
   GridSolves gridSolves(numLevels, [&](size_t k) {
     if (gridBudgets[k] < 0)
       return Plan{};
-    return planAt(gridBudgets[k], k == 0 ? options.leastEffort : options.effort);
+    auto started = std::find(early.begin(), early.end(), gridBudgets[k]);
+    if (k > 0 && started != early.end())
+      return earlySolves.take(started - early.begin());
+    return solveAt(gridBudgets[k], k == 0 ? options.leastEffort : options.effort);
   });
   std::vector<std::thread> gridWorkers;
-  for (unsigned t = 1; t < resolveThreads(threads, numLevels); ++t)
-    gridWorkers.emplace_back([&] { gridSolves.work(); });
+  if (early.empty())
+    for (unsigned t = 1; t < resolveThreads(threads, numLevels); ++t)
+      gridWorkers.emplace_back([&] { gridSolves.work(); });
   // Walk down from `from` towards the front's point below its peak, when
   // that one costs more (graphs up to kWalkNodes); `entries` is the front.
   auto walkFrom = [&](const FrontierPoint &from) {
@@ -404,7 +458,7 @@ Frontier computeFrontier(const Problem &problem,
         break;
       solved.insert(budget);
       const size_t before = entries.size();
-      add(planAt(budget, options.effort), budget);
+      add(solveAt(budget, options.effort), budget);
       if (entries.size() > before) {
         entries.back().gapFound = true;
         // Walk down from the new plan to the point below its peak (the
@@ -436,7 +490,8 @@ Frontier computeFrontier(const Problem &problem,
     forEachIndex(entries.size(), threads, [&](size_t i) {
       if (polishAt[i] >= 0)
         polished[i] =
-            polishPlan(problem, entries[i].point.plan, polishAt[i], trials);
+            polishPlan(problem, family.graph(), entries[i].point.plan,
+                       polishAt[i], trials);
     });
     const size_t count = entries.size();
     for (size_t i = 0; i < count; ++i)
@@ -450,6 +505,8 @@ Frontier computeFrontier(const Problem &problem,
     pruneToParetoFront(entries);
   }
   for (std::thread &worker : gridWorkers)
+    worker.join();
+  for (std::thread &worker : earlyWorkers)
     worker.join();
   return finish();
 }

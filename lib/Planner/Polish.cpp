@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Liveness.h"
 #include "SolverImpl.h"
 
 #include <algorithm>
@@ -40,7 +41,8 @@ public:
       max_[i] = std::max(max_[2 * i], max_[2 * i + 1]);
   }
   /// Bottom-up over the canonical nodes of [lo, hi], then their ancestors
-  /// (the two boundary leaves' paths) are recomputed.
+  /// (the two boundary leaves' paths, together once they meet) are
+  /// recomputed.
   void add(int lo, int hi, int64_t delta) {
     if (lo > hi)
       return;
@@ -54,8 +56,14 @@ public:
       l >>= 1;
       r >>= 1;
     }
-    pull(first);
-    pull(last);
+    l = first >> 1;
+    r = last >> 1;
+    for (; l != r; l >>= 1, r >>= 1) {
+      pull(l);
+      pull(r);
+    }
+    for (; l >= 1; l >>= 1)
+      pull(l);
   }
   int64_t max() const { return max_[1]; }
 
@@ -69,8 +77,7 @@ private:
     add_[node] += delta;
   }
   void pull(int node) {
-    for (node >>= 1; node >= 1; node >>= 1)
-      max_[node] = std::max(max_[2 * node], max_[2 * node + 1]) + add_[node];
+    max_[node] = std::max(max_[2 * node], max_[2 * node + 1]) + add_[node];
   }
 
   int size_ = 1;
@@ -79,10 +86,17 @@ private:
 
 class Polisher {
 public:
-  Polisher(const Problem &problem, const Plan &plan, int64_t budget)
+  Polisher(const Problem &problem, const Plan &plan, int64_t budget,
+           const std::vector<int64_t> &timeline)
       : problem_(problem), schedule_(plan.schedule), budget_(budget),
-        tree_(simulate(problem, plan).timeline),
-        deadline_(recomputeDeadlines(problem)) {
+        tree_(timeline) {
+    // Deadlines only where a node is pinned Recompute (an O(edges) pass
+    // per polish otherwise, and a polish runs for every start of a solve).
+    if (std::any_of(problem.nodes.begin(), problem.nodes.end(),
+                    [](const Node &node) {
+                      return node.policy == Policy::Recompute;
+                    }))
+      deadline_ = recomputeDeadlines(problem);
     const int numSteps = schedule_.size();
     const int numNodes = problem.nodes.size();
     stageOf_.resize(numSteps);
@@ -162,8 +176,6 @@ private:
     int64_t delta;
   };
 
-  void apply(const Change &change) { tree_.add(change.lo, change.hi, change.delta); }
-
   /// Set a version's last live step, recording the timeline change.
   void setLastLive(int version, int last, std::vector<Change> &changes) {
     const int old = lastLive_[version];
@@ -178,6 +190,8 @@ private:
   /// Removing `s` would hand the original version of a Recompute-pinned
   /// node to readers at or after its deadline.
   bool breaksPin(int s) const {
+    if (deadline_.empty())
+      return false;
     const int deadline = deadline_[schedule_[s].node];
     if (deadline < 0 || schedule_[prev_[s]].recompute)
       return false;
@@ -193,7 +207,8 @@ private:
     const int node = schedule_[s].node;
     const int64_t bytes = problem_.nodes[node].bytes;
     const int p = prev_[s], n = next_[s];
-    std::vector<Change> changes;
+    std::vector<Change> &changes = changes_;
+    changes.clear();
     const int oldLastS = lastLive_[s];
     const int oldLastP = lastLive_[p];
     // The removed step's own slot and version vanish.
@@ -203,12 +218,14 @@ private:
     next_[p] = n;
     if (n >= 0)
       prev_[n] = p;
-    std::vector<int> movedReaders = readers_[s];
+    std::vector<int> &movedReaders = movedReaders_;
+    movedReaders = readers_[s];
     readers_[p].insert(readers_[p].end(), movedReaders.begin(),
                        movedReaders.end());
     setLastLive(p, std::max(oldLastP, computeLastLive(p)), changes);
     // Inputs it read may die earlier.
-    std::vector<std::pair<int, int>> inputLast;
+    std::vector<std::pair<int, int>> &inputLast = inputLast_;
+    inputLast.clear();
     for (int k = readStart_[s]; k < readStart_[s + 1]; ++k) {
       const int version = reads_[k];
       auto &readers = readers_[version];
@@ -217,7 +234,7 @@ private:
       setLastLive(version, computeLastLive(version), changes);
     }
     for (const Change &change : changes)
-      apply(change);
+      tree_.add(change.lo, change.hi, change.delta);
     if (tree_.max() <= budget_) {
       alive_[s] = false;
       for (int reader : movedReaders)
@@ -246,21 +263,33 @@ private:
   std::vector<Step> schedule_;
   const int64_t budget_;
   MaxTree tree_;
-  const std::vector<int> deadline_;
+  /// recomputeDeadlines(problem); empty when nothing is pinned.
+  std::vector<int> deadline_;
   std::vector<int> stageOf_;
   std::vector<bool> alive_;
   std::vector<int> prev_, next_, lastLive_;
   std::vector<std::vector<int>> readers_;
   std::vector<int> readStart_, reads_;
+  /// One trial's scratch, kept between trials.
+  std::vector<Change> changes_;
+  std::vector<int> movedReaders_;
+  std::vector<std::pair<int, int>> inputLast_;
 };
 
 } // namespace
 
+Plan polishPlan(const Problem &problem, const CompactGraph &graph,
+                const Plan &plan, int64_t budgetBytes, int64_t maxTrials) {
+  Simulation sim = simulate(graph, plan);
+  if (sim.peakBytes > budgetBytes)
+    return plan;
+  return Polisher(problem, plan, budgetBytes, sim.timeline).run(maxTrials);
+}
+
 Plan polishPlan(const Problem &problem, const Plan &plan, int64_t budgetBytes,
                 int64_t maxTrials) {
-  if (simulate(problem, plan).peakBytes > budgetBytes)
-    return plan;
-  return Polisher(problem, plan, budgetBytes).run(maxTrials);
+  return polishPlan(problem, CompactGraph(problem), plan, budgetBytes,
+                    maxTrials);
 }
 
 } // namespace remat::planner

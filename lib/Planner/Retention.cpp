@@ -4,6 +4,7 @@
 
 #include "Liveness.h"
 #include "MinCut.h"
+#include "SolverImpl.h"
 
 #include <algorithm>
 #include <limits>
@@ -73,6 +74,8 @@ struct StateKeyHash {
 struct RetentionFamily::Memo {
   std::once_flag minCutOnce;
   std::vector<std::vector<std::vector<Retention>>> minCutGroups;
+  std::once_flag leastPeakOnce;
+  Plan leastPeak;
   std::mutex outcomesMutex;
   std::unordered_map<StateKey, Outcome, StateKeyHash> outcomes;
 };
@@ -100,6 +103,14 @@ RetentionFamily::minCutGroups() const {
   std::call_once(memo_->minCutOnce,
                  [&] { memo_->minCutGroups = computeMinCutGroups(*this); });
   return memo_->minCutGroups;
+}
+
+const Plan &RetentionFamily::leastPeakPlan(unsigned threads,
+                                           const Plan *known) const {
+  std::call_once(memo_->leastPeakOnce, [&] {
+    memo_->leastPeak = known ? *known : minPeakPlan(*this, threads);
+  });
+  return memo_->leastPeak;
 }
 
 RetentionFamily::RetentionFamily(const Problem &problem)
@@ -172,8 +183,13 @@ Plan RetentionFamily::build(const std::vector<Retention> &requested) const {
                         : lastUseBeforeCut_[i];
   std::vector<int> visitedFor(n, -1);
 
+  // A search builds thousands of plans of about one length: reserving the
+  // last one's length on this thread (up to 4n: recompute-all's can be
+  // quadratic) spares the schedule's regrowth and copies.
+  thread_local size_t lengthHint = 0;
   Plan plan;
-  plan.schedule.reserve(n);
+  plan.schedule.reserve(std::max<size_t>(
+      n, std::min<size_t>(lengthHint, 4 * static_cast<size_t>(n))));
   // Fields written in place: a Step built on the stack from two narrower
   // stores and copied as one 8-byte load stalled store forwarding (half of
   // build's time on a 1.8k-node step).
@@ -217,6 +233,7 @@ Plan RetentionFamily::build(const std::vector<Retention> &requested) const {
     }
     emit(v, /*recompute=*/false);
   }
+  lengthHint = plan.schedule.size();
   return plan;
 }
 

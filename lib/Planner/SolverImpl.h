@@ -72,6 +72,10 @@ Plan chainPlan(const RetentionFamily &family, int64_t budgetBytes);
 /// plan over the budget is returned unchanged.
 Plan polishPlan(const Problem &problem, const Plan &plan, int64_t budgetBytes,
                 int64_t maxTrials);
+/// The same on the problem's CompactGraph (what code that holds a
+/// RetentionFamily passes: family.graph()).
+Plan polishPlan(const Problem &problem, const CompactGraph &graph,
+                const Plan &plan, int64_t budgetBytes, int64_t maxTrials);
 /// Local search over stage schedules (Stage.cpp) from `start`: add moves at
 /// the peak, the polish, and (`kicks`) iterated local search and randomized
 /// starts, `effort` rounds of them; at most `workSteps` simulated steps.

@@ -198,7 +198,7 @@ Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
     return deep;
   if (fits)
     return best;
-  Plan least = knownMinPeak ? *knownMinPeak : minPeakPlan(family, threads);
+  const Plan &least = family.leastPeakPlan(threads, knownMinPeak);
   leastPeak = simulate(family.graph(), least).peakBytes;
   if (leastPeak <= budget)
     return least;
@@ -414,7 +414,7 @@ Plan minPeakPlan(const RetentionFamily &family, unsigned threads) {
       low = middle;
   }
   const int64_t trials = 4 * static_cast<int64_t>(problem.nodes.size()) + 1000;
-  consider(polishPlan(problem, best, bestPeak, trials));
+  consider(polishPlan(problem, family.graph(), best, bestPeak, trials));
   return best;
 }
 

@@ -77,6 +77,14 @@ public:
   const std::vector<std::vector<std::vector<Retention>>> &
   minCutGroups() const;
 
+  /// minPeakPlan(*this), searched on the first call (with `threads`; the
+  /// plan is the same on any count) and shared by this family's solves and
+  /// copies: a frontier's levels that start before the search ends wait for
+  /// it instead of searching again. `known` (SolveOptions::knownMinPeak, the
+  /// same plan by contract) is taken instead of searching when this call is
+  /// the first. Thread-safe.
+  const Plan &leastPeakPlan(unsigned threads, const Plan *known = nullptr) const;
+
   /// What simulating the plan of a state gave: recorded by the searches of
   /// this family and its copies, on any thread, for any budget, so a search
   /// that meets a state again (a relax's weakening tried before, by itself
@@ -104,8 +112,9 @@ private:
   std::vector<bool> stashed_;
   std::vector<int> candidates_;
   std::vector<int> pinnedRecompute_;
-  /// What minCutGroups() computed, once, and the recorded outcomes (one
-  /// entry of about 64 bytes per simulated weakening; shared by copies).
+  /// What minCutGroups() and leastPeakPlan() computed, once, and the
+  /// recorded outcomes (one entry of about 64 bytes per simulated weakening;
+  /// shared by copies).
   struct Memo;
   std::shared_ptr<Memo> memo_;
 };
