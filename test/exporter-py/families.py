@@ -237,6 +237,42 @@ class GroupedTransposedConvs(nn.Module):
         return self.head(self.dilated(h).pow(2).mean(dim=(2, 3)))
 
 
+class Convolutions3d(nn.Module):
+    """A video or volumetric network's 3-D convolutions: padded, before batch
+    norm; strided with an anisotropic kernel, groups 2; depthwise, dilation
+    2; a grouped transposed convolution with stride and output padding."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv3d(2, 4, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm3d(4)
+        self.down = nn.Conv3d(4, 6, (3, 3, 2), stride=(2, 1, 2), padding=(1, 0, 1), groups=2)
+        self.dilated = nn.Conv3d(6, 6, 3, padding=2, dilation=2, groups=6, bias=False)
+        self.up = nn.ConvTranspose3d(6, 4, 3, stride=2, padding=1, output_padding=1, groups=2)
+        self.head = nn.Linear(4, 5)
+
+    def forward(self, x):
+        h = torch.relu(self.bn(self.conv(x)))
+        h = torch.tanh(self.dilated(torch.tanh(self.down(h))))
+        return self.head(self.up(h).pow(2).mean(dim=(2, 3, 4)))
+
+
+class Pools3d(nn.Module):
+    """3-D max pooling: overlapping windows with padding (a video stem's), then
+    non-overlapping ones with an anisotropic kernel."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv3d(2, 3, 3, padding=1)
+        self.pool = nn.MaxPool3d(3, stride=2, padding=1)
+        self.tiles = nn.MaxPool3d((1, 2, 2))
+        self.head = nn.Linear(3, 5)
+
+    def forward(self, x):
+        h = self.tiles(self.pool(torch.tanh(self.conv(x))))
+        return self.head(h.mean(dim=(2, 3, 4)))
+
+
 class Remainders(nn.Module):
     """torch.fmod (the dividend's sign) and % (the divisor's), of floats and of
     index arithmetic (Swin V2's window shifts come to fmod)."""
@@ -387,6 +423,12 @@ def families():
     def remainders():
         return classified(20, Remainders, 3, 6)
 
+    def convolutions_3d():
+        return classified(21, Convolutions3d, 2, 2, 4, 5, 6)
+
+    def pooling_3d():
+        return classified(22, Pools3d, 2, 2, 5, 8, 7)
+
     def max_over_time():
         return classified(15, MaxOverTime, 3, 7, 6)
 
@@ -405,4 +447,5 @@ def families():
             'causal_tcn': tcn, 'max_min_dim': max_over_time,
             'adaptive_max_pool': adaptive_max, 'interpolations': interpolations,
             'bilinear_layers': bilinear_layers, 'grouped_transposed_conv': grouped_transposed,
-            'remainders': remainders}
+            'remainders': remainders, 'convolutions_3d': convolutions_3d,
+            'pooling_3d': pooling_3d}

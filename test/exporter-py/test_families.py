@@ -17,7 +17,8 @@ TCN (1-D convolutions, F.pad's cropping backward), max and min over a dimension,
 backward by flat indices; uneven windows too), bilinear / bicubic / nearest-exact / non-whole
 nearest interpolation (their backward by PyTorch's interpolation matrices),
 nn.Bilinear (`_trilinear`), grouped and depthwise transposed convolutions, fmod
-and Python's remainder.
+and Python's remainder, 3-D convolutions (strided, grouped, dilated, transposed;
+BatchNorm3d) and 3-D max pooling.
 """
 
 import pytest

@@ -3,6 +3,7 @@
 HANDLERS maps `str(node.target)` (e.g. 'aten.mm.default') to its function.
 """
 
+import itertools
 import math
 
 from . import emit as E
@@ -807,7 +808,7 @@ def adaptive_max_pool2d(em, node, a):
                                              inside(b, b.index(3), b.index(5), ww, ow)), 'i1')
         gt = b.op('arith.cmpf ogt, %s, %s' % (b.ins[0], b.outs[0]), 'f32')
         take = b.op('arith.andi %s, %s' % (within, gt), 'i1')
-        at = _flat_input_index(b, b.index(4), b.index(5), ww)
+        at = _flat_input_index(b, [b.index(4), b.index(5)], (None, ww))
         return [b.op('arith.select %s, %s, %s' % (take, b.ins[0], b.outs[0]), 'f32'),
                 b.op('arith.select %s, %s, %s' % (take, at, b.outs[1]), 'i64')]
     return tuple(em.generic(h, 6, ['parallel'] * 4 + ['reduction'] * 2,
@@ -994,8 +995,33 @@ def _ints(v):
     return 'dense<[%s]> : tensor<2xi64>' % ', '.join(map(str, v))
 
 
+def _conv_generic(em, h, x, w, init, stride, dilation, groups):
+    """Convolution of (padded) x [N, C, *S] with w [F, C/g, *K] into init [N, F, *O]
+    as one linalg.generic over (n, g, f/g, *O, c/g, *K): any spatial rank (linalg
+    has no grouped 3-D named convolution)."""
+    s = len(x.shape) - 2
+    g = groups
+    n, c = x.shape[:2]
+    f = w.shape[0]
+    xg = em.reshape(x, (n, g, c // g) + tuple(x.shape[2:]), h + '_xg')
+    wg = em.reshape(w, (g, f // g) + tuple(w.shape[1:]), h + '_wg')
+    og = em.reshape(init, (init.shape[0], g, f // g) + tuple(init.shape[2:]), h + '_og')
+    # dims: 0 n, 1 g, 2 f/g, 3..3+s-1 the output's, 3+s c/g, 4+s.. the kernel's
+    xe = ['d0', 'd1', 'd%d' % (3 + s)] + [
+        'd%d * %d + d%d * %d' % (3 + i, stride[i], 4 + s + i, dilation[i]) for i in range(s)]
+    we = ['d1', 'd2', 'd%d' % (3 + s)] + ['d%d' % (4 + s + i) for i in range(s)]
+    y = em.generic(h + '_g', 4 + 2 * s, ['parallel'] * (3 + s) + ['reduction'] * (1 + s),
+                   [(xg, xe), (wg, we)], [(og.shape, init.dt, ident(3 + s), og)],
+                   lambda b: [b.op('arith.addf %s, %s' % (b.op('arith.mulf %s, %s' % (
+                       b.ins[0], b.ins[1]), 'f32'), b.outs[0]), 'f32')])[0]
+    return em.reshape(y, init.shape, h)
+
+
 def conv2d(em, h, x, w, init, stride, dilation, groups):
-    """Named linalg convolution of (padded) x [N,C,H,W] with w [F,C/g,KH,KW] into init."""
+    """Named linalg convolution of (padded) x [N,C,H,W] with w [F,C/g,KH,KW] into init;
+    other spatial ranks (3-D) as a linalg.generic (_conv_generic)."""
+    if len(x.shape) != 4:
+        return _conv_generic(em, h, x, w, init, stride, dilation, groups)
     attrs = '{dilations = %s, strides = %s}' % (_ints(dilation), _ints(stride))
     if groups == 1:
         name = em.fresh(h)
@@ -1020,13 +1046,18 @@ def _height_one(em, h, v):
 
 
 def _conv_params(em, node, rank, stride, padding, dilation):
-    """stride, padding, dilation as 2-D lists; a 1-D convolution (rank 3) is a
-    2-D one of height 1."""
+    """stride, padding, dilation as lists of the spatial rank; a 1-D convolution
+    (rank 3) is a 2-D one of height 1."""
     if rank == 3:
         return [1, stride[0]], [0, padding[0]], [1, dilation[0]]
-    if rank != 4:
-        raise E.ExportError('%s: only 1-D and 2-D convolutions are supported' % node.target)
-    return _pair(stride), _pair(padding), _pair(dilation)
+    if rank not in (4, 5):
+        raise E.ExportError('%s: only 1-D, 2-D and 3-D convolutions are supported'
+                            % node.target)
+    s = rank - 2
+
+    def spread(v):
+        return list(v) * s if len(v) == 1 else list(v)
+    return spread(stride), spread(padding), spread(dilation)
 
 
 @handles('aten.convolution.default')
@@ -1052,15 +1083,16 @@ def _convolution2d(em, node, x, w, bias, shape, dt, stride, padding, dilation, t
         return _conv_transpose(em, node, x, w, bias, shape, stride, padding, dilation, groups)
     xp = pad(em, hint(node) + '_pad', x, [0, 0] + padding, [0, 0] + padding, 0.0)
     if bias is not None:
-        init = broadcast_to(em, _bias_chw(bias), shape, hint(node) + '_bias')
+        init = broadcast_to(em, _bias_chw(bias, len(shape) - 2), shape, hint(node) + '_bias')
     else:
         init = em.filled(0.0, shape, dt, hint(node) + '_acc')
     return conv2d(em, hint(node), xp, w, init, stride, dilation, groups)
 
 
-def _bias_chw(bias):
-    """bias [F] viewed as [F,1,1] for broadcasting over NCHW."""
-    return E.lazy_view(bias, (bias.shape[0], 1, 1), [0])
+def _bias_chw(bias, spatial=2):
+    """bias [F] viewed as [F,1,1] (one 1 per spatial dim) for broadcasting over
+    NCHW (NCDHW)."""
+    return E.lazy_view(bias, (bias.shape[0],) + (1,) * spatial, [0])
 
 
 def _conv_transpose(em, node, x, w, bias, shape, stride, padding, dilation, groups):
@@ -1098,9 +1130,6 @@ def _convolution_backward2d(em, node, g, x, w, stride, padding, dilation, transp
                             mask):
     if transposed:
         return _conv_transpose_backward(em, node, g, x, w, stride, padding, dilation, groups, mask)
-    n, c, hh, ww = x.shape
-    f, cg, kh, kw = w.shape
-    _, _, oh, ow = g.shape
     h = hint(node)
     results = [None, None, None]
     if mask[0]:
@@ -1108,7 +1137,7 @@ def _convolution_backward2d(em, node, g, x, w, stride, padding, dilation, transp
     if mask[1]:
         results[1] = _conv_grad_weight(em, h, g, x, w.shape, stride, padding, dilation, groups)
     if mask[2]:
-        results[2] = _reduce_dims(em, h + '_gb', g, [0, 2, 3])
+        results[2] = _reduce_dims(em, h + '_gb', g, [0] + list(range(2, len(g.shape))))
     return tuple(results)
 
 
@@ -1119,14 +1148,14 @@ def _conv_transpose_backward(em, node, g, x, w, stride, padding, dilation, group
     h = hint(node)
     results = [None, None, None]
     if mask[0]:
-        gp = pad(em, h + '_gpad', g, [0, 0] + padding, [0, 0] + padding, 0.0)
+        gp = pad(em, h + '_gpad', g, [0, 0] + list(padding), [0, 0] + list(padding), 0.0)
         init = em.filled(0.0, x.shape, 'f32', h + '_gi_acc')
         results[0] = conv2d(em, h + '_gi', gp, w, init, stride, dilation, groups)
     if mask[1]:
         results[1] = _conv_grad_weight(em, h, x, g, w.shape, stride, padding, dilation,
                                        groups)
     if mask[2]:
-        results[2] = _reduce_dims(em, h + '_gb', g, [0, 2, 3])
+        results[2] = _reduce_dims(em, h + '_gb', g, [0] + list(range(2, len(g.shape))))
     return tuple(results)
 
 
@@ -1142,47 +1171,52 @@ def _reduce_dims(em, h, x, dims):
 
 def _conv_grad_input(em, h, g, w, xshape, stride, padding, dilation, groups):
     """A stride-1 convolution of g, dilated by the stride and padded, with the
-    spatially flipped, in/out-swapped weights."""
-    n, c, hh, ww = xshape
-    f, cg, kh, kw = w.shape
-    _, _, oh, ow = g.shape
-    low = [dilation[i] * (k - 1) - padding[i] for i, k in enumerate((kh, kw))]
+    spatially flipped, in/out-swapped weights (any spatial rank)."""
+    n, c = xshape[:2]
+    f, cg = w.shape[:2]
+    kernel = tuple(w.shape[2:])
+    s = len(kernel)
+    low = [dilation[i] * (k - 1) - padding[i] for i, k in enumerate(kernel)]
     if min(low) < 0:
         raise E.ExportError('aten.convolution_backward: padding larger than the dilated '
                             'kernel extent is not supported')
-    size = [hh + dilation[0] * (kh - 1), ww + dilation[1] * (kw - 1)]
+    size = [xshape[2 + i] + dilation[i] * (kernel[i] - 1) for i in range(s)]
     gz = em.filled(0.0, (n, f) + tuple(size), 'f32', h + '_gdil')
     gd = _insert(em, h + '_gdil', g, gz, 0, 0, 1, offsets=[0, 0] + low,
                  strides=[1, 1] + list(stride))
     gr = groups
-    # Flipped weights: [G, C/G, F/G, KH, KW] from w viewed as [G, F/G, C/G, KH, KW].
-    w5 = em.reshape(w, (gr, f // gr, cg, kh, kw), h + '_wg')
-    wt = em.generic(h + '_wflip', 5, ['parallel'] * 5,
-                    [(w5, ['d0', 'd2', 'd1', '-d3 + %d' % (kh - 1), '-d4 + %d' % (kw - 1)])],
-                    [((gr, cg, f // gr, kh, kw), 'f32', ident(5), None)],
+    # Flipped weights: [G, C/G, F/G, *K] from w viewed as [G, F/G, C/G, *K].
+    wg = em.reshape(w, (gr, f // gr, cg) + kernel, h + '_wg')
+    wt = em.generic(h + '_wflip', 3 + s, ['parallel'] * (3 + s),
+                    [(wg, ['d0', 'd2', 'd1'] + ['-d%d + %d' % (3 + i, k - 1)
+                                               for i, k in enumerate(kernel)])],
+                    [((gr, cg, f // gr) + kernel, 'f32', ident(3 + s), None)],
                     lambda b: [b.ins[0]])[0]
-    wt4 = em.reshape(wt, (c, f // gr, kh, kw), h + '_wflip4')
+    wt4 = em.reshape(wt, (c, f // gr) + kernel, h + '_wflip4')
     init = em.filled(0.0, xshape, 'f32', h + '_gi_acc')
-    return conv2d(em, h + '_gi', gd, wt4, init, [1, 1], dilation, groups)
+    return conv2d(em, h + '_gi', gd, wt4, init, [1] * s, dilation, groups)
 
 
 def _conv_grad_weight(em, h, g, x, wshape, stride, padding, dilation, groups):
-    """gw[g,fo,ci,kh,kw] = sum_{n,oh,ow} g[n,g,fo,oh,ow] * xpad[n,g,ci,oh*s+kh*d,ow*s+kw*d]."""
-    n, c, hh, ww = x.shape
-    f, cg, kh, kw = wshape
-    _, _, oh, ow = g.shape
+    """gw[g,fo,ci,*k] = sum_{n,*o} g[n,g,fo,*o] * xpad[n,g,ci,*(o*s+k*d)] (any
+    spatial rank)."""
+    n, c = x.shape[:2]
+    f, cg = wshape[:2]
+    kernel = tuple(wshape[2:])
+    s = len(kernel)
+    out = tuple(g.shape[2:])
     gr = groups
-    xp = pad(em, h + '_xpad', x, [0, 0] + padding, [0, 0] + padding, 0.0)
-    x5 = em.reshape(xp, (n, gr, cg) + xp.shape[2:], h + '_xg')
-    g5 = em.reshape(g, (n, gr, f // gr, oh, ow), h + '_gg')
-    shape = (gr, f // gr, cg, kh, kw)
+    xp = pad(em, h + '_xpad', x, [0, 0] + list(padding), [0, 0] + list(padding), 0.0)
+    xg = em.reshape(xp, (n, gr, cg) + xp.shape[2:], h + '_xg')
+    gg = em.reshape(g, (n, gr, f // gr) + out, h + '_gg')
+    shape = (gr, f // gr, cg) + kernel
     init = em.filled(0.0, shape, 'f32', h + '_gw_acc')
-    # dims: 0 g, 1 fo, 2 ci, 3 kh, 4 kw, 5 n, 6 oh, 7 ow
-    xe = ['d5', 'd0', 'd2', 'd6 * %d + d3 * %d' % (stride[0], dilation[0]),
-          'd7 * %d + d4 * %d' % (stride[1], dilation[1])]
-    ge = ['d5', 'd0', 'd1', 'd6', 'd7']
-    gw = em.generic(h + '_gw', 8, ['parallel'] * 5 + ['reduction'] * 3, [(x5, xe), (g5, ge)],
-                    [(shape, 'f32', ident(5), init)],
+    # dims: 0 g, 1 fo, 2 ci, 3..3+s-1 the kernel's, 3+s n, 4+s.. the output's
+    xe = ['d%d' % (3 + s), 'd0', 'd2'] + [
+        'd%d * %d + d%d * %d' % (4 + s + i, stride[i], 3 + i, dilation[i]) for i in range(s)]
+    ge = ['d%d' % (3 + s), 'd0', 'd1'] + ['d%d' % (4 + s + i) for i in range(s)]
+    gw = em.generic(h + '_gw', 4 + 2 * s, ['parallel'] * (3 + s) + ['reduction'] * (1 + s),
+                    [(xg, xe), (gg, ge)], [(shape, 'f32', ident(3 + s), init)],
                     lambda b: [b.op('arith.addf %s, %s' % (b.op('arith.mulf %s, %s' % (
                         b.ins[0], b.ins[1]), 'f32'), b.outs[0]), 'f32')])[0]
     return em.reshape(gw, wshape, h + '_gw4')
@@ -1190,13 +1224,19 @@ def _conv_grad_weight(em, h, g, x, wshape, stride, padding, dilation, groups):
 
 # ---- pooling ----
 
+def _spread(v, s):
+    """A pooling or convolution parameter as a list of the spatial rank `s`."""
+    return list(v) * s if len(v) == 1 else list(v)
+
+
 def _pool_geometry(a, x, out_shape):
-    k = _pair(a[1])
-    stride = _pair(a[2]) if a[2] else list(k)
-    padding = _pair(a[3]) if len(a) > 3 and a[3] else [0, 0]
-    dilation = _pair(a[4]) if len(a) > 4 and a[4] else [1, 1]
-    oh, ow = out_shape[2], out_shape[3]
-    need = [(o - 1) * s + d * (kk - 1) + 1 for o, s, d, kk in zip((oh, ow), stride, dilation, k)]
+    s = len(x.shape) - 2
+    k = _spread(a[1], s)
+    stride = _spread(a[2], s) if a[2] else list(k)
+    padding = _spread(a[3], s) if len(a) > 3 and a[3] else [0] * s
+    dilation = _spread(a[4], s) if len(a) > 4 and a[4] else [1] * s
+    out = out_shape[2:]
+    need = [(o - 1) * st + d * (kk - 1) + 1 for o, st, d, kk in zip(out, stride, dilation, k)]
     high = [max(p, nd - hw - p) for p, nd, hw in zip(padding, need, x.shape[2:])]
     return k, stride, padding, dilation, high
 
@@ -1215,67 +1255,77 @@ def _window_index(b, oi, ki, stride, dilation, pad_):
     return b.op('arith.subi %s, %s' % (s, b.const(pad_, 'index')), 'index')
 
 
-@handles('aten.max_pool2d_with_indices.default')
+@handles('aten.max_pool2d_with_indices.default', 'aten.max_pool3d_with_indices.default')
 def max_pool(em, node, a):
+    """Max pooling over 2 or 3 spatial dims; the index is PyTorch's, flat over
+    the unpadded spatial dims of each (n, c) plane."""
     x = em.materialize(a[0])
     shape, _ = meta(node, 0)
     k, stride, padding, dilation, high = _pool_geometry(a, x, shape)
-    n, c, hh, ww = x.shape
+    s = len(k)
     xp = pad(em, hint(node) + '_pad', x, [0, 0] + padding, [0, 0] + high, -math.inf)
     vinit = em.filled(-math.inf, shape, 'f32', hint(node) + '_vacc')
     iinit = em.filled(0, shape, 'i64', hint(node) + '_iacc')
-    xe = ['d0', 'd1', 'd2 * %d + d4 * %d' % (stride[0], dilation[0]),
-          'd3 * %d + d5 * %d' % (stride[1], dilation[1])]
+    # dims: 0 n, 1 c, 2..2+s-1 the output's, 2+s.. the window's
+    xe = ['d0', 'd1'] + ['d%d * %d + d%d * %d' % (2 + i, stride[i], 2 + s + i, dilation[i])
+                         for i in range(s)]
 
     def body(b):
-        r = _window_index(b, b.index(2), b.index(4), stride[0], dilation[0], padding[0])
-        q = _window_index(b, b.index(3), b.index(5), stride[1], dilation[1], padding[1])
-        flat = b.op('arith.addi %s, %s' % (b.op('arith.muli %s, %s' % (
-            r, b.const(ww, 'index')), 'index'), q), 'index')
-        fi = b.op('arith.index_cast %s' % flat, 'index to i64')
+        coords = [_window_index(b, b.index(2 + i), b.index(2 + s + i), stride[i], dilation[i],
+                                padding[i]) for i in range(s)]
+        fi = _flat_input_index(b, coords, x.shape[2:])
         gt = b.op('arith.cmpf ogt, %s, %s' % (b.ins[0], b.outs[0]), 'f32')
         return [b.op('arith.select %s, %s, %s' % (gt, b.ins[0], b.outs[0]), 'f32'),
                 b.op('arith.select %s, %s, %s' % (gt, fi, b.outs[1]), 'i64')]
-    vals = em.generic(hint(node), 6, ['parallel'] * 4 + ['reduction'] * 2,
-                      [(xp, xe), (_window(em, k, hint(node)), [4, 5])],
-                      [(shape, 'f32', ident(4), vinit), (shape, 'i64', ident(4), iinit)], body)
+    vals = em.generic(hint(node), 2 + 2 * s, ['parallel'] * (2 + s) + ['reduction'] * s,
+                      [(xp, xe), (_window(em, k, hint(node)), [2 + s + i for i in range(s)])],
+                      [(shape, 'f32', ident(2 + s), vinit), (shape, 'i64', ident(2 + s), iinit)],
+                      body)
     return tuple(vals)
 
 
-@handles('aten.max_pool2d_with_indices_backward.default')
+@handles('aten.max_pool2d_with_indices_backward.default',
+         'aten.max_pool3d_with_indices_backward.default')
 def max_pool_backward(em, node, a):
     g, x, idx = em.materialize(a[0]), em.materialize(a[1]), em.materialize(a[7])
     k, stride, padding, dilation, high = _pool_geometry(a[1:], x, g.shape)
-    n, c, hh, ww = x.shape
-    _, _, oh, ow = g.shape
-    if k == stride and not any(padding) and dilation == [1, 1] and (hh, ww) == (oh * k[0], ow * k[1]):
+    s = len(k)
+    if (k == stride and not any(padding) and dilation == [1] * s
+            and tuple(x.shape[2:]) == tuple(o * kk for o, kk in zip(g.shape[2:], k))):
         return _max_pool_backward_tiled(em, hint(node), g, idx, x.shape, k)
     return _max_pool_backward_windows(em, hint(node), g, idx, x.shape, k, stride, padding,
                                       dilation, high)
 
 
-def _flat_input_index(b, r, q, ww):
-    flat = b.op('arith.addi %s, %s' % (b.op('arith.muli %s, %s' % (
-        r, b.const(ww, 'index')), 'index'), q), 'index')
+def _flat_input_index(b, coords, sizes):
+    """PyTorch's flat index of spatial coordinates `coords` in a plane of
+    `sizes`, as i64."""
+    flat = coords[0]
+    for coord, size in zip(coords[1:], sizes[1:]):
+        flat = b.op('arith.addi %s, %s' % (b.op('arith.muli %s, %s' % (
+            flat, b.const(size, 'index')), 'index'), coord), 'index')
     return b.op('arith.index_cast %s' % flat, 'index to i64')
 
 
 def _max_pool_backward_tiled(em, h, g, idx, xshape, k):
-    """Non-overlapping windows: the input gradient viewed as [N,C,OH,KH,OW,KW] is
-    one parallel generic (then a collapse_shape)."""
-    n, c, hh, ww = xshape
-    _, _, oh, ow = g.shape
-    shape6 = (n, c, oh, k[0], ow, k[1])
+    """Non-overlapping windows: the input gradient viewed as [N,C,O0,K0,O1,K1,...]
+    is one parallel generic (then a collapse_shape)."""
+    n, c = xshape[:2]
+    out = g.shape[2:]
+    s = len(k)
+    shape = (n, c) + tuple(x for o, kk in zip(out, k) for x in (o, kk))
 
     def body(b):
-        r = b.op('arith.addi %s, %s' % (b.op('arith.muli %s, %s' % (
-            b.index(2), b.const(k[0], 'index')), 'index'), b.index(3)), 'index')
-        q = b.op('arith.addi %s, %s' % (b.op('arith.muli %s, %s' % (
-            b.index(4), b.const(k[1], 'index')), 'index'), b.index(5)), 'index')
-        eq = b.op('arith.cmpi eq, %s, %s' % (b.ins[1], _flat_input_index(b, r, q, ww)), 'i64')
+        coords = [b.op('arith.addi %s, %s' % (b.op('arith.muli %s, %s' % (
+            b.index(2 + 2 * i), b.const(k[i], 'index')), 'index'), b.index(3 + 2 * i)),
+            'index') for i in range(s)]
+        eq = b.op('arith.cmpi eq, %s, %s' % (b.ins[1], _flat_input_index(b, coords, xshape[2:])),
+                  'i64')
         return [b.op('arith.select %s, %s, %s' % (eq, b.ins[0], b.const(0.0, 'f32')), 'f32')]
-    gi = em.generic(h + '_tiles', 6, ['parallel'] * 6, [(g, [0, 1, 2, 4]), (idx, [0, 1, 2, 4])],
-                    [(shape6, 'f32', ident(6), None)], body)[0]
+    outer = [0, 1] + [2 + 2 * i for i in range(s)]
+    gi = em.generic(h + '_tiles', 2 + 2 * s, ['parallel'] * (2 + 2 * s),
+                    [(g, outer), (idx, outer)], [(shape, 'f32', ident(2 + 2 * s), None)],
+                    body)[0]
     return em.reshape(gi, xshape, h)
 
 
@@ -1283,37 +1333,39 @@ def _max_pool_backward_windows(em, h, g, idx, xshape, k, stride, padding, dilati
     """Overlapping windows: per window offset, the window gradients whose argmax
     sits at that offset, placed (strided) into a zero padded tensor and added up.
     Each step makes new tensors, so no buffer is read and then updated in place."""
-    n, c, hh, ww = xshape
-    padded = (n, c, hh + padding[0] + high[0], ww + padding[1] + high[1])
+    s = len(k)
+    rank = 2 + s
+    padded = tuple(xshape[:2]) + tuple(d + p + q for d, p, q in zip(xshape[2:], padding, high))
     acc = None
-    for i in range(k[0]):
-        for j in range(k[1]):
-            def body(b, i=i, j=j):
-                r = _window_index(b, b.index(2), b.const(i, 'index'), stride[0], dilation[0],
-                                  padding[0])
-                q = _window_index(b, b.index(3), b.const(j, 'index'), stride[1], dilation[1],
-                                  padding[1])
-                eq = b.op('arith.cmpi eq, %s, %s' % (b.ins[1], _flat_input_index(b, r, q, ww)),
-                          'i64')
-                return [b.op('arith.select %s, %s, %s' % (eq, b.ins[0], b.const(0.0, 'f32')),
-                             'f32')]
-            part = em.generic(h + '_win', 4, ['parallel'] * 4, [(g, ident(4)), (idx, ident(4))],
-                              [(g.shape, 'f32', ident(4), None)], body)[0]
-            zeros = em.filled(0.0, padded, 'f32', h + '_place')
-            placed = _insert(em, h + '_place', part, zeros, 0, 0, 1,
-                             offsets=[0, 0, i * dilation[0], j * dilation[1]],
-                             strides=[1, 1, stride[0], stride[1]])
-            if acc is None:
-                acc = placed
-                continue
-            acc = em.generic(h + '_sum', 4, ['parallel'] * 4, [(acc, ident(4)), (placed, ident(4))],
-                             [(padded, 'f32', ident(4), None)],
-                             lambda b: [b.op('arith.addf %s, %s' % (b.ins[0], b.ins[1]), 'f32')])[0]
+    for offset in itertools.product(*(range(kk) for kk in k)):
+        def body(b, offset=offset):
+            coords = [_window_index(b, b.index(2 + i), b.const(offset[i], 'index'), stride[i],
+                                    dilation[i], padding[i]) for i in range(s)]
+            eq = b.op('arith.cmpi eq, %s, %s' % (b.ins[1], _flat_input_index(b, coords,
+                                                                              xshape[2:])),
+                      'i64')
+            return [b.op('arith.select %s, %s, %s' % (eq, b.ins[0], b.const(0.0, 'f32')),
+                         'f32')]
+        part = em.generic(h + '_win', rank, ['parallel'] * rank,
+                          [(g, ident(rank)), (idx, ident(rank))],
+                          [(g.shape, 'f32', ident(rank), None)], body)[0]
+        zeros = em.filled(0.0, padded, 'f32', h + '_place')
+        placed = _insert(em, h + '_place', part, zeros, 0, 0, 1,
+                         offsets=[0, 0] + [o * d for o, d in zip(offset, dilation)],
+                         strides=[1, 1] + list(stride))
+        if acc is None:
+            acc = placed
+            continue
+        acc = em.generic(h + '_sum', rank, ['parallel'] * rank,
+                         [(acc, ident(rank)), (placed, ident(rank))],
+                         [(padded, 'f32', ident(rank), None)],
+                         lambda b: [b.op('arith.addf %s, %s' % (b.ins[0], b.ins[1]), 'f32')])[0]
     if padded == tuple(xshape):
         return acc
     out = em.fresh(h)
-    em.emit('%s = tensor.extract_slice %s[0, 0, %d, %d] [%s] [1, 1, 1, 1] : %s to %s' % (
-        out, acc.name, padding[0], padding[1], ', '.join(map(str, xshape)), acc.type,
+    em.emit('%s = tensor.extract_slice %s[%s] [%s] [%s] : %s to %s' % (
+        out, acc.name, ', '.join(map(str, [0, 0] + list(padding))),
+        ', '.join(map(str, xshape)), ', '.join(['1'] * rank), acc.type,
         E.tensor_type(xshape, 'f32')))
     return E.Val(out, tuple(xshape), 'f32')
 
