@@ -258,19 +258,24 @@ class Convolutions3d(nn.Module):
 
 
 class Pools3d(nn.Module):
-    """3-D max pooling: overlapping windows with padding (a video stem's), then
-    non-overlapping ones with an anisotropic kernel."""
+    """3-D pooling: max pooling over overlapping windows with padding (a video
+    stem's), then non-overlapping ones with an anisotropic kernel; average
+    pooling with padding not counted, and over non-overlapping windows."""
 
     def __init__(self):
         super().__init__()
         self.conv = nn.Conv3d(2, 3, 3, padding=1)
         self.pool = nn.MaxPool3d(3, stride=2, padding=1)
         self.tiles = nn.MaxPool3d((1, 2, 2))
-        self.head = nn.Linear(3, 5)
+        self.conv2 = nn.Conv3d(2, 3, 3, padding=1)
+        self.avg = nn.AvgPool3d(3, stride=2, padding=1, count_include_pad=False)
+        self.avg_tiles = nn.AvgPool3d((1, 2, 2))
+        self.head = nn.Linear(6, 5)
 
     def forward(self, x):
         h = self.tiles(self.pool(torch.tanh(self.conv(x))))
-        return self.head(h.mean(dim=(2, 3, 4)))
+        a = self.avg_tiles(self.avg(torch.tanh(self.conv2(x))))
+        return self.head(torch.cat([h, a], dim=1).pow(2).mean(dim=(2, 3, 4)))
 
 
 class Remainders(nn.Module):
@@ -391,6 +396,26 @@ def families():
         return model, (torch.randn(2, 3, 8, 8, generator=gen),
                        torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
 
+    def swin_shifted():
+        # Two blocks: the second's shifted windows read an attention mask built
+        # by a chain of slice_scatters into a zero tensor (the exporter writes
+        # it as one constant).
+        gen = g(23)
+        model = tvm.SwinTransformer(patch_size=[2, 2], embed_dim=8, depths=[2],
+                                    num_heads=[1], window_size=[2, 2], num_classes=5,
+                                    stochastic_depth_prob=0.0)
+        return model, (torch.randn(2, 3, 8, 8, generator=gen),
+                       torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+
+    def swin_3d():
+        from torchvision.models.video.swin_transformer import SwinTransformer3d
+        gen = g(24)
+        model = SwinTransformer3d(patch_size=[2, 2, 2], embed_dim=8, depths=[2],
+                                  num_heads=[1], window_size=[2, 2, 2], num_classes=5,
+                                  stochastic_depth_prob=0.0)
+        return model, (torch.randn(1, 3, 4, 8, 8, generator=gen),
+                       torch.randint(0, 5, (1,), generator=gen)), F.cross_entropy
+
     def pools():
         return classified(9, Pools, 2, 3, 12, 12)
 
@@ -448,4 +473,4 @@ def families():
             'adaptive_max_pool': adaptive_max, 'interpolations': interpolations,
             'bilinear_layers': bilinear_layers, 'grouped_transposed_conv': grouped_transposed,
             'remainders': remainders, 'convolutions_3d': convolutions_3d,
-            'pooling_3d': pooling_3d}
+            'pooling_3d': pooling_3d, 'swin_shifted': swin_shifted, 'swin_3d': swin_3d}

@@ -366,11 +366,76 @@ def _tensor_constant(em, node, tensor):
                           node.name)
 
 
+# Writes into a tensor made from constants alone: what builds Swin's shifted-
+# window attention mask, a chain of slice_scatters into a zero tensor (dozens
+# of in-place writes into one buffer, each read by the next, which remat
+# cannot plan; and slices of empty windows at small inputs).
+_FOLDED_WRITES = frozenset([
+    'aten.slice_scatter.default', 'aten.select_scatter.default',
+    'aten.index_put.default', 'aten.scatter.src', 'aten.scatter.value',
+    'aten.masked_fill.Scalar', 'aten.copy.default'])
+
+
+def _node_inputs(node):
+    import torch.fx
+    found = []
+    torch.fx.node.map_arg((node.args, node.kwargs), found.append)
+    return found
+
+
+def _constant_writes(gm):
+    """The writes of _FOLDED_WRITES whose every input is computed from constants
+    alone (no argument of the step), with their values, computed here with
+    PyTorch; and the nodes only they read, which need no code of their own.
+    Such a write becomes one dense constant where a computed op reads it (up to
+    _MAX_CONSTANT_ELEMENTS), so the step holds no chain of writes into a
+    constant buffer."""
+    import torch
+    import torch.fx
+    from .trace import _random_hint
+    values = {}
+    for node in gm.graph.nodes:
+        if node.op == 'get_attr':
+            values[node] = _fetch_attr(gm, node.target)
+            continue
+        target = str(node.target)
+        if (node.op != 'call_function' or _random_hint(target) or 'rand' in target
+                or 'empty' in target):
+            continue
+        # Only small values (a mask, an index), not the step's big constants
+        # (a loss seed the size of the logits).
+        val = node.meta.get('val')
+        if isinstance(val, torch.Tensor) and val.numel() > _MAX_CONSTANT_ELEMENTS:
+            continue
+        inputs = _node_inputs(node)
+        if not all(i in values for i in inputs):
+            continue
+        args, kwargs = torch.fx.node.map_arg((node.args, node.kwargs), lambda n: values[n])
+        try:
+            values[node] = node.target(*args, **kwargs)
+        except Exception:    # left to its handler, as any other op
+            continue
+    folded = {n for n, v in values.items()
+              if str(n.target) in _FOLDED_WRITES and isinstance(v, torch.Tensor)
+              and v.numel() <= _MAX_CONSTANT_ELEMENTS}
+    # A constant node none of whose users needs its code (every user is
+    # skipped, or a folded write that becomes a constant) is skipped.
+    skipped = set()
+    for node in reversed(list(gm.graph.nodes)):
+        if node in values and node.users and all(
+                u in skipped or u in folded for u in node.users):
+            skipped.add(node)
+    if not folded - skipped:
+        return {}, set()
+    return {n: values[n] for n in folded - skipped}, skipped
+
+
 def emit_step(step, title='train_step', comment=None):
     """MLIR text of `step` (a trace.Step)."""
     em = Emitter()
     env = {}
     gm = step.gm
+    constant_writes, skipped = _constant_writes(gm)
     placeholders = [n for n in gm.graph.nodes if n.op == 'placeholder']
     args = []
     for node, name, kind in zip(placeholders, step.arg_names, step.arg_kinds):
@@ -389,6 +454,14 @@ def emit_step(step, title='train_step', comment=None):
         if node.op == 'output':
             output = node
             break
+        if node in skipped:
+            continue
+        if node in constant_writes:
+            value = constant_writes[node]
+            env[node] = dense_constant(em, value.detach().cpu().tolist(), tuple(value.shape),
+                                       mlir_dtype(value.dtype, 'constant %s' % node.name),
+                                       node.name)
+            continue
         if node.target is operator.getitem:
             env[node] = env[node.args[0]][node.args[1]]
             continue

@@ -460,6 +460,11 @@ def slice_(em, node, a):
 
 
 def _extract(em, node, x, dim, start, shape, step, drop=False):
+    if 0 in tuple(shape) or 0 in tuple(x.shape):
+        # An empty slice (Swin's window masks at inputs smaller than a window):
+        # no element to read, and tensor.extract_slice refuses an offset into
+        # an empty dimension.
+        return E.Val(em.empty(tuple(shape), x.dt, hint(node)), tuple(shape), x.dt)
     offs = [0] * len(x.shape)
     offs[dim] = start
     sizes = list(x.shape)
@@ -506,6 +511,9 @@ def select_scatter(em, node, a):
 
 
 def _insert(em, h, src, dest, dim, start, step, offsets=None, strides=None, sizes=None):
+    if 0 in tuple(sizes or src.shape):
+        # Nothing to write (and no valid offset into an empty dimension).
+        return dest
     offs = offsets or [0] * len(dest.shape)
     if offsets is None:
         offs[dim] = start
@@ -987,10 +995,6 @@ def addmm(em, node, a):
 
 # ---- convolutions ----
 
-def _pair(v):
-    return list(v) * 2 if len(v) == 1 else list(v)
-
-
 def _ints(v):
     return 'dense<[%s]> : tensor<2xi64>' % ', '.join(map(str, v))
 
@@ -1370,36 +1374,45 @@ def _max_pool_backward_windows(em, h, g, idx, xshape, k, stride, padding, dilati
     return E.Val(out, tuple(xshape), 'f32')
 
 
-@handles('aten.avg_pool2d.default')
+def _avg_params(x, args):
+    """Kernel, stride and padding of avg_pool2d/3d (args from kernel_size on) as
+    lists of the spatial rank."""
+    s = len(x.shape) - 2
+    k = _spread(args[0], s)
+    stride = _spread(args[1], s) if args[1] else list(k)
+    padding = _spread(args[2], s) if len(args) > 2 and args[2] else [0] * s
+    return k, stride, padding
+
+
+@handles('aten.avg_pool2d.default', 'aten.avg_pool3d.default')
 def avg_pool(em, node, a):
     x = em.materialize(a[0])
     shape, _ = meta(node)
-    k = _pair(a[1])
-    stride = _pair(a[2]) if a[2] else list(k)
-    padding = _pair(a[3]) if len(a) > 3 and a[3] else [0, 0]
+    k, stride, padding = _avg_params(x, a[1:])
+    s = len(k)
     count_include_pad = a[5] if len(a) > 5 and a[5] is not None else True
     div = a[6] if len(a) > 6 else None
-    n, c, hh, ww = x.shape
-    oh, ow = shape[2], shape[3]
-    need = [(o - 1) * s + kk for o, s, kk in zip((oh, ow), stride, k)]
-    high = [max(0, nd - d - p) for nd, d, p in zip(need, (hh, ww), padding)]
+    size = tuple(x.shape[2:])
+    need = [(o - 1) * st + kk for o, st, kk in zip(shape[2:], stride, k)]
+    high = [max(0, nd - d - p) for nd, d, p in zip(need, size, padding)]
     xp = pad(em, hint(node) + '_pad', x, [0, 0] + padding, [0, 0] + high, 0.0)
     init = em.filled(0.0, shape, 'f32', hint(node) + '_acc')
-    xe = ['d0', 'd1', 'd2 * %d + d4' % stride[0], 'd3 * %d + d5' % stride[1]]
+    # dims: 0 n, 1 c, 2..2+s-1 the output's, 2+s.. the window's
+    xe = ['d0', 'd1'] + ['d%d * %d + d%d' % (2 + i, stride[i], 2 + s + i) for i in range(s)]
+    window = (_window(em, k, hint(node)), [2 + s + i for i in range(s)])
+    iters = ['parallel'] * (2 + s) + ['reduction'] * s
     if not any(padding) and not any(high):
-        scale = 1.0 / (div or k[0] * k[1])
-        return em.generic(hint(node), 6, ['parallel'] * 4 + ['reduction'] * 2,
-                          [(xp, xe), (_window(em, k, hint(node)), [4, 5])],
-                          [(shape, 'f32', ident(4), init)],
+        scale = 1.0 / (div or math.prod(k))
+        return em.generic(hint(node), 2 + 2 * s, iters, [(xp, xe), window],
+                          [(shape, 'f32', ident(2 + s), init)],
                           lambda b: [b.op('arith.addf %s, %s' % (b.op('arith.mulf %s, %s' % (
                               b.ins[0], b.const(scale, 'f32')), 'f32'), b.outs[0]), 'f32')])[0]
-    _, divisor = _avg_windows(k, stride, padding, (hh, ww), count_include_pad, div)
-    return em.generic(hint(node), 6, ['parallel'] * 4 + ['reduction'] * 2,
-                      [(xp, xe), (_window(em, k, hint(node)), [4, 5])],
-                      [(shape, 'f32', ident(4), init)],
+    _, divisor = _avg_windows(k, stride, padding, size, count_include_pad, div)
+    return em.generic(hint(node), 2 + 2 * s, iters, [(xp, xe), window],
+                      [(shape, 'f32', ident(2 + s), init)],
                       lambda b: [b.op('arith.addf %s, %s' % (b.op('arith.divf %s, %s' % (
-                          b.ins[0], divisor(b, b.index(2), b.index(3))), 'f32'), b.outs[0]),
-                          'f32')])[0]
+                          b.ins[0], divisor(b, *[b.index(2 + i) for i in range(s)])), 'f32'),
+                          b.outs[0]), 'f32')])[0]
 
 
 # ---- embedding and losses ----
@@ -1595,25 +1608,32 @@ def _ix(b, op, x, y):
 
 
 def _window_backward(em, h, g, xshape, bounds, divisor, flops):
-    """gi[n,c,y,x] = sum over the windows (i,j) that hold (y,x) of g[n,c,i,j] / divisor.
+    """gi[n,c,*y] = sum over the windows o that hold y of g[n,c,*o] / divisor(o).
     bounds(b, o, axis) -> (lo, hi) of window o along axis (clamped to the input);
-    divisor(b, i, j) -> f32. A dense reduction over the windows; `flops` (the real
-    cost, one add per window element) goes into remat.flops."""
+    divisor(b, *o) -> f32. A dense reduction over the windows (any spatial
+    rank); `flops` (the real cost, one add per window element) goes into
+    remat.flops."""
+    s = len(xshape) - 2
     init = em.filled(0.0, xshape, 'f32', h + '_acc')
 
     def body(b):
         hits = []
-        for axis, (pos, o) in enumerate(((b.index(2), b.index(4)), (b.index(3), b.index(5)))):
+        positions = [(b.index(2 + axis), b.index(2 + s + axis)) for axis in range(s)]
+        for axis, (pos, o) in enumerate(positions):
             lo, hi = bounds(b, o, axis)
             ge = b.op('arith.cmpi sge, %s, %s' % (pos, lo), 'index')
             lt = b.op('arith.cmpi slt, %s, %s' % (pos, hi), 'index')
             hits.append(b.op('arith.andi %s, %s' % (ge, lt), 'i1'))
-        hit = b.op('arith.andi %s, %s' % (hits[0], hits[1]), 'i1')
-        v = b.op('arith.divf %s, %s' % (b.ins[0], divisor(b, b.index(4), b.index(5))), 'f32')
+        hit = hits[0]
+        for more in hits[1:]:
+            hit = b.op('arith.andi %s, %s' % (hit, more), 'i1')
+        v = b.op('arith.divf %s, %s' % (b.ins[0], divisor(b, *[b.index(2 + s + i)
+                                                              for i in range(s)])), 'f32')
         v = b.op('arith.select %s, %s, %s' % (hit, v, b.const(0.0, 'f32')), 'f32')
         return [b.op('arith.addf %s, %s' % (v, b.outs[0]), 'f32')]
-    return em.generic(h, 6, ['parallel'] * 4 + ['reduction'] * 2, [(g, [0, 1, 4, 5])],
-                      [(xshape, 'f32', ident(4), init)], body,
+    return em.generic(h, 2 + 2 * s, ['parallel'] * (2 + s) + ['reduction'] * s,
+                      [(g, [0, 1] + [2 + s + i for i in range(s)])],
+                      [(xshape, 'f32', ident(2 + s), init)], body,
                       attrs='remat.flops = %d : i64' % flops)[0]
 
 
@@ -1622,33 +1642,33 @@ def _index_to_f32(b, v):
 
 
 def _tiled_backward(em, h, g, xshape, k, scale):
-    return em.generic(h, 4, ['parallel'] * 4,
-                      [(g, ['d0', 'd1', 'd2 floordiv %d' % k[0], 'd3 floordiv %d' % k[1]])],
-                      [(xshape, 'f32', ident(4), None)],
+    rank = len(xshape)
+    return em.generic(h, rank, ['parallel'] * rank,
+                      [(g, ['d0', 'd1'] + ['d%d floordiv %d' % (2 + i, kk)
+                                           for i, kk in enumerate(k)])],
+                      [(xshape, 'f32', ident(rank), None)],
                       lambda b: [b.op('arith.mulf %s, %s' % (b.ins[0], b.const(scale, 'f32')),
                                       'f32')])[0]
 
 
-@handles('aten.avg_pool2d_backward.default')
+@handles('aten.avg_pool2d_backward.default', 'aten.avg_pool3d_backward.default')
 def avg_pool_backward(em, node, a):
     g, x = em.materialize(a[0]), a[1]
-    k = _pair(a[2])
-    stride = _pair(a[3]) if a[3] else list(k)
-    padding = _pair(a[4]) if a[4] else [0, 0]
+    k, stride, padding = _avg_params(x, a[2:])
     count_include_pad = a[6] if len(a) > 6 and a[6] is not None else True
     div = a[7] if len(a) > 7 else None
-    n, c, hh, ww = x.shape
-    _, _, oh, ow = g.shape
+    size = tuple(x.shape[2:])
     h = hint(node)
-    if k == stride and not any(padding) and (hh, ww) == (oh * k[0], ow * k[1]):
-        return _tiled_backward(em, h, g, x.shape, k, 1.0 / (div or k[0] * k[1]))
-    bounds, divisor = _avg_windows(k, stride, padding, (hh, ww), count_include_pad, div)
-    return _window_backward(em, h, g, x.shape, bounds, divisor, g.numel() * k[0] * k[1])
+    if k == stride and not any(padding) and size == tuple(
+            o * kk for o, kk in zip(g.shape[2:], k)):
+        return _tiled_backward(em, h, g, x.shape, k, 1.0 / (div or math.prod(k)))
+    bounds, divisor = _avg_windows(k, stride, padding, size, count_include_pad, div)
+    return _window_backward(em, h, g, x.shape, bounds, divisor, g.numel() * math.prod(k))
 
 
 def _avg_windows(k, stride, padding, size, count_include_pad, div):
-    """PyTorch's avg_pool2d windows: bounds(b, o, axis) -> the window's [lo, hi)
-    clamped to the input; divisor(b, i, j) -> f32 (the window within the padded
+    """PyTorch's avg_pool2d/3d windows: bounds(b, o, axis) -> the window's [lo, hi)
+    clamped to the input; divisor(b, *o) -> f32 (the window within the padded
     input, or its unpadded part, or divisor_override)."""
     def raw(b, o, axis):
         lo = _ix(b, 'subi', _ix(b, 'muli', o, b.const(stride[axis], 'index')),
@@ -1662,14 +1682,17 @@ def _avg_windows(k, stride, padding, size, count_include_pad, div):
         return (_ix(b, 'maxsi', lo, b.const(0, 'index')),
                 _ix(b, 'minsi', hi, b.const(size[axis], 'index')))
 
-    def divisor(b, i, j):
+    def divisor(b, *outs):
         if div:
             return b.const(float(div), 'f32')
         ext = []
-        for axis, o in enumerate((i, j)):
+        for axis, o in enumerate(outs):
             lo, hi = (raw if count_include_pad else bounds)(b, o, axis)
             ext.append(_ix(b, 'subi', hi, lo))
-        return _index_to_f32(b, _ix(b, 'muli', ext[0], ext[1]))
+        product = ext[0]
+        for more in ext[1:]:
+            product = _ix(b, 'muli', product, more)
+        return _index_to_f32(b, product)
     return bounds, divisor
 
 
