@@ -278,6 +278,29 @@ class Pools3d(nn.Module):
         return self.head(torch.cat([h, a], dim=1).pow(2).mean(dim=(2, 3, 4)))
 
 
+class Interpolations3d(nn.Module):
+    """A volumetric decoder's and a signal model's resampling: trilinear (up by 2,
+    align_corners; down to a fixed size), nearest by whole and other factors,
+    nearest-exact, and linear 1-D."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv3d(2, 3, 3, padding=1)
+        self.conv1d = nn.Conv1d(3, 3, 3, padding=1)
+        self.head = nn.Linear(3, 5)
+
+    def forward(self, x):
+        h = torch.tanh(self.conv(x))                                 # 3x4x5
+        up = F.interpolate(h, scale_factor=2, mode='trilinear', align_corners=True)
+        down = F.interpolate(up, size=(5, 3, 7), mode='trilinear', align_corners=False)
+        near = F.interpolate(down, scale_factor=(2, 1, 1), mode='nearest')
+        odd = F.interpolate(near, size=(7, 4, 9), mode='nearest')
+        exact = F.interpolate(odd, scale_factor=1.5, mode='nearest-exact')
+        signal = exact.mean(dim=(3, 4))                              # [N, C, 10]
+        line = F.interpolate(torch.tanh(self.conv1d(signal)), size=13, mode='linear')
+        return self.head(line.pow(2).mean(dim=2) + exact.pow(2).mean(dim=(2, 3, 4)))
+
+
 class Remainders(nn.Module):
     """torch.fmod (the dividend's sign) and % (the divisor's), of floats and of
     index arithmetic (Swin V2's window shifts come to fmod)."""
@@ -396,6 +419,9 @@ def families():
         return model, (torch.randn(2, 3, 8, 8, generator=gen),
                        torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
 
+    def interpolations_3d():
+        return classified(25, Interpolations3d, 2, 2, 3, 4, 5)
+
     def swin_shifted():
         # Two blocks: the second's shifted windows read an attention mask built
         # by a chain of slice_scatters into a zero tensor (the exporter writes
@@ -473,4 +499,5 @@ def families():
             'adaptive_max_pool': adaptive_max, 'interpolations': interpolations,
             'bilinear_layers': bilinear_layers, 'grouped_transposed_conv': grouped_transposed,
             'remainders': remainders, 'convolutions_3d': convolutions_3d,
-            'pooling_3d': pooling_3d, 'swin_shifted': swin_shifted, 'swin_3d': swin_3d}
+            'pooling_3d': pooling_3d, 'swin_shifted': swin_shifted, 'swin_3d': swin_3d,
+            'interpolations_3d': interpolations_3d}

@@ -682,15 +682,17 @@ def _extreme_along(em, node, x, dim, big, vshape):
     return v, i
 
 
-@handles('aten.upsample_nearest2d_backward.default')
-def upsample_nearest2d_backward(em, node, a):
-    """Nearest upsampling by whole factors copies each input pixel into an
-    s_h x s_w block: its gradient sums the block. Other factors: the adjoint of
-    PyTorch's interpolation matrices (_interpolation_backward)."""
+@handles('aten.upsample_nearest1d_backward.default', 'aten.upsample_nearest2d_backward.default',
+         'aten.upsample_nearest3d_backward.default')
+def upsample_nearest_backward(em, node, a):
+    """Nearest upsampling by whole factors copies each input pixel into a block
+    of factor elements per axis: its gradient sums the block. Other factors:
+    the adjoint of PyTorch's interpolation matrices (_interpolation_backward)."""
     import torch
     g = em.materialize(a[0], hint(node) + '_src')
     out_size, in_size = list(a[1]), list(a[2])
-    scales = [a[3] if len(a) > 3 else None, a[4] if len(a) > 4 else None]
+    s = len(in_size) - 2
+    scales = [a[3 + k] if len(a) > 3 + k else None for k in range(s)]
     factors = []
     for o, i, sc in zip(out_size, in_size[2:], scales):
         if o % i or (sc is not None and sc != o // i):
@@ -700,19 +702,21 @@ def upsample_nearest2d_backward(em, node, a):
         factors.append(o // i)
     shape, dt = meta(node)
     init = em.filled(0.0, shape, dt, hint(node) + '_acc')
-    sh, sw = factors
-    exprs = ['d0', 'd1', 'd2 * %d + d4' % sh, 'd3 * %d + d5' % sw]
-    return em.generic(hint(node), 6, ['parallel'] * 4 + ['reduction'] * 2,
-                      [(g, exprs), (_window(em, factors, hint(node)), [4, 5])],
-                      [(shape, dt, ident(4), init)],
+    exprs = ['d0', 'd1'] + ['d%d * %d + d%d' % (2 + k, f, 2 + s + k)
+                            for k, f in enumerate(factors)]
+    return em.generic(hint(node), 2 + 2 * s, ['parallel'] * (2 + s) + ['reduction'] * s,
+                      [(g, exprs), (_window(em, factors, hint(node)),
+                                    [2 + s + k for k in range(s)])],
+                      [(shape, dt, ident(2 + s), init)],
                       lambda b: [b.op('arith.addf %s, %s' % (b.ins[0], b.outs[0]), dt)])[0]
 
 
 def _axis_matrix(forward, size_in, size_out, scale, align_corners):
-    """The matrix A (size_out x size_in) of one axis of a separable 2-D
-    interpolation, out = A_h @ x @ A_w^T per image: PyTorch's own forward op
-    applied to the identity, resized along that axis only (the other keeps its
-    size, where every interpolation here is the identity)."""
+    """The matrix A (size_out x size_in) of one axis of a separable
+    interpolation (out = A_h @ x @ A_w^T per image in 2-D): PyTorch's own 2-D
+    forward op applied to the identity, resized along that axis only (the
+    other keeps its size, where every interpolation here is the identity).
+    Each axis of a 1-D or 3-D interpolation is the same 1-D interpolation."""
     import torch
     eye = torch.eye(size_in, dtype=torch.float64).view(1, 1, size_in, size_in)
     args = [eye, [size_out, size_in]]
@@ -724,62 +728,100 @@ def _axis_matrix(forward, size_in, size_out, scale, align_corners):
 # A 1024 x 1024 matrix (about 16 MB of MLIR text) at most.
 _MAX_INTERPOLATION_MATRIX = 1 << 20
 
+# Hints of the matrices of the spatial axes (the last s of them).
+_AXIS_HINTS = ['_depth', '_rows', '_cols']
 
-def _interpolation_backward(em, node, g, input_size, forward, align_corners, scales):
-    """The gradient of a separable 2-D interpolation (bilinear, bicubic,
-    nearest-exact): the adjoint of out = A_h @ x @ A_w^T, gi = A_h^T @ g @ A_w,
-    as two contractions with PyTorch's interpolation matrices as constants.
-    Dense: out_w * in_w + out_h * in_w * in_h / out_w multiply-adds per output
-    element where PyTorch's kernel touches 2-4 inputs (the cost model counts what
-    runs: for 2x upsampling of 64x64 maps, about 100 per input element)."""
-    if g.dt != 'f32':
-        raise E.ExportError('%s of %s is not supported' % (node.target, g.dt))
-    n, c, hi, wi = input_size
-    ho, wo = g.shape[2], g.shape[3]
-    h = hint(node)
-    if max(ho * hi, wo * wi) > _MAX_INTERPOLATION_MATRIX:
-        raise E.ExportError('%s: an interpolation matrix of %d x %d elements (from %dx%d to '
-                            '%dx%d) is over the %d the exporter writes into the step'
-                            % (node.target, *max((ho, hi), (wo, wi), key=lambda d: d[0] * d[1]),
-                               hi, wi, ho, wo, _MAX_INTERPOLATION_MATRIX))
-    scale_h, scale_w = (list(scales) + [None, None])[:2]
-    a_h = E.dense_constant(em, _axis_matrix(forward, hi, ho, scale_h, align_corners),
-                           (ho, hi), 'f32', h + '_rows')
-    a_w = E.dense_constant(em, _axis_matrix(forward, wi, wo, scale_w, align_corners),
-                           (wo, wi), 'f32', h + '_cols')
+
+def _axis_matrices(em, node, h, sizes_in, sizes_out, forward, align_corners, scales):
+    """The constant interpolation matrix of each spatial axis (out_k x in_k)."""
+    s = len(sizes_in)
+    if max(o * i for o, i in zip(sizes_out, sizes_in)) > _MAX_INTERPOLATION_MATRIX:
+        o, i = max(zip(sizes_out, sizes_in), key=lambda d: d[0] * d[1])
+        raise E.ExportError('%s: an interpolation matrix of %d x %d elements (from %s to '
+                            '%s) is over the %d the exporter writes into the step'
+                            % (node.target, o, i, 'x'.join(map(str, sizes_in)),
+                               'x'.join(map(str, sizes_out)), _MAX_INTERPOLATION_MATRIX))
+    scales = (list(scales) + [None] * s)[:s]
+    return [E.dense_constant(em, _axis_matrix(forward, i, o, sc, align_corners), (o, i), 'f32',
+                             h + _AXIS_HINTS[3 - s + k])
+            for k, (i, o, sc) in enumerate(zip(sizes_in, sizes_out, scales))]
+
+
+def _contract_axes(em, h, x, mats, adjoint):
+    """x [N, C, *S] contracted with one matrix per spatial axis, the last axis
+    first: out[.., o_k, ..] = sum_i A_k[o_k, i] x[.., i, ..] (forward), or with
+    A_k transposed (adjoint: the gradient). The last contraction is named `h`."""
+    s = len(mats)
     mac = lambda b: [b.op('arith.addf %s, %s' % (b.op('arith.mulf %s, %s' % (
         b.ins[0], b.ins[1]), 'f32'), b.outs[0]), 'f32')]
-    # t[n, c, y, j] = sum over x of g[n, c, y, x] * A_w[x, j]
-    t_init = em.filled(0.0, (n, c, ho, wi), 'f32', h + '_cols_acc')
-    t = em.generic(h + '_cols', 5, ['parallel'] * 4 + ['reduction'],
-                   [(g, [0, 1, 2, 4]), (a_w, [4, 3])],
-                   [((n, c, ho, wi), 'f32', ident(4), t_init)], mac)[0]
-    # gi[n, c, i, j] = sum over y of A_h[y, i] * t[n, c, y, j]
-    init = em.filled(0.0, (n, c, hi, wi), 'f32', h + '_acc')
-    return em.generic(h, 5, ['parallel'] * 4 + ['reduction'],
-                      [(t, [0, 1, 4, 3]), (a_h, [4, 2])],
-                      [((n, c, hi, wi), 'f32', ident(4), init)], mac)[0]
+    cur = x
+    for k in reversed(range(s)):
+        a = mats[k]
+        size = a.shape[1] if adjoint else a.shape[0]
+        shape = tuple(cur.shape[:2 + k]) + (size,) + tuple(cur.shape[3 + k:])
+        name = h if k == 0 else h + _AXIS_HINTS[3 - s + k]
+        init = em.filled(0.0, shape, 'f32', name + '_acc')
+        xe = [2 + s if d == 2 + k else d for d in range(2 + s)]
+        ae = [2 + s, 2 + k] if adjoint else [2 + k, 2 + s]
+        cur = em.generic(name, 3 + s, ['parallel'] * (2 + s) + ['reduction'],
+                         [(cur, xe), (a, ae)], [(shape, 'f32', ident(2 + s), init)], mac)[0]
+    return cur
 
 
-# Interpolations whose backward is _interpolation_backward: the forward op its
-# matrices come from, and where align_corners (None: no such argument) and the
-# scales sit in the backward's arguments.
+def _interpolation_backward(em, node, g, input_size, forward, align_corners, scales):
+    """The gradient of a separable interpolation (linear, bilinear, trilinear,
+    bicubic, nearest-exact; 1-3 spatial axes): the adjoint of out = A_h @ x @ A_w^T
+    (in 2-D), gi = A_h^T @ g @ A_w, as one contraction per axis with PyTorch's
+    interpolation matrices as constants. Dense: out_w * in_w + out_h * in_w *
+    in_h / out_w multiply-adds per output element in 2-D where PyTorch's kernel
+    touches 2-4 inputs (the cost model counts what runs: for 2x upsampling of
+    64x64 maps, about 100 per input element)."""
+    if g.dt != 'f32':
+        raise E.ExportError('%s of %s is not supported' % (node.target, g.dt))
+    h = hint(node)
+    mats = _axis_matrices(em, node, h, list(input_size[2:]), list(g.shape[2:]), forward,
+                          align_corners, scales)
+    return _contract_axes(em, h, g, mats, adjoint=True)
+
+
+# Interpolations whose backward is _interpolation_backward: the 2-D forward op
+# its matrices come from, and where align_corners (None: no such argument) and
+# the scales sit in the backward's arguments.
 _INTERPOLATIONS = {
     'aten.upsample_bilinear2d_backward.default': ('upsample_bilinear2d', 3, 4),
     'aten.upsample_bicubic2d_backward.default': ('upsample_bicubic2d', 3, 4),
     'aten._upsample_nearest_exact2d_backward.default': ('_upsample_nearest_exact2d', None, 3),
+    'aten.upsample_linear1d_backward.default': ('upsample_bilinear2d', 3, 4),
+    'aten.upsample_trilinear3d_backward.default': ('upsample_bilinear2d', 3, 4),
+    'aten._upsample_nearest_exact1d_backward.default': ('_upsample_nearest_exact2d', None, 3),
+    'aten._upsample_nearest_exact3d_backward.default': ('_upsample_nearest_exact2d', None, 3),
 }
 
 
 @handles(*_INTERPOLATIONS)
-def upsample_interpolated2d_backward(em, node, a):
+def upsample_interpolated_backward(em, node, a):
     import torch
     name, corners, scales = _INTERPOLATIONS[str(node.target)]
     forward = getattr(torch.ops.aten, name).default
+    s = len(a[2]) - 2
     return _interpolation_backward(em, node, em.materialize(a[0], hint(node) + '_grad'),
                                    list(a[2]), forward,
                                    None if corners is None else bool(a[corners]),
-                                   a[scales:scales + 2])
+                                   a[scales:scales + s])
+
+
+@handles('aten.upsample_trilinear3d.default')
+def upsample_trilinear3d(em, node, a):
+    """Trilinear interpolation (PyTorch does not decompose it): one contraction
+    per axis with PyTorch's interpolation matrices, as its backward."""
+    import torch
+    x = em.materialize(a[0], hint(node) + '_src')
+    if x.dt != 'f32':
+        raise E.ExportError('%s of %s is not supported' % (node.target, x.dt))
+    shape, _ = meta(node)
+    mats = _axis_matrices(em, node, hint(node), list(x.shape[2:]), list(shape[2:]),
+                          torch.ops.aten.upsample_bilinear2d.default, bool(a[2]), a[3:6])
+    return _contract_axes(em, hint(node), x, mats, adjoint=False)
 
 
 @handles('aten.adaptive_max_pool2d.default')
