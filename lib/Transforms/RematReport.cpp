@@ -14,6 +14,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 
+#include <map>
+
 using namespace mlir;
 
 namespace remat {
@@ -38,6 +40,10 @@ struct FunctionReport {
   unsigned lossIndex = 0;
   int64_t forwardFlops = 0;
   int64_t backwardFlops = 0;
+  /// FLOPs of the ops at each source line (FileLineColLoc), lines with none
+  /// left out: what a tool that knows which lines come from what (the
+  /// exporter's line map) sums over its own ops.
+  std::map<unsigned, int64_t> flopsByLine;
   /// Predicted seconds under a time model (cost=roofline, measured).
   double forwardSeconds = 0;
   double backwardSeconds = 0;
@@ -152,6 +158,10 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
       bool forward = graph.isForward(op);
       int64_t &phaseFlops = forward ? report.forwardFlops : report.backwardFlops;
       phaseFlops = addFlops(phaseFlops, costs.getFlops(op));
+      if (auto loc = op->getLoc()->findInstanceOf<FileLineColLoc>())
+        if (int64_t flops = costs.getFlops(op))
+          report.flopsByLine[loc.getLine()] =
+              addFlops(report.flopsByLine[loc.getLine()], flops);
       if (times)
         (forward ? report.forwardSeconds : report.backwardSeconds) +=
             times->getSeconds(op);
@@ -264,6 +274,9 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
       timeline.push_back(live);
       timelineOps.push_back(op->getName().getStringRef());
     }
+    llvm::json::Object flopsByLine;
+    for (auto [line, flops] : report.flopsByLine)
+      flopsByLine[std::to_string(line)] = flops;
     llvm::json::Object object{
         {"function", report.name},
         {"training_step", report.trainingStep},
@@ -273,6 +286,7 @@ struct RematReportPass : public impl::RematReportBase<RematReportPass> {
         {"argument_bytes", sim.getArgumentBytes()},
         {"forward_flops", report.forwardFlops},
         {"backward_flops", report.backwardFlops},
+        {"flops_by_line", std::move(flopsByLine)},
         {"stashed_count", report.stashed.size()},
         {"stashed_bytes", report.stashedBytes},
         {"stashed", toJson(report.stashed)},

@@ -67,6 +67,16 @@ func.func @step(%w: tensor<64x64xf32>, %x: tensor<16x64xf32>) -> (tensor<f32> {r
 // JSON (keys in alphabetical order, one object per function):
 // JSON:      "argument_bytes": 20480,
 // JSON-NEXT: "backward_flops": 135168,
+// The FLOPs above by source line: the matmul (32), tanh (33), the loss (36),
+// dh (44), dz (51), dw (63).
+// JSON-NEXT: "flops_by_line": {
+// JSON-NEXT:   "32": 131072,
+// JSON-NEXT:   "33": 1024,
+// JSON-NEXT:   "36": 2048,
+// JSON-NEXT:   "44": 1024,
+// JSON-NEXT:   "51": 3072,
+// JSON-NEXT:   "63": 131072
+// JSON-NEXT: },
 // JSON-NEXT: "forward_flops": 134144,
 // JSON-NEXT: "function": "step",
 // JSON:      "peak_bytes": 45060,
