@@ -92,7 +92,11 @@ def saved_activation_bytes(fw):
 
 def join(fw, bw, param_names, buffer_names, n_batch):
     """One fx graph: the forward, then the backward on the forward's saved values
-    with a unit loss tangent; outputs (loss, grads of the parameters)."""
+    with a unit loss tangent; outputs (loss, grads of the parameters). A node of
+    the backward that the forward computes too (the partitioner copies both
+    from the joint graph under one name) is what PyTorch recomputes: its copy
+    is marked meta['remat_recomputed']."""
+    forward_ops = {n.name for n in fw.graph.nodes if n.op == 'call_function'}
     g = torch.fx.Graph()
     env = {}
     fw_out = None
@@ -120,6 +124,8 @@ def join(fw, bw, param_names, buffer_names, n_batch):
             grads = [benv[a] for a in node.args[0][:len(param_names)]]
             continue
         benv[node] = g.node_copy(node, lambda n: benv[n])
+        if node.op == 'call_function' and node.name in forward_ops:
+            benv[node].meta['remat_recomputed'] = True
     g.output(tuple([loss] + grads))
     gm = torch.fx.GraphModule(torch.nn.Module(), g)
     kinds = ['param'] * len(param_names) + ['buffer'] * len(buffer_names) + ['batch'] * n_batch
@@ -127,9 +133,15 @@ def join(fw, bw, param_names, buffer_names, n_batch):
     return exporter.trace.Step(gm, arg_names, kinds, param_names)
 
 
-def export_plan(model, data, loss_fn, budget, partitioner='min_cut'):
-    """(MLIR text of PyTorch's plan as one step, saved activation bytes)."""
+def export_plan(model, data, loss_fn, budget, partitioner='min_cut', recomputed_lines=None):
+    """(MLIR text of PyTorch's plan as one step, saved activation bytes). With a
+    list `recomputed_lines`, the text's 1-based lines written for the ops
+    PyTorch recomputes are appended to it (remat-report's flops_by_line sums
+    their FLOPs)."""
     fw, bw, names, bnames, nb = partition(model, data, loss_fn, budget, partitioner)
     step = join(fw, bw, names, bnames, nb)
     text, _ = exporter.emit_step(step)
+    if recomputed_lines is not None:
+        recomputed_lines += sorted(line for line, node in step.line_nodes.items()
+                                   if node.meta.get('remat_recomputed'))
     return text, saved_activation_bytes(fw)

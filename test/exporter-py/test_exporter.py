@@ -145,8 +145,15 @@ def test_pytorch_min_cut_plan_joined_executes(name, tmp_path):
     pytest.importorskip('functorch', reason='functorch (part of torch) is not importable')
     import torch_plan
     model, inputs, loss_fn = TINY[name]
-    mlir, saved = torch_plan.export_plan(model, inputs, loss_fn, 0.1)
+    recomputed = []
+    mlir, saved = torch_plan.export_plan(model, inputs, loss_fn, 0.1, recomputed_lines=recomputed)
     assert saved > 0
+    # The lines of what the backward computes again (at 0.1 PyTorch recomputes):
+    # inside the function's body, past its signature, and defining ops.
+    lines = mlir.splitlines()
+    body = next(i for i, line in enumerate(lines, 1) if line.startswith('    -> ('))
+    assert recomputed and all(body < i < len(lines) for i in recomputed)
+    assert any(' = linalg.' in lines[i - 1] for i in recomputed)
     plan_model = torch_plan._no_running_stats(__import__('copy').deepcopy(model))
     args = _flat_inputs(plan_model, inputs)
     loss, grads = torch_loss_and_grads(plan_model, inputs, loss_fn)
