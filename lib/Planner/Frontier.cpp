@@ -283,7 +283,9 @@ Frontier computeFrontier(const Problem &problem,
   GridSolves earlySolves(early.size(), [&](size_t k) {
     if (early[k] <= levelsAbove.load() || early[k] > levelsUpTo.load())
       return Plan{};
-    return planAt(early[k], options.effort, 1, nullptr,
+    // The caller's min-peak plan, if any, so that a solve that needs it
+    // before this thread asks never searches it again.
+    return planAt(early[k], options.effort, 1, options.knownMinPeak,
                   options.timeLimitSeconds);
   });
   std::vector<std::thread> earlyWorkers;
