@@ -260,7 +260,9 @@ class Convolutions3d(nn.Module):
 class Pools3d(nn.Module):
     """3-D pooling: max pooling over overlapping windows with padding (a video
     stem's), then non-overlapping ones with an anisotropic kernel; average
-    pooling with padding not counted, and over non-overlapping windows."""
+    pooling with padding not counted, and over non-overlapping windows;
+    adaptive average pooling to windows that divide the input and to
+    overlapping ones."""
 
     def __init__(self):
         super().__init__()
@@ -270,12 +272,19 @@ class Pools3d(nn.Module):
         self.conv2 = nn.Conv3d(2, 3, 3, padding=1)
         self.avg = nn.AvgPool3d(3, stride=2, padding=1, count_include_pad=False)
         self.avg_tiles = nn.AvgPool3d((1, 2, 2))
-        self.head = nn.Linear(6, 5)
+        self.adaptive = nn.AdaptiveAvgPool3d((1, 2, 2))
+        self.overlapping = nn.AdaptiveAvgPool3d((2, 3, 3))
+        self.head = nn.Linear(6 + 9, 5)
 
     def forward(self, x):
         h = self.tiles(self.pool(torch.tanh(self.conv(x))))
         a = self.avg_tiles(self.avg(torch.tanh(self.conv2(x))))
-        return self.head(torch.cat([h, a], dim=1).pow(2).mean(dim=(2, 3, 4)))
+        both = torch.cat([h, a], dim=1)                               # 3x2x2
+        windows = torch.cat([self.adaptive(both).flatten(2),         # divides
+                             self.overlapping(torch.tanh(self.conv(x))).flatten(2)[:, :, :4]],
+                            dim=1)                                    # 5x8x7 to 2x3x3
+        return self.head(torch.cat([both.pow(2).mean(dim=(2, 3, 4)),
+                                    windows.pow(2).mean(dim=2)], dim=1))
 
 
 class Interpolations3d(nn.Module):

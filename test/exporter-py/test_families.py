@@ -18,7 +18,7 @@ backward by flat indices; uneven windows too), bilinear / bicubic / nearest-exac
 nearest interpolation (their backward by PyTorch's interpolation matrices),
 nn.Bilinear (`_trilinear`), grouped and depthwise transposed convolutions, fmod
 and Python's remainder, 3-D convolutions (strided, grouped, dilated, transposed;
-BatchNorm3d) and 3-D max and average pooling, trilinear / 3-D nearest /
+BatchNorm3d) and 3-D max, average and adaptive average pooling, trilinear / 3-D nearest /
 nearest-exact and 1-D linear interpolation, Swin's shifted windows in 2-D
 and 3-D (their attention mask, slice_scatters into a constant, becomes one
 dense constant: remat could not plan the chain of writes).

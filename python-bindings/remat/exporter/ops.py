@@ -1575,26 +1575,82 @@ def split(em, node, a):
     return tuple(outs)
 
 
-@handles('aten._adaptive_avg_pool2d_backward.default')
-def adaptive_avg_pool_backward(em, node, a):
-    g, x = em.materialize(a[0]), a[1]
-    n, c, hh, ww = x.shape
-    oh, ow = g.shape[2:]
-    if hh % oh == 0 and ww % ow == 0:
-        kh, kw = hh // oh, ww // ow
-        return _tiled_backward(em, hint(node), g, x.shape, (kh, kw), 1.0 / (kh * kw))
-    # Overlapping windows: window i spans [floor(i*H/OH), ceil((i+1)*H/OH)).
-    bounds = _adaptive_bounds((hh, ww), (oh, ow))
-
-    def divisor(b, i, j):
+def _adaptive_divisor(bounds):
+    """divisor(b, *o) of adaptive average pooling: the window's element count."""
+    def divisor(b, *outs):
         ext = []
-        for axis, o in enumerate((i, j)):
+        for axis, o in enumerate(outs):
             lo, hi = bounds(b, o, axis)
             ext.append(_ix(b, 'subi', hi, lo))
-        return _index_to_f32(b, _ix(b, 'muli', ext[0], ext[1]))
-    kmax = [-(-hh // oh) + 1, -(-ww // ow) + 1]
-    return _window_backward(em, hint(node), g, x.shape, bounds, divisor,
-                            g.numel() * kmax[0] * kmax[1])
+        product = ext[0]
+        for more in ext[1:]:
+            product = _ix(b, 'muli', product, more)
+        return _index_to_f32(b, product)
+    return divisor
+
+
+def _adaptive_window_count(size, out):
+    """Most input elements of one adaptive window along each axis, multiplied."""
+    return math.prod(-(-i // o) + 1 for i, o in zip(size, out))
+
+
+@handles('aten._adaptive_avg_pool2d_backward.default',
+         'aten._adaptive_avg_pool3d_backward.default')
+def adaptive_avg_pool_backward(em, node, a):
+    g, x = em.materialize(a[0]), a[1]
+    size, out = tuple(x.shape[2:]), tuple(g.shape[2:])
+    if all(i % o == 0 for i, o in zip(size, out)):
+        k = tuple(i // o for i, o in zip(size, out))
+        return _tiled_backward(em, hint(node), g, x.shape, k, 1.0 / math.prod(k))
+    # Overlapping windows: window i spans [floor(i*H/OH), ceil((i+1)*H/OH)).
+    bounds = _adaptive_bounds(size, out)
+    return _window_backward(em, hint(node), g, x.shape, bounds, _adaptive_divisor(bounds),
+                            g.numel() * _adaptive_window_count(size, out))
+
+
+@handles('aten._adaptive_avg_pool3d.default')
+def adaptive_avg_pool3d(em, node, a):
+    """3-D adaptive average pooling (PyTorch decomposes the 2-D one, not this):
+    windows that divide the input are an average pool; others a dense reduction
+    over the input masked to each output's window (like the backward)."""
+    x = em.materialize(a[0], hint(node) + '_src')
+    shape, _ = meta(node)
+    size, out = tuple(x.shape[2:]), tuple(shape[2:])
+    s = len(size)
+    h = hint(node)
+    init = em.filled(0.0, shape, 'f32', h + '_acc')
+    iters = ['parallel'] * (2 + s) + ['reduction'] * s
+    if all(i % o == 0 for i, o in zip(size, out)):
+        k = [i // o for i, o in zip(size, out)]
+        scale = 1.0 / math.prod(k)
+        xe = ['d0', 'd1'] + ['d%d * %d + d%d' % (2 + i, k[i], 2 + s + i) for i in range(s)]
+        return em.generic(h, 2 + 2 * s, iters,
+                          [(x, xe), (_window(em, k, h), [2 + s + i for i in range(s)])],
+                          [(shape, 'f32', ident(2 + s), init)],
+                          lambda b: [b.op('arith.addf %s, %s' % (b.op('arith.mulf %s, %s' % (
+                              b.ins[0], b.const(scale, 'f32')), 'f32'), b.outs[0]), 'f32')])[0]
+    bounds = _adaptive_bounds(size, out)
+    divisor = _adaptive_divisor(bounds)
+
+    def body(b):
+        # dims: 0 n, 1 c, 2..2+s-1 the output's, 2+s.. the input position
+        hit = None
+        outs = [b.index(2 + axis) for axis in range(s)]
+        for axis in range(s):
+            lo, hi = bounds(b, outs[axis], axis)
+            pos = b.index(2 + s + axis)
+            inside = b.op('arith.andi %s, %s' % (
+                b.op('arith.cmpi sge, %s, %s' % (pos, lo), 'index'),
+                b.op('arith.cmpi slt, %s, %s' % (pos, hi), 'index')), 'i1')
+            hit = inside if hit is None else b.op('arith.andi %s, %s' % (hit, inside), 'i1')
+        v = b.op('arith.divf %s, %s' % (b.ins[0], divisor(b, *outs)), 'f32')
+        v = b.op('arith.select %s, %s, %s' % (hit, v, b.const(0.0, 'f32')), 'f32')
+        return [b.op('arith.addf %s, %s' % (v, b.outs[0]), 'f32')]
+    # The real cost: one add per window element (remat.flops).
+    return em.generic(h, 2 + 2 * s, iters, [(x, [0, 1] + [2 + s + i for i in range(s)])],
+                      [(shape, 'f32', ident(2 + s), init)], body,
+                      attrs='remat.flops = %d : i64' % (
+                          math.prod(shape) * _adaptive_window_count(size, out)))[0]
 
 
 @handles('aten.copy.default')
