@@ -431,6 +431,18 @@ def families():
     def interpolations_3d():
         return classified(25, Interpolations3d, 2, 2, 3, 4, 5)
 
+    def channels_last():
+        # Weights and batch in torch.channels_last: the traced graph carries
+        # their strides; the step's values are the same.
+        torch.manual_seed(26)
+        gen = torch.Generator().manual_seed(126)
+        model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4),
+                              nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 6, 3, groups=2),
+                              nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(6, 5))
+        model = model.to(memory_format=torch.channels_last)
+        x = torch.randn(2, 3, 8, 8, generator=gen).to(memory_format=torch.channels_last)
+        return model, (x, torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+
     def swin_shifted():
         # Two blocks: the second's shifted windows read an attention mask built
         # by a chain of slice_scatters into a zero tensor (the exporter writes
@@ -509,4 +521,4 @@ def families():
             'bilinear_layers': bilinear_layers, 'grouped_transposed_conv': grouped_transposed,
             'remainders': remainders, 'convolutions_3d': convolutions_3d,
             'pooling_3d': pooling_3d, 'swin_shifted': swin_shifted, 'swin_3d': swin_3d,
-            'interpolations_3d': interpolations_3d}
+            'interpolations_3d': interpolations_3d, 'channels_last': channels_last}

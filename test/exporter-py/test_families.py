@@ -21,7 +21,8 @@ and Python's remainder, 3-D convolutions (strided, grouped, dilated, transposed;
 BatchNorm3d) and 3-D max, average and adaptive average pooling, trilinear / 3-D nearest /
 nearest-exact and 1-D linear interpolation, Swin's shifted windows in 2-D
 and 3-D (their attention mask, slice_scatters into a constant, becomes one
-dense constant: remat could not plan the chain of writes).
+dense constant: remat could not plan the chain of writes), a conv net in
+torch.channels_last.
 """
 
 import pytest
