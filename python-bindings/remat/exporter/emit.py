@@ -376,13 +376,6 @@ _FOLDED_WRITES = frozenset([
     'aten.masked_fill.Scalar', 'aten.copy.default'])
 
 
-def _node_inputs(node):
-    import torch.fx
-    found = []
-    torch.fx.node.map_arg((node.args, node.kwargs), found.append)
-    return found
-
-
 def _constant_writes(gm):
     """The writes of _FOLDED_WRITES whose every input is computed from constants
     alone (no argument of the step), with their values, computed here with
@@ -407,8 +400,7 @@ def _constant_writes(gm):
         val = node.meta.get('val')
         if isinstance(val, torch.Tensor) and val.numel() > _MAX_CONSTANT_ELEMENTS:
             continue
-        inputs = _node_inputs(node)
-        if not all(i in values for i in inputs):
+        if not all(i in values for i in node.all_input_nodes):
             continue
         args, kwargs = torch.fx.node.map_arg((node.args, node.kwargs), lambda n: values[n])
         try:
@@ -457,10 +449,7 @@ def emit_step(step, title='train_step', comment=None):
         if node in skipped:
             continue
         if node in constant_writes:
-            value = constant_writes[node]
-            env[node] = dense_constant(em, value.detach().cpu().tolist(), tuple(value.shape),
-                                       mlir_dtype(value.dtype, 'constant %s' % node.name),
-                                       node.name)
+            env[node] = _tensor_constant(em, node, constant_writes[node])
             continue
         if node.target is operator.getitem:
             env[node] = env[node.args[0]][node.args[1]]

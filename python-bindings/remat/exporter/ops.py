@@ -1100,10 +1100,7 @@ def _conv_params(em, node, rank, stride, padding, dilation):
         raise E.ExportError('%s: only 1-D, 2-D and 3-D convolutions are supported'
                             % node.target)
     s = rank - 2
-
-    def spread(v):
-        return list(v) * s if len(v) == 1 else list(v)
-    return spread(stride), spread(padding), spread(dilation)
+    return _spread(stride, s), _spread(padding, s), _spread(dilation, s)
 
 
 @handles('aten.convolution.default')
@@ -1575,18 +1572,22 @@ def split(em, node, a):
     return tuple(outs)
 
 
+def _window_elements(b, bounds, outs):
+    """The element count of the window of output `outs` (bounds(b, o, axis) ->
+    [lo, hi) per axis), as f32: every axis's extent, then their product."""
+    ext = []
+    for axis, o in enumerate(outs):
+        lo, hi = bounds(b, o, axis)
+        ext.append(_ix(b, 'subi', hi, lo))
+    product = ext[0]
+    for more in ext[1:]:
+        product = _ix(b, 'muli', product, more)
+    return _index_to_f32(b, product)
+
+
 def _adaptive_divisor(bounds):
     """divisor(b, *o) of adaptive average pooling: the window's element count."""
-    def divisor(b, *outs):
-        ext = []
-        for axis, o in enumerate(outs):
-            lo, hi = bounds(b, o, axis)
-            ext.append(_ix(b, 'subi', hi, lo))
-        product = ext[0]
-        for more in ext[1:]:
-            product = _ix(b, 'muli', product, more)
-        return _index_to_f32(b, product)
-    return divisor
+    return lambda b, *outs: _window_elements(b, bounds, outs)
 
 
 def _adaptive_window_count(size, out):
@@ -1783,14 +1784,7 @@ def _avg_windows(k, stride, padding, size, count_include_pad, div):
     def divisor(b, *outs):
         if div:
             return b.const(float(div), 'f32')
-        ext = []
-        for axis, o in enumerate(outs):
-            lo, hi = (raw if count_include_pad else bounds)(b, o, axis)
-            ext.append(_ix(b, 'subi', hi, lo))
-        product = ext[0]
-        for more in ext[1:]:
-            product = _ix(b, 'muli', product, more)
-        return _index_to_f32(b, product)
+        return _window_elements(b, raw if count_include_pad else bounds, outs)
     return bounds, divisor
 
 
