@@ -163,6 +163,14 @@ void Extractor::orderNodes() {
 void Extractor::fillNodes() {
   planner::Problem &problem = result.problem;
   problem.alwaysLiveBytes = sim.getArgumentBytes();
+  // Per node, the owners of the split buffers its multi-result ops write in
+  // place beside their other results: the lowering frees an op's results
+  // together (MemorySimulator::freeTogether, remat-free-together), so such a
+  // buffer lives as long as this node's value, and every reader of the node
+  // reads the owner too. (A max's unused values, written into a fill that
+  // another node's fill separates from the max, outlived their owner's
+  // last reader by 12 bytes in the rewritten step.)
+  std::vector<SmallVector<int, 1>> heldOwners(result.members.size());
   for (auto [index, members] : llvm::enumerate(result.members)) {
     planner::Node &node = problem.nodes[index];
     llvm::SmallPtrSet<const Buffer *, 2> sized;
@@ -181,8 +189,12 @@ void Extractor::fillNodes() {
         if (buffer && buffer->isScratch() && sized.insert(buffer).second)
           node.transientBytes += buffer->bytes;
         int producer = result.getProducerNode(value);
-        if (producer >= 0 && producer != int(index))
+        if (producer >= 0 && producer != int(index)) {
           inputs.insert(producer);
+          for (int owner : heldOwners[producer])
+            if (owner != int(index))
+              inputs.insert(owner);
+        }
         // A split buffer lives as long as its owner node's value.
         if (buffer && interleaved.contains(buffer)) {
           int owner = ownerOf.lookup(buffer);
@@ -192,8 +204,12 @@ void Extractor::fillNodes() {
       }
       for (Value value : op->getResults())
         if (const Buffer *buffer = sim.getBuffer(value))
-          if (interleaved.contains(buffer))
+          if (interleaved.contains(buffer)) {
             node.recomputable = false;
+            int owner = ownerOf.lookup(buffer);
+            if (op->getNumResults() > 1 && owner != int(index))
+              heldOwners[index].push_back(owner);
+          }
     }
     // A backward op computed from forward values only (directly, or
     // through other such ops) is a residual of the forward pass: JAX
