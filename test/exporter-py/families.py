@@ -366,6 +366,41 @@ class CausalTCN(nn.Module):
         return self.head(x[:, :, -1])
 
 
+class CumprodScan(nn.Module):
+    """A linear RNN in closed form (decays' cumprod, inputs' cumsum over it), and
+    a cumprod of a ReLU's output with exact zeros: cumprod's backward takes its
+    first-zero path (max.dim of a bool mask) there."""
+
+    def __init__(self, d=6, classes=5):
+        super().__init__()
+        self.a, self.b, self.g = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
+        self.head = nn.Linear(2 * d, classes)
+
+    def forward(self, x):
+        p = torch.cumprod(torch.sigmoid(self.a(x)), dim=1)
+        h = p * torch.cumsum(self.b(x) / p, dim=1)
+        z = torch.cumprod(F.relu(self.g(x)) + 0.5 * (x > 0), dim=1)
+        return self.head(torch.cat([h[:, -1], z.mean(1)], -1))
+
+
+class CosineHead(nn.Module):
+    """Cosine similarity to class prototypes (its clamp_min of the norms' product
+    by a tensor) after clamps to parameter bounds (clamp.Tensor and the
+    clamp_min/clamp_max of tensors; gradients reach the bounds)."""
+
+    def __init__(self, d=6, classes=5):
+        super().__init__()
+        self.lin = nn.Linear(d, d)
+        self.lo = nn.Parameter(-0.5 - torch.rand(d))
+        self.hi = nn.Parameter(0.5 + torch.rand(d))
+        self.proto = nn.Parameter(torch.randn(classes, d))
+
+    def forward(self, x):
+        h = torch.clamp(self.lin(x), min=self.lo, max=self.hi)
+        h = torch.clamp_max(torch.clamp_min(h, self.lo * 0.9), self.hi * 0.9)
+        return 10 * F.cosine_similarity(h[:, None, :], self.proto[None], dim=-1)
+
+
 def families():
     """name -> a function making (model, example inputs, loss_fn)."""
     import torchvision.models as tvm
@@ -507,6 +542,12 @@ def families():
     def tcn():
         return classified(14, CausalTCN, 2, 4, 16)
 
+    def cumprod():
+        return classified(27, CumprodScan, 2, 8, 6)
+
+    def cosine_clamp():
+        return classified(28, CosineHead, 4, 6)
+
     def constants():
         gen = g(13)
         return ConstantIndex(), (torch.randn(6, 6, generator=gen),
@@ -521,4 +562,5 @@ def families():
             'bilinear_layers': bilinear_layers, 'grouped_transposed_conv': grouped_transposed,
             'remainders': remainders, 'convolutions_3d': convolutions_3d,
             'pooling_3d': pooling_3d, 'swin_shifted': swin_shifted, 'swin_3d': swin_3d,
-            'interpolations_3d': interpolations_3d, 'channels_last': channels_last}
+            'interpolations_3d': interpolations_3d, 'channels_last': channels_last,
+            'cumprod': cumprod, 'cosine_clamp_tensor': cosine_clamp}

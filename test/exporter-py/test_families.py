@@ -22,7 +22,9 @@ BatchNorm3d) and 3-D max, average and adaptive average pooling, trilinear / 3-D 
 nearest-exact and 1-D linear interpolation, Swin's shifted windows in 2-D
 and 3-D (their attention mask, slice_scatters into a constant, becomes one
 dense constant: remat could not plan the chain of writes), a conv net in
-torch.channels_last.
+torch.channels_last, cumprod (a linear RNN in closed form; its backward's
+max.dim of a bool mask), cosine similarity and clamps to tensor bounds
+(clamp.Tensor, clamp_min.Tensor, clamp_max.Tensor).
 """
 
 import pytest

@@ -237,24 +237,31 @@ def isnan(em, node, a):
 
 
 @handles('aten.clamp.default', 'aten.clamp_min.default', 'aten.clamp_max.default',
+         'aten.clamp.Tensor', 'aten.clamp_min.Tensor', 'aten.clamp_max.Tensor',
          'aten.hardtanh.default')
 def clamp(em, node, a):
+    """Bounds are numbers or tensors (broadcast; cosine_similarity's clamp_min
+    of the norms' product by eps)."""
     name = str(node.target)
-    lo, hi = a[1], a[2]
+    lo, hi = a.get(1, 'min'), a.get(2, 'max')
     if 'clamp_max' in name:
-        lo, hi = None, a[1]
+        lo, hi = None, a.get(1, 'max')
     if 'hardtanh' in name:
         lo = -1.0 if lo is None else lo
         hi = 1.0 if hi is None else hi
+    tensors = [v for v in (lo, hi) if isinstance(v, E.Val)]
 
     def fn(b, xs, dt):
-        x = xs[0]
+        x, rest = xs[0], iter(xs[1:])
+
+        def bound(v):
+            return next(rest) if isinstance(v, E.Val) else b.const(v, dt)
         if lo is not None:
-            x = b.op('arith.maximumf %s, %s' % (x, b.const(lo, dt)), dt)
+            x = b.op('arith.maximumf %s, %s' % (x, bound(lo)), dt)
         if hi is not None:
-            x = b.op('arith.minimumf %s, %s' % (x, b.const(hi, dt)), dt)
+            x = b.op('arith.minimumf %s, %s' % (x, bound(hi)), dt)
         return x
-    return elementwise(em, node, [a[0]], fn, 'f32')
+    return elementwise(em, node, [a[0]] + tensors, fn, 'f32')
 
 
 _CMP = {'eq': ('oeq', 'eq'), 'ne': ('une', 'ne'), 'gt': ('ogt', 'sgt'), 'ge': ('oge', 'sge'),
@@ -658,24 +665,35 @@ def max_dim(em, node, a):
 
 
 def _extreme_along(em, node, x, dim, big, vshape):
+    """The first extreme along `dim`: the accumulator starts at the other end of
+    the dtype's range (a mask's max is its first true: cumprod's backward finds
+    the first zero so) and moves only on a strictly better element."""
     rank = len(x.shape)
-    if x.dt != 'f32':
-        raise E.ExportError('%s of %s is not supported' % (node.target, x.dt))
+    dt = x.dt
+    if dt == 'f32':
+        cmp, start = 'arith.cmpf %s' % ('ogt' if big else 'olt'), -math.inf if big else math.inf
+    elif dt == 'i1':
+        cmp, start = 'arith.cmpi %s' % ('ugt' if big else 'ult'), not big
+    elif dt in ('i32', 'i64'):
+        bits = int(dt[1:])
+        cmp = 'arith.cmpi %s' % ('sgt' if big else 'slt')
+        start = -2 ** (bits - 1) if big else 2 ** (bits - 1) - 1
+    else:
+        raise E.ExportError('%s of %s is not supported' % (node.target, dt))
     kept = [i for i in range(rank) if i != dim]
     red_shape = tuple(x.shape[i] for i in kept)
     h = hint(node)
-    vinit = em.filled(-math.inf if big else math.inf, red_shape, 'f32', h + '_vacc')
+    vinit = em.filled(start, red_shape, dt, h + '_vacc')
     iinit = em.filled(0, red_shape, 'i64', h + '_iacc')
 
     def body(b):
-        better = b.op('arith.cmpf %s, %s, %s' % ('ogt' if big else 'olt', b.ins[0], b.outs[0]),
-                      'f32')
+        better = b.op('%s, %s, %s' % (cmp, b.ins[0], b.outs[0]), dt)
         at = b.op('arith.index_cast %s' % b.index(dim), 'index to i64')
-        return [b.op('arith.select %s, %s, %s' % (better, b.ins[0], b.outs[0]), 'f32'),
+        return [b.op('arith.select %s, %s, %s' % (better, b.ins[0], b.outs[0]), dt),
                 b.op('arith.select %s, %s, %s' % (better, at, b.outs[1]), 'i64')]
     iters = ['reduction' if i == dim else 'parallel' for i in range(rank)]
     v, i = em.generic(h, rank, iters, [(x, ident(rank))],
-                      [(red_shape, 'f32', kept, vinit), (red_shape, 'i64', kept, iinit)], body)
+                      [(red_shape, dt, kept, vinit), (red_shape, 'i64', kept, iinit)], body)
     if tuple(vshape) != red_shape:
         v = em.reshape(v, vshape, h + '_values')
         i = em.reshape(i, vshape, h + '_indices')
@@ -900,25 +918,28 @@ def flip(em, node, a):
                       [(x.shape, x.dt, ident(rank), None)], lambda b: [b.ins[0]])[0]
 
 
-@handles('aten.cumsum.default')
+@handles('aten.cumsum.default', 'aten.cumprod.default')
 def cumsum(em, node, a):
-    """out[..., i, ...] = sum over k <= i of x[..., k, ...]: a reduction over a
-    second index k (linalg has no scan; its cost is the n^2/2 additions it runs)."""
+    """out[..., i, ...] = sum (product) over k <= i of x[..., k, ...]: a
+    reduction over a second index k (linalg has no scan; its cost is the n^2/2
+    additions or multiplications it runs)."""
     x = em.materialize(a[0], hint(node) + '_src')
     shape, dt = meta(node)
     rank = len(x.shape)
     dim = a[1] % rank
+    name = str(node.target).split('.')[1]
     if dt not in ('f32', 'i64'):
-        raise E.ExportError('aten.cumsum to %s is not supported' % dt)
-    init = em.filled(0.0 if dt == 'f32' else 0, shape, dt, hint(node) + '_acc')
+        raise E.ExportError('aten.%s to %s is not supported' % (name, dt))
+    unit = 1 if name == 'cumprod' else 0
+    init = em.filled(float(unit) if dt == 'f32' else unit, shape, dt, hint(node) + '_acc')
     exprs = ['d%d' % (rank if i == dim else i) for i in range(rank)]
+    op = {'cumsum': 'add', 'cumprod': 'mul'}[name] + ('f' if dt == 'f32' else 'i')
 
     def body(b):
         v = b.cast(b.ins[0], x.dt, dt)
         upto = b.op('arith.cmpi ule, %s, %s' % (b.index(rank), b.index(dim)), 'index')
-        add = 'arith.addf' if dt == 'f32' else 'arith.addi'
         return [b.op('arith.select %s, %s, %s' % (
-            upto, b.op('%s %s, %s' % (add, v, b.outs[0]), dt), b.outs[0]), dt)]
+            upto, b.op('arith.%s %s, %s' % (op, v, b.outs[0]), dt), b.outs[0]), dt)]
     return em.generic(hint(node), rank + 1, ['parallel'] * rank + ['reduction'],
                       [(x, exprs)], [(shape, dt, ident(rank), init)], body)[0]
 
