@@ -401,6 +401,58 @@ class CosineHead(nn.Module):
         return 10 * F.cosine_similarity(h[:, None, :], self.proto[None], dim=-1)
 
 
+class WeightNormed(nn.Module):
+    """`parametrizations.weight_norm` on a Conv1d and a Linear (its
+    `_weight_norm_interface_backward`, decomposed by the exporter)."""
+
+    def __init__(self, classes=5):
+        super().__init__()
+        wn = nn.utils.parametrizations.weight_norm
+        self.conv = wn(nn.Conv1d(3, 4, 3, padding=1))
+        self.head = wn(nn.Linear(4 * 6, classes))
+
+    def forward(self, x):
+        return self.head(torch.tanh(self.conv(x)).flatten(1))
+
+
+class PaddingModes(nn.Module):
+    """Convolutions with padding_mode replicate, reflect and circular, and
+    F.pad's replicate in 2-D and 3-D (replication_pad*d_backward, decomposed
+    by the exporter into index_adds)."""
+
+    def __init__(self, classes=5):
+        super().__init__()
+        self.rep = nn.Conv2d(3, 4, 3, padding=1, padding_mode='replicate')
+        self.refl = nn.Conv2d(4, 4, 3, padding=2, padding_mode='reflect')
+        self.circ = nn.Conv1d(4, 4, 3, padding=1, padding_mode='circular')
+        self.vol = nn.Conv3d(1, 2, 3, padding=1, padding_mode='replicate')
+        self.head = nn.Linear(6, classes)
+
+    def forward(self, x):
+        y = F.pad(self.refl(torch.relu(self.rep(x))), (1, 2, 2, 1), mode='replicate')
+        z = self.circ(y.mean(2)).mean(-1)
+        v = self.vol(F.pad(x[:, :1, None], (1, 0, 0, 2, 1, 1), mode='replicate'))
+        return self.head(torch.cat([z, v.mean((2, 3, 4))], -1))
+
+
+class Distances(nn.Module):
+    """torch.cdist: batched self-distances (zero diagonals: zero gradient
+    there), and p = 1 and 3 to learned centers (decomposed by the exporter)."""
+
+    def __init__(self, classes=5):
+        super().__init__()
+        self.lin = nn.Linear(4, 4)
+        self.centers = nn.Parameter(torch.randn(classes, 4))
+        self.head = nn.Linear(3, classes)
+
+    def forward(self, x):
+        h = self.lin(x)
+        self_dist = torch.cdist(h, h).mean(1)
+        flat = h.flatten(0, 1)
+        near = -torch.cdist(flat, self.centers, p=1) - torch.cdist(flat, self.centers, p=3.0)
+        return self.head(self_dist) + near.reshape(x.shape[0], -1, near.shape[-1]).mean(1)
+
+
 def families():
     """name -> a function making (model, example inputs, loss_fn)."""
     import torchvision.models as tvm
@@ -548,6 +600,15 @@ def families():
     def cosine_clamp():
         return classified(28, CosineHead, 4, 6)
 
+    def weight_norm():
+        return classified(29, WeightNormed, 2, 3, 6)
+
+    def padding_modes():
+        return classified(30, PaddingModes, 2, 3, 6, 6)
+
+    def distances():
+        return classified(31, Distances, 2, 3, 4)
+
     def constants():
         gen = g(13)
         return ConstantIndex(), (torch.randn(6, 6, generator=gen),
@@ -563,4 +624,5 @@ def families():
             'remainders': remainders, 'convolutions_3d': convolutions_3d,
             'pooling_3d': pooling_3d, 'swin_shifted': swin_shifted, 'swin_3d': swin_3d,
             'interpolations_3d': interpolations_3d, 'channels_last': channels_last,
-            'cumprod': cumprod, 'cosine_clamp_tensor': cosine_clamp}
+            'cumprod': cumprod, 'cosine_clamp_tensor': cosine_clamp,
+            'weight_norm': weight_norm, 'padding_modes': padding_modes, 'distances': distances}

@@ -74,7 +74,8 @@ def _compare(names, got, ref, rtol):
         assert g.shape == w.shape, (name, g.shape, w.shape)
         scale = np.abs(w).max()
         errors[name] = float(np.abs(g - w).max() / scale) if scale > 0 else float(np.abs(g).max())
-        if np.abs(g - w).max() > rtol * scale + 1e-6:
+        # Not finite fails too (a NaN compares false with any bound).
+        if not np.isfinite(g).all() or np.abs(g - w).max() > rtol * scale + 1e-6:
             bad.append('%s: %.3g' % (name, errors[name]))
     assert not bad, '%d of %d results off by more than %g of their magnitude: %s' % (
         len(bad), len(names), rtol, ', '.join(bad[:20]))

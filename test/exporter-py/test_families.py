@@ -24,7 +24,11 @@ and 3-D (their attention mask, slice_scatters into a constant, becomes one
 dense constant: remat could not plan the chain of writes), a conv net in
 torch.channels_last, cumprod (a linear RNN in closed form; its backward's
 max.dim of a bool mask), cosine similarity and clamps to tensor bounds
-(clamp.Tensor, clamp_min.Tensor, clamp_max.Tensor).
+(clamp.Tensor, clamp_min.Tensor, clamp_max.Tensor), weight normalization
+(_weight_norm_interface_backward), replicate / reflect / circular padding
+(replication_pad*d_backward), torch.cdist with p = 1, 2, 3 (its forward and
+backward; self-distances with zero diagonals). A result that is not finite
+fails the comparison (gradcheck._compare).
 """
 
 import pytest

@@ -46,11 +46,72 @@ def decomposition_table():
         # Into gathers and lerps; their backward is emitted (ops.py).
         aten.upsample_bilinear2d, aten.upsample_bicubic2d, aten._upsample_nearest_exact2d,
     ]))
+    # Backward ops (and cdist's forward) torch has no decomposition for.
+    table[aten._weight_norm_interface_backward.default] = _weight_norm_backward
+    for op in (aten.replication_pad1d_backward.default, aten.replication_pad2d_backward.default,
+               aten.replication_pad3d_backward.default):
+        table[op] = _replication_pad_backward
+    table[aten._cdist_forward.default] = _cdist_forward
+    table[aten._cdist_backward.default] = _cdist_backward
     for op in (aten.nll_loss_forward.default, aten.nll_loss_backward.default,
                aten.embedding_dense_backward.default, aten.embedding.default,
                aten.max_pool2d_with_indices_backward.default, aten.addmm.default):
         table.pop(op, None)
     return table
+
+
+def _weight_norm_backward(grad_w, saved_v, saved_g, saved_norms, dim):
+    """`parametrizations.weight_norm`'s backward (w = v * g / |v|, the norm over
+    every dimension but `dim`; over all of them for dim -1), as PyTorch's
+    derivative formula computes it."""
+    keep = dim % saved_v.dim() if dim != -1 else None
+    others = [d for d in range(saved_v.dim()) if d != keep]
+    dot = (grad_w * saved_v).sum(others, keepdim=True)
+    if keep is None:
+        dot = dot.reshape(saved_norms.shape)
+    grad_g = dot / saved_norms
+    grad_v = (saved_g / saved_norms) * (grad_w - saved_v * (dot / (saved_norms * saved_norms)))
+    return grad_v, grad_g
+
+
+def _replication_pad_backward(grad_output, self, padding):
+    """The adjoint of replicate padding: along each padded dimension (the last
+    ones, padding given from the last), every output position adds its
+    gradient to the input position it copied (clamped index)."""
+    grad = grad_output
+    for k in range(len(padding) // 2):
+        dim = grad.dim() - 1 - k
+        low, high, size = padding[2 * k], padding[2 * k + 1], self.shape[dim]
+        index = torch.clamp(torch.arange(-low, size + high, device=grad.device), 0, size - 1)
+        shape = list(grad.shape)
+        shape[dim] = size
+        grad = grad.new_zeros(shape).index_add(dim, index, grad)
+    return grad
+
+
+def _cdist_forward(x1, x2, p, compute_mode):
+    """Pairwise p-norm distances from the differences (B x P x R x M), as
+    PyTorch's CPU kernel computes them below its matmul threshold."""
+    if p == 0 or p == float('inf'):
+        raise ExportError('torch.cdist with p=%s is not supported (p >= 1 finite is)' % p)
+    diff = (x1.unsqueeze(-2) - x2.unsqueeze(-3)).abs()
+    if p == 2:
+        return (diff * diff).sum(-1).sqrt()
+    if p == 1:
+        return diff.sum(-1)
+    return diff.pow(p).sum(-1).pow(1.0 / p)
+
+
+def _cdist_backward(grad, x1, x2, p, cdist):
+    """d cdist / d x1 = sum over x2's rows of grad * |diff|^(p-1) sign(diff) /
+    cdist^(p-1), zero where the distance is zero (PyTorch's convention)."""
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    if p == 1:
+        term = grad.unsqueeze(-1) * diff.sign()
+    else:
+        scale = torch.where(cdist == 0, torch.zeros_like(cdist), grad / cdist.pow(p - 1))
+        term = scale.unsqueeze(-1) * (diff if p == 2 else diff.abs().pow(p - 2) * diff)
+    return term.sum(-2)
 
 
 class Step:
