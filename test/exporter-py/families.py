@@ -453,6 +453,27 @@ class Distances(nn.Module):
         return self.head(self_dist) + near.reshape(x.shape[0], -1, near.shape[-1]).mean(1)
 
 
+class EmbeddingBags(nn.Module):
+    """nn.EmbeddingBag (a recommender's sparse features): sum bags of uneven
+    sizes by offsets, mean bags with a padding index, per-sample weights that
+    learn (`_embedding_bag` and its backwards, decomposed by the exporter)."""
+
+    def __init__(self, classes=5):
+        super().__init__()
+        self.sum = nn.EmbeddingBag(10, 4, mode='sum')
+        self.mean = nn.EmbeddingBag(10, 4, mode='mean', padding_idx=0)
+        self.weighted = nn.EmbeddingBag(10, 4, mode='sum')
+        self.sample_weights = nn.Parameter(torch.rand(8))
+        self.head = nn.Linear(12, classes)
+
+    def forward(self, ids):
+        flat = ids.flatten()
+        offsets = torch.tensor([0, 3])
+        bags = [self.sum(flat, offsets), self.mean(ids),
+                self.weighted(flat, offsets, per_sample_weights=self.sample_weights)]
+        return self.head(torch.cat(bags, -1))
+
+
 def families():
     """name -> a function making (model, example inputs, loss_fn)."""
     import torchvision.models as tvm
@@ -609,6 +630,11 @@ def families():
     def distances():
         return classified(31, Distances, 2, 3, 4)
 
+    def embedding_bags():
+        gen = g(32)
+        ids = torch.tensor([[1, 0, 3, 0], [5, 5, 9, 2]])
+        return EmbeddingBags(), (ids, torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
+
     def constants():
         gen = g(13)
         return ConstantIndex(), (torch.randn(6, 6, generator=gen),
@@ -625,4 +651,5 @@ def families():
             'pooling_3d': pooling_3d, 'swin_shifted': swin_shifted, 'swin_3d': swin_3d,
             'interpolations_3d': interpolations_3d, 'channels_last': channels_last,
             'cumprod': cumprod, 'cosine_clamp_tensor': cosine_clamp,
-            'weight_norm': weight_norm, 'padding_modes': padding_modes, 'distances': distances}
+            'weight_norm': weight_norm, 'padding_modes': padding_modes, 'distances': distances,
+            'embedding_bags': embedding_bags}

@@ -27,7 +27,8 @@ max.dim of a bool mask), cosine similarity and clamps to tensor bounds
 (clamp.Tensor, clamp_min.Tensor, clamp_max.Tensor), weight normalization
 (_weight_norm_interface_backward), replicate / reflect / circular padding
 (replication_pad*d_backward), torch.cdist with p = 1, 2, 3 (its forward and
-backward; self-distances with zero diagonals). A result that is not finite
+backward; self-distances with zero diagonals), nn.EmbeddingBag (sum by offsets,
+mean with a padding index, per-sample weights). A result that is not finite
 fails the comparison (gradcheck._compare).
 """
 

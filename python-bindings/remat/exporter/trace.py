@@ -51,6 +51,11 @@ def decomposition_table():
     for op in (aten.replication_pad1d_backward.default, aten.replication_pad2d_backward.default,
                aten.replication_pad3d_backward.default):
         table[op] = _replication_pad_backward
+    table[aten._embedding_bag.default] = _embedding_bag
+    table[aten._embedding_bag_backward.default] = _embedding_bag_backward
+    table[aten._embedding_bag_dense_backward.default] = _embedding_bag_dense_backward
+    table[aten._embedding_bag_per_sample_weights_backward.default] = \
+        _embedding_bag_per_sample_weights_backward
     table[aten._cdist_forward.default] = _cdist_forward
     table[aten._cdist_backward.default] = _cdist_backward
     for op in (aten.nll_loss_forward.default, aten.nll_loss_backward.default,
@@ -87,6 +92,68 @@ def _replication_pad_backward(grad_output, self, padding):
         shape[dim] = size
         grad = grad.new_zeros(shape).index_add(dim, index, grad)
     return grad
+
+
+def _bags(indices, offsets, include_last_offset, padding_idx):
+    """nn.EmbeddingBag's bag of each index (offset2bag), the bag count, and
+    which indices count (not padding_idx)."""
+    starts = offsets[:-1] if include_last_offset else offsets
+    position = torch.arange(indices.shape[0], device=indices.device)
+    offset2bag = (starts.unsqueeze(0) <= position.unsqueeze(1)).sum(1) - 1
+    keep = indices != padding_idx if padding_idx >= 0 else torch.ones_like(indices, dtype=torch.bool)
+    return offset2bag, starts.shape[0], keep
+
+
+def _embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sparse=False,
+                   per_sample_weights=None, include_last_offset=False, padding_idx=-1):
+    """Sum and mean bags as gathers and one index_add (mode max: an
+    ExportError). Returns PyTorch's four results; max_indices (read only by
+    mode max's backward) are zeros."""
+    if mode not in (0, 1):
+        raise ExportError("nn.EmbeddingBag with mode='max' is not supported (sum and mean are)")
+    offset2bag, bags, keep = _bags(indices, offsets, include_last_offset, padding_idx)
+    rows = weight[indices] * keep.unsqueeze(1).to(weight.dtype)
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.unsqueeze(1)
+    output = weight.new_zeros((bags, weight.shape[1])).index_add(0, offset2bag, rows)
+    bag_size = torch.zeros(bags, dtype=torch.int64, device=indices.device).index_add(
+        0, offset2bag, keep.to(torch.int64))
+    if mode == 1:
+        output = output / bag_size.clamp(min=1).unsqueeze(1).to(weight.dtype)
+    return output, offset2bag, bag_size, torch.zeros_like(bag_size)
+
+
+def _embedding_bag_dense_backward(grad, indices, offset2bag, bag_size, maximum_indices,
+                                  num_weights, scale_grad_by_freq, mode,
+                                  per_sample_weights, padding_idx=-1):
+    """Each index's bag gradient (over the bag size for mean) added to its
+    weight row; padding_idx rows get none."""
+    if scale_grad_by_freq or mode not in (0, 1):
+        raise ExportError('nn.EmbeddingBag with scale_grad_by_freq or mode max is not supported')
+    rows = grad[offset2bag]
+    if mode == 1:
+        rows = rows / bag_size.clamp(min=1)[offset2bag].unsqueeze(1).to(grad.dtype)
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.unsqueeze(1)
+    if padding_idx >= 0:
+        rows = rows * (indices != padding_idx).unsqueeze(1).to(grad.dtype)
+    return grad.new_zeros((num_weights, grad.shape[1])).index_add(0, indices, rows)
+
+
+def _embedding_bag_backward(grad, indices, offsets, offset2bag, bag_size, maximum_indices,
+                            num_weights, scale_grad_by_freq, mode, sparse, per_sample_weights,
+                            padding_idx=-1):
+    return _embedding_bag_dense_backward(grad, indices, offset2bag, bag_size, maximum_indices,
+                                         num_weights, scale_grad_by_freq, mode,
+                                         per_sample_weights, padding_idx)
+
+
+def _embedding_bag_per_sample_weights_backward(grad, weight, indices, offsets, offset2bag, mode,
+                                               padding_idx=-1):
+    """d output / d per_sample_weights (mode sum): the bag gradient dotted
+    with the index's weight row."""
+    rows = (grad[offset2bag] * weight[indices]).sum(1)
+    return rows * (indices != padding_idx).to(grad.dtype) if padding_idx >= 0 else rows
 
 
 def _cdist_forward(x1, x2, p, compute_mode):
