@@ -94,14 +94,20 @@ def _replication_pad_backward(grad_output, self, padding):
     return grad
 
 
+def _counted(indices, padding_idx):
+    """Which indices of an embedding bag count (not padding_idx; all for -1)."""
+    if padding_idx >= 0:
+        return indices != padding_idx
+    return torch.ones_like(indices, dtype=torch.bool)
+
+
 def _bags(indices, offsets, include_last_offset, padding_idx):
     """nn.EmbeddingBag's bag of each index (offset2bag), the bag count, and
-    which indices count (not padding_idx)."""
+    which indices count."""
     starts = offsets[:-1] if include_last_offset else offsets
     position = torch.arange(indices.shape[0], device=indices.device)
     offset2bag = (starts.unsqueeze(0) <= position.unsqueeze(1)).sum(1) - 1
-    keep = indices != padding_idx if padding_idx >= 0 else torch.ones_like(indices, dtype=torch.bool)
-    return offset2bag, starts.shape[0], keep
+    return offset2bag, starts.shape[0], _counted(indices, padding_idx)
 
 
 def _embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sparse=False,
@@ -136,7 +142,7 @@ def _embedding_bag_dense_backward(grad, indices, offset2bag, bag_size, maximum_i
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.unsqueeze(1)
     if padding_idx >= 0:
-        rows = rows * (indices != padding_idx).unsqueeze(1).to(grad.dtype)
+        rows = rows * _counted(indices, padding_idx).unsqueeze(1).to(grad.dtype)
     return grad.new_zeros((num_weights, grad.shape[1])).index_add(0, indices, rows)
 
 
@@ -153,12 +159,13 @@ def _embedding_bag_per_sample_weights_backward(grad, weight, indices, offsets, o
     """d output / d per_sample_weights (mode sum): the bag gradient dotted
     with the index's weight row."""
     rows = (grad[offset2bag] * weight[indices]).sum(1)
-    return rows * (indices != padding_idx).to(grad.dtype) if padding_idx >= 0 else rows
+    return rows * _counted(indices, padding_idx).to(grad.dtype) if padding_idx >= 0 else rows
 
 
 def _cdist_forward(x1, x2, p, compute_mode):
-    """Pairwise p-norm distances from the differences (B x P x R x M), as
-    PyTorch's CPU kernel computes them below its matmul threshold."""
+    """Pairwise p-norm distances from the differences (B x P x R x M: memory
+    the planner counts; PyTorch's p = 2 kernel uses a matmul form on larger
+    inputs)."""
     if p == 0 or p == float('inf'):
         raise ExportError('torch.cdist with p=%s is not supported (p >= 1 finite is)' % p)
     diff = (x1.unsqueeze(-2) - x2.unsqueeze(-3)).abs()
