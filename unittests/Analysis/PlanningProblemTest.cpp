@@ -33,12 +33,14 @@ protected:
     remat::test::loadTrainingDialects(context);
   }
 
-  /// Parses the bundled step `name` (examples/NAME or bench/graphs/NAME when
-  /// it starts with "graphs/") and returns its function.
+  /// Parses the bundled step `name` (examples/NAME, bench/graphs/NAME when
+  /// it starts with "graphs/", test/NAME when with "test/") and returns its
+  /// function.
   func::FuncOp load(const char *name) {
     llvm::StringRef file(name);
-    const char *folder =
-        file.consume_front("graphs/") ? "/bench/graphs/" : "/examples/";
+    const char *folder = file.consume_front("graphs/") ? "/bench/graphs/"
+                         : file.consume_front("test/") ? "/test/"
+                                                       : "/examples/";
     std::string path = std::string(REMAT_SOURCE_DIR) + folder + file.str();
     module = parseSourceFile<ModuleOp>(path, &context);
     EXPECT_TRUE(module) << "cannot parse " << path;
@@ -307,6 +309,9 @@ INSTANTIATE_TEST_SUITE_P(
                       "graphs/gpt2_mini.mlir", "graphs/gpt2_small.mlir",
                       "graphs/bert_base.mlir", "graphs/resnet50.mlir",
                       "graphs/vgg16.mlir", "graphs/mobilenet_v2.mlir",
-                      "graphs/unet.mlir"));
+                      "graphs/unet.mlir",
+                      // A max writing its unused values into a split fill
+                      // (cpu-budget-sweep-cumprod.test).
+                      "test/Execution/Inputs/cumprod_step.mlir"));
 
 } // namespace
