@@ -450,7 +450,64 @@ class Distances(nn.Module):
         self_dist = torch.cdist(h, h).mean(1)
         flat = h.flatten(0, 1)
         near = -torch.cdist(flat, self.centers, p=1) - torch.cdist(flat, self.centers, p=3.0)
+        # p between 1 and 2 with zero distances (and zero differences) on the
+        # diagonal: the backward's |diff|^(p-1) is 0 there, not 0 * inf.
+        near = near - torch.cdist(h, h, p=1.5).mean(1).mean(-1, keepdim=True).repeat_interleave(
+            near.shape[0] // x.shape[0], 0)
         return self.head(self_dist) + near.reshape(x.shape[0], -1, near.shape[-1]).mean(1)
+
+
+class Sorting(nn.Module):
+    """torch.sort (both directions, along either dimension), argsort driving
+    a gather, sorted values pooled with learned weights (OWA pooling), and
+    infinities sorted last and masked (isinf, isfinite): the exporter's
+    rank-based sort and PyTorch's backward through its indices."""
+
+    def __init__(self, classes=5):
+        super().__init__()
+        self.lin = nn.Linear(6, 6)
+        self.order_weights = nn.Parameter(torch.randn(6))
+        self.head = nn.Linear(6 + 4, classes)
+
+    def forward(self, x):
+        h = self.lin(x)                                        # [B, 4, 6]
+        descending, _ = torch.sort(h, dim=-1, descending=True)
+        pooled = (descending * self.order_weights).sum(1)      # [B, 6]
+        ascending, index = h.sort(dim=1)                       # along the 4 rows
+        order = torch.argsort(h[..., 0], dim=1, stable=True)
+        picked = torch.gather(h[..., 1], 1, order)             # [B, 4]
+        # Infinities sort last (isinf, isfinite); only finite values go on.
+        capped = torch.where(h > 0.5, torch.full_like(h, float('inf')), h).sort(dim=-1)[0]
+        finite = torch.where(torch.isinf(capped) | ~torch.isfinite(capped),
+                             torch.zeros_like(capped), capped).mean(1)
+        return self.head(torch.cat([pooled + ascending[:, 0] * index[:, -1].float() + finite,
+                                    picked], 1))
+
+
+class SpatialTransformer(nn.Module):
+    """A spatial transformer: a localization head predicts affine grids
+    (F.affine_grid) that F.grid_sample reads, bilinear with zero padding,
+    bilinear with border padding and aligned corners, nearest; the grids
+    reach past the image, so padding decides some samples."""
+
+    def __init__(self, classes=5):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3, padding=1)
+        self.loc = nn.Linear(2 * 5 * 6, 6)
+        with torch.no_grad():
+            self.loc.weight.mul_(0.1)
+            self.loc.bias.copy_(torch.tensor([1.2, 0.1, 0.05, -0.1, 0.9, 0.2]))
+        self.head = nn.Linear(3 * 3, classes)
+
+    def forward(self, x):
+        theta = self.loc(x.flatten(1)).view(-1, 2, 3)
+        h = torch.tanh(self.conv(x))
+        grid = F.affine_grid(theta, (x.shape[0], 3, 4, 5), align_corners=False)
+        zeros = F.grid_sample(h, grid, align_corners=False)
+        border = F.grid_sample(h, grid * 1.1, padding_mode='border', align_corners=True)
+        nearest = F.grid_sample(h, grid, mode='nearest', align_corners=False)
+        return self.head(torch.cat([zeros.mean((2, 3)), border.mean((2, 3)),
+                                    nearest.mean((2, 3))], 1))
 
 
 class EmbeddingBags(nn.Module):
@@ -635,6 +692,12 @@ def families():
         ids = torch.tensor([[1, 0, 3, 0], [5, 5, 9, 2]])
         return EmbeddingBags(), (ids, torch.randint(0, 5, (2,), generator=gen)), F.cross_entropy
 
+    def sorting():
+        return classified(33, Sorting, 2, 4, 6)
+
+    def spatial_transformer():
+        return classified(34, SpatialTransformer, 2, 2, 5, 6)
+
     def constants():
         gen = g(13)
         return ConstantIndex(), (torch.randn(6, 6, generator=gen),
@@ -652,4 +715,5 @@ def families():
             'interpolations_3d': interpolations_3d, 'channels_last': channels_last,
             'cumprod': cumprod, 'cosine_clamp_tensor': cosine_clamp,
             'weight_norm': weight_norm, 'padding_modes': padding_modes, 'distances': distances,
-            'embedding_bags': embedding_bags}
+            'embedding_bags': embedding_bags, 'sorting': sorting,
+            'spatial_transformer': spatial_transformer}

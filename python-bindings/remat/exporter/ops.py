@@ -236,6 +236,15 @@ def isnan(em, node, a):
         'arith.cmpf uno, %s, %s' % (xs[0], xs[0]), dt), 'f32', fn_dt='i1')
 
 
+@handles('aten.isinf.default')
+def isinf(em, node, a):
+    """|x| == inf (isfinite, isposinf and isneginf decompose into it or
+    into comparisons)."""
+    return elementwise(em, node, [a[0]], lambda b, xs, dt: b.op(
+        'arith.cmpf oeq, %s, %s' % (b.op('math.absf %s' % xs[0], dt), b.const(math.inf, dt)),
+        dt), 'f32', fn_dt='i1')
+
+
 @handles('aten.clamp.default', 'aten.clamp_min.default', 'aten.clamp_max.default',
          'aten.clamp.Tensor', 'aten.clamp_min.Tensor', 'aten.clamp_max.Tensor',
          'aten.hardtanh.default')

@@ -58,6 +58,10 @@ def decomposition_table():
         _embedding_bag_per_sample_weights_backward
     table[aten._cdist_forward.default] = _cdist_forward
     table[aten._cdist_backward.default] = _cdist_backward
+    table[aten.sort.default] = _sort
+    table[aten.sort.stable] = _sort_stable
+    table.update(get_decompositions([aten.grid_sampler_2d]))
+    table[aten.grid_sampler_2d_backward.default] = _grid_sampler_2d_backward
     for op in (aten.nll_loss_forward.default, aten.nll_loss_backward.default,
                aten.embedding_dense_backward.default, aten.embedding.default,
                aten.max_pool2d_with_indices_backward.default, aten.addmm.default):
@@ -184,8 +188,124 @@ def _cdist_backward(grad, x1, x2, p, cdist):
         term = grad.unsqueeze(-1) * diff.sign()
     else:
         scale = torch.where(cdist == 0, torch.zeros_like(cdist), grad / cdist.pow(p - 1))
-        term = scale.unsqueeze(-1) * (diff if p == 2 else diff.abs().pow(p - 2) * diff)
+        # sign * |diff|^(p-1), not diff * |diff|^(p-2): for 1 < p < 2 that is
+        # inf * 0 = NaN where a coordinate's difference is zero.
+        term = scale.unsqueeze(-1) * (diff if p == 2 else diff.sign() * diff.abs().pow(p - 1))
     return term.sum(-2)
+
+
+def _sort(self, dim=-1, descending=False, stable=False):
+    """torch.sort as ranks: each element's place is the number of elements
+    that go before it (larger for descending, smaller for ascending; NaN
+    largest, as PyTorch orders it; equal ones in index order, so the sort is
+    stable), one n x n comparison per row along `dim`; the indices are where
+    each place is found, the values a gather. Costs n^2 per row (PyTorch's
+    kernel n log n): meant for short rows."""
+    if self.dim() == 0:
+        return self.clone(), torch.zeros_like(self, dtype=torch.int64)
+    d = dim % self.dim()
+    n = self.shape[d]
+    mine, other = self.unsqueeze(d + 1), self.unsqueeze(d)    # [.., i, j, ..]
+
+    def greater(a, b):
+        if not self.is_floating_point():
+            return a > b
+        return (a > b) | (a.isnan() & ~b.isnan())
+
+    def equal(a, b):
+        if not self.is_floating_point():
+            return a == b
+        return (a == b) | (a.isnan() & b.isnan())
+
+    position = torch.arange(n, device=self.device)
+    rows = [1] * (self.dim() + 1)
+    rows[d] = n
+    columns = [1] * (self.dim() + 1)
+    columns[d + 1] = n
+    i, j = position.view(rows), position.view(columns)
+    goes_first = greater(other, mine) if descending else greater(mine, other)
+    before = goes_first | (equal(other, mine) & (j < i))
+    rank = before.sum(d + 1)                                 # place of element i
+    # indices[r] = the i whose rank is r: sum over i of i * (rank_i == r).
+    at = rank.unsqueeze(d + 1) == j                          # [.., i, r, ..]
+    indices = (at.to(torch.int64) * i).sum(d)
+    return torch.gather(self, d, indices), indices
+
+
+def _sort_stable(self, *, stable=None, dim=-1, descending=False):
+    return _sort(self, dim, descending, bool(stable))
+
+
+def _grid_sampler_2d_backward(grad_output, input, grid, interpolation_mode, padding_mode,
+                              align_corners, output_mask):
+    """F.grid_sample's backward (bilinear or nearest; zeros or border
+    padding), as PyTorch's CPU kernel computes it: the input's gradient is
+    each output gradient added, by its corner weights, to the (up to four)
+    input pixels it read (one index_put); the grid's, the weights'
+    derivatives times the pixels read, summed over channels, times the
+    unnormalization's scale (zero where border padding clamped the
+    coordinate). Bicubic and reflection padding are ExportErrors."""
+    if interpolation_mode not in (0, 1) or padding_mode not in (0, 1):
+        raise ExportError('F.grid_sample with mode=%s, padding_mode=%s is not supported '
+                          "(bilinear and nearest, with 'zeros' and 'border', are)" % (
+                              ('bilinear', 'nearest', 'bicubic')[interpolation_mode],
+                              ('zeros', 'border', 'reflection')[padding_mode]))
+    n_, c_, h_, w_ = input.shape
+    gout = grad_output.permute(0, 2, 3, 1)                   # [N, Ho, Wo, C]
+    pixels = input.permute(0, 2, 3, 1)                       # [N, H, W, C]
+
+    def unnormalize(coord, size):
+        if align_corners:
+            return (coord + 1) / 2 * (size - 1), (size - 1) / 2
+        return ((coord + 1) * size - 1) / 2, size / 2
+
+    def clip(coord, size):
+        # Border padding clamps the coordinate: its derivative is 1 inside
+        # the open range, 0 at and past the ends.
+        if padding_mode == 0:
+            return coord, None
+        inside = ((coord > 0) & (coord < size - 1)).to(coord.dtype)
+        return coord.clamp(0, size - 1), inside
+
+    ix, scale_x = unnormalize(grid[..., 0], w_)
+    iy, scale_y = unnormalize(grid[..., 1], h_)
+    ix, inside_x = clip(ix, w_)
+    iy, inside_y = clip(iy, h_)
+    batch = torch.arange(n_, device=input.device).view(n_, 1, 1)
+    if interpolation_mode == 0:
+        x0, y0 = ix.floor(), iy.floor()
+        wx1, wy1 = ix - x0, iy - y0
+        wx0, wy0 = 1 - wx1, 1 - wy1
+        corners = [(x0, y0, wx0 * wy0), (x0 + 1, y0, wx1 * wy0),
+                   (x0, y0 + 1, wx0 * wy1), (x0 + 1, y0 + 1, wx1 * wy1)]
+    else:
+        corners = [(ix.round(), iy.round(), torch.ones_like(ix))]
+    xs, ys, valids = [], [], []
+    for x, y, _ in corners:
+        valids.append(((x >= 0) & (x <= w_ - 1) & (y >= 0) & (y <= h_ - 1)).to(input.dtype))
+        xs.append(x.clamp(0, w_ - 1).to(torch.int64))
+        ys.append(y.clamp(0, h_ - 1).to(torch.int64))
+    grad_input = grad_grid = None
+    if output_mask[0]:
+        weights = torch.stack([w * v for (_, _, w), v in zip(corners, valids)], 3)
+        contributions = gout.unsqueeze(3) * weights.unsqueeze(-1)   # [N, Ho, Wo, K, C]
+        grad_input = pixels.new_zeros(pixels.shape).index_put(
+            (batch.unsqueeze(-1), torch.stack(ys, 3), torch.stack(xs, 3)), contributions,
+            accumulate=True).permute(0, 3, 1, 2)
+    if output_mask[1]:
+        if interpolation_mode == 1:
+            grad_grid = torch.zeros_like(grid)
+        else:
+            # The pixels each corner read (zero outside), [N, Ho, Wo, C].
+            nw, ne, sw, se = (pixels[batch, y, x] * v.unsqueeze(-1)
+                              for x, y, v in zip(xs, ys, valids))
+            gx = ((ne - nw) * wy0.unsqueeze(-1) + (se - sw) * wy1.unsqueeze(-1)) * gout
+            gy = ((sw - nw) * wx0.unsqueeze(-1) + (se - ne) * wx1.unsqueeze(-1)) * gout
+            gx, gy = gx.sum(-1) * scale_x, gy.sum(-1) * scale_y
+            if inside_x is not None:
+                gx, gy = gx * inside_x, gy * inside_y
+            grad_grid = torch.stack([gx, gy], -1)
+    return grad_input, grad_grid
 
 
 class Step:
