@@ -460,14 +460,15 @@ class Distances(nn.Module):
 class Sorting(nn.Module):
     """torch.sort (both directions, along either dimension), argsort driving
     a gather, sorted values pooled with learned weights (OWA pooling), and
-    infinities sorted last and masked (isinf, isfinite): the exporter's
-    rank-based sort and PyTorch's backward through its indices."""
+    infinities sorted last and masked (isinf, isfinite), medians (along a
+    dimension and of all elements) and kthvalue: the exporter's rank-based
+    sort and PyTorch's backward through its indices."""
 
     def __init__(self, classes=5):
         super().__init__()
         self.lin = nn.Linear(6, 6)
         self.order_weights = nn.Parameter(torch.randn(6))
-        self.head = nn.Linear(6 + 4, classes)
+        self.head = nn.Linear(6 + 4 + 4 + 4 + 1, classes)
 
     def forward(self, x):
         h = self.lin(x)                                        # [B, 4, 6]
@@ -480,8 +481,12 @@ class Sorting(nn.Module):
         capped = torch.where(h > 0.5, torch.full_like(h, float('inf')), h).sort(dim=-1)[0]
         finite = torch.where(torch.isinf(capped) | ~torch.isfinite(capped),
                              torch.zeros_like(capped), capped).mean(1)
+        median, where = h.median(dim=1)                        # [B, 6]
+        second, _ = torch.kthvalue(h, 2, dim=-1)               # [B, 4]
+        overall = h.median().expand(x.shape[0], 1)
         return self.head(torch.cat([pooled + ascending[:, 0] * index[:, -1].float() + finite,
-                                    picked], 1))
+                                    picked, median[:, :4] + 0.1 * where[:, :4].float(), second,
+                                    overall], 1))
 
 
 class SpatialTransformer(nn.Module):

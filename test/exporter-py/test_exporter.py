@@ -117,16 +117,45 @@ def test_signature_follows_conventions():
 
 
 def test_unsupported_op_is_named():
-    class Median(torch.nn.Module):
+    class Inverse(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.w = torch.nn.Parameter(torch.randn(4))
+            self.w = torch.nn.Parameter(torch.eye(3))
 
         def forward(self, x):
-            return torch.median(x * self.w, dim=1).values
+            return torch.linalg.inv(x @ self.w)
 
-    with pytest.raises(ExportError, match=r'aten\.median\.dim'):
-        export_training_step(Median(), lambda o: o.sum(), (torch.randn(3, 4),))
+    with pytest.raises(ExportError, match=r'aten\.linalg_inv_ex'):
+        export_training_step(Inverse(), lambda o: o.sum(), (torch.randn(2, 3, 3),))
+
+
+def test_sort_median_kthvalue_decompositions_match_eager():
+    """The exporter's rank-based sort, median and kthvalue (trace.py) give
+    eager PyTorch's values and indices, NaN and infinities included (NaN
+    sorts largest; a row's median is NaN at its first NaN; stable sorts keep
+    ties in index order)."""
+    from remat.exporter import trace
+    gen = torch.Generator().manual_seed(1)
+    for _ in range(50):
+        x = torch.randn(3, 5, 4, generator=gen)
+        x[torch.rand(x.shape, generator=gen) < 0.1] = float('nan')
+        x[torch.rand(x.shape, generator=gen) < 0.1] = float('inf')
+        x[torch.rand(x.shape, generator=gen) < 0.1] = 0.5      # ties
+        for d in (0, 1, 2, -1):
+            for descending in (False, True):
+                got = trace._sort(x, d, descending)
+                want = torch.sort(x, dim=d, descending=descending, stable=True)
+                assert torch.equal(got[0], want[0]) or torch.allclose(
+                    got[0], want[0], equal_nan=True, rtol=0, atol=0)
+                assert torch.equal(got[1], want[1])
+            got, want = trace._median_dim(x, d), torch.median(x, d)
+            assert torch.allclose(got[0], want[0], equal_nan=True, rtol=0, atol=0)
+            assert torch.equal(got[1], want[1])
+            got, want = trace._kthvalue(x, 2, d), torch.kthvalue(x, 2, d)
+            assert torch.allclose(got[0], want[0], equal_nan=True, rtol=0, atol=0)
+        ints = torch.randint(0, 4, (6, 5), generator=gen)
+        got, want = trace._sort(ints, 1, True), torch.sort(ints, dim=1, descending=True, stable=True)
+        assert torch.equal(got[0], want[0]) and torch.equal(got[1], want[1])
 
 
 def test_trace_keeps_parameters_as_placeholders():

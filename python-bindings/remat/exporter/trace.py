@@ -60,6 +60,9 @@ def decomposition_table():
     table[aten._cdist_backward.default] = _cdist_backward
     table[aten.sort.default] = _sort
     table[aten.sort.stable] = _sort_stable
+    table[aten.kthvalue.default] = _kthvalue
+    table[aten.median.dim] = _median_dim
+    table[aten.median.default] = _median
     table.update(get_decompositions([aten.grid_sampler_2d]))
     table[aten.grid_sampler_2d_backward.default] = _grid_sampler_2d_backward
     for op in (aten.nll_loss_forward.default, aten.nll_loss_backward.default,
@@ -234,6 +237,43 @@ def _sort(self, dim=-1, descending=False, stable=False):
 
 def _sort_stable(self, *, stable=None, dim=-1, descending=False):
     return _sort(self, dim, descending, bool(stable))
+
+
+def _kthvalue(self, k, dim=-1, keepdim=False):
+    """The k-th smallest along `dim` (1-based) and its index: place k - 1 of
+    the ascending sort (NaN largest, as PyTorch's kthvalue orders)."""
+    if self.dim() == 0:
+        return self.clone(), torch.zeros_like(self, dtype=torch.int64)
+    values, indices = _sort(self, dim)
+    d = dim % self.dim()
+    value, index = values.narrow(d, k - 1, 1), indices.narrow(d, k - 1, 1)
+    return (value, index) if keepdim else (value.squeeze(d), index.squeeze(d))
+
+
+def _median_dim(self, dim=0, keepdim=False):
+    """The lower median along `dim` (place (n - 1) // 2 of the ascending
+    sort) and its index; a row with a NaN has median NaN at the index of its
+    first NaN, as PyTorch's median."""
+    if self.dim() == 0:
+        return self.clone(), torch.zeros_like(self, dtype=torch.int64)
+    d = dim % self.dim()
+    n = self.shape[d]
+    values, indices = _sort(self, d)
+    value = values.narrow(d, (n - 1) // 2, 1)
+    index = indices.narrow(d, (n - 1) // 2, 1)
+    if self.is_floating_point():
+        # NaNs sort last in index order: the first one is at place n - count.
+        nans = self.isnan().sum(d, keepdim=True)
+        first = torch.gather(indices, d, (n - nans).clamp(max=n - 1))
+        value = torch.where(nans > 0, torch.full_like(value, float('nan')), value)
+        index = torch.where(nans > 0, first, index)
+    return (value, index) if keepdim else (value.squeeze(d), index.squeeze(d))
+
+
+def _median(self):
+    """The lower median of all elements (its backward, PyTorch's, spreads
+    the gradient over the elements equal to it)."""
+    return _median_dim(self.reshape(-1), 0)[0]
 
 
 def _grid_sampler_2d_backward(grad_output, input, grid, interpolation_mode, padding_mode,
