@@ -461,7 +461,7 @@ class Sorting(nn.Module):
     """torch.sort (both directions, along either dimension), argsort driving
     a gather, sorted values pooled with learned weights (OWA pooling), and
     infinities sorted last and masked (isinf, isfinite), medians (along a
-    dimension and of all elements) and kthvalue: the exporter's rank-based
+    dimension and of all elements; nanmedian past NaNs) and kthvalue: the exporter's rank-based
     sort and PyTorch's backward through its indices."""
 
     def __init__(self, classes=5):
@@ -483,7 +483,9 @@ class Sorting(nn.Module):
                              torch.zeros_like(capped), capped).mean(1)
         median, where = h.median(dim=1)                        # [B, 6]
         second, _ = torch.kthvalue(h, 2, dim=-1)               # [B, 4]
-        overall = h.median().expand(x.shape[0], 1)
+        # NaN where a value is large: nanmedian skips them, median would not.
+        gaps = torch.where(h > 0.3, torch.full_like(h, float('nan')), h)
+        overall = (h.median() + gaps.nanmedian(dim=-1)[0].mean(1)).unsqueeze(1)
         return self.head(torch.cat([pooled + ascending[:, 0] * index[:, -1].float() + finite,
                                     picked, median[:, :4] + 0.1 * where[:, :4].float(), second,
                                     overall], 1))

@@ -63,6 +63,8 @@ def decomposition_table():
     table[aten.kthvalue.default] = _kthvalue
     table[aten.median.dim] = _median_dim
     table[aten.median.default] = _median
+    table[aten.nanmedian.dim] = _nanmedian_dim
+    table[aten.nanmedian.default] = _nanmedian
     table.update(get_decompositions([aten.grid_sampler_2d]))
     table[aten.grid_sampler_2d_backward.default] = _grid_sampler_2d_backward
     for op in (aten.nll_loss_forward.default, aten.nll_loss_backward.default,
@@ -268,6 +270,27 @@ def _median_dim(self, dim=0, keepdim=False):
         value = torch.where(nans > 0, torch.full_like(value, float('nan')), value)
         index = torch.where(nans > 0, first, index)
     return (value, index) if keepdim else (value.squeeze(d), index.squeeze(d))
+
+
+def _nanmedian_dim(self, dim=0, keepdim=False):
+    """The lower median of a row's non-NaN values (NaNs sort last: place
+    (m - 1) // 2 of m of them) and its index; NaN for a row of NaNs."""
+    if self.dim() == 0:
+        return self.clone(), torch.zeros_like(self, dtype=torch.int64)
+    d = dim % self.dim()
+    values, indices = _sort(self, d)
+    if self.is_floating_point():
+        count = (~self.isnan()).sum(d, keepdim=True)
+        place = ((count - 1).clamp(min=0)) // 2
+    else:
+        place = torch.full_like(values.narrow(d, 0, 1), (self.shape[d] - 1) // 2,
+                                dtype=torch.int64)
+    value, index = torch.gather(values, d, place), torch.gather(indices, d, place)
+    return (value, index) if keepdim else (value.squeeze(d), index.squeeze(d))
+
+
+def _nanmedian(self):
+    return _nanmedian_dim(self.reshape(-1), 0)[0]
 
 
 def _median(self):
