@@ -520,22 +520,28 @@ class SpatialTransformer(nn.Module):
 class EmbeddingBags(nn.Module):
     """nn.EmbeddingBag (a recommender's sparse features): sum bags of uneven
     sizes by offsets, mean bags with a padding index, per-sample weights that
-    learn (`_embedding_bag` and its backwards, decomposed by the exporter)."""
+    learn, max bags (one of them empty, one over a repeated index; the last
+    offset included) (`_embedding_bag` and its backwards, decomposed by the
+    exporter)."""
 
     def __init__(self, classes=5):
         super().__init__()
         self.sum = nn.EmbeddingBag(10, 4, mode='sum')
         self.mean = nn.EmbeddingBag(10, 4, mode='mean', padding_idx=0)
         self.weighted = nn.EmbeddingBag(10, 4, mode='sum')
+        self.max = nn.EmbeddingBag(10, 4, mode='max', include_last_offset=True)
         self.sample_weights = nn.Parameter(torch.rand(8))
-        self.head = nn.Linear(12, classes)
+        self.head = nn.Linear(12 + 4, classes)
 
     def forward(self, ids):
         flat = ids.flatten()
         offsets = torch.tensor([0, 3])
         bags = [self.sum(flat, offsets), self.mean(ids),
                 self.weighted(flat, offsets, per_sample_weights=self.sample_weights)]
-        return self.head(torch.cat(bags, -1))
+        # Bags [0, 3), [3, 3) (empty), [3, 8) of the 8 indices, twice over.
+        most = self.max(flat, torch.tensor([0, 3, 3, 8]))
+        pooled = most.reshape(1, 3, 4).sum(1).expand(ids.shape[0], 4)
+        return self.head(torch.cat(bags + [pooled], -1))
 
 
 def families():

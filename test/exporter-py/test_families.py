@@ -28,7 +28,8 @@ max.dim of a bool mask), cosine similarity and clamps to tensor bounds
 (_weight_norm_interface_backward), replicate / reflect / circular padding
 (replication_pad*d_backward), torch.cdist with p = 1, 1.5, 2, 3 (its forward and
 backward; self-distances with zero diagonals), nn.EmbeddingBag (sum by offsets,
-mean with a padding index, per-sample weights), torch.sort, argsort, median, nanmedian and kthvalue (ranks,
+mean with a padding index, per-sample weights, max with an empty bag), torch.sort,
+argsort, median, nanmedian and kthvalue (ranks,
 a gather), F.affine_grid and F.grid_sample (bilinear with zeros and border
 padding, nearest; grid_sampler_2d_backward). A result that is not finite
 fails the comparison (gradcheck._compare).

@@ -121,12 +121,23 @@ def _bags(indices, offsets, include_last_offset, padding_idx):
 
 def _embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sparse=False,
                    per_sample_weights=None, include_last_offset=False, padding_idx=-1):
-    """Sum and mean bags as gathers and one index_add (mode max: an
-    ExportError). Returns PyTorch's four results; max_indices (read only by
-    mode max's backward) are zeros."""
-    if mode not in (0, 1):
-        raise ExportError("nn.EmbeddingBag with mode='max' is not supported (sum and mean are)")
+    """Sum and mean bags as gathers and one index_add; max bags as a
+    reduction over every index masked to its bag (bags x indices x dim:
+    dense). Returns PyTorch's four results; max_indices (read only by mode
+    max's backward: the weight row of each bag's maximum, the first on ties,
+    -1 for an empty bag) are zeros for sum and mean."""
     offset2bag, bags, keep = _bags(indices, offsets, include_last_offset, padding_idx)
+    if mode == 2:
+        member = (offset2bag.unsqueeze(0) == torch.arange(bags, device=indices.device)
+                  .unsqueeze(1)) & keep.unsqueeze(0)                  # [bags, n]
+        rows = weight[indices].unsqueeze(0)                          # [1, n, D]
+        masked = torch.where(member.unsqueeze(2), rows, torch.full_like(rows, float('-inf')))
+        best, at = masked.max(1)                                     # [bags, D]
+        bag_size = member.sum(1)
+        filled = (bag_size > 0).unsqueeze(1)
+        output = torch.where(filled, best, torch.zeros_like(best))
+        max_indices = torch.where(filled, indices[at], torch.full_like(at, -1))
+        return output, offset2bag, bag_size, max_indices
     rows = weight[indices] * keep.unsqueeze(1).to(weight.dtype)
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.unsqueeze(1)
@@ -142,9 +153,15 @@ def _embedding_bag_dense_backward(grad, indices, offset2bag, bag_size, maximum_i
                                   num_weights, scale_grad_by_freq, mode,
                                   per_sample_weights, padding_idx=-1):
     """Each index's bag gradient (over the bag size for mean) added to its
-    weight row; padding_idx rows get none."""
-    if scale_grad_by_freq or mode not in (0, 1):
-        raise ExportError('nn.EmbeddingBag with scale_grad_by_freq or mode max is not supported')
+    weight row; padding_idx rows get none. Mode max: each bag's gradient
+    goes to the row of its maximum, per column (none for an empty bag)."""
+    if scale_grad_by_freq:
+        raise ExportError('nn.EmbeddingBag with scale_grad_by_freq is not supported')
+    if mode == 2:
+        filled = (maximum_indices >= 0).to(grad.dtype)
+        columns = torch.arange(grad.shape[1], device=grad.device).unsqueeze(0)
+        return grad.new_zeros((num_weights, grad.shape[1])).index_put(
+            (maximum_indices.clamp(min=0), columns), grad * filled, accumulate=True)
     rows = grad[offset2bag]
     if mode == 1:
         rows = rows / bag_size.clamp(min=1)[offset2bag].unsqueeze(1).to(grad.dtype)
