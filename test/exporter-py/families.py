@@ -517,6 +517,26 @@ class SpatialTransformer(nn.Module):
                                     nearest.mean((2, 3))], 1))
 
 
+class VolumeRegistration(nn.Module):
+    """VoxelMorph-style registration: a 3-D convolution predicts a
+    displacement field added to the identity grid (F.affine_grid in 3-D),
+    and F.grid_sample warps the moving volume (trilinear with border
+    padding; nearest with zero padding beside it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.flow = nn.Conv3d(2, 3, 3, padding=1)
+
+    def forward(self, x):
+        moving = x[:, :1]
+        flow = 0.3 * torch.tanh(self.flow(x)).permute(0, 2, 3, 4, 1)    # [N, D, H, W, 3]
+        theta = torch.eye(3, 4).unsqueeze(0).expand(x.shape[0], 3, 4)
+        grid = F.affine_grid(theta, moving.shape, align_corners=False) + flow
+        warped = F.grid_sample(moving, grid, padding_mode='border', align_corners=False)
+        nearest = F.grid_sample(moving, grid * 1.2, mode='nearest', align_corners=True)
+        return warped + 0.1 * nearest
+
+
 class EmbeddingBags(nn.Module):
     """nn.EmbeddingBag (a recommender's sparse features): sum bags of uneven
     sizes by offsets, mean bags with a padding index, per-sample weights that
@@ -711,6 +731,11 @@ def families():
     def spatial_transformer():
         return classified(34, SpatialTransformer, 2, 2, 5, 6)
 
+    def volume_registration():
+        gen = g(35)
+        x = torch.randn(2, 2, 3, 4, 5, generator=gen)
+        return VolumeRegistration(), (x, x[:, 1:].clone()), F.mse_loss
+
     def constants():
         gen = g(13)
         return ConstantIndex(), (torch.randn(6, 6, generator=gen),
@@ -729,4 +754,5 @@ def families():
             'cumprod': cumprod, 'cosine_clamp_tensor': cosine_clamp,
             'weight_norm': weight_norm, 'padding_modes': padding_modes, 'distances': distances,
             'embedding_bags': embedding_bags, 'sorting': sorting,
-            'spatial_transformer': spatial_transformer}
+            'spatial_transformer': spatial_transformer,
+            'volume_registration': volume_registration}

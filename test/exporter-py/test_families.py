@@ -30,8 +30,9 @@ max.dim of a bool mask), cosine similarity and clamps to tensor bounds
 backward; self-distances with zero diagonals), nn.EmbeddingBag (sum by offsets,
 mean with a padding index, per-sample weights, max with an empty bag), torch.sort,
 argsort, median, nanmedian and kthvalue (ranks,
-a gather), F.affine_grid and F.grid_sample (bilinear with zeros and border
-padding, nearest; grid_sampler_2d_backward). A result that is not finite
+a gather), F.affine_grid and F.grid_sample in 2-D and 3-D (bilinear with
+zeros and border padding, nearest; grid_sampler_2d_backward, grid_sampler_3d
+and its backward), torch.eye in the forward. A result that is not finite
 fails the comparison (gradcheck._compare).
 """
 

@@ -58,6 +58,8 @@ def decomposition_table():
         _embedding_bag_per_sample_weights_backward
     table[aten._cdist_forward.default] = _cdist_forward
     table[aten._cdist_backward.default] = _cdist_backward
+    table[aten.eye.default] = _eye
+    table[aten.eye.m] = _eye
     table[aten.sort.default] = _sort
     table[aten.sort.stable] = _sort_stable
     table[aten.kthvalue.default] = _kthvalue
@@ -66,7 +68,9 @@ def decomposition_table():
     table[aten.nanmedian.dim] = _nanmedian_dim
     table[aten.nanmedian.default] = _nanmedian
     table.update(get_decompositions([aten.grid_sampler_2d]))
-    table[aten.grid_sampler_2d_backward.default] = _grid_sampler_2d_backward
+    table[aten.grid_sampler_2d_backward.default] = _grid_sampler_backward
+    table[aten.grid_sampler_3d.default] = _grid_sampler_3d
+    table[aten.grid_sampler_3d_backward.default] = _grid_sampler_backward
     for op in (aten.nll_loss_forward.default, aten.nll_loss_backward.default,
                aten.embedding_dense_backward.default, aten.embedding.default,
                aten.max_pool2d_with_indices_backward.default, aten.addmm.default):
@@ -316,75 +320,135 @@ def _median(self):
     return _median_dim(self.reshape(-1), 0)[0]
 
 
-def _grid_sampler_2d_backward(grad_output, input, grid, interpolation_mode, padding_mode,
-                              align_corners, output_mask):
-    """F.grid_sample's backward (bilinear or nearest; zeros or border
-    padding), as PyTorch's CPU kernel computes it: the input's gradient is
-    each output gradient added, by its corner weights, to the (up to four)
-    input pixels it read (one index_put); the grid's, the weights'
-    derivatives times the pixels read, summed over channels, times the
-    unnormalization's scale (zero where border padding clamped the
-    coordinate). Bicubic and reflection padding are ExportErrors."""
+def _eye(n, m=None, *, dtype=None, layout=None, device=None, pin_memory=None):
+    """torch.eye from two i64 ranges (the core decomposition compares uint8
+    ones, a type the emitter does not have)."""
+    m = n if m is None else m
+    rows = torch.arange(n, device=device).unsqueeze(1)
+    columns = torch.arange(m, device=device).unsqueeze(0)
+    return (rows == columns).to(torch.get_default_dtype() if dtype is None else dtype)
+
+
+def _check_grid_sample(interpolation_mode, padding_mode):
     if interpolation_mode not in (0, 1) or padding_mode not in (0, 1):
         raise ExportError('F.grid_sample with mode=%s, padding_mode=%s is not supported '
                           "(bilinear and nearest, with 'zeros' and 'border', are)" % (
                               ('bilinear', 'nearest', 'bicubic')[interpolation_mode],
                               ('zeros', 'border', 'reflection')[padding_mode]))
-    n_, c_, h_, w_ = input.shape
-    gout = grad_output.permute(0, 2, 3, 1)                   # [N, Ho, Wo, C]
-    pixels = input.permute(0, 2, 3, 1)                       # [N, H, W, C]
 
-    def unnormalize(coord, size):
+
+def _grid_corners(input, grid, interpolation_mode, padding_mode, align_corners):
+    """What F.grid_sample reads, as PyTorch's CPU kernel computes it, for a
+    2-D or 3-D grid (its last dimension x, y[, z] indexes the input's last
+    spatial dimensions, reversed): per spatial axis the unnormalized
+    coordinate, its scale and, for border padding, where the clamp left it
+    free; per corner (4 or 8 for bilinear, 1 for nearest) its indices, its
+    weight's factors per axis and whether it lies inside the input."""
+    k = grid.shape[-1]
+    sizes = input.shape[2:][::-1]                   # x, y[, z]: W, H[, D]
+    axes = []
+    for a in range(k):
+        size = sizes[a]
+        coord = grid[..., a]
         if align_corners:
-            return (coord + 1) / 2 * (size - 1), (size - 1) / 2
-        return ((coord + 1) * size - 1) / 2, size / 2
+            coord, scale = (coord + 1) / 2 * (size - 1), (size - 1) / 2
+        else:
+            coord, scale = ((coord + 1) * size - 1) / 2, size / 2
+        inside = None
+        if padding_mode == 1:
+            # Border padding clamps the coordinate: its derivative is 1
+            # inside the open range, 0 at and past the ends.
+            inside = ((coord > 0) & (coord < size - 1)).to(coord.dtype)
+            coord = coord.clamp(0, size - 1)
+        axes.append((coord, scale, inside))
+    corners = []
+    for bits in itertools.product((0, 1), repeat=k if interpolation_mode == 0 else 0):
+        indices, factors, valid = [], [], None
+        for a, (coord, _, _) in enumerate(axes):
+            if interpolation_mode == 0:
+                low = coord.floor()
+                position = low + bits[a]
+                frac = coord - low
+                factors.append(frac if bits[a] else 1 - frac)
+            else:
+                position = coord.round()
+            size = sizes[a]
+            inside = (position >= 0) & (position <= size - 1)
+            valid = inside if valid is None else valid & inside
+            indices.append(position.clamp(0, size - 1).to(torch.int64))
+        corners.append((bits, indices, factors, valid.to(input.dtype)))
+    return axes, corners
 
-    def clip(coord, size):
-        # Border padding clamps the coordinate: its derivative is 1 inside
-        # the open range, 0 at and past the ends.
-        if padding_mode == 0:
-            return coord, None
-        inside = ((coord > 0) & (coord < size - 1)).to(coord.dtype)
-        return coord.clamp(0, size - 1), inside
 
-    ix, scale_x = unnormalize(grid[..., 0], w_)
-    iy, scale_y = unnormalize(grid[..., 1], h_)
-    ix, inside_x = clip(ix, w_)
-    iy, inside_y = clip(iy, h_)
-    batch = torch.arange(n_, device=input.device).view(n_, 1, 1)
-    if interpolation_mode == 0:
-        x0, y0 = ix.floor(), iy.floor()
-        wx1, wy1 = ix - x0, iy - y0
-        wx0, wy0 = 1 - wx1, 1 - wy1
-        corners = [(x0, y0, wx0 * wy0), (x0 + 1, y0, wx1 * wy0),
-                   (x0, y0 + 1, wx0 * wy1), (x0 + 1, y0 + 1, wx1 * wy1)]
-    else:
-        corners = [(ix.round(), iy.round(), torch.ones_like(ix))]
-    xs, ys, valids = [], [], []
-    for x, y, _ in corners:
-        valids.append(((x >= 0) & (x <= w_ - 1) & (y >= 0) & (y <= h_ - 1)).to(input.dtype))
-        xs.append(x.clamp(0, w_ - 1).to(torch.int64))
-        ys.append(y.clamp(0, h_ - 1).to(torch.int64))
+def _grid_values(pixels, batch, indices, valid):
+    """The pixels one corner reads ([N, *out, C]; zero outside the input)."""
+    return pixels[(batch,) + tuple(indices[::-1])] * valid.unsqueeze(-1)
+
+
+def _grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners):
+    """F.grid_sample on volumes (trilinear or nearest; zeros or border
+    padding): the sum of the corners' values by their weights."""
+    _check_grid_sample(interpolation_mode, padding_mode)
+    _, corners = _grid_corners(input, grid, interpolation_mode, padding_mode, align_corners)
+    pixels = input.movedim(1, -1)                   # [N, D, H, W, C]
+    batch = torch.arange(input.shape[0], device=input.device).view(-1, 1, 1, 1)
+    out = None
+    for _, indices, factors, valid in corners:
+        value = _grid_values(pixels, batch, indices, valid)
+        for factor in factors:
+            value = value * factor.unsqueeze(-1)
+        out = value if out is None else out + value
+    return out.movedim(-1, 1)
+
+
+def _grid_sampler_backward(grad_output, input, grid, interpolation_mode, padding_mode,
+                           align_corners, output_mask):
+    """F.grid_sample's backward, 2-D and 3-D (bilinear/trilinear or nearest;
+    zeros or border padding), as PyTorch's CPU kernel computes it: the
+    input's gradient is each output gradient added, by its corner weights,
+    to the input pixels it read (one accumulating index_put: a dense
+    reduction); the grid's, per axis, the corner weights' derivatives along
+    it times the pixels read, summed over channels, times the
+    unnormalization's scale (zero where border padding clamped the
+    coordinate; zero for nearest). Bicubic and reflection padding are
+    ExportErrors."""
+    _check_grid_sample(interpolation_mode, padding_mode)
+    k = grid.shape[-1]
+    axes, corners = _grid_corners(input, grid, interpolation_mode, padding_mode, align_corners)
+    gout = grad_output.movedim(1, -1)               # [N, *out, C]
+    pixels = input.movedim(1, -1)                   # [N, *in, C]
+    batch = torch.arange(input.shape[0], device=input.device).view((-1,) + (1,) * k)
     grad_input = grad_grid = None
     if output_mask[0]:
-        weights = torch.stack([w * v for (_, _, w), v in zip(corners, valids)], 3)
-        contributions = gout.unsqueeze(3) * weights.unsqueeze(-1)   # [N, Ho, Wo, K, C]
+        weights = []
+        for _, _, factors, valid in corners:
+            weight = valid
+            for factor in factors:
+                weight = weight * factor
+            weights.append(weight)
+        contributions = gout.unsqueeze(k + 1) * torch.stack(weights, k + 1).unsqueeze(-1)
+        where = tuple(torch.stack([c[1][a] for c in corners], k + 1) for a in range(k))
         grad_input = pixels.new_zeros(pixels.shape).index_put(
-            (batch.unsqueeze(-1), torch.stack(ys, 3), torch.stack(xs, 3)), contributions,
-            accumulate=True).permute(0, 3, 1, 2)
+            (batch.unsqueeze(-1),) + where[::-1], contributions,
+            accumulate=True).movedim(-1, 1)
     if output_mask[1]:
         if interpolation_mode == 1:
             grad_grid = torch.zeros_like(grid)
         else:
-            # The pixels each corner read (zero outside), [N, Ho, Wo, C].
-            nw, ne, sw, se = (pixels[batch, y, x] * v.unsqueeze(-1)
-                              for x, y, v in zip(xs, ys, valids))
-            gx = ((ne - nw) * wy0.unsqueeze(-1) + (se - sw) * wy1.unsqueeze(-1)) * gout
-            gy = ((sw - nw) * wx0.unsqueeze(-1) + (se - ne) * wx1.unsqueeze(-1)) * gout
-            gx, gy = gx.sum(-1) * scale_x, gy.sum(-1) * scale_y
-            if inside_x is not None:
-                gx, gy = gx * inside_x, gy * inside_y
-            grad_grid = torch.stack([gx, gy], -1)
+            per_axis = [None] * k
+            for bits, indices, factors, valid in corners:
+                value = (_grid_values(pixels, batch, indices, valid) * gout).sum(-1)
+                for a in range(k):
+                    term = value if bits[a] else -value
+                    for b in range(k):
+                        if b != a:
+                            term = term * factors[b]
+                    per_axis[a] = term if per_axis[a] is None else per_axis[a] + term
+            parts = []
+            for a, (_, scale, inside) in enumerate(axes):
+                part = per_axis[a] * scale
+                parts.append(part if inside is None else part * inside)
+            grad_grid = torch.stack(parts, -1)
     return grad_input, grad_grid
 
 
