@@ -537,6 +537,43 @@ class VolumeRegistration(nn.Module):
         return warped + 0.1 * nearest
 
 
+class GraphAttention(nn.Module):
+    """A graph network written as PyG writes one, on a fixed edge list: GAT
+    attention (scores gathered per edge, a softmax per destination through
+    scatter_reduce amax and index_add), GraphSAGE mean and max aggregation
+    (scatter_reduce mean and amax without self), and sum, min and product
+    aggregations with self included; node 5 receives no edge."""
+
+    def __init__(self, d=4, hidden=6, classes=5):
+        super().__init__()
+        self.src = torch.tensor([0, 1, 2, 3, 4, 0, 2, 4, 1, 3, 6, 6])
+        self.dst = torch.tensor([1, 2, 3, 4, 0, 3, 6, 1, 4, 0, 2, 1])
+        self.w = nn.Linear(d, hidden, bias=False)
+        self.att_src = nn.Parameter(torch.randn(hidden))
+        self.att_dst = nn.Parameter(torch.randn(hidden))
+        self.sage = nn.Linear(3 * hidden, hidden)
+        self.head = nn.Linear(3 * hidden, classes)
+
+    def forward(self, x):
+        h = self.w(x)                                                # [N, F]
+        n, f = h.shape
+        src, dst = self.src, self.dst
+        score = F.leaky_relu((h[src] * self.att_src).sum(-1) + (h[dst] * self.att_dst).sum(-1),
+                             0.2)
+        top = x.new_full((n,), -1e9).scatter_reduce(0, dst, score, 'amax')
+        weight = torch.exp(score - top[dst])
+        norm = x.new_zeros(n).index_add(0, dst, weight)
+        gat = x.new_zeros(n, f).index_add(0, dst, (weight / norm[dst]).unsqueeze(1) * h[src])
+        index = dst.unsqueeze(1).expand(-1, f)
+        mean = h.scatter_reduce(0, index, h[src], 'mean', include_self=False)
+        most = h.scatter_reduce(0, index, h[src], 'amax', include_self=False)
+        sage = self.sage(torch.cat([mean, most, h], 1))
+        total = h.scatter_reduce(0, index, torch.tanh(h[src]), 'sum')
+        least = h.scatter_reduce(0, index, h[src], 'amin')
+        product = torch.sigmoid(h).scatter_reduce(0, index, torch.sigmoid(h[src]), 'prod')
+        return self.head(torch.cat([F.elu(gat) + sage, total + least, product], 1))
+
+
 class EmbeddingBags(nn.Module):
     """nn.EmbeddingBag (a recommender's sparse features): sum bags of uneven
     sizes by offsets, mean bags with a padding index, per-sample weights that
@@ -736,6 +773,9 @@ def families():
         x = torch.randn(2, 2, 3, 4, 5, generator=gen)
         return VolumeRegistration(), (x, x[:, 1:].clone()), F.mse_loss
 
+    def graph_attention():
+        return classified(36, GraphAttention, 7, 4)
+
     def constants():
         gen = g(13)
         return ConstantIndex(), (torch.randn(6, 6, generator=gen),
@@ -755,4 +795,4 @@ def families():
             'weight_norm': weight_norm, 'padding_modes': padding_modes, 'distances': distances,
             'embedding_bags': embedding_bags, 'sorting': sorting,
             'spatial_transformer': spatial_transformer,
-            'volume_registration': volume_registration}
+            'volume_registration': volume_registration, 'graph_attention': graph_attention}

@@ -32,7 +32,8 @@ mean with a padding index, per-sample weights, max with an empty bag), torch.sor
 argsort, median, nanmedian and kthvalue (ranks,
 a gather), F.affine_grid and F.grid_sample in 2-D and 3-D (bilinear with
 zeros and border padding, nearest; grid_sampler_2d_backward, grid_sampler_3d
-and its backward), torch.eye in the forward. A result that is not finite
+and its backward), torch.eye in the forward, scatter_reduce (sum, prod, mean,
+amax, amin, with and without self: GAT and GraphSAGE aggregations). A result that is not finite
 fails the comparison (gradcheck._compare).
 """
 

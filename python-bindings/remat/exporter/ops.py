@@ -1926,6 +1926,70 @@ def scatter(em, node, a):
                       attrs='remat.flops = %d : i64' % idx.numel())[0]
 
 
+_SCATTER_REDUCE = {   # reduce: (identity, f32 op, integer op)
+    'sum': (0, 'addf', 'addi'), 'mean': (0, 'addf', None), 'prod': (1, 'mulf', 'muli'),
+    'amax': (-math.inf, 'maximumf', 'maxsi'), 'amin': (math.inf, 'minimumf', 'minsi')}
+
+
+@handles('aten.scatter_reduce.two')
+def scatter_reduce(em, node, a):
+    """self with the src values that index sends to each position reduced into
+    it (sum, prod, mean, amax, amin; with self's own value or, include_self
+    false, without it; a position nothing goes to keeps self's): a dense
+    reduction over index's extent along dim gathers each position's
+    reduction of the values sent there and their count, and an elementwise
+    op folds self in."""
+    x, idx, src = a[0], a[2], a[3]
+    dim = a[1] % len(x.shape)
+    reduce_ = a.get(4, 'reduce')
+    include_self = bool(a.get(5, 'include_self', True))
+    shape, dt = meta(node)
+    rank = len(shape)
+    if reduce_ not in _SCATTER_REDUCE or (dt != 'f32' and reduce_ == 'mean'):
+        raise E.ExportError('aten.scatter_reduce with reduce=%s on %s is not supported'
+                            % (reduce_, dt))
+    for d in range(rank):
+        if d != dim and idx.shape[d] != shape[d]:
+            raise E.ExportError('aten.scatter_reduce: index %s must match self %s outside '
+                                'dim %d' % (idx.shape, shape, dim))
+    if src.shape != idx.shape:
+        src = _extract_prefix(em, hint(node) + '_src', em.materialize(src), idx.shape)
+    identity, fop, iop = _SCATTER_REDUCE[reduce_]
+    op = fop if dt == 'f32' else iop
+    if dt != 'f32' and math.isinf(identity):
+        identity = -(1 << 63) if identity < 0 else (1 << 63) - 1
+    h = hint(node)
+    # dims: 0..rank-1 the result, rank the position along dim in index
+    imap = [rank if d == dim else d for d in range(rank)]
+
+    def gathered(b):
+        here = b.op('arith.index_cast %s' % b.index(dim), 'index to i64')
+        hit = b.op('arith.cmpi eq, %s, %s' % (b.cast(b.ins[0], idx.dt, 'i64'), here), 'i64')
+        v = b.op('arith.%s %s, %s' % (op, b.outs[0], b.cast(b.ins[1], src.dt, dt)), dt)
+        count = b.op('arith.addi %s, %s' % (b.outs[1], b.const(1, 'i64')), 'i64')
+        return [b.op('arith.select %s, %s, %s' % (hit, v, b.outs[0]), dt),
+                b.op('arith.select %s, %s, %s' % (hit, count, b.outs[1]), 'i64')]
+    acc, count = em.generic(h + '_gather', rank + 1, ['parallel'] * rank + ['reduction'],
+                            [(idx, imap), (src, imap)],
+                            [(shape, dt, ident(rank), em.filled(identity, shape, dt, h + '_acc')),
+                             (shape, 'i64', ident(rank), em.filled(0, shape, 'i64', h + '_n'))],
+                            gathered, attrs='remat.flops = %d : i64' % idx.numel())
+
+    def folded(b):
+        self_, total, n = b.cast(b.ins[0], x.dt, dt), b.ins[1], b.ins[2]
+        hit = b.op('arith.cmpi sgt, %s, %s' % (n, b.const(0, 'i64')), 'i64')
+        value = b.op('arith.%s %s, %s' % (op, self_, total), dt) if include_self else total
+        if reduce_ == 'mean':
+            if include_self:
+                n = b.op('arith.addi %s, %s' % (n, b.const(1, 'i64')), 'i64')
+            value = b.op('arith.divf %s, %s' % (value, b.cast(n, 'i64', 'f32')), dt)
+        return [b.op('arith.select %s, %s, %s' % (hit, value, self_), dt)]
+    return em.generic(h, rank, ['parallel'] * rank,
+                      [(x, E.broadcast_exprs(x.shape, rank, shape)), (acc, ident(rank)),
+                       (count, ident(rank))],
+                      [(shape, dt, ident(rank), None)], folded)[0]
+
+
 def _extract_prefix(em, h, v, shape):
     name = em.fresh(h)
     em.emit('%s = tensor.extract_slice %s[%s] [%s] [%s] : %s to %s' % (
