@@ -574,6 +574,48 @@ class GraphAttention(nn.Module):
         return self.head(torch.cat([F.elu(gat) + sage, total + least, product], 1))
 
 
+class TinyNeRF(nn.Module):
+    """NeRF's volume rendering on a few rays: positional encoding (sin, cos),
+    an MLP for density and colour, alpha compositing through cumprod
+    (transmittance), and hierarchical sampling: a second set of depths
+    placed where the coarse weights' CDF says (torch.searchsorted, detached
+    as NeRF does; torch.bucketize beside it), rendered again by the same
+    MLP."""
+
+    def __init__(self, frequencies=2, hidden=16, coarse=6, fine=5):
+        super().__init__()
+        self.frequencies = frequencies
+        self.mlp = nn.Sequential(nn.Linear(3 + 6 * frequencies, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, 4))
+        self.register_buffer('depths', torch.linspace(0.1, 1.0, coarse))
+        self.register_buffer('quantiles', torch.linspace(0.05, 0.95, fine))
+
+    def render(self, origins, directions, depths):
+        points = origins.unsqueeze(1) + depths.unsqueeze(-1) * directions.unsqueeze(1)
+        scaled = torch.cat([points * 2.0 ** k for k in range(self.frequencies)], -1)
+        out = self.mlp(torch.cat([points, torch.sin(scaled), torch.cos(scaled)], -1))
+        sigma, rgb = F.relu(out[..., 0]), torch.sigmoid(out[..., 1:])
+        gaps = torch.cat([depths[..., 1:] - depths[..., :-1],
+                          torch.full_like(depths[..., :1], 0.1)], -1)
+        alpha = 1 - torch.exp(-sigma * gaps)
+        through = torch.cumprod(1 - alpha + 1e-10, -1)
+        weights = alpha * torch.cat([torch.ones_like(through[..., :1]), through[..., :-1]], -1)
+        return (weights.unsqueeze(-1) * rgb).sum(1), weights
+
+    def forward(self, rays):
+        origins, directions = rays[:, :3], rays[:, 3:]
+        depths = self.depths.expand(rays.shape[0], -1)
+        coarse, weights = self.render(origins, directions, depths)
+        cdf = torch.cumsum(weights.detach() + 1e-5, -1)
+        cdf = cdf / cdf[:, -1:]
+        u = self.quantiles.expand(rays.shape[0], -1).contiguous()
+        index = torch.searchsorted(cdf, u, right=True).clamp(max=depths.shape[1] - 1)
+        fine_depths = torch.gather(depths, 1, index) + 0.01 * torch.bucketize(
+            u, self.quantiles).float()
+        fine, _ = self.render(origins, directions, fine_depths)
+        return torch.cat([coarse, fine], -1)
+
+
 class EmbeddingBags(nn.Module):
     """nn.EmbeddingBag (a recommender's sparse features): sum bags of uneven
     sizes by offsets, mean bags with a padding index, per-sample weights that
@@ -776,6 +818,13 @@ def families():
     def graph_attention():
         return classified(36, GraphAttention, 7, 4)
 
+    def nerf():
+        gen = g(37)
+        torch.manual_seed(37)
+        rays = torch.cat([torch.randn(4, 3, generator=gen) * 0.1,
+                          F.normalize(torch.randn(4, 3, generator=gen), dim=-1)], -1)
+        return TinyNeRF(), (rays, torch.rand(4, 6, generator=gen)), F.mse_loss
+
     def constants():
         gen = g(13)
         return ConstantIndex(), (torch.randn(6, 6, generator=gen),
@@ -795,4 +844,5 @@ def families():
             'weight_norm': weight_norm, 'padding_modes': padding_modes, 'distances': distances,
             'embedding_bags': embedding_bags, 'sorting': sorting,
             'spatial_transformer': spatial_transformer,
-            'volume_registration': volume_registration, 'graph_attention': graph_attention}
+            'volume_registration': volume_registration, 'graph_attention': graph_attention,
+            'nerf': nerf}

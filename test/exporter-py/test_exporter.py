@@ -164,6 +164,34 @@ def test_sort_median_kthvalue_decompositions_match_eager():
         assert torch.equal(got[0], want[0]) and torch.equal(got[1], want[1])
 
 
+def test_searchsorted_bucketize_decompositions_match_eager():
+    """The exporter's searchsorted and bucketize (counts of the entries
+    below each value, trace.py) give eager PyTorch's indices: ties with the
+    boundaries either side (right / side='right'), batched sequences, a
+    sorter, int32 results."""
+    from remat.exporter import trace
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(30):
+        edges = torch.sort(torch.randint(-3, 4, (6,), generator=gen).float())[0]
+        x = torch.randint(-4, 5, (3, 5), generator=gen).float()   # ties with the edges
+        for right in (False, True):
+            assert torch.equal(trace._bucketize(x, edges, right=right),
+                               torch.bucketize(x, edges, right=right))
+            assert torch.equal(trace._searchsorted(edges, x, right=right),
+                               torch.searchsorted(edges, x, right=right))
+        rows = torch.sort(torch.randn(3, 6, generator=gen), -1)[0]
+        values = torch.randn(3, 4, generator=gen)
+        assert torch.equal(trace._searchsorted(rows, values, side='right'),
+                           torch.searchsorted(rows, values, side='right'))
+        order = torch.argsort(torch.randn(3, 6, generator=gen), -1)
+        shuffled = torch.gather(rows, -1, torch.argsort(order, -1))
+        assert torch.equal(trace._searchsorted(shuffled, values, sorter=order),
+                           torch.searchsorted(shuffled, values, sorter=order))
+        got = trace._searchsorted(rows, values, out_int32=True)
+        assert got.dtype == torch.int32
+        assert torch.equal(got, torch.searchsorted(rows, values, out_int32=True))
+
+
 @pytest.mark.parametrize('k', [2, 3])
 def test_grid_sampler_decompositions_match_eager(k):
     """The exporter's F.grid_sample backward (2-D and 3-D) and 3-D forward

@@ -59,6 +59,10 @@ def decomposition_table():
     table[aten._cdist_forward.default] = _cdist_forward
     table[aten._cdist_backward.default] = _cdist_backward
     table[aten.eye.default] = _eye
+    for op in (aten.bucketize.Tensor, aten.bucketize.Scalar):
+        table[op] = _bucketize
+    for op in (aten.searchsorted.Tensor, aten.searchsorted.Scalar):
+        table[op] = _searchsorted
     table[aten.eye.m] = _eye
     table[aten.sort.default] = _sort
     table[aten.sort.stable] = _sort_stable
@@ -318,6 +322,32 @@ def _median(self):
     """The lower median of all elements (its backward, PyTorch's, spreads
     the gradient over the elements equal to it)."""
     return _median_dim(self.reshape(-1), 0)[0]
+
+
+def _count_below(sorted_sequence, values, right, out_int32):
+    """How many entries of each row of `sorted_sequence` (its last dimension;
+    1-D: one row for every value) lie below each value (at or below, with
+    `right`): the insertion index searchsorted and bucketize return, as one
+    comparison per pair (values x row length)."""
+    rows = sorted_sequence.unsqueeze(-2) if sorted_sequence.dim() > 1 else sorted_sequence
+    column = values.unsqueeze(-1)
+    below = rows <= column if right else rows < column
+    return below.sum(-1).to(torch.int32 if out_int32 else torch.int64)
+
+
+def _bucketize(self, boundaries, *, out_int32=False, right=False):
+    if not isinstance(self, torch.Tensor):
+        self = torch.tensor(self, device=boundaries.device)
+    return _count_below(boundaries, self, right, out_int32)
+
+
+def _searchsorted(sorted_sequence, self, *, out_int32=False, right=False, side=None,
+                  sorter=None):
+    if sorter is not None:
+        sorted_sequence = torch.gather(sorted_sequence, -1, sorter)
+    if not isinstance(self, torch.Tensor):
+        self = torch.tensor(self, device=sorted_sequence.device)
+    return _count_below(sorted_sequence, self, right or side == 'right', out_int32)
 
 
 def _eye(n, m=None, *, dtype=None, layout=None, device=None, pin_memory=None):
