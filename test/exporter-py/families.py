@@ -616,6 +616,31 @@ class TinyNeRF(nn.Module):
         return torch.cat([coarse, fine], -1)
 
 
+class SpeechCTC(nn.Module):
+    """A small acoustic model trained with CTC (as wav2vec2 / DeepSpeech
+    fine-tuning is): a Conv1d front end and a GRU over time, per-frame
+    log-probabilities [T, N, C]."""
+
+    def __init__(self, features=4, hidden=8, classes=6):
+        super().__init__()
+        self.conv = nn.Conv1d(features, hidden, 3, padding=1)
+        self.gru = nn.GRU(hidden, hidden)
+        self.out = nn.Linear(hidden, classes)
+
+    def forward(self, x):                                      # [N, F, T]
+        h = F.relu(self.conv(x)).permute(2, 0, 1)              # [T, N, H]
+        h, _ = self.gru(h)
+        return F.log_softmax(self.out(h), -1)
+
+
+def ctc_losses(log_probs, targets, input_lengths, target_lengths):
+    """F.ctc_loss with lengths given as tensors (mean reduction, zero_infinity:
+    one sequence cannot be aligned) and, blank last, as lists (sum)."""
+    mean = F.ctc_loss(log_probs, targets, input_lengths, target_lengths, zero_infinity=True)
+    total = F.ctc_loss(log_probs, targets, [7, 5, 6], [3, 2, 1], blank=5, reduction='sum')
+    return mean + 0.1 * total
+
+
 class EmbeddingBags(nn.Module):
     """nn.EmbeddingBag (a recommender's sparse features): sum bags of uneven
     sizes by offsets, mean bags with a padding index, per-sample weights that
@@ -825,6 +850,14 @@ def families():
                           F.normalize(torch.randn(4, 3, generator=gen), dim=-1)], -1)
         return TinyNeRF(), (rays, torch.rand(4, 6, generator=gen)), F.mse_loss
 
+    def speech_ctc():
+        gen = g(38)
+        torch.manual_seed(38)
+        # Sequence 1 repeats a label in 3 frames: no alignment fits (inf, zeroed).
+        targets = torch.tensor([[1, 2, 2], [3, 3, 1], [4, 1, 2]])
+        return SpeechCTC(), (torch.randn(3, 4, 7, generator=gen), targets,
+                             torch.tensor([7, 3, 6]), torch.tensor([3, 3, 2])), ctc_losses
+
     def constants():
         gen = g(13)
         return ConstantIndex(), (torch.randn(6, 6, generator=gen),
@@ -845,4 +878,4 @@ def families():
             'embedding_bags': embedding_bags, 'sorting': sorting,
             'spatial_transformer': spatial_transformer,
             'volume_registration': volume_registration, 'graph_attention': graph_attention,
-            'nerf': nerf}
+            'nerf': nerf, 'speech_ctc': speech_ctc}

@@ -164,6 +164,49 @@ def test_sort_median_kthvalue_decompositions_match_eager():
         assert torch.equal(got[0], want[0]) and torch.equal(got[1], want[1])
 
 
+def test_ctc_loss_decompositions_match_aten():
+    """The exporter's CTC forward and backward (trace.py) give ATen's loss and
+    gradient in float64: lengths as tensors and as lists, empty targets,
+    repeated labels, sequences no alignment fits (infinite loss; zeroed
+    gradient with zero_infinity), a blank that is not 0. The backward's
+    exp(log_probs) term (PyTorch's) vanishes through log_softmax, so only
+    this comparison sees it."""
+    from remat.exporter import trace
+    aten = torch.ops.aten
+    gen = torch.Generator().manual_seed(0)
+    infinite = 0
+    for trial in range(40):
+        steps, batch, classes, width = 7, 3, 5, 3
+        blank = 0 if trial % 2 else classes - 1
+        log_probs = torch.randn(steps, batch, classes, generator=gen,
+                                dtype=torch.float64).log_softmax(-1)
+        targets = torch.randint(0, classes - 1, (batch, width), generator=gen)
+        targets = targets + (targets >= blank).to(targets.dtype)      # never the blank
+        if trial % 3 == 0:
+            targets[:, 1] = targets[:, 0]
+        input_lengths = torch.randint(3, steps + 1, (batch,), generator=gen)
+        target_lengths = torch.randint(0, width + 1, (batch,), generator=gen)
+        lists = trial % 4 == 0
+        if lists:
+            input_lengths, target_lengths = input_lengths.tolist(), target_lengths.tolist()
+        forward = aten._ctc_loss.default if lists else aten._ctc_loss.Tensor
+        backward = aten._ctc_loss_backward.default if lists else aten._ctc_loss_backward.Tensor
+        for zero_infinity in (False, True):
+            got = trace._ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
+                                  zero_infinity)
+            want = forward(log_probs, targets, input_lengths, target_lengths, blank,
+                           zero_infinity)
+            torch.testing.assert_close(got[0], want[0])
+            infinite += int(torch.isinf(want[0]).sum())
+            grad = torch.randn(batch, generator=gen, dtype=torch.float64)
+            mine = trace._ctc_loss_backward(grad, log_probs, targets, input_lengths,
+                                            target_lengths, got[0], got[1], blank, zero_infinity)
+            theirs = backward(grad, log_probs, targets, input_lengths, target_lengths, want[0],
+                              want[1], blank, zero_infinity)
+            torch.testing.assert_close(mine, theirs, equal_nan=True)
+    assert infinite > 0
+
+
 def test_searchsorted_bucketize_decompositions_match_eager():
     """The exporter's searchsorted and bucketize (counts of the entries
     below each value, trace.py) give eager PyTorch's indices: ties with the

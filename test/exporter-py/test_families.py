@@ -34,7 +34,8 @@ a gather), F.affine_grid and F.grid_sample in 2-D and 3-D (bilinear with
 zeros and border padding, nearest; grid_sampler_2d_backward, grid_sampler_3d
 and its backward), torch.eye in the forward, scatter_reduce (sum, prod, mean,
 amax, amin, with and without self: GAT and GraphSAGE aggregations), NeRF's
-hierarchical sampling (searchsorted, bucketize). A result that is not finite
+hierarchical sampling (searchsorted, bucketize), a CTC-trained acoustic model
+(_ctc_loss and its backward). A result that is not finite
 fails the comparison (gradcheck._compare).
 """
 

@@ -59,6 +59,10 @@ def decomposition_table():
     table[aten._cdist_forward.default] = _cdist_forward
     table[aten._cdist_backward.default] = _cdist_backward
     table[aten.eye.default] = _eye
+    for op in (aten._ctc_loss.default, aten._ctc_loss.Tensor):
+        table[op] = _ctc_loss
+    for op in (aten._ctc_loss_backward.default, aten._ctc_loss_backward.Tensor):
+        table[op] = _ctc_loss_backward
     for op in (aten.bucketize.Tensor, aten.bucketize.Scalar):
         table[op] = _bucketize
     for op in (aten.searchsorted.Tensor, aten.searchsorted.Scalar):
@@ -348,6 +352,130 @@ def _searchsorted(sorted_sequence, self, *, out_int32=False, right=False, side=N
     if not isinstance(self, torch.Tensor):
         self = torch.tensor(self, device=sorted_sequence.device)
     return _count_below(sorted_sequence, self, right or side == 'right', out_int32)
+
+
+def _logsumexp3(a, b, c):
+    """log(e^a + e^b + e^c), -inf where all three are (no NaN from inf - inf)."""
+    top = torch.maximum(torch.maximum(a, b), c)
+    top = torch.where(torch.isinf(top), torch.zeros_like(top), top)
+    return top + torch.log(torch.exp(a - top) + torch.exp(b - top) + torch.exp(c - top))
+
+
+def _ctc_setup(log_probs, targets, input_lengths, target_lengths, blank):
+    """What the CTC recursions read: the extended labels (blank, l1, blank, l2,
+    ..., blank) of each sequence, their log-probabilities at every step
+    [T, N, L], where a label may be reached skipping a blank, which
+    positions lie within each sequence's 2 * length + 1, and the lengths as
+    tensors (data of the step when given as tensors, constants when given
+    as lists; clamped to the sizes)."""
+    device = log_probs.device
+    lengths = [torch.as_tensor(x, device=device).to(torch.int64)
+               for x in (input_lengths, target_lengths)]
+    if targets.dim() != 2:
+        raise ExportError('F.ctc_loss with concatenated (1-D) targets is not supported '
+                          '(padded [N, S] targets are)')
+    steps, batch, _ = log_probs.shape
+    width = 2 * targets.shape[1] + 1
+    # Lengths past the inputs' sizes are errors in PyTorch; clamped here, so
+    # the compiled step reads nothing out of bounds whatever it is given.
+    lengths = [lengths[0].clamp(0, steps), lengths[1].clamp(0, targets.shape[1])]
+    blanks = torch.full_like(targets, blank)
+    extended = torch.cat([torch.stack([blanks, targets], -1).reshape(batch, -1),
+                          blanks[:, :1]], 1)                             # [N, L]
+    read = torch.gather(log_probs, 2, extended.unsqueeze(0).expand(steps, batch, width))
+    position = torch.arange(width, device=device).unsqueeze(0)
+    earlier = torch.cat([torch.full_like(extended[:, :2], blank), extended[:, :-2]], 1)
+    skip = (position >= 2) & (extended != blank) & (extended != earlier)
+    inside = position < (2 * lengths[1] + 1).unsqueeze(1)
+    return extended, read, skip, inside, lengths[0], lengths[1]
+
+
+def _shifted(x, by, fill):
+    """x moved `by` places right (left when negative) along its last
+    dimension, `fill` coming in. A pad, not a concatenation with a filled
+    piece: after --cse the recursions' identical first pieces were one value
+    that every concatenation wrote into, which remat cannot plan."""
+    if by > 0:
+        return torch.nn.functional.pad(x[..., :-by], (by, 0), value=fill)
+    return torch.nn.functional.pad(x[..., -by:], (0, -by), value=fill)
+
+
+def _ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, zero_infinity=False):
+    """F.ctc_loss's forward: the alpha recursion over the extended labels, one
+    step of elementwise ops per time step (unrolled: T steps); each
+    sequence's loss read at its own last step. Returns PyTorch's
+    (neg_log_likelihood, log_alpha); log_alpha past a sequence's length is
+    the recursion continued (PyTorch leaves it unset; only the backward
+    below reads it)."""
+    _, read, skip, inside, steps, lengths = _ctc_setup(log_probs, targets, input_lengths,
+                                                       target_lengths, blank)
+    minus = float('-inf')
+    position = torch.arange(read.shape[2], device=read.device).unsqueeze(0)
+    alpha = torch.where(position < 2, read[0], torch.full_like(read[0], minus))
+    alpha = torch.where(inside, alpha, torch.full_like(alpha, minus))
+    alphas = [alpha]
+    for t in range(1, read.shape[0]):
+        two = torch.where(skip, _shifted(alpha, 2, minus), torch.full_like(alpha, minus))
+        alpha = _logsumexp3(alpha, _shifted(alpha, 1, minus), two) + read[t]
+        alpha = torch.where(inside, alpha, torch.full_like(alpha, minus))
+        alphas.append(alpha)
+    log_alpha = torch.stack(alphas, 1)                                  # [N, T, L]
+    last = torch.gather(log_alpha, 1, (steps - 1).clamp(min=0).view(-1, 1, 1).expand(
+        -1, 1, log_alpha.shape[2])).squeeze(1)                          # [N, L]
+    end = (2 * lengths).unsqueeze(1)
+    final = torch.gather(last, 1, end).squeeze(1)
+    before = torch.gather(last, 1, (end - 1).clamp(min=0)).squeeze(1)
+    before = torch.where(lengths > 0, before, torch.full_like(before, minus))
+    # Infinite where no alignment fits; F.ctc_loss's zero_infinity zeroes it
+    # outside this op, as PyTorch's does.
+    return -_logsumexp3(final, before, torch.full_like(final, minus)), log_alpha
+
+
+def _ctc_loss_backward(grad, log_probs, targets, input_lengths, target_lengths,
+                       neg_log_likelihood, log_alpha, blank, zero_infinity=False):
+    """F.ctc_loss's backward as PyTorch's CPU kernel computes it: the beta
+    recursion backward from each sequence's last step, then per step and
+    class exp(log_probs) - exp(log(sum over the extended positions of that
+    class of alpha * beta) + nll - log_probs), times the loss's gradient;
+    zero past each sequence's length (and, zero_infinity, for an infinite
+    loss). The exp(log_probs) term is PyTorch's: its gradient assumes the
+    input went through log_softmax."""
+    extended, read, skip, inside, steps, lengths = _ctc_setup(
+        log_probs, targets, input_lengths, target_lengths, blank)
+    minus = float('-inf')
+    width = read.shape[2]
+    position = torch.arange(width, device=read.device).unsqueeze(0)
+    end = (2 * lengths).unsqueeze(1)
+    start = (position == end) | ((position == end - 1) & (lengths > 0).unsqueeze(1))
+    skip_back = _shifted(skip, -2, False)          # s may go to s + 2
+    beta = torch.full_like(read[0], minus)
+    betas = [None] * read.shape[0]
+    for t in range(read.shape[0] - 1, -1, -1):
+        two = torch.where(skip_back, _shifted(beta, -2, minus), torch.full_like(beta, minus))
+        onward = _logsumexp3(beta, _shifted(beta, -1, minus), two) + read[t]
+        first = torch.where(start, read[t], torch.full_like(beta, minus))
+        here = (steps - 1 == t).unsqueeze(1)
+        earlier_step = (steps - 1 > t).unsqueeze(1)
+        beta = torch.where(here, first, torch.where(earlier_step, onward,
+                                                    torch.full_like(beta, minus)))
+        beta = torch.where(inside, beta, torch.full_like(beta, minus))
+        betas[t] = beta
+    both = log_alpha + torch.stack(betas, 1)                            # [N, T, L]
+    top = both.amax(2, keepdim=True)
+    top = torch.where(torch.isinf(top), torch.zeros_like(top), top)
+    classes = log_probs.shape[2]
+    onehot = (extended.unsqueeze(2) == torch.arange(classes, device=read.device)).to(both.dtype)
+    summed = torch.bmm(torch.exp(both - top), onehot)                   # [N, T, C]
+    lcab = torch.log(summed) + top
+    lp = log_probs.permute(1, 0, 2)
+    nll = neg_log_likelihood.view(-1, 1, 1)
+    result = (torch.exp(lp) - torch.exp(lcab + nll - lp)) * grad.view(-1, 1, 1)
+    time = torch.arange(read.shape[0], device=read.device).view(1, -1, 1)
+    keep = time < steps.view(-1, 1, 1)
+    if zero_infinity:
+        keep = keep & ~torch.isinf(nll)
+    result = torch.where(keep, result, torch.zeros_like(result))
+    return result.permute(1, 0, 2)
 
 
 def _eye(n, m=None, *, dtype=None, layout=None, device=None, pin_memory=None):
