@@ -1957,7 +1957,8 @@ def scatter_reduce(em, node, a):
     identity, fop, iop = _SCATTER_REDUCE[reduce_]
     op = fop if dt == 'f32' else iop
     if dt != 'f32' and math.isinf(identity):
-        identity = -(1 << 63) if identity < 0 else (1 << 63) - 1
+        bits = {'i64': 64, 'i32': 32, 'i1': 1}.get(dt, 64)
+        identity = -(1 << (bits - 1)) if identity < 0 else (1 << (bits - 1)) - 1
     h = hint(node)
     # dims: 0..rank-1 the result, rank the position along dim in index
     imap = [rank if d == dim else d for d in range(rank)]
