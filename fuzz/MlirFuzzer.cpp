@@ -144,11 +144,15 @@ void checkPlans() {
 /// linalg.transpose's `permutation` and linalg.broadcast's `dimensions` that
 /// are not a well-formed integer list (`permutation = [1 0]`, `[0, x`) make
 /// the ops' custom parsers store a null attribute and crash (SIGSEGV in
-/// NamedAttrList::set; Debian's mlir-opt too, see docs/fuzzing.md).
+/// NamedAttrList::set; Debian's mlir-opt too, see docs/fuzzing.md). The
+/// brackets are escaped for the regex (`\\[`): written `\[` in the C++
+/// literal they were plain `[` and `]`, and `permutation = 21, 0]` passed
+/// (a CI run's fuzzer crashed on it, 2026-12-02; now a seed,
+/// fuzz/corpus/mlir).
 bool avoidsUpstreamParserCrashes(llvm::StringRef text) {
   static const llvm::Regex wellFormed(
-      "^[ \t\n]*=[ \t\n]*\[[ \t\n]*(-?[0-9]+[ \t\n]*(,[ \t\n]*-?[0-9]+"
-      "[ \t\n]*)*)?\]");
+      "^[ \t\n]*=[ \t\n]*\\[[ \t\n]*(-?[0-9]+[ \t\n]*(,[ \t\n]*-?[0-9]+"
+      "[ \t\n]*)*)?\\]");
   for (llvm::StringRef key : {"permutation", "dimensions"}) {
     for (size_t at = text.find(key); at != llvm::StringRef::npos;
          at = text.find(key, at + 1)) {

@@ -4,8 +4,9 @@
     mlir-seeds.py ROOT OUT_DIR
 
 writes one module a file to OUT_DIR: the examples (examples/, examples/loops/),
-the small benchmark graphs, and the inputs of the remat-opt lit tests, the
---split-input-file ones split at their `// -----` lines. Full-line comments
+the small benchmark graphs, the inputs of the remat-opt lit tests, the
+--split-input-file ones split at their `// -----` lines, and the inputs the
+fuzzer once stopped on (fuzz/corpus/mlir). Full-line comments
 are dropped (the RUN and CHECK lines are not IR: mutating them finds nothing).
 The inputs of KNOWN_OPEN are left out.
 """
@@ -35,9 +36,11 @@ def modules(path):
 def main():
     root, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
+    # fuzz/corpus/mlir: inputs the fuzzer once stopped on (each a regression:
+    # every run executes its seeds first).
     patterns = ['examples/*.mlir', 'examples/loops/*.mlir', 'bench/graphs/*.mlir',
                 'test/Transforms/*.mlir', 'test/Analysis/*.mlir',
-                'test/Dialect/*/*.mlir', 'test/Pipelines/*.mlir']
+                'test/Dialect/*/*.mlir', 'test/Pipelines/*.mlir', 'fuzz/corpus/mlir/*.mlir']
     count = 0
     for pattern in patterns:
         for path in sorted(glob.glob(os.path.join(root, pattern))):
