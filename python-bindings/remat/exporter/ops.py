@@ -1886,6 +1886,19 @@ def gather(em, node, a):
                       [(shape, dt, ident(rank), None)], body)[0]
 
 
+def _scatter_source(em, node, name, dim, idx, src):
+    """A scatter's src as its generic reads it: index must match the result
+    outside `dim`; a tensor src larger than index is cut to index's shape."""
+    shape, _ = meta(node)
+    for d in range(len(shape)):
+        if d != dim and idx.shape[d] != shape[d]:
+            raise E.ExportError('%s: index %s must match self %s outside dim %d'
+                                % (name, idx.shape, shape, dim))
+    if isinstance(src, E.Val) and src.shape != idx.shape:
+        src = _extract_prefix(em, hint(node) + '_src', em.materialize(src), idx.shape)
+    return src
+
+
 @handles('aten.scatter.src', 'aten.scatter.value', 'aten.scatter_add.default',
          'aten.scatter.reduce', 'aten.scatter.value_reduce')
 def scatter(em, node, a):
@@ -1899,12 +1912,7 @@ def scatter(em, node, a):
         raise E.ExportError('%s with reduce=%s is not supported' % (name, reduce_))
     shape, dt = meta(node)
     rank = len(shape)
-    for d in range(rank):
-        if d != dim and idx.shape[d] != shape[d]:
-            raise E.ExportError('%s: index %s must match self %s outside dim %d'
-                                % (name, idx.shape, shape, dim))
-    if isinstance(src, E.Val) and src.shape != idx.shape:
-        src = _extract_prefix(em, hint(node) + '_src', em.materialize(src), idx.shape)
+    src = _scatter_source(em, node, name, dim, idx, src)
     init = em.materialize(x, hint(node) + '_init')
     if init is x:   # the generic writes into its init: give it its own tensor
         init = em.generic(hint(node) + '_init', rank, ['parallel'] * rank, [(x, ident(rank))],
@@ -1948,12 +1956,7 @@ def scatter_reduce(em, node, a):
     if reduce_ not in _SCATTER_REDUCE or (dt != 'f32' and reduce_ == 'mean'):
         raise E.ExportError('aten.scatter_reduce with reduce=%s on %s is not supported'
                             % (reduce_, dt))
-    for d in range(rank):
-        if d != dim and idx.shape[d] != shape[d]:
-            raise E.ExportError('aten.scatter_reduce: index %s must match self %s outside '
-                                'dim %d' % (idx.shape, shape, dim))
-    if src.shape != idx.shape:
-        src = _extract_prefix(em, hint(node) + '_src', em.materialize(src), idx.shape)
+    src = _scatter_source(em, node, 'aten.scatter_reduce', dim, idx, src)
     identity, fop, iop = _SCATTER_REDUCE[reduce_]
     op = fop if dt == 'f32' else iop
     if dt != 'f32' and math.isinf(identity):

@@ -59,6 +59,7 @@ def decomposition_table():
     table[aten._cdist_forward.default] = _cdist_forward
     table[aten._cdist_backward.default] = _cdist_backward
     table[aten.eye.default] = _eye
+    table[aten.eye.m] = _eye
     for op in (aten._ctc_loss.default, aten._ctc_loss.Tensor):
         table[op] = _ctc_loss
     for op in (aten._ctc_loss_backward.default, aten._ctc_loss_backward.Tensor):
@@ -67,7 +68,6 @@ def decomposition_table():
         table[op] = _bucketize
     for op in (aten.searchsorted.Tensor, aten.searchsorted.Scalar):
         table[op] = _searchsorted
-    table[aten.eye.m] = _eye
     table[aten.sort.default] = _sort
     table[aten.sort.stable] = _sort_stable
     table[aten.kthvalue.default] = _kthvalue
@@ -270,52 +270,46 @@ def _sort_stable(self, *, stable=None, dim=-1, descending=False):
     return _sort(self, dim, descending, bool(stable))
 
 
+def _sorted_at(self, dim, keepdim, place):
+    """The value and index at `place` of the ascending rank sort along `dim`
+    (an int, or per row a tensor with `dim` kept): what kthvalue, median and
+    nanmedian return."""
+    if self.dim() == 0:
+        return self.clone(), torch.zeros_like(self, dtype=torch.int64)
+    d = dim % self.dim()
+    values, indices = _sort(self, d)
+    if isinstance(place, int):
+        place = torch.full_like(values.narrow(d, 0, 1), place, dtype=torch.int64)
+    value, index = torch.gather(values, d, place), torch.gather(indices, d, place)
+    return (value, index) if keepdim else (value.squeeze(d), index.squeeze(d))
+
+
 def _kthvalue(self, k, dim=-1, keepdim=False):
     """The k-th smallest along `dim` (1-based) and its index: place k - 1 of
     the ascending sort (NaN largest, as PyTorch's kthvalue orders)."""
-    if self.dim() == 0:
-        return self.clone(), torch.zeros_like(self, dtype=torch.int64)
-    values, indices = _sort(self, dim)
-    d = dim % self.dim()
-    value, index = values.narrow(d, k - 1, 1), indices.narrow(d, k - 1, 1)
-    return (value, index) if keepdim else (value.squeeze(d), index.squeeze(d))
+    return _sorted_at(self, dim, keepdim, k - 1)
 
 
 def _median_dim(self, dim=0, keepdim=False):
     """The lower median along `dim` (place (n - 1) // 2 of the ascending
     sort) and its index; a row with a NaN has median NaN at the index of its
-    first NaN, as PyTorch's median."""
-    if self.dim() == 0:
-        return self.clone(), torch.zeros_like(self, dtype=torch.int64)
-    d = dim % self.dim()
-    n = self.shape[d]
-    values, indices = _sort(self, d)
-    value = values.narrow(d, (n - 1) // 2, 1)
-    index = indices.narrow(d, (n - 1) // 2, 1)
-    if self.is_floating_point():
-        # NaNs sort last in index order: the first one is at place n - count.
-        nans = self.isnan().sum(d, keepdim=True)
-        first = torch.gather(indices, d, (n - nans).clamp(max=n - 1))
-        value = torch.where(nans > 0, torch.full_like(value, float('nan')), value)
-        index = torch.where(nans > 0, first, index)
-    return (value, index) if keepdim else (value.squeeze(d), index.squeeze(d))
+    first NaN, as PyTorch's median (NaNs sort last in index order: the first
+    is at place n - count)."""
+    if self.dim() == 0 or not self.is_floating_point():
+        return _sorted_at(self, dim, keepdim, (self.shape[dim] - 1) // 2 if self.dim() else 0)
+    n = self.shape[dim]
+    nans = self.isnan().sum(dim % self.dim(), keepdim=True)
+    place = torch.where(nans > 0, n - nans, torch.full_like(nans, (n - 1) // 2))
+    return _sorted_at(self, dim, keepdim, place)
 
 
 def _nanmedian_dim(self, dim=0, keepdim=False):
     """The lower median of a row's non-NaN values (NaNs sort last: place
     (m - 1) // 2 of m of them) and its index; NaN for a row of NaNs."""
-    if self.dim() == 0:
-        return self.clone(), torch.zeros_like(self, dtype=torch.int64)
-    d = dim % self.dim()
-    values, indices = _sort(self, d)
-    if self.is_floating_point():
-        count = (~self.isnan()).sum(d, keepdim=True)
-        place = ((count - 1).clamp(min=0)) // 2
-    else:
-        place = torch.full_like(values.narrow(d, 0, 1), (self.shape[d] - 1) // 2,
-                                dtype=torch.int64)
-    value, index = torch.gather(values, d, place), torch.gather(indices, d, place)
-    return (value, index) if keepdim else (value.squeeze(d), index.squeeze(d))
+    if self.dim() == 0 or not self.is_floating_point():
+        return _median_dim(self, dim, keepdim)
+    count = (~self.isnan()).sum(dim % self.dim(), keepdim=True)
+    return _sorted_at(self, dim, keepdim, (count - 1).clamp(min=0) // 2)
 
 
 def _nanmedian(self):
