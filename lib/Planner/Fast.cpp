@@ -21,9 +21,10 @@ namespace {
 
 using State = std::vector<Retention>;
 
-/// setCheckRelaxSkips() and its counts (atomics: frontiers solve on threads).
-std::atomic<bool> checkRelaxSkips{false};
+/// setCheckSkips() and its counts (atomics: frontiers solve on threads).
+std::atomic<bool> checkSkips{false};
 std::atomic<int64_t> relaxSkipped{0}, relaxSkippedThatFit{0};
+std::atomic<int64_t> chainSkipped{0}, chainSkippedThatFit{0};
 
 /// Simulated schedule steps the whole search may spend, and the most states
 /// it evaluates on tiny graphs where steps are cheap.
@@ -638,7 +639,7 @@ void FastSearch::relaxGroup(State &state, Evaluation &eval,
   // The weakened state is built only where it is simulated: on large graphs
   // the copy cost more than the check that skips it.
   State next;
-  if (!overflows || checkRelaxSkips) {
+  if (!overflows || checkSkips) {
     next = state;
     for (int node : group)
       next[node] = weaker(next[node]);
@@ -647,7 +648,7 @@ void FastSearch::relaxGroup(State &state, Evaluation &eval,
   bool refused = false;
   if (!overflows)
     candidate = evaluateWeakened(next, eval, refused);
-  else if (checkRelaxSkips) {
+  else if (checkSkips) {
     ++relaxSkipped;
     Evaluation skipped;
     skipped.plan = family_.build(next);
@@ -774,9 +775,12 @@ Plan FastSearch::finish(const std::vector<State> &starts) {
       }
     if (any) {
       // On long chains the all-Always schedule is many times the graph; it
-      // is polished only when not much longer than the plan itself.
-      Plan richer = family_.build(always);
-      if (richer.schedule.size() <= kRicherStepsFactor * plan.schedule.size())
+      // is polished only when not much longer than the plan itself, and
+      // not built further (a 100k-node monotone answer built 338 M steps of
+      // 16 such schedules to discard them).
+      Plan richer =
+          family_.build(always, kRicherStepsFactor * plan.schedule.size());
+      if (!richer.schedule.empty())
         consider(polishPlan(problem_, family_.graph(), richer, budget_, trials));
     }
     consider(std::move(plan));
@@ -937,14 +941,25 @@ Plan FastSearch::runFrom(const std::vector<State> &seeds) {
 
 } // namespace
 
-void setCheckRelaxSkips(bool on) {
+void setCheckSkips(bool on) {
   relaxSkipped = 0;
   relaxSkippedThatFit = 0;
-  checkRelaxSkips = on;
+  chainSkipped = 0;
+  chainSkippedThatFit = 0;
+  checkSkips = on;
 }
 
-RelaxSkipCounts relaxSkipCounts() {
-  return {relaxSkipped.load(), relaxSkippedThatFit.load()};
+bool checkingSkips() { return checkSkips; }
+
+void countChainSkip(bool fits) {
+  ++chainSkipped;
+  if (fits)
+    ++chainSkippedThatFit;
+}
+
+SkipCounts skipCounts() {
+  return {relaxSkipped.load(), relaxSkippedThatFit.load(), chainSkipped.load(),
+          chainSkippedThatFit.load()};
 }
 
 Plan fastPlanFrom(const RetentionFamily &family, int64_t budgetBytes,

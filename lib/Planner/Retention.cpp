@@ -159,7 +159,8 @@ Plan policyPlan(const RetentionFamily &family) {
                                              Retention::Keep));
 }
 
-Plan RetentionFamily::build(const std::vector<Retention> &requested) const {
+Plan RetentionFamily::build(const std::vector<Retention> &requested,
+                            size_t maxSteps) const {
   const int n = numNodes();
   std::vector<Retention> pinned;
   if (!pinnedRecompute_.empty()) {
@@ -223,6 +224,8 @@ Plan RetentionFamily::build(const std::vector<Retention> &requested) const {
            in != e; ++in)
         push(*in, v);
     }
+    if (plan.schedule.size() + closure.size() + 1 > maxSteps)
+      return {};
     // Program order is a topological order of any closure.
     std::sort(closure.begin(), closure.end());
     for (int value : closure) {

@@ -53,17 +53,23 @@ Plan knapsackPlan(const RetentionFamily &family, int64_t budgetBytes);
 /// peaks, used when the plain search finds nothing that fits).
 Plan fastPlan(const RetentionFamily &family, int64_t budgetBytes,
               bool deepMoves = false);
-/// Test hook (unittests/Planner): while on, every weakening the fast
-/// search's relax skips as surely over budget (OverflowBound, Fast.cpp)
-/// is built and simulated anyway, outside the search's work count, and
-/// counted when it fits and is cheaper: the skip was wrong. Counts are
-/// since the last setCheckRelaxSkips(true).
-void setCheckRelaxSkips(bool on);
-struct RelaxSkipCounts {
-  int64_t skipped = 0;
-  int64_t skippedThatFit = 0;
+/// Test hook (unittests/Planner): while on, every plan a search skips as
+/// surely over budget without building it (the fast search's relax
+/// weakenings, OverflowBound in Fast.cpp; the chain DP's Always variants,
+/// Chain.cpp) is built and simulated anyway, outside the searches' work
+/// counts, and counted when it fits (a weakening: fits and is cheaper): the
+/// skip was wrong. Counts are since the last setCheckSkips(true).
+void setCheckSkips(bool on);
+bool checkingSkips();
+struct SkipCounts {
+  int64_t relaxSkipped = 0;
+  int64_t relaxSkippedThatFit = 0;
+  int64_t chainSkipped = 0;
+  int64_t chainSkippedThatFit = 0;
 };
-RelaxSkipCounts relaxSkipCounts();
+SkipCounts skipCounts();
+/// The chain DP's side of the hook: one skipped variant checked.
+void countChainSkip(bool fits);
 /// Rotor-style DP over the segments of the forward chain (Chain.cpp),
 /// polished; an empty plan when the graph is no chain or nothing fits.
 Plan chainPlan(const RetentionFamily &family, int64_t budgetBytes);

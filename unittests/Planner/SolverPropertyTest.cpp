@@ -65,13 +65,15 @@ void expectHonest(const Problem &problem, const SolveResult &result,
 }
 
 // The fast search's relax skips weakenings it bounds as over budget without
-// simulating them (OverflowBound, Fast.cpp): the bound must hold, so a
-// skipped weakening never fits cheaper. The hook simulates every skipped one
-// too; on these graphs most weakenings are skipped (not vacuous). Odd seeds
-// pin a fifth of the values Save and a fifth Recompute (pinned values are
-// built Cut whatever the search's state says).
-TEST(SolverProperty, RelaxSkipsOnlyWhatOverflows) {
-  setCheckRelaxSkips(true);
+// simulating them (OverflowBound, Fast.cpp), and the chain DP the Always
+// variant of a kept set whose Cut variant is over budget before its first
+// recompute (Chain.cpp): the bounds must hold, so a skipped plan never fits
+// (a weakening: fits cheaper). The hook simulates every skipped one too; on
+// these graphs most weakenings are skipped (not vacuous). Odd seeds pin a
+// fifth of the values Save and a fifth Recompute (pinned values are built
+// Cut whatever the search's state says).
+TEST(SolverProperty, SkipsOnlyWhatOverflows) {
+  setCheckSkips(true);
   const uint64_t seeds = test::sweepSeeds(8);
   for (int nodes : {24, 64, 200, 800})
     for (uint64_t seed = 1; seed <= seeds; ++seed) {
@@ -84,10 +86,12 @@ TEST(SolverProperty, RelaxSkipsOnlyWhatOverflows) {
         solveWith(problem, SolverKind::Fast, budget, /*effort=*/1);
       }
     }
-  const RelaxSkipCounts counts = relaxSkipCounts();
-  setCheckRelaxSkips(false);
-  EXPECT_EQ(counts.skippedThatFit, 0) << counts.skipped << " skipped";
-  EXPECT_GT(counts.skipped, 100);
+  const SkipCounts counts = skipCounts();
+  setCheckSkips(false);
+  EXPECT_EQ(counts.relaxSkippedThatFit, 0) << counts.relaxSkipped << " skipped";
+  EXPECT_GT(counts.relaxSkipped, 100);
+  EXPECT_EQ(counts.chainSkippedThatFit, 0) << counts.chainSkipped << " skipped";
+  EXPECT_GT(counts.chainSkipped, 10);
 }
 
 TEST(SolverProperty, FeasiblePlansFitAndValidate) {

@@ -30,6 +30,7 @@
 #include "remat/Planner/Problem.h"
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -67,8 +68,11 @@ public:
   const std::vector<int> &pinnedRecompute() const { return pinnedRecompute_; }
 
   /// The plan for the given retention of every node (non-candidates Keep,
-  /// pinnedRecompute Cut where Keep is asked).
-  Plan build(const std::vector<Retention> &retention) const;
+  /// pinnedRecompute Cut where Keep is asked); an empty plan as soon as its
+  /// schedule would be longer than `maxSteps` (a caller that discards longer
+  /// ones is spared building them: all-Always schedules can be quadratic).
+  Plan build(const std::vector<Retention> &retention,
+             size_t maxSteps = std::numeric_limits<size_t>::max()) const;
 
   /// The min-cut starts' states (lib/Planner/MinCut.cpp), grouped by chain
   /// limit. They depend on the family alone, so they are computed on first
