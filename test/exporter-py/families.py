@@ -494,8 +494,10 @@ class Sorting(nn.Module):
 class SpatialTransformer(nn.Module):
     """A spatial transformer: a localization head predicts affine grids
     (F.affine_grid) that F.grid_sample reads, bilinear with zero padding,
-    bilinear with border padding and aligned corners, nearest; the grids
-    reach past the image, so padding decides some samples."""
+    bilinear with border padding and aligned corners, nearest, bilinear
+    with reflection padding (grids stretched past one reflection), bicubic
+    with zero padding and with reflection padding and aligned corners; the
+    grids reach past the image, so padding decides some samples."""
 
     def __init__(self, classes=5):
         super().__init__()
@@ -504,7 +506,7 @@ class SpatialTransformer(nn.Module):
         with torch.no_grad():
             self.loc.weight.mul_(0.1)
             self.loc.bias.copy_(torch.tensor([1.2, 0.1, 0.05, -0.1, 0.9, 0.2]))
-        self.head = nn.Linear(3 * 3, classes)
+        self.head = nn.Linear(3 * 6, classes)
 
     def forward(self, x):
         theta = self.loc(x.flatten(1)).view(-1, 2, 3)
@@ -513,15 +515,21 @@ class SpatialTransformer(nn.Module):
         zeros = F.grid_sample(h, grid, align_corners=False)
         border = F.grid_sample(h, grid * 1.1, padding_mode='border', align_corners=True)
         nearest = F.grid_sample(h, grid, mode='nearest', align_corners=False)
+        mirrored = F.grid_sample(h, grid * 3.5, padding_mode='reflection', align_corners=False)
+        cubic = F.grid_sample(h, grid, mode='bicubic', align_corners=False)
+        cubic_mirrored = F.grid_sample(h, grid * 2.5, mode='bicubic', padding_mode='reflection',
+                                       align_corners=True)
         return self.head(torch.cat([zeros.mean((2, 3)), border.mean((2, 3)),
-                                    nearest.mean((2, 3))], 1))
+                                    nearest.mean((2, 3)), mirrored.mean((2, 3)),
+                                    cubic.mean((2, 3)), cubic_mirrored.mean((2, 3))], 1))
 
 
 class VolumeRegistration(nn.Module):
     """VoxelMorph-style registration: a 3-D convolution predicts a
     displacement field added to the identity grid (F.affine_grid in 3-D),
     and F.grid_sample warps the moving volume (trilinear with border
-    padding; nearest with zero padding beside it)."""
+    padding; nearest with zero padding and trilinear with reflection padding
+    and aligned corners beside it)."""
 
     def __init__(self):
         super().__init__()
@@ -534,7 +542,9 @@ class VolumeRegistration(nn.Module):
         grid = F.affine_grid(theta, moving.shape, align_corners=False) + flow
         warped = F.grid_sample(moving, grid, padding_mode='border', align_corners=False)
         nearest = F.grid_sample(moving, grid * 1.2, mode='nearest', align_corners=True)
-        return warped + 0.1 * nearest
+        mirrored = F.grid_sample(moving, grid * 2.5, padding_mode='reflection',
+                                 align_corners=True)
+        return warped + 0.1 * nearest + 0.2 * mirrored
 
 
 class GraphAttention(nn.Module):

@@ -237,30 +237,34 @@ def test_searchsorted_bucketize_decompositions_match_eager():
 
 @pytest.mark.parametrize('k', [2, 3])
 def test_grid_sampler_decompositions_match_eager(k):
-    """The exporter's F.grid_sample backward (2-D and 3-D) and 3-D forward
-    (trace.py) give ATen's results in float64, for bilinear and nearest,
-    zeros and border padding, either align_corners, on grids that reach past
-    the input."""
+    """The exporter's F.grid_sample forward and backward, 2-D and 3-D
+    (trace.py; the 2-D forward is exported only with reflection padding),
+    give ATen's results in float64, for bilinear, nearest and (2-D) bicubic,
+    zeros, border and reflection padding, either align_corners, on grids that
+    reach past the input by more than one reflection; also on a size-1 axis
+    (reflection with align_corners reads its one pixel)."""
     from remat.exporter import trace
     aten = torch.ops.aten
     gen = torch.Generator().manual_seed(k)
-    shape, out = ((2, 3, 4, 5), (2, 3, 4)) if k == 2 else ((2, 3, 3, 4, 5), (2, 2, 3, 4))
+    cases = [((2, 3, 4, 5), (2, 3, 4)), ((2, 3, 1, 5), (2, 3, 4))] if k == 2 else \
+        [((2, 3, 3, 4, 5), (2, 2, 3, 4)), ((2, 3, 3, 1, 5), (2, 2, 3, 4))]
     forward = aten.grid_sampler_2d if k == 2 else aten.grid_sampler_3d
     backward = aten.grid_sampler_2d_backward if k == 2 else aten.grid_sampler_3d_backward
-    for mode in (0, 1):
-        for padding in (0, 1):
-            for align in (False, True):
-                x = torch.randn(*shape, generator=gen, dtype=torch.float64)
-                grid = torch.rand(*out, k, generator=gen, dtype=torch.float64) * 2.6 - 1.3
-                grad = torch.randn(shape[:2] + out[1:], generator=gen, dtype=torch.float64)
-                if k == 3:
-                    torch.testing.assert_close(trace._grid_sampler_3d(x, grid, mode, padding, align),
-                                               forward(x, grid, mode, padding, align))
-                got = trace._grid_sampler_backward(grad, x, grid, mode, padding, align,
-                                                   [True, True])
-                want = backward(grad, x, grid, mode, padding, align, [True, True])
-                torch.testing.assert_close(got[0], want[0])
-                torch.testing.assert_close(got[1], want[1])
+    for shape, out in cases:
+        for mode in (0, 1, 2) if k == 2 else (0, 1):
+            for padding in (0, 1, 2):
+                for align in (False, True):
+                    x = torch.randn(*shape, generator=gen, dtype=torch.float64)
+                    grid = torch.rand(*out, k, generator=gen, dtype=torch.float64) * 7 - 3.5
+                    grad = torch.randn(shape[:2] + out[1:], generator=gen, dtype=torch.float64)
+                    torch.testing.assert_close(
+                        trace._grid_sampler(x, grid, mode, padding, align),
+                        forward(x, grid, mode, padding, align))
+                    got = trace._grid_sampler_backward(grad, x, grid, mode, padding, align,
+                                                       [True, True])
+                    want = backward(grad, x, grid, mode, padding, align, [True, True])
+                    torch.testing.assert_close(got[0], want[0])
+                    torch.testing.assert_close(got[1], want[1])
 
 
 def test_trace_keeps_parameters_as_placeholders():

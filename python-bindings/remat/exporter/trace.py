@@ -75,9 +75,14 @@ def decomposition_table():
     table[aten.median.default] = _median
     table[aten.nanmedian.dim] = _nanmedian_dim
     table[aten.nanmedian.default] = _nanmedian
-    table.update(get_decompositions([aten.grid_sampler_2d]))
+    core_grid_sampler_2d = get_decompositions([aten.grid_sampler_2d])[
+        aten.grid_sampler_2d.default]
+    table[aten.grid_sampler_2d.default] = (
+        lambda input, grid, interpolation_mode, padding_mode, align_corners:
+        (_grid_sampler if padding_mode == 2 else core_grid_sampler_2d)(
+            input, grid, interpolation_mode, padding_mode, align_corners))
     table[aten.grid_sampler_2d_backward.default] = _grid_sampler_backward
-    table[aten.grid_sampler_3d.default] = _grid_sampler_3d
+    table[aten.grid_sampler_3d.default] = _grid_sampler
     table[aten.grid_sampler_3d_backward.default] = _grid_sampler_backward
     for op in (aten.nll_loss_forward.default, aten.nll_loss_backward.default,
                aten.embedding_dense_backward.default, aten.embedding.default,
@@ -481,21 +486,53 @@ def _eye(n, m=None, *, dtype=None, layout=None, device=None, pin_memory=None):
     return (rows == columns).to(torch.get_default_dtype() if dtype is None else dtype)
 
 
-def _check_grid_sample(interpolation_mode, padding_mode):
-    if interpolation_mode not in (0, 1) or padding_mode not in (0, 1):
-        raise ExportError('F.grid_sample with mode=%s, padding_mode=%s is not supported '
-                          "(bilinear and nearest, with 'zeros' and 'border', are)" % (
-                              ('bilinear', 'nearest', 'bicubic')[interpolation_mode],
-                              ('zeros', 'border', 'reflection')[padding_mode]))
+def _grid_reflect(coord, size, align_corners):
+    """Reflection padding's coordinate and its derivative (+1 or -1), as
+    PyTorch's reflect_coordinates_set_grad: mirrored about the borders
+    (the pixel centres with align_corners, else the pixel edges) until it
+    lies between them; a size-1 axis with align_corners reads pixel 0."""
+    twice_low, twice_high = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+    if twice_low == twice_high:
+        return torch.zeros_like(coord), torch.zeros_like(coord)
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    shifted = coord - low
+    sign = torch.where(shifted < 0, -torch.ones_like(coord), torch.ones_like(coord))
+    distance = shifted.abs()
+    extra = torch.fmod(distance, span)
+    odd = torch.fmod(torch.floor(distance / span), 2) == 1
+    return (torch.where(odd, span - extra + low, extra + low),
+            torch.where(odd, -sign, sign))
+
+
+def _cubic_taps(t):
+    """PyTorch's bicubic weights of the taps at -1, 0, 1, 2 from floor(x)
+    for the fraction t (cubic convolution, A = -0.75) and their derivatives
+    along t (get_cubic_upsample_coefficients and, negated,
+    get_cubic_coefficients_grad, as its kernels write them)."""
+    A = -0.75
+    x1, x2 = t, 1 - t
+    weights = [((A * (x1 + 1) - 5 * A) * (x1 + 1) + 8 * A) * (x1 + 1) - 4 * A,
+               ((A + 2) * x1 - (A + 3)) * x1 * x1 + 1,
+               ((A + 2) * x2 - (A + 3)) * x2 * x2 + 1,
+               ((A * (x2 + 1) - 5 * A) * (x2 + 1) + 8 * A) * (x2 + 1) - 4 * A]
+    x = -1 - t
+    slopes = [-((-3 * A * x - 10 * A) * x - 8 * A),
+              -((-3 * (A + 2) * (x + 1) - 2 * (A + 3)) * (x + 1)),
+              -((3 * (A + 2) * (x + 2) - 2 * (A + 3)) * (x + 2)),
+              -((3 * A * (x + 3) - 10 * A) * (x + 3) + 8 * A)]
+    return weights, slopes
 
 
 def _grid_corners(input, grid, interpolation_mode, padding_mode, align_corners):
     """What F.grid_sample reads, as PyTorch's CPU kernel computes it, for a
     2-D or 3-D grid (its last dimension x, y[, z] indexes the input's last
     spatial dimensions, reversed): per spatial axis the unnormalized
-    coordinate, its scale and, for border padding, where the clamp left it
-    free; per corner (4 or 8 for bilinear, 1 for nearest) its indices, its
-    weight's factors per axis and whether it lies inside the input."""
+    coordinate, its scale and, for border and reflection padding, the
+    padding's derivative (0 where the clamp held it, -1 where a reflection
+    turned it; bicubic pads each tap's index instead, and has none); per
+    corner (4 or 8 for bilinear, 1 for nearest, 16 taps for bicubic) the
+    derivatives of its weight's factors along their axes, its indices, the
+    factors and whether it lies inside the input."""
     k = grid.shape[-1]
     sizes = input.shape[2:][::-1]                   # x, y[, z]: W, H[, D]
     axes = []
@@ -506,29 +543,48 @@ def _grid_corners(input, grid, interpolation_mode, padding_mode, align_corners):
             coord, scale = (coord + 1) / 2 * (size - 1), (size - 1) / 2
         else:
             coord, scale = ((coord + 1) * size - 1) / 2, size / 2
-        inside = None
-        if padding_mode == 1:
-            # Border padding clamps the coordinate: its derivative is 1
-            # inside the open range, 0 at and past the ends.
+        slope = None
+        if padding_mode == 2 and interpolation_mode != 2:
+            coord, slope = _grid_reflect(coord, size, align_corners)
+        if padding_mode in (1, 2) and interpolation_mode != 2:
+            # Border padding (and reflection, after it) clamps the
+            # coordinate: its derivative is 1 inside the open range, 0 at
+            # and past the ends.
             inside = ((coord > 0) & (coord < size - 1)).to(coord.dtype)
+            slope = inside if slope is None else slope * inside
             coord = coord.clamp(0, size - 1)
-        axes.append((coord, scale, inside))
+        axes.append((coord, scale, slope))
+    if interpolation_mode == 2:
+        lows, taps = [], []
+        for coord, _, _ in axes:
+            lows.append(coord.floor())
+            taps.append(_cubic_taps(coord - lows[-1]))
     corners = []
-    for bits in itertools.product((0, 1), repeat=k if interpolation_mode == 0 else 0):
-        indices, factors, valid = [], [], None
+    choices = {0: (0, 1), 1: (0,), 2: (0, 1, 2, 3)}[interpolation_mode]
+    for offsets in itertools.product(choices, repeat=k):
+        indices, slopes, factors, valid = [], [], [], None
         for a, (coord, _, _) in enumerate(axes):
+            size = sizes[a]
             if interpolation_mode == 0:
                 low = coord.floor()
-                position = low + bits[a]
+                position = low + offsets[a]
                 frac = coord - low
-                factors.append(frac if bits[a] else 1 - frac)
-            else:
+                factors.append(frac if offsets[a] else 1 - frac)
+                slopes.append(1 if offsets[a] else -1)
+            elif interpolation_mode == 1:
                 position = coord.round()
-            size = sizes[a]
+            else:
+                position = lows[a] - 1 + offsets[a]
+                if padding_mode == 2:
+                    position, _ = _grid_reflect(position, size, align_corners)
+                if padding_mode in (1, 2):
+                    position = position.clamp(0, size - 1)
+                factors.append(taps[a][0][offsets[a]])
+                slopes.append(taps[a][1][offsets[a]])
             inside = (position >= 0) & (position <= size - 1)
             valid = inside if valid is None else valid & inside
             indices.append(position.clamp(0, size - 1).to(torch.int64))
-        corners.append((bits, indices, factors, valid.to(input.dtype)))
+        corners.append((slopes, indices, factors, valid.to(input.dtype)))
     return axes, corners
 
 
@@ -537,13 +593,15 @@ def _grid_values(pixels, batch, indices, valid):
     return pixels[(batch,) + tuple(indices[::-1])] * valid.unsqueeze(-1)
 
 
-def _grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners):
-    """F.grid_sample on volumes (trilinear or nearest; zeros or border
-    padding): the sum of the corners' values by their weights."""
-    _check_grid_sample(interpolation_mode, padding_mode)
+def _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
+    """F.grid_sample on volumes, and on images with reflection padding
+    (whose core decomposition counts its reflections in int8, which the
+    emitter does not have): bilinear/trilinear or nearest; zeros, border or
+    reflection padding; the sum of the corners' values by their weights."""
     _, corners = _grid_corners(input, grid, interpolation_mode, padding_mode, align_corners)
-    pixels = input.movedim(1, -1)                   # [N, D, H, W, C]
-    batch = torch.arange(input.shape[0], device=input.device).view(-1, 1, 1, 1)
+    pixels = input.movedim(1, -1)                   # [N, *in, C]
+    batch = torch.arange(input.shape[0], device=input.device).view(
+        (-1,) + (1,) * grid.shape[-1])
     out = None
     for _, indices, factors, valid in corners:
         value = _grid_values(pixels, batch, indices, valid)
@@ -556,15 +614,14 @@ def _grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corner
 def _grid_sampler_backward(grad_output, input, grid, interpolation_mode, padding_mode,
                            align_corners, output_mask):
     """F.grid_sample's backward, 2-D and 3-D (bilinear/trilinear or nearest;
-    zeros or border padding), as PyTorch's CPU kernel computes it: the
+    zeros, border or reflection padding), as PyTorch's CPU kernel computes it: the
     input's gradient is each output gradient added, by its corner weights,
     to the input pixels it read (one accumulating index_put: a dense
     reduction); the grid's, per axis, the corner weights' derivatives along
     it times the pixels read, summed over channels, times the
-    unnormalization's scale (zero where border padding clamped the
-    coordinate; zero for nearest). Bicubic and reflection padding are
-    ExportErrors."""
-    _check_grid_sample(interpolation_mode, padding_mode)
+    unnormalization's scale and the padding's derivative (zero where border
+    padding clamped the coordinate, negated where reflection turned it; zero
+    for nearest). Bicubic is an ExportError."""
     k = grid.shape[-1]
     axes, corners = _grid_corners(input, grid, interpolation_mode, padding_mode, align_corners)
     gout = grad_output.movedim(1, -1)               # [N, *out, C]
@@ -588,18 +645,18 @@ def _grid_sampler_backward(grad_output, input, grid, interpolation_mode, padding
             grad_grid = torch.zeros_like(grid)
         else:
             per_axis = [None] * k
-            for bits, indices, factors, valid in corners:
+            for slopes, indices, factors, valid in corners:
                 value = (_grid_values(pixels, batch, indices, valid) * gout).sum(-1)
                 for a in range(k):
-                    term = value if bits[a] else -value
+                    term = value * slopes[a]
                     for b in range(k):
                         if b != a:
                             term = term * factors[b]
                     per_axis[a] = term if per_axis[a] is None else per_axis[a] + term
             parts = []
-            for a, (_, scale, inside) in enumerate(axes):
+            for a, (_, scale, slope) in enumerate(axes):
                 part = per_axis[a] * scale
-                parts.append(part if inside is None else part * inside)
+                parts.append(part if slope is None else part * slope)
             grad_grid = torch.stack(parts, -1)
     return grad_input, grad_grid
 
