@@ -655,8 +655,9 @@ class EmbeddingBags(nn.Module):
     """nn.EmbeddingBag (a recommender's sparse features): sum bags of uneven
     sizes by offsets, mean bags with a padding index, per-sample weights that
     learn, max bags (one of them empty, one over a repeated index; the last
-    offset included) (`_embedding_bag` and its backwards, decomposed by the
-    exporter)."""
+    offset included), mean bags and a plain nn.Embedding with
+    scale_grad_by_freq (ids 0 and 5 repeat) (`_embedding_bag` and its
+    backwards, decomposed by the exporter)."""
 
     def __init__(self, classes=5):
         super().__init__()
@@ -664,14 +665,17 @@ class EmbeddingBags(nn.Module):
         self.mean = nn.EmbeddingBag(10, 4, mode='mean', padding_idx=0)
         self.weighted = nn.EmbeddingBag(10, 4, mode='sum')
         self.max = nn.EmbeddingBag(10, 4, mode='max', include_last_offset=True)
+        self.frequent = nn.EmbeddingBag(10, 4, mode='mean', scale_grad_by_freq=True)
+        self.tokens = nn.Embedding(10, 4, scale_grad_by_freq=True)
         self.sample_weights = nn.Parameter(torch.rand(8))
-        self.head = nn.Linear(12 + 4, classes)
+        self.head = nn.Linear(20 + 4, classes)
 
     def forward(self, ids):
         flat = ids.flatten()
         offsets = torch.tensor([0, 3])
         bags = [self.sum(flat, offsets), self.mean(ids),
-                self.weighted(flat, offsets, per_sample_weights=self.sample_weights)]
+                self.weighted(flat, offsets, per_sample_weights=self.sample_weights),
+                self.frequent(ids), torch.tanh(self.tokens(ids)).mean(1)]
         # Bags [0, 3), [3, 3) (empty), [3, 8) of the 8 indices, twice over.
         most = self.max(flat, torch.tensor([0, 3, 3, 8]))
         pooled = most.reshape(1, 3, 4).sum(1).expand(ids.shape[0], 4)

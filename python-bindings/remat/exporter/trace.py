@@ -88,6 +88,7 @@ def decomposition_table():
                aten.embedding_dense_backward.default, aten.embedding.default,
                aten.max_pool2d_with_indices_backward.default, aten.addmm.default):
         table.pop(op, None)
+    table[aten.embedding_dense_backward.default] = _embedding_dense_backward
     return table
 
 
@@ -169,11 +170,11 @@ def _embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, s
 def _embedding_bag_dense_backward(grad, indices, offset2bag, bag_size, maximum_indices,
                                   num_weights, scale_grad_by_freq, mode,
                                   per_sample_weights, padding_idx=-1):
-    """Each index's bag gradient (over the bag size for mean) added to its
-    weight row; padding_idx rows get none. Mode max: each bag's gradient
-    goes to the row of its maximum, per column (none for an empty bag)."""
-    if scale_grad_by_freq:
-        raise ExportError('nn.EmbeddingBag with scale_grad_by_freq is not supported')
+    """Each index's bag gradient (over the bag size for mean, and over the
+    index's count with scale_grad_by_freq) added to its weight row;
+    padding_idx rows get none. Mode max: each bag's gradient goes to the row
+    of its maximum, per column (none for an empty bag; PyTorch refuses
+    scale_grad_by_freq there)."""
     if mode == 2:
         filled = (maximum_indices >= 0).to(grad.dtype)
         columns = torch.arange(grad.shape[1], device=grad.device).unsqueeze(0)
@@ -184,9 +185,31 @@ def _embedding_bag_dense_backward(grad, indices, offset2bag, bag_size, maximum_i
         rows = rows / bag_size.clamp(min=1)[offset2bag].unsqueeze(1).to(grad.dtype)
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.unsqueeze(1)
+    if scale_grad_by_freq:
+        rows = rows / _occurrences(indices).unsqueeze(1).to(grad.dtype)
     if padding_idx >= 0:
         rows = rows * _counted(indices, padding_idx).unsqueeze(1).to(grad.dtype)
     return grad.new_zeros((num_weights, grad.shape[1])).index_add(0, indices, rows)
+
+
+def _occurrences(indices):
+    """How often each element's value occurs in `indices` (flattened; one
+    n x n comparison): scale_grad_by_freq divides each occurrence's gradient
+    by it, as PyTorch's compute_counts does."""
+    flat = indices.reshape(-1)
+    return (flat.unsqueeze(0) == flat.unsqueeze(1)).sum(1).view(indices.shape)
+
+
+def _embedding_dense_backward(grad_output, indices, num_weights, padding_idx,
+                              scale_grad_by_freq):
+    """nn.Embedding's backward with scale_grad_by_freq: each occurrence's
+    gradient over its index's count, then the plain backward; without it,
+    the emitter's own (NotImplemented: make_fx records the op as it is)."""
+    if not scale_grad_by_freq:
+        return NotImplemented
+    scaled = grad_output / _occurrences(indices).unsqueeze(-1).to(grad_output.dtype)
+    return torch.ops.aten.embedding_dense_backward(scaled, indices, num_weights,
+                                                   padding_idx, False)
 
 
 def _embedding_bag_backward(grad, indices, offsets, offset2bag, bag_size, maximum_indices,
