@@ -267,6 +267,38 @@ def test_grid_sampler_decompositions_match_eager(k):
                     torch.testing.assert_close(got[1], want[1])
 
 
+def test_scale_grad_by_freq_matches_eager():
+    """nn.Embedding's and sum/mean nn.EmbeddingBag's backwards with
+    scale_grad_by_freq (trace.py) give eager's weight gradients, with and
+    without a padding index, on indices that repeat (one four times)."""
+    from remat.exporter import trace
+    gen = torch.Generator().manual_seed(5)
+    idx = torch.tensor([1, 2, 2, 5, 2, 1, 0, 2, 6])
+    offsets = torch.tensor([0, 3, 3, 6])
+    for pad in (None, 2):
+        table = torch.nn.Embedding(7, 3, scale_grad_by_freq=True, padding_idx=pad).double()
+        ids = idx.view(3, 3)
+        out = table(ids)
+        grad = torch.randn(out.shape, generator=gen, dtype=torch.float64)
+        out.backward(grad)
+        torch.testing.assert_close(
+            trace._embedding_dense_backward(grad, ids, 7, -1 if pad is None else pad, True),
+            table.weight.grad)
+        for mode in (0, 1):
+            bag = torch.nn.EmbeddingBag(7, 3, mode=('sum', 'mean')[mode], scale_grad_by_freq=True,
+                                  padding_idx=pad).double()
+            out = bag(idx, offsets)
+            grad = torch.randn(out.shape, generator=gen, dtype=torch.float64)
+            out.backward(grad)
+            p = -1 if pad is None else pad
+            _, offset2bag, bag_size, most = trace._embedding_bag(
+                bag.weight.detach(), idx, offsets, True, mode, False, None, False, p)
+            torch.testing.assert_close(
+                trace._embedding_bag_dense_backward(grad, idx, offset2bag, bag_size, most, 7,
+                                                    True, mode, None, p),
+                bag.weight.grad)
+
+
 def test_trace_keeps_parameters_as_placeholders():
     model, inputs, loss_fn = TINY['mlp']
     step = trace_training_step(model, loss_fn, inputs)
