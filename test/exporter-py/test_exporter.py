@@ -166,11 +166,11 @@ def test_sort_median_kthvalue_decompositions_match_eager():
 
 def test_ctc_loss_decompositions_match_aten():
     """The exporter's CTC forward and backward (trace.py) give ATen's loss and
-    gradient in float64: lengths as tensors and as lists, empty targets,
-    repeated labels, sequences no alignment fits (infinite loss; zeroed
-    gradient with zero_infinity), a blank that is not 0. The backward's
-    exp(log_probs) term (PyTorch's) vanishes through log_softmax, so only
-    this comparison sees it."""
+    gradient in float64: lengths as tensors and as lists, padded and
+    concatenated (1-D) targets, empty targets, repeated labels, sequences no
+    alignment fits (infinite loss; zeroed gradient with zero_infinity), a
+    blank that is not 0. The backward's exp(log_probs) term (PyTorch's)
+    vanishes through log_softmax, so only this comparison sees it."""
     from remat.exporter import trace
     aten = torch.ops.aten
     gen = torch.Generator().manual_seed(0)
@@ -186,6 +186,8 @@ def test_ctc_loss_decompositions_match_aten():
             targets[:, 1] = targets[:, 0]
         input_lengths = torch.randint(3, steps + 1, (batch,), generator=gen)
         target_lengths = torch.randint(0, width + 1, (batch,), generator=gen)
+        if trial % 5 == 1:
+            targets = torch.cat([targets[b, :target_lengths[b]] for b in range(batch)])
         lists = trial % 4 == 0
         if lists:
             input_lengths, target_lengths = input_lengths.tolist(), target_lengths.tolist()

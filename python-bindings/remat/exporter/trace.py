@@ -383,19 +383,35 @@ def _logsumexp3(a, b, c):
     return top + torch.log(torch.exp(a - top) + torch.exp(b - top) + torch.exp(c - top))
 
 
+def _ctc_padded(targets, lengths, given):
+    """Concatenated (1-D) CTC targets as padded [N, S] rows: sequence b's
+    labels start after the lengths before it (read clamped to the
+    concatenation; past a length the row holds labels the recursions never
+    reach). S is the longest length when the lengths are a list (constants),
+    the whole concatenation when they are a tensor (data: one sequence may
+    hold every label)."""
+    total = targets.shape[0]
+    width = max(given, default=0) if isinstance(given, (list, tuple)) else total
+    if total == 0 or width == 0:
+        return targets.new_zeros((lengths.shape[0], 0))
+    starts = torch.cumsum(lengths, 0) - lengths
+    place = torch.arange(width, device=targets.device).unsqueeze(0)
+    return targets[(starts.unsqueeze(1) + place).clamp(0, total - 1)]
+
+
 def _ctc_setup(log_probs, targets, input_lengths, target_lengths, blank):
     """What the CTC recursions read: the extended labels (blank, l1, blank, l2,
     ..., blank) of each sequence, their log-probabilities at every step
     [T, N, L], where a label may be reached skipping a blank, which
     positions lie within each sequence's 2 * length + 1, and the lengths as
     tensors (data of the step when given as tensors, constants when given
-    as lists; clamped to the sizes)."""
+    as lists; clamped to the sizes). Concatenated (1-D) targets are padded
+    first (_ctc_padded)."""
     device = log_probs.device
     lengths = [torch.as_tensor(x, device=device).to(torch.int64)
                for x in (input_lengths, target_lengths)]
-    if targets.dim() != 2:
-        raise ExportError('F.ctc_loss with concatenated (1-D) targets is not supported '
-                          '(padded [N, S] targets are)')
+    if targets.dim() == 1:
+        targets = _ctc_padded(targets, lengths[1], target_lengths)
     steps, batch, _ = log_probs.shape
     width = 2 * targets.shape[1] + 1
     # Lengths past the inputs' sizes are errors in PyTorch; clamped here, so
