@@ -238,6 +238,10 @@ bool OverflowBound::overflows(const State &state, const Evaluation &eval,
   std::vector<std::pair<int, int64_t>> &changes = changes_;
   changes.clear();
   int visited = 0;
+  // One walk for the whole group: a source two members' closures share is
+  // freed once (a walk per member subtracted it once per member, a looser
+  // bound, and walked it again each time).
+  const int walk = ++stamp_;
   for (int node : group) {
     const int step = step_[node];
     if (state[node] != Retention::Cut || pinned_[node] || step < 0 ||
@@ -254,7 +258,6 @@ bool OverflowBound::overflows(const State &state, const Evaluation &eval,
     if (start < end)
       changes.push_back({start, problem_.nodes[node].bytes});
     // Its sources may be freed even where it adds nothing to the stretch.
-    const int walk = ++stamp_;
     std::vector<int> &stack = stack_;
     stack.assign(graph_.inputsBegin(node), graph_.inputsEnd(node));
     while (!stack.empty()) {
