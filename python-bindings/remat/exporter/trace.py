@@ -417,12 +417,18 @@ def _ctc_setup(log_probs, targets, input_lengths, target_lengths, blank):
     # Lengths past the inputs' sizes are errors in PyTorch; clamped here, so
     # the compiled step reads nothing out of bounds whatever it is given.
     lengths = [lengths[0].clamp(0, steps), lengths[1].clamp(0, targets.shape[1])]
-    blanks = torch.full_like(targets, blank)
-    extended = torch.cat([torch.stack([blanks, targets], -1).reshape(batch, -1),
-                          blanks[:, :1]], 1)                             # [N, L]
-    read = torch.gather(log_probs, 2, extended.unsqueeze(0).expand(steps, batch, width))
+    # Gathers and pads, not concatenations with a filled first piece: after
+    # --cse two CTC losses' identical blank pieces were one value that both
+    # concatenations wrote into, which remat cannot plan (as in _shifted).
     position = torch.arange(width, device=device).unsqueeze(0)
-    earlier = torch.cat([torch.full_like(extended[:, :2], blank), extended[:, :-2]], 1)
+    blanks = torch.full((batch, width), blank, dtype=targets.dtype, device=device)
+    if targets.shape[1]:
+        label = torch.gather(targets, 1, ((position - 1) // 2).clamp(min=0).expand(batch, -1))
+        extended = torch.where(position % 2 == 1, label, blanks)          # [N, L]
+    else:
+        extended = blanks
+    read = torch.gather(log_probs, 2, extended.unsqueeze(0).expand(steps, batch, width))
+    earlier = _shifted(extended, 2, blank)
     skip = (position >= 2) & (extended != blank) & (extended != earlier)
     inside = position < (2 * lengths[1] + 1).unsqueeze(1)
     return extended, read, skip, inside, lengths[0], lengths[1]
