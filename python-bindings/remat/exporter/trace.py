@@ -641,8 +641,9 @@ def _grid_values(pixels, batch, indices, valid):
 def _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
     """F.grid_sample on volumes, and on images with reflection padding
     (whose core decomposition counts its reflections in int8, which the
-    emitter does not have): bilinear/trilinear or nearest; zeros, border or
-    reflection padding; the sum of the corners' values by their weights."""
+    emitter does not have): bilinear/trilinear, nearest or (2-D) bicubic;
+    zeros, border or reflection padding; the sum of the corners' values by
+    their weights."""
     _, corners = _grid_corners(input, grid, interpolation_mode, padding_mode, align_corners)
     pixels = input.movedim(1, -1)                   # [N, *in, C]
     batch = torch.arange(input.shape[0], device=input.device).view(
@@ -658,15 +659,16 @@ def _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
 
 def _grid_sampler_backward(grad_output, input, grid, interpolation_mode, padding_mode,
                            align_corners, output_mask):
-    """F.grid_sample's backward, 2-D and 3-D (bilinear/trilinear or nearest;
-    zeros, border or reflection padding), as PyTorch's CPU kernel computes it: the
-    input's gradient is each output gradient added, by its corner weights,
-    to the input pixels it read (one accumulating index_put: a dense
-    reduction); the grid's, per axis, the corner weights' derivatives along
-    it times the pixels read, summed over channels, times the
-    unnormalization's scale and the padding's derivative (zero where border
-    padding clamped the coordinate, negated where reflection turned it; zero
-    for nearest). Bicubic is an ExportError."""
+    """F.grid_sample's backward, 2-D and 3-D (bilinear/trilinear, nearest or
+    2-D bicubic; zeros, border or reflection padding), as PyTorch's CPU
+    kernel computes it: the input's gradient is each output gradient added,
+    by its corner weights, to the input pixels it read (one accumulating
+    index_put: a dense reduction); the grid's, per axis, the corner weights'
+    derivatives along it times the pixels read, summed over channels, times
+    the unnormalization's scale and the padding's derivative (zero where
+    border padding clamped the coordinate, negated where reflection turned
+    it; bicubic pads each tap's index, not the coordinate; zero for
+    nearest)."""
     k = grid.shape[-1]
     axes, corners = _grid_corners(input, grid, interpolation_mode, padding_mode, align_corners)
     gout = grad_output.movedim(1, -1)               # [N, *out, C]
