@@ -326,6 +326,28 @@ class Remainders(nn.Module):
         return torch.fmod(h * 3.0, 1.7) + torch.remainder(h, -0.9) + h[:, j] + h[:, k]
 
 
+class ElementwiseExtras(nn.Module):
+    """torch.atan2 (all four quadrants), torch.hypot, torch.copysign (signs
+    from another tensor and from -0.0), products along a dim and over all
+    (one through relu: exact zeros, which prod's backward treats apart),
+    and hardshrink / softshrink (their backwards written by the exporter)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 10)
+
+    def forward(self, x):
+        h = self.fc(x)
+        a, b = h[:, :5], h[:, 5:]
+        angle = torch.atan2(a, b)
+        length = torch.hypot(a, b)
+        signed = torch.copysign(a, b) + torch.copysign(b, torch.tensor(-0.0))
+        # Per class (a shift shared by every class would cancel in the loss).
+        pairs = torch.sigmoid(h).view(-1, 5, 2).prod(-1) + torch.relu(h + 0.3).view(-1, 5, 2).prod(2)
+        shrunk = F.hardshrink(a, 0.4) + F.softshrink(b, 0.3)
+        return angle + 0.5 * length + signed + pairs + shrunk + a * torch.tanh(a).prod()
+
+
 def smoothed_cross_entropy(logits, target):
     """Cross entropy with label smoothing and an ignored class (its mean counts
     the non-ignored targets in i64)."""
@@ -824,6 +846,9 @@ def families():
     def remainders():
         return classified(20, Remainders, 3, 6)
 
+    def elementwise_extras():
+        return classified(39, ElementwiseExtras, 4, 6)
+
     def convolutions_3d():
         return classified(21, Convolutions3d, 2, 2, 4, 5, 6)
 
@@ -905,4 +930,4 @@ def families():
             'embedding_bags': embedding_bags, 'sorting': sorting,
             'spatial_transformer': spatial_transformer,
             'volume_registration': volume_registration, 'graph_attention': graph_attention,
-            'nerf': nerf, 'speech_ctc': speech_ctc}
+            'nerf': nerf, 'speech_ctc': speech_ctc, 'elementwise_extras': elementwise_extras}

@@ -230,6 +230,30 @@ def _sign(b, xs, dt):
 HANDLERS['aten.sign.default'] = _unary(_sign)
 
 
+@handles('aten.atan2.default')
+def atan2(em, node, a):
+    """math.atan2 (torch's decomposition goes to prims.atan2)."""
+    return elementwise(em, node, [a[0], a[1]], lambda b, xs, dt: b.op(
+        'math.atan2 %s, %s' % (xs[0], xs[1]), dt), 'f32')
+
+
+@handles('aten.hypot.default')
+def hypot(em, node, a):
+    """sqrt(x * x + y * y) (the math dialect has no hypot; std::hypot's
+    guard against overflow past 1.8e19 is not reproduced)."""
+    def fn(b, xs, dt):
+        squares = [b.op('arith.mulf %s, %s' % (v, v), dt) for v in xs]
+        return b.op('math.sqrt %s' % b.op('arith.addf %s, %s' % tuple(squares), dt), dt)
+    return elementwise(em, node, [a[0], a[1]], fn, 'f32')
+
+
+@handles('aten.copysign.Tensor', 'aten.copysign.Scalar')
+def copysign(em, node, a):
+    """math.copysign: |x| with y's sign bit (-0.0 counts as negative)."""
+    return elementwise(em, node, [a[0], a[1]], lambda b, xs, dt: b.op(
+        'math.copysign %s, %s' % (xs[0], xs[1]), dt), 'f32')
+
+
 @handles('aten.isnan.default')
 def isnan(em, node, a):
     return elementwise(em, node, [a[0]], lambda b, xs, dt: b.op(
@@ -605,11 +629,12 @@ def reduce(em, node, x, dims, keepdim, kind, out_index=None, scale=None, extra_i
     if integer and extra_in is None and scale is None:
         # Counts (cross entropy's non-ignored targets), integer maxima.
         bits = 64 if dt == 'i64' else 32
-        init_value = {'sum': 0, 'max': -2 ** (bits - 1), 'min': 2 ** (bits - 1) - 1}[kind]
+        init_value = {'sum': 0, 'prod': 1, 'max': -2 ** (bits - 1),
+                      'min': 2 ** (bits - 1) - 1}[kind]
     elif dt != 'f32':
         raise E.ExportError('%s: reductions of %s are not supported' % (node.target, dt))
     else:
-        init_value = {'sum': 0.0, 'max': -math.inf, 'min': math.inf}[kind]
+        init_value = {'sum': 0.0, 'prod': 1.0, 'max': -math.inf, 'min': math.inf}[kind]
     init = em.filled(init_value, red_shape, dt, hint(node) + '_acc')
     ins = [(x, ident(rank))]
     if extra_in is not None:
@@ -624,8 +649,8 @@ def reduce(em, node, x, dims, keepdim, kind, out_index=None, scale=None, extra_i
             v = b.op('arith.mulf %s, %s' % (d, d), dt)
         if scale is not None:
             v = b.op('arith.mulf %s, %s' % (v, b.const(scale, dt)), dt)
-        op = ({'sum': 'addi', 'max': 'maxsi', 'min': 'minsi'} if integer else
-              {'sum': 'addf', 'max': 'maximumf', 'min': 'minimumf'})[kind]
+        op = ({'sum': 'addi', 'prod': 'muli', 'max': 'maxsi', 'min': 'minsi'} if integer else
+              {'sum': 'addf', 'prod': 'mulf', 'max': 'maximumf', 'min': 'minimumf'})[kind]
         return [b.op('arith.%s %s, %s' % (op, v, b.outs[0]), dt)]
     iters = ['reduction' if i in dims else 'parallel' for i in range(rank)]
     out = em.generic(hint(node), rank, iters, ins, [(red_shape, dt, kept, init)], body)[0]
@@ -636,6 +661,14 @@ def reduce(em, node, x, dims, keepdim, kind, out_index=None, scale=None, extra_i
 def sum_(em, node, a):
     dims = a[1] if str(node.target) != 'aten.sum.default' else None
     return reduce(em, node, a[0], dims, bool(a[2]) if len(a) > 2 else False, 'sum')
+
+
+@handles('aten.prod.dim_int', 'aten.prod.default')
+def prod(em, node, a):
+    """A product reduction (over every element without a dim)."""
+    whole = str(node.target) == 'aten.prod.default'
+    return reduce(em, node, a[0], None if whole else [a[1]],
+                  False if whole else bool(a[2]) if len(a) > 2 else False, 'prod')
 
 
 @handles('aten.mean.dim', 'aten.mean.default')

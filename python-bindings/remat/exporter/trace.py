@@ -46,6 +46,8 @@ def decomposition_table():
         # Into gathers and lerps; their backward is emitted (ops.py).
         aten.upsample_bilinear2d, aten.upsample_bicubic2d, aten._upsample_nearest_exact2d,
     ]))
+    for op in (aten.hardshrink_backward.default, aten.softshrink_backward.default):
+        table[op] = _shrink_backward
     # Backward ops (and cdist's forward) torch has no decomposition for.
     table[aten._weight_norm_interface_backward.default] = _weight_norm_backward
     for op in (aten.replication_pad1d_backward.default, aten.replication_pad2d_backward.default,
@@ -90,6 +92,12 @@ def decomposition_table():
         table.pop(op, None)
     table[aten.embedding_dense_backward.default] = _embedding_dense_backward
     return table
+
+
+def _shrink_backward(grad_out, self, lambd):
+    """Hardshrink's and softshrink's backward (torch has no decomposition):
+    the gradient where |x| > lambd, zero elsewhere (both shrinks' slope)."""
+    return torch.where(self.abs() > lambd, grad_out, torch.zeros_like(grad_out))
 
 
 def _weight_norm_backward(grad_w, saved_v, saved_g, saved_norms, dim):
