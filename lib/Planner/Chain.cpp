@@ -362,10 +362,11 @@ Plan ChainDP::run() {
       }
       const Plan plan = family_.build(state);
       Simulation sim = simulate(family_.graph(), plan);
-      for (size_t s = 0; variant == 0 && s < plan.schedule.size() &&
-                         !plan.schedule[s].recompute;
-           ++s)
-        sharedPeak = std::max(sharedPeak, sim.timeline[s]);
+      if (variant == 0) {
+        const std::vector<Step> &steps = plan.schedule;
+        for (size_t s = 0; s < steps.size() && !steps[s].recompute; ++s)
+          sharedPeak = std::max(sharedPeak, sim.timeline[s]);
+      }
       if (sim.peakBytes <= budget_) {
         feasible.push_back({sim.recomputeCost, state});
         fits = true;

@@ -46,9 +46,9 @@ def decomposition_table():
         # Into gathers and lerps; their backward is emitted (ops.py).
         aten.upsample_bilinear2d, aten.upsample_bicubic2d, aten._upsample_nearest_exact2d,
     ]))
+    # Backward ops (and cdist's forward) torch has no decomposition for.
     for op in (aten.hardshrink_backward.default, aten.softshrink_backward.default):
         table[op] = _shrink_backward
-    # Backward ops (and cdist's forward) torch has no decomposition for.
     table[aten._weight_norm_interface_backward.default] = _weight_norm_backward
     for op in (aten.replication_pad1d_backward.default, aten.replication_pad2d_backward.default,
                aten.replication_pad3d_backward.default):
@@ -557,6 +557,24 @@ def _grid_reflect(coord, size, align_corners):
             torch.where(odd, -sign, sign))
 
 
+def _grid_pad(coord, size, padding_mode, align_corners):
+    """A coordinate (or a bicubic tap's index) as padding puts it in the
+    input: reflected (reflection), then clamped (border and reflection);
+    with its derivative, the reflection's sign times the clamp's 0 or 1
+    (None for zero padding, which moves nothing). A tap's caller drops the
+    derivative: the traced graph loses what nothing reads."""
+    slope = None
+    if padding_mode == 2:
+        coord, slope = _grid_reflect(coord, size, align_corners)
+    if padding_mode in (1, 2):
+        # The clamp's derivative: 1 inside the open range, 0 at and past
+        # the ends.
+        inside = ((coord > 0) & (coord < size - 1)).to(coord.dtype)
+        slope = inside if slope is None else slope * inside
+        coord = coord.clamp(0, size - 1)
+    return coord, slope
+
+
 def _cubic_taps(t):
     """PyTorch's bicubic weights of the taps at -1, 0, 1, 2 from floor(x)
     for the fraction t (cubic convolution, A = -0.75) and their derivatives
@@ -597,15 +615,8 @@ def _grid_corners(input, grid, interpolation_mode, padding_mode, align_corners):
         else:
             coord, scale = ((coord + 1) * size - 1) / 2, size / 2
         slope = None
-        if padding_mode == 2 and interpolation_mode != 2:
-            coord, slope = _grid_reflect(coord, size, align_corners)
-        if padding_mode in (1, 2) and interpolation_mode != 2:
-            # Border padding (and reflection, after it) clamps the
-            # coordinate: its derivative is 1 inside the open range, 0 at
-            # and past the ends.
-            inside = ((coord > 0) & (coord < size - 1)).to(coord.dtype)
-            slope = inside if slope is None else slope * inside
-            coord = coord.clamp(0, size - 1)
+        if interpolation_mode != 2:
+            coord, slope = _grid_pad(coord, size, padding_mode, align_corners)
         axes.append((coord, scale, slope))
     if interpolation_mode == 2:
         lows, taps = [], []
@@ -627,11 +638,8 @@ def _grid_corners(input, grid, interpolation_mode, padding_mode, align_corners):
             elif interpolation_mode == 1:
                 position = coord.round()
             else:
-                position = lows[a] - 1 + offsets[a]
-                if padding_mode == 2:
-                    position, _ = _grid_reflect(position, size, align_corners)
-                if padding_mode in (1, 2):
-                    position = position.clamp(0, size - 1)
+                position, _ = _grid_pad(lows[a] - 1 + offsets[a], size, padding_mode,
+                                        align_corners)
                 factors.append(taps[a][0][offsets[a]])
                 slopes.append(taps[a][1][offsets[a]])
             inside = (position >= 0) & (position <= size - 1)
