@@ -653,12 +653,7 @@ void FastSearch::relaxGroup(State &state, Evaluation &eval,
     candidate = evaluateWeakened(next, eval, refused);
   else if (checkSkips) {
     ++relaxSkipped;
-    Evaluation skipped;
-    skipped.plan = family_.build(next);
-    skipped.sim = simulateWithLiveness(family_.graph(), skipped.plan,
-                                       skipped.lastLive);
-    skipped.feasible = skipped.sim.peakBytes <= budget_;
-    if (skipped.feasible && better(skipped, eval))
+    if (simulate(family_.graph(), family_.build(next)).peakBytes <= budget_)
       ++relaxSkippedThatFit;
   }
   if (!overflows && !refused && candidate.feasible && better(candidate, eval)) {

@@ -57,8 +57,9 @@ Plan fastPlan(const RetentionFamily &family, int64_t budgetBytes,
 /// surely over budget without building it (the fast search's relax
 /// weakenings, OverflowBound in Fast.cpp; the chain DP's Always variants,
 /// Chain.cpp) is built and simulated anyway, outside the searches' work
-/// counts, and counted when it fits (a weakening: fits and is cheaper): the
-/// skip was wrong. Counts are since the last setCheckSkips(true).
+/// counts, and counted when it fits: the skip was wrong (both skips claim a
+/// lower bound of the peak, so a fit is wrong even where it would not have
+/// been taken). Counts are since the last setCheckSkips(true).
 void setCheckSkips(bool on);
 bool checkingSkips();
 struct SkipCounts {

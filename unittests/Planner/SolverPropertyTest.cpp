@@ -68,7 +68,8 @@ void expectHonest(const Problem &problem, const SolveResult &result,
 // simulating them (OverflowBound, Fast.cpp), and the chain DP the Always
 // variant of a kept set whose Cut variant is over budget before its first
 // recompute (Chain.cpp): the bounds must hold, so a skipped plan never fits
-// (a weakening: fits cheaper). The hook simulates every skipped one too; on
+// (cheaper or not: a weakening that fits dearer would not have been taken,
+// but the bound was wrong). The hook simulates every skipped one too; on
 // these graphs most weakenings are skipped (not vacuous). Odd seeds pin a
 // fifth of the values Save and a fifth Recompute (pinned values are built
 // Cut whatever the search's state says).
