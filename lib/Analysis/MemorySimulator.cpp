@@ -6,6 +6,7 @@
 #include "remat/Dialect/Remat/RematDialect.h"
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/CallInterfaces.h"
@@ -50,6 +51,68 @@ bool isViewLikeTensorOp(Operation *op) {
                       [&](const bufferization::AliasingOpOperand &alias) {
                         return alias.opOperand == &source;
                       });
+}
+
+/// The layout bufferization gives `value`'s buffer: identity where a buffer
+/// is made or passed in (remat's bufferization uses identity layouts at the
+/// function boundary; a region's block argument is taken so too, though a
+/// loop's may carry another), then what each view on the way applies,
+/// through the memref ops' own type inference (subview, expand_shape,
+/// collapse_shape: what the tensor views' bufferize() build). Null where a
+/// view's layout is not static. Not bufferization::getBufferType: asked
+/// outside One-Shot Bufferize's own analysis it crashed on exported steps
+/// (in TensorLikeType::getBufferType, LLVM 22).
+static MemRefType bufferLayout(Value value, int depth = 0) {
+  auto tensor = dyn_cast<RankedTensorType>(value.getType());
+  if (!tensor || !tensor.hasStaticShape() || depth > 64)
+    return {};
+  Operation *def = value.getDefiningOp();
+  if (auto slice = dyn_cast_or_null<tensor::ExtractSliceOp>(def)) {
+    MemRefType source = bufferLayout(slice.getSource(), depth + 1);
+    if (!source || ShapedType::isDynamicShape(slice.getStaticOffsets()) ||
+        ShapedType::isDynamicShape(slice.getStaticSizes()) ||
+        ShapedType::isDynamicShape(slice.getStaticStrides()))
+      return {};
+    return memref::SubViewOp::inferRankReducedResultType(
+        tensor.getShape(), source, slice.getStaticOffsets(),
+        slice.getStaticSizes(), slice.getStaticStrides());
+  }
+  if (auto expand = dyn_cast_or_null<tensor::ExpandShapeOp>(def)) {
+    MemRefType source = bufferLayout(expand.getSrc(), depth + 1);
+    if (!source)
+      return {};
+    FailureOr<MemRefType> expanded = memref::ExpandShapeOp::computeExpandedType(
+        source, tensor.getShape(), expand.getReassociationIndices());
+    return succeeded(expanded) ? *expanded : MemRefType();
+  }
+  if (auto collapse = dyn_cast_or_null<tensor::CollapseShapeOp>(def)) {
+    MemRefType source = bufferLayout(collapse.getSrc(), depth + 1);
+    if (!source)
+      return {};
+    // Not collapsible: a copy, made with the identity layout.
+    if (!memref::CollapseShapeOp::isGuaranteedCollapsible(
+            source, collapse.getReassociationIndices()))
+      return MemRefType::get(tensor.getShape(), tensor.getElementType());
+    return memref::CollapseShapeOp::computeCollapsedType(
+        source, collapse.getReassociationIndices());
+  }
+  if (def && isViewLikeTensorOp(def))
+    return {};
+  return MemRefType::get(tensor.getShape(), tensor.getElementType());
+}
+
+/// Whether one-shot bufferization copies the source of a collapse_shape it
+/// cannot collapse in place: a slice of a buffer whose merged dims are not
+/// contiguous (`x[:, :4]` of a 4x6 merged into 16 elements). Upstream's model
+/// still calls the op a view (its result aliases the source), but its
+/// bufferize() allocates and copies when memref.collapse_shape cannot take
+/// the source's layout, which is the question asked here
+/// (memref::CollapseShapeOp::isGuaranteedCollapsible). A layout not known
+/// statically counts as collapsible, as before.
+static bool collapseCopies(tensor::CollapseShapeOp collapse) {
+  MemRefType source = bufferLayout(collapse.getSrc());
+  return source && !memref::CollapseShapeOp::isGuaranteedCollapsible(
+                       source, collapse.getReassociationIndices());
 }
 
 /// `a + b` for non-negative byte counts, saturating at INT64_MAX.
@@ -360,7 +423,9 @@ void MemorySimulator::assignResultBuffer(Operation *op, unsigned step,
     newBuffer(Buffer::Kind::Constant, result, step);
     return;
   }
-  if (isViewLikeTensorOp(op) && joinBuffer(resolve(op->getOperand(0)), result))
+  auto collapse = dyn_cast<tensor::CollapseShapeOp>(op);
+  if (isViewLikeTensorOp(op) && !(collapse && collapseCopies(collapse)) &&
+      joinBuffer(resolve(op->getOperand(0)), result))
     return;
   if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
     if (writeInPlace(resolve(dps.getTiedOpOperand(result)->get()), result,
