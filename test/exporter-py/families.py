@@ -348,6 +348,34 @@ class ElementwiseExtras(nn.Module):
         return angle + 0.5 * length + signed + pairs + shrunk + a * torch.tanh(a).prod()
 
 
+class MatrixDiagonals(nn.Module):
+    """torch.diagonal (offsets above and below, dims given in either order and
+    counted from the end, two dims apart in a 4-D view), torch.trace, torch.diag (a vector into a matrix and
+    a matrix's diagonal out), torch.diag_embed, and an in-place update
+    through a diagonal view (`diagonal().add_()`): gathers and strided
+    scatters by the exporter (aten.diagonal, aten.diagonal_scatter)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 24)
+
+    def forward(self, x):
+        h = self.fc(x)
+        m = h.view(-1, 4, 6)
+        above = torch.diagonal(m, 1, 1, 2)                      # (batch, 4)
+        below = torch.diagonal(m, -1, -1, -2)                   # dims swapped: (batch, 4)
+        traced = torch.stack([torch.trace(torch.tanh(m[k, :, :4])) for k in range(m.shape[0])])
+        square = torch.diag_embed(torch.sigmoid(above), offset=-1)[:, 1:, :4]  # (batch, 4, 4)
+        shifted = m[:, :, :4].clone()
+        shifted.diagonal(dim1=-2, dim2=-1).add_(torch.relu(above) * 0.5)
+        both = torch.diag(torch.diag(torch.cos(m[0, :, :4]))) @ shifted[0]
+        mixed = (square * shifted).sum(-1) + torch.cat([below[:, 1:], traced.unsqueeze(1)], 1)
+        # Across the batch (dims 0 and 2 of four): sample k's row k.
+        across = torch.diagonal(h.view(-1, 2, 3, 4), 0, 0, 2).sum((0, 1))
+        extra = above.prod(-1, keepdim=True) * 0.01 - (traced + across * 0.3).unsqueeze(1) * 0.1
+        return torch.cat([mixed + both.sum(0) * 0.1, extra], 1)
+
+
 def smoothed_cross_entropy(logits, target):
     """Cross entropy with label smoothing and an ignored class (its mean counts
     the non-ignored targets in i64)."""
@@ -849,6 +877,9 @@ def families():
     def elementwise_extras():
         return classified(39, ElementwiseExtras, 4, 6)
 
+    def matrix_diagonals():
+        return classified(40, MatrixDiagonals, 3, 6)
+
     def convolutions_3d():
         return classified(21, Convolutions3d, 2, 2, 4, 5, 6)
 
@@ -930,4 +961,5 @@ def families():
             'embedding_bags': embedding_bags, 'sorting': sorting,
             'spatial_transformer': spatial_transformer,
             'volume_registration': volume_registration, 'graph_attention': graph_attention,
-            'nerf': nerf, 'speech_ctc': speech_ctc, 'elementwise_extras': elementwise_extras}
+            'nerf': nerf, 'speech_ctc': speech_ctc, 'elementwise_extras': elementwise_extras,
+            'matrix_diagonals': matrix_diagonals}

@@ -71,6 +71,25 @@ def test_nonzero_is_named_with_its_model_line():
         exporter.export_training_step(Nonzero(), lambda o: o.sum(), (torch.randn(3, 4),))
 
 
+def test_sum_over_an_expanded_scalar_executes(tmp_path):
+    """A scalar expanded to a batch (`x.sum().expand(n)`): its backward sums
+    the incoming gradient, itself an expanded scalar, over the new dim, where
+    no operand of the reduction indexed the loop (linalg refused the step
+    until the reduction materialized such an input)."""
+    class Expanded(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(6, 6)
+
+        def forward(self, x):
+            h = self.fc(x)
+            return torch.tanh(h).sum().expand(x.shape[0]) + h[:, 0]
+
+    gen = torch.Generator().manual_seed(41)
+    check_against_eager(Expanded(), (torch.randn(3, 6, generator=gen),),
+                        lambda o: o.sum(), tmp_path)
+
+
 def test_oversized_interpolation_matrix_is_named():
     """The interpolation backward writes its matrices into the step: past a
     1024 x 1024 one it stops with an error naming the sizes."""

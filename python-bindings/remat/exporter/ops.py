@@ -568,6 +568,82 @@ def _insert(em, h, src, dest, dim, start, step, offsets=None, strides=None, size
     return E.Val(name, dest.shape, dest.dt)
 
 
+def _diagonal_geometry(x_shape, offset, dim1, dim2):
+    """torch.diagonal's dims (normalized), the first element's row and column
+    along them and the diagonal's length."""
+    rank = len(x_shape)
+    d1, d2 = dim1 % rank, dim2 % rank
+    row, col = max(-offset, 0), max(offset, 0)
+    length = max(0, min(x_shape[d1] - row, x_shape[d2] - col))
+    return d1, d2, row, col, length
+
+
+def _diagonal_window(em, node, x, d1, d2, row, col, length):
+    """The length x length window of x along dims d1, d2 that holds the
+    diagonal, from (row, col): an extract_slice (with it every access below
+    is affine and in bounds, and linalg infers the loops' ranges from it)."""
+    offsets = [0] * len(x.shape)
+    offsets[d1], offsets[d2] = row, col
+    sizes = list(x.shape)
+    sizes[d1] = sizes[d2] = length
+    name = em.fresh(hint(node) + '_window')
+    em.emit('%s = tensor.extract_slice %s[%s] [%s] [%s] : %s to %s' % (
+        name, x.name, ', '.join(map(str, offsets)), ', '.join(map(str, sizes)),
+        ', '.join(['1'] * len(sizes)), x.type, E.tensor_type(sizes, x.dt)))
+    return E.Val(name, tuple(sizes), x.dt), offsets
+
+
+def _diagonal_exprs(rank, d1, d2):
+    """Per dim of a diagonal (the other dims, then i) the window's dim."""
+    return [k for k in range(rank) if k not in (d1, d2)] + [d1]
+
+
+@handles('aten.diagonal.default')
+def diagonal(em, node, a):
+    """x[..., row + i (dim1), ..., col + i (dim2), ...] for i < length, the
+    other dims in order first and i last: the window's (..., i, ..., i, ...)."""
+    x = em.materialize(a[0], hint(node) + '_src')
+    d1, d2, row, col, length = _diagonal_geometry(
+        x.shape, a.get(1, 'offset', 0), a.get(2, 'dim1', 0), a.get(3, 'dim2', 1))
+    shape, _ = meta(node)
+    if 0 in shape:
+        return E.Val(em.empty(tuple(shape), x.dt, hint(node)), tuple(shape), x.dt)
+    window, _ = _diagonal_window(em, node, x, d1, d2, row, col, length)
+    rank = len(shape)
+    # Iterating over the diagonal: window dim k is read at the diagonal's dim
+    # that indexes it (both d1 and d2 at i).
+    dims = _diagonal_exprs(len(x.shape), d1, d2)
+    exprs = [dims.index(d1) if k == d2 else dims.index(k) for k in range(len(x.shape))]
+    return em.generic(hint(node), rank, ['parallel'] * rank, [(window, exprs)],
+                      [(shape, x.dt, ident(rank), None)], lambda b: [b.ins[0]])[0]
+
+
+@handles('aten.diagonal_scatter.default')
+def diagonal_scatter(em, node, a):
+    """`base` with its diagonal replaced by `src` (diagonal's backward, and an
+    in-place update through a diagonal): over the diagonal's window, src
+    where the two dims' indices agree, the window elsewhere; inserted back
+    (unit strides only: a strided insert into merged dims was planned 20-96
+    bytes above what ran, once canonicalize had folded the copy before it)."""
+    base = em.materialize(a[0], hint(node) + '_dest')
+    src = em.materialize(a[1], hint(node) + '_src')
+    d1, d2, row, col, length = _diagonal_geometry(
+        base.shape, a.get(2, 'offset', 0), a.get(3, 'dim1', 0), a.get(4, 'dim2', 1))
+    if length == 0:
+        return base
+    window, offsets = _diagonal_window(em, node, base, d1, d2, row, col, length)
+    rank = len(base.shape)
+
+    def body(b):
+        on = b.op('arith.cmpi eq, %s, %s' % (b.index(d1), b.index(d2)), 'index')
+        return [b.op('arith.select %s, %s, %s' % (on, b.ins[1], b.ins[0]), base.dt)]
+    written = em.generic(hint(node) + '_diag', rank, ['parallel'] * rank,
+                         [(window, ident(rank)), (src, _diagonal_exprs(rank, d1, d2))],
+                         [(window.shape, base.dt, ident(rank), None)], body)[0]
+    return _insert(em, hint(node), written, base, None, None, None, offsets=offsets,
+                   strides=[1] * rank, sizes=list(window.shape))
+
+
 @handles('aten.cat.default')
 def cat(em, node, a):
     parts = [em.materialize(v, hint(node) + '_part') for v in a[0] if v.numel() > 0]
@@ -636,6 +712,11 @@ def reduce(em, node, x, dims, keepdim, kind, out_index=None, scale=None, extra_i
     else:
         init_value = {'sum': 0.0, 'prod': 1.0, 'max': -math.inf, 'min': math.inf}[kind]
     init = em.filled(init_value, red_shape, dt, hint(node) + '_acc')
+    if x.lazy and set(range(rank)) - set(kept) - {e for e in x.exprs if e is not None}:
+        # A reduced dim only a broadcast makes (the sum over an expanded
+        # scalar in expand's backward): no operand would index its loop,
+        # which linalg refuses (non-invertible maps).
+        x = em.materialize(x, hint(node) + '_src')
     ins = [(x, ident(rank))]
     if extra_in is not None:
         ins.append((extra_in, [kept[i] if i < len(kept) else None for i in range(len(kept))]

@@ -1013,7 +1013,8 @@ _COVERING_VIEWS = _VIEWS + ('aten.alias.default', 'aten.squeeze.dim', 'aten.sque
 # Views of a part of their base: written through, the base's new value is the
 # result scattered back into it.
 _SCATTERS = {'aten.slice.Tensor': aten.slice_scatter.default,
-             'aten.select.int': aten.select_scatter.default}
+             'aten.select.int': aten.select_scatter.default,
+             'aten.diagonal.default': aten.diagonal_scatter.default}
 
 
 def _is_view(node):
