@@ -376,6 +376,32 @@ class MatrixDiagonals(nn.Module):
         return torch.cat([mixed + both.sum(0) * 0.1, extra], 1)
 
 
+class GaussianRegression(nn.Module):
+    """A regression head that predicts a mean and a variance per output, and a
+    learned variance shared by a row's outputs that is below eps (1e-9 of a
+    softplus): clamped to eps outside autograd, so its parameter's gradient
+    is PyTorch's straight-through one."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(5, 6)
+        self.s = nn.Parameter(torch.tensor([0.3]))
+
+    def forward(self, x):
+        h = self.fc(x)
+        shared = F.softplus(self.s).expand(x.shape[0]) * 1e-9
+        return h[:, :3], F.softplus(h[:, 3:]) + 0.05, shared
+
+
+def gaussian_nll(out, target):
+    """nn.GaussianNLLLoss with the constant term (0.92 of a loss of a few
+    units), and F.gaussian_nll_loss with the shared variance, one dim short
+    of the mean (homoscedastic), scaled to the same few units."""
+    mean, var, shared = out
+    return (nn.GaussianNLLLoss(full=True)(mean, target, var) +
+            F.gaussian_nll_loss(mean * 0.5, target, shared, reduction='sum') * 1e-6)
+
+
 def smoothed_cross_entropy(logits, target):
     """Cross entropy with label smoothing and an ignored class (its mean counts
     the non-ignored targets in i64)."""
@@ -880,6 +906,11 @@ def families():
     def matrix_diagonals():
         return classified(40, MatrixDiagonals, 3, 6)
 
+    def gaussian_regression():
+        gen = g(41)
+        return GaussianRegression(), (torch.randn(4, 5, generator=gen),
+                                      torch.randn(4, 3, generator=gen)), gaussian_nll
+
     def convolutions_3d():
         return classified(21, Convolutions3d, 2, 2, 4, 5, 6)
 
@@ -962,4 +993,4 @@ def families():
             'spatial_transformer': spatial_transformer,
             'volume_registration': volume_registration, 'graph_attention': graph_attention,
             'nerf': nerf, 'speech_ctc': speech_ctc, 'elementwise_extras': elementwise_extras,
-            'matrix_diagonals': matrix_diagonals}
+            'matrix_diagonals': matrix_diagonals, 'gaussian_regression': gaussian_regression}

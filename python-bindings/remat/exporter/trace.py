@@ -791,8 +791,50 @@ def trace_training_step(model, loss_fn, example_inputs, num_model_inputs=1,
     return Step(gm, arg_names, kinds, [n for n, _ in params])
 
 
+def _gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction='mean'):
+    """F.gaussian_nll_loss as PyTorch computes it (the variance one dim short or
+    broadcast along one dim, cloned and clamped to eps outside autograd, the
+    constant term with `full`), less its check that no variance is negative:
+    that check branches on the data, which a traced step cannot (make_fx
+    stops on it). A negative variance gives NaN in the exported step where
+    PyTorch raises."""
+    import math
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError('var has negative entry/entries')
+        var = var * torch.ones_like(input)
+    if var.size() != input.size():
+        if input.size()[:-1] == var.size():
+            var = torch.unsqueeze(var, -1)
+        elif not (input.ndim == var.ndim and
+                  sum(v for i, v in zip(input.size(), var.size()) if i != v) == 1):
+            raise ValueError('var is of incorrect size')
+    if reduction not in ('none', 'mean', 'sum'):
+        raise ValueError(reduction + ' is not valid')
+    var = var.clone()
+    with torch.no_grad():
+        var.clamp_(min=eps)
+    loss = 0.5 * (torch.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    if reduction == 'mean':
+        return loss.mean()
+    return loss.sum() if reduction == 'sum' else loss
+
+
+@contextlib.contextmanager
+def _traceable_functionals():
+    """torch.nn.functional's functions that make_fx cannot trace as PyTorch
+    writes them, swapped for traceable twins while tracing (nn.GaussianNLLLoss
+    calls the module's attribute, so it takes the twin too; a function
+    imported by name before tracing does not)."""
+    from unittest import mock
+    with mock.patch.object(torch.nn.functional, 'gaussian_nll_loss', _gaussian_nll_loss):
+        yield
+
+
 def _make_fx(step, table, flat):
-    with checkpoint_regions():
+    with checkpoint_regions(), _traceable_functionals():
         return make_fx(step,
                        decomposition_table=table, tracing_mode='fake',
                        _allow_non_fake_inputs=True, record_stack_traces=True)(*flat)
