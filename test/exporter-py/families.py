@@ -402,6 +402,34 @@ def gaussian_nll(out, target):
             F.gaussian_nll_loss(mean * 0.5, target, shared, reduction='sum') * 1e-6)
 
 
+class GammaLikelihoods(nn.Module):
+    """Positive parameters for a Gamma likelihood and two Beta distributions
+    (torch.distributions, validate_args=False: validation branches on data),
+    and a value in (-0.95, -0.05) that lgamma and digamma take through their
+    reflection formulas."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 7)
+
+    def forward(self, x):
+        h = self.fc(x)
+        return F.softplus(h[:, :6]) + 0.05, torch.tanh(h[:, 6]) * 0.45 - 0.5
+
+
+def gamma_likelihoods_loss(out, y):
+    """The Gamma negative log likelihood of y (lgamma; its backward digamma),
+    the KL divergence between the Betas (lgamma and digamma; the backward
+    polygamma(1, .)), and lgamma and digamma of negative values."""
+    from torch import distributions as D
+    p, signed = out
+    gamma = D.Gamma(p[:, 0], p[:, 1], validate_args=False)
+    first = D.Beta(p[:, 2], p[:, 3], validate_args=False)
+    second = D.Beta(p[:, 4], p[:, 5], validate_args=False)
+    return (-gamma.log_prob(y).mean() + D.kl_divergence(first, second).mean() +
+            (torch.lgamma(signed) + torch.digamma(signed) * 0.1).mean())
+
+
 def smoothed_cross_entropy(logits, target):
     """Cross entropy with label smoothing and an ignored class (its mean counts
     the non-ignored targets in i64)."""
@@ -906,6 +934,11 @@ def families():
     def matrix_diagonals():
         return classified(40, MatrixDiagonals, 3, 6)
 
+    def gamma_likelihoods():
+        gen = g(42)
+        return GammaLikelihoods(), (torch.randn(8, 4, generator=gen),
+                                    torch.rand(8, generator=gen) * 3 + 0.1), gamma_likelihoods_loss
+
     def gaussian_regression():
         gen = g(41)
         return GaussianRegression(), (torch.randn(4, 5, generator=gen),
@@ -993,4 +1026,5 @@ def families():
             'spatial_transformer': spatial_transformer,
             'volume_registration': volume_registration, 'graph_attention': graph_attention,
             'nerf': nerf, 'speech_ctc': speech_ctc, 'elementwise_extras': elementwise_extras,
-            'matrix_diagonals': matrix_diagonals, 'gaussian_regression': gaussian_regression}
+            'matrix_diagonals': matrix_diagonals, 'gaussian_regression': gaussian_regression,
+            'gamma_likelihoods': gamma_likelihoods}
