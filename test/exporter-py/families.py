@@ -430,6 +430,19 @@ def gamma_likelihoods_loss(out, y):
             (torch.lgamma(signed) + torch.digamma(signed) * 0.1).mean())
 
 
+class ProbitHead(nn.Module):
+    """Logits that are normal quantiles of probabilities: sqrt(2) erfinv(2 p -
+    1) (torch.erfinv; its backward exp(erfinv(x)^2)), with 2 p - 1 =
+    0.99995 tanh(4 h), so that a fifth reach erfinv's tail (|2 p - 1| > 0.9966)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 5)
+
+    def forward(self, x):
+        return math.sqrt(2.0) * torch.erfinv(0.99995 * torch.tanh(4 * self.fc(x)))
+
+
 def smoothed_cross_entropy(logits, target):
     """Cross entropy with label smoothing and an ignored class (its mean counts
     the non-ignored targets in i64)."""
@@ -934,6 +947,9 @@ def families():
     def matrix_diagonals():
         return classified(40, MatrixDiagonals, 3, 6)
 
+    def probit_head():
+        return classified(43, ProbitHead, 6, 6)
+
     def gamma_likelihoods():
         gen = g(42)
         return GammaLikelihoods(), (torch.randn(8, 4, generator=gen),
@@ -1027,4 +1043,4 @@ def families():
             'volume_registration': volume_registration, 'graph_attention': graph_attention,
             'nerf': nerf, 'speech_ctc': speech_ctc, 'elementwise_extras': elementwise_extras,
             'matrix_diagonals': matrix_diagonals, 'gaussian_regression': gaussian_regression,
-            'gamma_likelihoods': gamma_likelihoods}
+            'gamma_likelihoods': gamma_likelihoods, 'probit_head': probit_head}

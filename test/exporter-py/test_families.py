@@ -90,6 +90,21 @@ def test_sum_over_an_expanded_scalar_executes(tmp_path):
                         lambda o: o.sum(), tmp_path)
 
 
+def test_erfinv_tails_match_eager(tmp_path):
+    """erfinv near +-1, where the family's saturated elements barely move its
+    loss: the tail polynomial (w = -log(1 - x^2) >= 5), and the gradient
+    exp(erfinv(x)^2) sqrt(pi) / 2, thousands there."""
+    class Tails(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.p = torch.nn.Parameter(torch.tensor([0.5, -0.99, 0.999, -0.9999, 0.99995]))
+
+        def forward(self, x):
+            return torch.erfinv(self.p * x)
+
+    check_against_eager(Tails(), (torch.ones(5),), lambda o: o.sum(), tmp_path)
+
+
 def test_oversized_interpolation_matrix_is_named():
     """The interpolation backward writes its matrices into the step: past a
     1024 x 1024 one it stops with an error naming the sizes."""
