@@ -350,10 +350,11 @@ class ElementwiseExtras(nn.Module):
 
 class MatrixDiagonals(nn.Module):
     """torch.diagonal (offsets above and below, dims given in either order and
-    counted from the end, two dims apart in a 4-D view), torch.trace, torch.diag (a vector into a matrix and
-    a matrix's diagonal out), torch.diag_embed, and an in-place update
-    through a diagonal view (`diagonal().add_()`): gathers and strided
-    scatters by the exporter (aten.diagonal, aten.diagonal_scatter)."""
+    counted from the end, two dims apart in a 4-D view), torch.trace,
+    torch.diag (a vector into a matrix and a matrix's diagonal out),
+    torch.diag_embed, and an in-place update through a diagonal view
+    (`diagonal().add_()`): aten.diagonal and aten.diagonal_scatter, written
+    by the exporter over the diagonal's window."""
 
     def __init__(self):
         super().__init__()

@@ -761,8 +761,9 @@ def diagonal_scatter(em, node, a):
     """`base` with its diagonal replaced by `src` (diagonal's backward, and an
     in-place update through a diagonal): over the diagonal's window, src
     where the two dims' indices agree, the window elsewhere; inserted back
-    (unit strides only: a strided insert into merged dims was planned 20-96
-    bytes above what ran, once canonicalize had folded the copy before it)."""
+    with unit strides (merging the two dims for one strided insert would
+    make bufferization copy the merge wherever the dims are not contiguous:
+    docs/memory-model.md)."""
     base = em.materialize(a[0], hint(node) + '_dest')
     src = em.materialize(a[1], hint(node) + '_src')
     d1, d2, row, col, length = _diagonal_geometry(
