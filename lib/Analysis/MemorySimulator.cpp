@@ -96,7 +96,9 @@ static MemRefType bufferLayout(Value value, int depth = 0) {
     return memref::CollapseShapeOp::computeCollapsedType(
         source, collapse.getReassociationIndices());
   }
-  if (def && isViewLikeTensorOp(def))
+  // A reshape is a view of an identity layout, else a copy: either way the
+  // result has the identity layout.
+  if (def && isViewLikeTensorOp(def) && !isa<tensor::ReshapeOp>(def))
     return {};
   return MemRefType::get(tensor.getShape(), tensor.getElementType());
 }
@@ -113,6 +115,19 @@ static bool collapseCopies(tensor::CollapseShapeOp collapse) {
   MemRefType source = bufferLayout(collapse.getSrc());
   return source && !memref::CollapseShapeOp::isGuaranteedCollapsible(
                        source, collapse.getReassociationIndices());
+}
+
+/// The same for a view that copies whatever it reads when its source's
+/// layout is not the identity: tensor.reshape (memref.reshape takes identity
+/// layouts only, so bufferize() copies into one first).
+static bool viewCopies(Operation *op) {
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op))
+    return collapseCopies(collapse);
+  if (auto reshape = dyn_cast<tensor::ReshapeOp>(op)) {
+    MemRefType source = bufferLayout(reshape.getSource());
+    return source && !source.getLayout().isIdentity();
+  }
+  return false;
 }
 
 /// `a + b` for non-negative byte counts, saturating at INT64_MAX.
@@ -423,8 +438,7 @@ void MemorySimulator::assignResultBuffer(Operation *op, unsigned step,
     newBuffer(Buffer::Kind::Constant, result, step);
     return;
   }
-  auto collapse = dyn_cast<tensor::CollapseShapeOp>(op);
-  if (isViewLikeTensorOp(op) && !(collapse && collapseCopies(collapse)) &&
+  if (isViewLikeTensorOp(op) && !viewCopies(op) &&
       joinBuffer(resolve(op->getOperand(0)), result))
     return;
   if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
