@@ -63,8 +63,11 @@ bool isViewLikeTensorOp(Operation *op) {
 /// outside One-Shot Bufferize's own analysis it crashed on exported steps
 /// (in TensorLikeType::getBufferType, LLVM 22).
 static MemRefType bufferLayout(Value value, int depth = 0) {
+  // Static shapes of element types a memref can hold; a chain of views at
+  // most 64 long.
   auto tensor = dyn_cast<RankedTensorType>(value.getType());
-  if (!tensor || !tensor.hasStaticShape() || depth > 64)
+  if (!tensor || !tensor.hasStaticShape() || depth > 64 ||
+      !BaseMemRefType::isValidElementType(tensor.getElementType()))
     return {};
   Operation *def = value.getDefiningOp();
   if (auto slice = dyn_cast_or_null<tensor::ExtractSliceOp>(def)) {
