@@ -106,26 +106,21 @@ static MemRefType bufferLayout(Value value, int depth = 0) {
   return MemRefType::get(tensor.getShape(), tensor.getElementType());
 }
 
-/// Whether one-shot bufferization copies the source of a collapse_shape it
-/// cannot collapse in place: a slice of a buffer whose merged dims are not
-/// contiguous (`x[:, :4]` of a 4x6 merged into 16 elements). Upstream's model
-/// still calls the op a view (its result aliases the source), but its
-/// bufferize() allocates and copies when memref.collapse_shape cannot take
-/// the source's layout, which is the question asked here
-/// (memref::CollapseShapeOp::isGuaranteedCollapsible). A layout not known
-/// statically counts as collapsible, as before.
-static bool collapseCopies(tensor::CollapseShapeOp collapse) {
-  MemRefType source = bufferLayout(collapse.getSrc());
-  return source && !memref::CollapseShapeOp::isGuaranteedCollapsible(
-                       source, collapse.getReassociationIndices());
-}
-
-/// The same for a view that copies whatever it reads when its source's
-/// layout is not the identity: tensor.reshape (memref.reshape takes identity
-/// layouts only, so bufferize() copies into one first).
+/// Whether one-shot bufferization copies the source of a view it cannot
+/// take in place. Upstream's model still calls these ops views (the result
+/// aliases the source), but their bufferize() allocates and copies: a
+/// collapse_shape when memref.collapse_shape cannot take the source's layout
+/// (memref::CollapseShapeOp::isGuaranteedCollapsible: a slice whose merged
+/// dims are not contiguous, `x[:, :4]` of a 4x6 merged into 16 elements),
+/// a tensor.reshape when the layout is not the identity (memref.reshape
+/// takes identity layouts only). A layout not known statically counts as
+/// no copy, as before.
 static bool viewCopies(Operation *op) {
-  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op))
-    return collapseCopies(collapse);
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
+    MemRefType source = bufferLayout(collapse.getSrc());
+    return source && !memref::CollapseShapeOp::isGuaranteedCollapsible(
+                         source, collapse.getReassociationIndices());
+  }
   if (auto reshape = dyn_cast<tensor::ReshapeOp>(op)) {
     MemRefType source = bufferLayout(reshape.getSource());
     return source && !source.getLayout().isIdentity();

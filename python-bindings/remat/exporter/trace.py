@@ -12,6 +12,7 @@ parameter, in `model.named_parameters()` order.
 import contextlib
 import functools
 import itertools
+import math
 
 import torch
 from torch.fx.experimental.proxy_tensor import make_fx
@@ -798,7 +799,6 @@ def _gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction='mean
     that check branches on the data, which a traced step cannot (make_fx
     stops on it). A negative variance gives NaN in the exported step where
     PyTorch raises."""
-    import math
     if isinstance(var, float):
         if var < 0:
             raise ValueError('var has negative entry/entries')
