@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -513,8 +514,245 @@ Frontier computeFrontier(const Problem &problem,
   return finish();
 }
 
+namespace {
+
+/// A point of a top-down answer and where it comes from: its level (0: the
+/// least peak; grid level i: i + 1) and its rank within the level (own plans
+/// first, then their polishes), which break ties between points of equal
+/// cost and peak as the whole frontier's level order does.
+struct Ranked {
+  FrontierPoint point;
+  size_t level = 0;
+  int rank = 0;
+};
+
+/// Whether `a` answers before `b`: cheaper, then lower peak, then from a
+/// lower level, then of lower rank.
+bool answersBefore(const Ranked &a, const Ranked &b) {
+  if (a.point.recomputeCost != b.point.recomputeCost)
+    return a.point.recomputeCost < b.point.recomputeCost;
+  if (a.point.peakBytes != b.point.peakBytes)
+    return a.point.peakBytes < b.point.peakBytes;
+  if (a.level != b.level)
+    return a.level < b.level;
+  return a.rank < b.rank;
+}
+
+} // namespace
+
+SolveResult solveMonotoneTopDown(const Problem &problem,
+                                 const SolveOptions &options, bool bounded,
+                                 int *solves) {
+  auto begin = std::chrono::steady_clock::now();
+  const int64_t budget = options.budgetBytes;
+  const Plan keepAll = keepAllPlan(problem);
+  const int64_t high = simulate(problem, keepAll).peakBytes;
+  const RetentionFamily family(problem);
+  // The grid (every 5th percent of the unplanned peak above the proven
+  // lower bound) and keep-all's level, ascending; the levels up to the
+  // first at or above the budget are the answer's.
+  const int64_t lowerBound = peakLowerBound(problem);
+  std::vector<int64_t> levels;
+  for (int k = kSparsePercentStep; k < 100; k += kSparsePercentStep) {
+    const int64_t level = percentOf(k, high);
+    if (level > lowerBound && level < high)
+      levels.push_back(level);
+  }
+  levels.push_back(high);
+  const size_t keepAllLevel = levels.size() - 1;
+  const size_t top = std::min<size_t>(
+      std::lower_bound(levels.begin(), levels.end(), budget) - levels.begin(),
+      keepAllLevel);
+  const int64_t trials = 4 * static_cast<int64_t>(problem.nodes.size()) + 1000;
+  auto solveAt = [&](int64_t level, int effort) {
+    if (solves)
+      ++*solves;
+    SolveOptions solveOptions = options;
+    solveOptions.budgetBytes = level;
+    solveOptions.effort = effort;
+    SolveResult solved = solveInFamily(family, SolverKind::Fast, solveOptions);
+    return solved.feasible ? std::move(solved.plan) : Plan{};
+  };
+  auto pointOf = [&](Plan plan) {
+    const Simulation sim = simulate(problem, plan);
+    return FrontierPoint{sim.peakBytes, sim.recomputeCost, std::move(plan)};
+  };
+  // The min-peak plan (level 0), searched beside the grid's solves; a solve
+  // that finds nothing waits for the family's.
+  const Plan *least = nullptr;
+  std::thread searching([&] {
+    least = &family.leastPeakPlan(options.threads, options.knownMinPeak);
+  });
+  const std::optional<RecomputeCostBound> bound =
+      bounded ? std::optional<RecomputeCostBound>(problem) : std::nullopt;
+  std::vector<Ranked> found;
+  std::optional<size_t> best;
+  auto consider = [&](FrontierPoint point, size_t level, int rank) {
+    found.push_back({std::move(point), level, rank});
+    const Ranked &added = found.back();
+    if (added.point.peakBytes <= budget &&
+        (!best || answersBefore(added, found[*best])))
+      best = found.size() - 1;
+  };
+  // Whether nothing at or below `reach` bytes can beat the best answer:
+  // every plan peaking there costs more (RecomputeCostBound).
+  auto beyondReach = [&](int64_t reach) {
+    return bound && best &&
+           bound->at(std::min(budget, reach)) >
+               found[*best].point.recomputeCost;
+  };
+  // A level's own plans, on their own Pareto front, and each polished for
+  // `until` (-1: none) where that is above the budget it was made for.
+  auto addLevel = [&](size_t level, std::vector<FrontierPoint> own,
+                      std::vector<int64_t> madeFor, int64_t until) {
+    std::vector<size_t> order(own.size());
+    for (size_t k = 0; k < own.size(); ++k)
+      order[k] = k;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      if (own[a].peakBytes != own[b].peakBytes)
+        return own[a].peakBytes < own[b].peakBytes;
+      return own[a].recomputeCost < own[b].recomputeCost;
+    });
+    std::vector<size_t> front;
+    for (size_t k : order)
+      if (front.empty() ||
+          own[k].recomputeCost < own[front.back()].recomputeCost)
+        front.push_back(k);
+    std::vector<Plan> polished(front.size());
+    forEachIndex(front.size(), options.threads, [&](size_t j) {
+      const FrontierPoint &point = own[front[j]];
+      if (until > madeFor[front[j]] && point.recomputeCost > 0)
+        polished[j] = polishPlan(problem, family.graph(), point.plan, until,
+                                 trials);
+    });
+    int rank = 0;
+    for (size_t k : front)
+      consider(std::move(own[k]), level, rank++);
+    for (Plan &plan : polished)
+      if (!plan.schedule.empty() && validate(problem, plan).empty())
+        consider(pointOf(std::move(plan)), level, rank++);
+  };
+  // The grid's levels from the top down, each polishing its plans for one
+  // byte below the least peak of the level above (as the whole frontier
+  // does where each level's plan is on its front), until what is left below
+  // cannot beat the answer.
+  int64_t aboveOwnPeak = -1;
+  std::optional<size_t> lowestGrid, cutOffAt;
+  for (size_t i = top + 1; i-- > 0;) {
+    const int64_t until =
+        i == top ? -1 : aboveOwnPeak >= 0 ? aboveOwnPeak - 1 : levels[i + 1];
+    if (i < top && beyondReach(std::max(levels[i], until))) {
+      cutOffAt = i;
+      break;
+    }
+    std::vector<FrontierPoint> own;
+    std::vector<int64_t> madeFor;
+    if (i == keepAllLevel) {
+      if (validate(problem, keepAll).empty()) {
+        own.push_back(pointOf(keepAll));
+        madeFor.push_back(high);
+      }
+    } else {
+      Plan plan = solveAt(levels[i], options.effort > 0 ? options.effort : 1);
+      // Below the least peak: no level here or under.
+      if (plan.schedule.empty())
+        break;
+      own.push_back(pointOf(std::move(plan)));
+      madeFor.push_back(levels[i]);
+    }
+    aboveOwnPeak = -1;
+    for (const FrontierPoint &point : own)
+      aboveOwnPeak = aboveOwnPeak < 0 ? point.peakBytes
+                                      : std::min(aboveOwnPeak, point.peakBytes);
+    addLevel(i + 1, std::move(own), std::move(madeFor), until);
+    lowestGrid = i;
+  }
+  searching.join();
+  // Level 0: the min-peak plan, with policies their own plan too, and a
+  // solve at the least of their peaks. The grid's levels are those above
+  // it: a solve at or below it is not one.
+  std::vector<FrontierPoint> own;
+  std::vector<int64_t> madeFor;
+  own.push_back(pointOf(*least));
+  madeFor.push_back(own.back().peakBytes);
+  if (!family.pinnedRecompute().empty()) {
+    own.push_back(pointOf(policyPlan(family)));
+    madeFor.push_back(-1);
+  }
+  int64_t low = own.front().peakBytes;
+  for (const FrontierPoint &point : own)
+    low = std::min(low, point.peakBytes);
+  // Below the least peak the frontier has level 0 only.
+  found.erase(std::remove_if(found.begin(), found.end(),
+                             [&](const Ranked &r) {
+                               return r.level > 0 &&
+                                      (levels[r.level - 1] <= low ||
+                                       budget < low);
+                             }),
+              found.end());
+  // The grid level just above the least peak, when it was solved.
+  std::optional<size_t> firstAbove;
+  if (lowestGrid)
+    for (size_t i = *lowestGrid; i <= top && !firstAbove; ++i)
+      if (levels[i] > low)
+        firstAbove = i;
+  int64_t until = -1;
+  if (firstAbove) {
+    until = levels[*firstAbove];
+    for (const Ranked &r : found)
+      if (r.level == *firstAbove + 1 && r.rank == 0)
+        until = r.point.peakBytes - 1;
+  }
+  best.reset();
+  for (size_t k = 0; k < found.size(); ++k)
+    if (found[k].point.peakBytes <= budget &&
+        (!best || answersBefore(found[k], found[*best])))
+      best = k;
+  // Level 0's solve and polishes peak at most max(low, until). A cut-off at
+  // a level above the least peak covered them (they peak below it); one at
+  // or below it was judged against points that are not the frontier's, so
+  // level 0 is judged again against the rest.
+  const bool covered =
+      (cutOffAt && levels[*cutOffAt] > low) ||
+      beyondReach(std::max(low, until));
+  if (!covered && budget >= low && high > low) {
+    Plan plan = solveAt(low, options.effort);
+    if (!plan.schedule.empty()) {
+      own.push_back(pointOf(std::move(plan)));
+      madeFor.push_back(low);
+    }
+    addLevel(0, std::move(own), std::move(madeFor), until);
+  } else {
+    // What the search found is a point either way (a floor when nothing
+    // fits); it is not polished here.
+    int rank = 0;
+    for (FrontierPoint &point : own)
+      consider(std::move(point), 0, rank++);
+  }
+  SolveResult result;
+  result.leastPeakBytes = low;
+  if (best)
+    result.plan = found[*best].point.plan;
+  else
+    result.plan = *least;
+  result.sim = simulate(problem, result.plan);
+  result.feasible = result.sim.peakBytes <= budget &&
+                    validate(problem, result.plan).empty();
+  if (!result.feasible)
+    result.message = "planned peak " + std::to_string(result.sim.peakBytes) +
+                     " bytes exceeds the budget of " + std::to_string(budget) +
+                     " bytes (the least peak on the frontier)";
+  result.solveSeconds = std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - begin)
+                            .count();
+  return result;
+}
+
 SolveResult solveMonotone(const Problem &problem, SolverKind kind,
                           const SolveOptions &options, int gridPoints) {
+  if (kind == SolverKind::Fast && gridPoints == 0 &&
+      problem.nodes.size() > kDenseGridNodes && !problem.nodes.empty())
+    return solveMonotoneTopDown(problem, options, /*bounded=*/true);
   auto begin = std::chrono::steady_clock::now();
   FrontierOptions frontierOptions;
   frontierOptions.solver = kind;

@@ -102,6 +102,16 @@ void dumpProblemIfAsked(const Problem &problem);
 /// with it what the family computes once: RetentionFamily::minCutGroups).
 SolveResult solveInFamily(const RetentionFamily &family, SolverKind kind,
                           const SolveOptions &options);
+/// solveMonotone on graphs over 5000 nodes (fast, the default levels): the
+/// levels from the first at or above the budget down, each solve polished
+/// for one byte below the least peak of the level above, and, when
+/// `bounded`, no level below one whose every plan RecomputeCostBound proves
+/// dearer than the answer so far (docs/planner.md, "Top-down answers").
+/// The same plan with and without the bound; `solves`, when given, counts
+/// the solves it ran.
+SolveResult solveMonotoneTopDown(const Problem &problem,
+                                 const SolveOptions &options, bool bounded,
+                                 int *solves = nullptr);
 /// The plan of least simulated peak that fast's machinery finds (a search
 /// over budgets); its peak is smallestFeasibleBudget. `threads` as
 /// SolveOptions::threads (the same plan on any count).

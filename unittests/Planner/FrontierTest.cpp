@@ -15,10 +15,12 @@
 #include "remat/Planner/RandomGraph.h"
 
 #include "ProblemBuilder.h"
+#include "SolverImpl.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 
 using namespace remat::planner;
 
@@ -267,6 +269,70 @@ TEST(Frontier, ParetoFront) {
               frontier.points[i].recomputeCost);
   }
   EXPECT_EQ(frontier.at(frontier.smallestFeasibleBytes() - 1), nullptr);
+}
+
+/// Top-down answers (graphs over 5000 nodes; run here on smaller ones):
+/// the cost bound only leaves out levels that cannot change the answer, so
+/// with and without it the plan is the same at every budget of a grid every
+/// 10% of the peak (and 1 byte below the least peak); the answers are
+/// monotone, and each fits and validates. Returns the solves the bound
+/// spared.
+int expectTopDownExact(const Problem &problem, const std::string &what) {
+  const Plan least = minPeakPlan(problem);
+  const int64_t leastPeak = simulate(problem, least).peakBytes;
+  const int64_t peak = simulate(problem, keepAllPlan(problem)).peakBytes;
+  std::vector<int64_t> budgets{leastPeak - 1, leastPeak};
+  for (int k = 1; k <= 11; ++k)
+    budgets.push_back(peak * k / 10);
+  std::sort(budgets.begin(), budgets.end());
+  double lastCost = 0;
+  bool wasFeasible = false;
+  int spared = 0;
+  for (int64_t budget : budgets) {
+    SolveOptions options;
+    options.budgetBytes = budget;
+    options.knownMinPeak = &least;
+    int boundedSolves = 0, wholeSolves = 0;
+    const SolveResult bounded =
+        solveMonotoneTopDown(problem, options, true, &boundedSolves);
+    const SolveResult whole =
+        solveMonotoneTopDown(problem, options, false, &wholeSolves);
+    spared += wholeSolves - boundedSolves;
+    const std::string at = what + " budget " + std::to_string(budget);
+    bool same = bounded.plan.schedule.size() == whole.plan.schedule.size();
+    for (size_t k = 0; same && k < bounded.plan.schedule.size(); ++k)
+      same = bounded.plan.schedule[k].node == whole.plan.schedule[k].node &&
+             bounded.plan.schedule[k].recompute ==
+                 whole.plan.schedule[k].recompute;
+    EXPECT_TRUE(same) << at << ": the bound changed the plan";
+    EXPECT_EQ(bounded.feasible, budget >= leastPeak) << at;
+    EXPECT_EQ(bounded.leastPeakBytes, leastPeak) << at;
+    if (!bounded.feasible)
+      continue;
+    EXPECT_EQ(validate(problem, bounded.plan), "") << at;
+    EXPECT_LE(simulate(problem, bounded.plan).peakBytes, budget) << at;
+    if (wasFeasible)
+      EXPECT_LE(bounded.sim.recomputeCost, lastCost) << at << ": cost rose";
+    wasFeasible = true;
+    lastCost = bounded.sim.recomputeCost;
+  }
+  EXPECT_EQ(lastCost, 0) << what << ": keep-all fits the unplanned peak";
+  return spared;
+}
+
+TEST(Frontier, TopDownSameWithAndWithoutTheBound) {
+  int spared = 0;
+  for (uint64_t seed = 1; seed <= test::sweepSeeds(2); ++seed) {
+    spared += expectTopDownExact(randomTrainingGraph(40 + 20 * seed, seed),
+                                 "training graph seed " + std::to_string(seed));
+    spared += expectTopDownExact(chain(6 + 4 * seed, seed),
+                                 "chain seed " + std::to_string(seed));
+    spared += expectTopDownExact(randomDag(30 + 10 * seed, seed),
+                                 "dag seed " + std::to_string(seed));
+  }
+  // The bound left levels out (else the comparison above shows nothing).
+  EXPECT_GT(spared, 50);
+  std::printf("top-down: the cost bound spared %d solves\n", spared);
 }
 
 } // namespace

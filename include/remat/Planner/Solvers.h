@@ -114,6 +114,36 @@ Plan minPeakPlan(const Problem &problem, unsigned threads = 0);
 /// time.
 int64_t peakLowerBound(const Problem &problem);
 
+/// Proven lower bounds on the recompute cost of every plan within a budget,
+/// over plans that run each node at or after its program position (every
+/// solver's: recomputations come later; docs/planner.md, "A lower bound on
+/// the recompute cost"). At a program step t of such a plan, each value
+/// made before t and read at t or later is either live or recomputed after
+/// t, and each recomputation costs at least its node's cost; so a plan
+/// peaking at most B recomputes values crossing t worth at least
+/// (bytes crossing t - B) bytes, and pays at least the cheapest fractional
+/// choice of them (cost per byte ascending). The bound is the largest over
+/// the steps most bytes cross. Built once per problem (the crossing values
+/// of a few steps, sorted); each budget then costs a binary search per step.
+class RecomputeCostBound {
+public:
+  explicit RecomputeCostBound(const Problem &problem);
+  /// No such plan peaking at most `budget` bytes recomputes for less;
+  /// infinity where none can peak that low.
+  double at(int64_t budget) const;
+
+private:
+  struct Cut {
+    /// alwaysLiveBytes and the bytes of the values crossing the step.
+    int64_t crossingBytes = 0;
+    /// Prefix sums of bytes and cost over the crossing values a plan may
+    /// recompute, cheapest per byte first (index 0: none).
+    std::vector<int64_t> bytesBefore;
+    std::vector<double> costBefore;
+  };
+  std::vector<Cut> cuts_;
+};
+
 } // namespace remat::planner
 
 #endif // REMAT_PLANNER_SOLVERS_H

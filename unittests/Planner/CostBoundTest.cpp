@@ -1,0 +1,144 @@
+//===- CostBoundTest.cpp - The recompute-cost lower bound holds -----------===//
+//
+// RecomputeCostBound against every solver's plans (exact's proven optima
+// included) on random training graphs, with and without policies, at
+// budgets from the unplanned peak down: never above a plan that fits. A
+// hand-made step checks its value, and where it says no plan fits, exact
+// finds none.
+//
+//===----------------------------------------------------------------------===//
+
+#include "remat/Planner/RandomGraph.h"
+#include "remat/Planner/Solvers.h"
+
+#include "ProblemBuilder.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace remat::planner;
+
+namespace {
+
+SolveResult solveAt(const Problem &problem, SolverKind kind, int64_t budget) {
+  SolveOptions options;
+  options.budgetBytes = budget;
+  options.timeLimitSeconds = 20;
+  options.effort = 1;
+  return solve(problem, kind, options);
+}
+
+/// Every plan of every solver that fits `budget` costs at least the bound
+/// there and at its own peak; returns how many plans were checked.
+int expectBelowEveryPlan(const Problem &problem, int64_t budget,
+                         bool withExact, const std::string &what) {
+  const RecomputeCostBound bound(problem);
+  int checked = 0;
+  for (SolverKind kind :
+       {SolverKind::Fast, SolverKind::Exact, SolverKind::KeepAll,
+        SolverKind::Manual, SolverKind::RecomputeAll, SolverKind::SqrtN,
+        SolverKind::Knapsack}) {
+    if (kind == SolverKind::Exact && !withExact)
+      continue;
+    const SolveResult result = solveAt(problem, kind, budget);
+    if (result.plan.schedule.empty() || !validate(problem, result.plan).empty())
+      continue;
+    const Simulation sim = simulate(problem, result.plan);
+    const std::string at = what + " " + std::string(solverKindName(kind));
+    EXPECT_LE(bound.at(sim.peakBytes), sim.recomputeCost + 1e-9) << at;
+    if (sim.peakBytes <= budget) {
+      EXPECT_LE(bound.at(budget), sim.recomputeCost + 1e-9) << at;
+      ++checked;
+    }
+  }
+  return checked;
+}
+
+TEST(CostBound, NeverAboveAPlanThatFits) {
+  int checked = 0, positive = 0;
+  for (uint64_t seed = 1; seed <= test::sweepSeeds(16); ++seed) {
+    Problem problem = randomTrainingGraph(6 + seed % 8, 700 + seed);
+    if (seed % 2 == 0)
+      test::pinAtRandom(problem, seed);
+    const int64_t peak = simulate(problem, keepAllPlan(problem)).peakBytes;
+    const RecomputeCostBound bound(problem);
+    for (double fraction : {1.0, 0.85, 0.7, 0.55, 0.4, 0.3}) {
+      const int64_t budget = static_cast<int64_t>(fraction * peak);
+      const std::string what = "seed " + std::to_string(seed) + " at " +
+                               std::to_string(fraction);
+      checked += expectBelowEveryPlan(problem, budget, /*withExact=*/true, what);
+      positive += bound.at(budget) > 0 && std::isfinite(bound.at(budget));
+    }
+  }
+  // The bound says something: positive at many of these budgets.
+  EXPECT_GT(checked, 100);
+  EXPECT_GT(positive, 20);
+}
+
+TEST(CostBound, NeverAboveFastOnLargerGraphs) {
+  for (uint64_t seed = 1; seed <= test::sweepSeeds(4); ++seed) {
+    const Problem problem = randomTrainingGraph(300 + 100 * seed, seed);
+    const int64_t peak = simulate(problem, keepAllPlan(problem)).peakBytes;
+    for (double fraction : {0.9, 0.6, 0.35})
+      expectBelowEveryPlan(problem, static_cast<int64_t>(fraction * peak),
+                           /*withExact=*/false,
+                           "seed " + std::to_string(seed) + " at " +
+                               std::to_string(fraction));
+  }
+}
+
+/// x -> a -> b -> loss, then db (reads loss, b) and da (reads db, a): the
+/// step most bytes cross is db's (a, b and the loss, 604 bytes).
+Problem handMade() {
+  Problem problem;
+  const int x = test::addNode(problem, 100, 0, false, {});
+  problem.nodes[x].recomputable = false;
+  const int a = test::addNode(problem, 400, 8, false, {x});
+  const int b = test::addNode(problem, 200, 1, false, {a});
+  const int loss = test::addNode(problem, 4, 1, false, {b});
+  const int db = test::addNode(problem, 200, 1, true, {loss, b});
+  test::addNode(problem, 400, 1, true, {db, a});
+  test::markUnreadAsOutputs(problem);
+  return problem;
+}
+
+TEST(CostBound, HandMadeStep) {
+  const Problem problem = handMade();
+  const RecomputeCostBound bound(problem);
+  // At db's step 604 bytes cross; b is the cheapest per byte (1 per 200),
+  // then a (8 per 400), then the loss (1 per 4).
+  EXPECT_NEAR(bound.at(500), 104.0 / 200, 1e-6);
+  EXPECT_NEAR(bound.at(300), 1 + 104 * 8.0 / 400, 1e-6);
+  EXPECT_NEAR(bound.at(100), 1 + 304 * 8.0 / 400, 1e-6);
+  EXPECT_EQ(bound.at(604), 0);
+  // At a's step x (not recomputable) crosses: nothing peaks below 100.
+  EXPECT_TRUE(std::isinf(bound.at(99)));
+  SolveResult exact = solveAt(problem, SolverKind::Exact, 99);
+  EXPECT_FALSE(exact.feasible);
+  for (int64_t budget : {500, 300, 100}) {
+    exact = solveAt(problem, SolverKind::Exact, budget);
+    if (exact.feasible) {
+      EXPECT_GE(exact.sim.recomputeCost, bound.at(budget) - 1e-9) << budget;
+    }
+  }
+}
+
+TEST(CostBound, InfiniteOnlyWhereExactFindsNothing) {
+  for (uint64_t seed = 1; seed <= test::sweepSeeds(8); ++seed) {
+    Problem problem = randomTrainingGraph(10 + seed, 900 + seed);
+    test::pinAtRandom(problem, seed);
+    const RecomputeCostBound bound(problem);
+    const int64_t lower = peakLowerBound(problem);
+    for (int64_t budget : {lower / 2, lower - 1, lower, lower + lower / 10}) {
+      if (!std::isinf(bound.at(budget)))
+        continue;
+      const SolveResult exact = solveAt(problem, SolverKind::Exact, budget);
+      EXPECT_FALSE(exact.feasible)
+          << "seed " << seed << " budget " << budget
+          << ": the bound says nothing fits, exact found a plan";
+    }
+  }
+}
+
+} // namespace
