@@ -40,6 +40,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <cerrno>
 #include <cstdlib>
 #include <optional>
@@ -212,6 +213,11 @@ void printResult(const Options &options, const Problem &problem,
       {"solve_seconds", result.solveSeconds},
       {"feasible", result.feasible},
   };
+  // RecomputeCostBound: no plan within the budget recomputes for less;
+  // null where none can peak that low.
+  const double bound = RecomputeCostBound(problem).at(budget);
+  out["recompute_cost_lower_bound"] =
+      std::isfinite(bound) ? llvm::json::Value(bound) : llvm::json::Value(nullptr);
   if (options.solver == SolverKind::Exact) {
     out["proven_optimal"] = result.provenOptimal;
     out["gap"] = result.gap;
