@@ -543,6 +543,7 @@ bool answersBefore(const Ranked &a, const Ranked &b) {
 SolveResult solveMonotoneTopDown(const Problem &problem,
                                  const SolveOptions &options, bool bounded,
                                  int *solves) {
+  dumpProblemIfAsked(problem);
   auto begin = std::chrono::steady_clock::now();
   const int64_t budget = options.budgetBytes;
   const Plan keepAll = keepAllPlan(problem);
