@@ -120,6 +120,10 @@ Frontier computeFrontier(const Problem &problem,
 /// it also holds the plans the levels above the budget found below it.
 /// Callers asking for many budgets should compute it once and use
 /// Frontier::at.
+/// Above 5000 nodes (fast, default levels) the levels are computed from the
+/// budget down and only as far as RecomputeCostBound leaves a lower one able
+/// to change the answer (solveMonotoneTopDown; the same answers, monotone by
+/// the same argument; docs/planner.md, "Top-down answers").
 /// `gridPoints` is FrontierOptions::gridPoints (0: by graph size): more
 /// levels answer closer to a plain solve at proportionally more solves
 /// (docs/planner.md, "More levels").
