@@ -569,6 +569,15 @@ SolveResult exactSolve(const Problem &problem, const SolveOptions &options,
   double baseCost = 0;
   for (const Node &node : problem.nodes)
     baseCost += node.cost;
+  // The gap is measured against the better of CBC's bound and
+  // RecomputeCostBound's (it holds for every stage schedule): where CBC
+  // stops at its root LP, or before it, the latter often says more.
+  const double costBound = RecomputeCostBound(problem).at(options.budgetBytes);
+  auto bestBound = [&](double cbcBound) {
+    const double own = std::isfinite(costBound) ? baseCost + costBound : -1e308;
+    return std::isfinite(cbcBound) && cbcBound > -1e300 ? std::max(cbcBound, own)
+                                                        : own;
+  };
 
   const bool solved = !cbc.solution.empty();
   if (solved) {
@@ -577,7 +586,7 @@ SolveResult exactSolve(const Problem &problem, const SolveOptions &options,
     result.gap = result.provenOptimal
                      ? 0
                      : recomputeGap(cbc.objective * checkmate.costScale(),
-                                    cbc.bound * checkmate.costScale(),
+                                    bestBound(cbc.bound * checkmate.costScale()),
                                     baseCost);
   } else {
     result.message = !cbc.returned ? "exact: " + cbc.failure
@@ -600,10 +609,12 @@ SolveResult exactSolve(const Problem &problem, const SolveOptions &options,
   const bool claimedOptimal = solved && result.provenOptimal;
   result.plan = *start;
   result.provenOptimal = false;
-  result.gap = cbc.returned && !cbc.provenInfeasible
-                   ? recomputeGap(baseCost + startCost,
-                                  cbc.bound * checkmate.costScale(), baseCost)
-                   : 1;
+  result.gap =
+      !cbc.returned ? recomputeGap(baseCost + startCost, bestBound(NAN), baseCost)
+      : !cbc.provenInfeasible
+          ? recomputeGap(baseCost + startCost,
+                         bestBound(cbc.bound * checkmate.costScale()), baseCost)
+          : 1;
   result.message =
       !cbc.returned
           ? "exact: " + cbc.failure + "; returning fast's plan (its MIP start)"
