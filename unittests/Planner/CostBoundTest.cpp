@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 
 using namespace remat::planner;
 
@@ -57,7 +58,8 @@ int expectBelowEveryPlan(const Problem &problem, int64_t budget,
 
 TEST(CostBound, NeverAboveAPlanThatFits) {
   int checked = 0, positive = 0;
-  for (uint64_t seed = 1; seed <= test::sweepSeeds(16); ++seed) {
+  const uint64_t seeds = test::sweepSeeds(16);
+  for (uint64_t seed = 1; seed <= seeds; ++seed) {
     Problem problem = randomTrainingGraph(6 + seed % 8, 700 + seed);
     if (seed % 2 == 0)
       test::pinAtRandom(problem, seed);
@@ -71,9 +73,12 @@ TEST(CostBound, NeverAboveAPlanThatFits) {
       positive += bound.at(budget) > 0 && std::isfinite(bound.at(budget));
     }
   }
-  // The bound says something: positive at many of these budgets.
-  EXPECT_GT(checked, 100);
-  EXPECT_GT(positive, 20);
+  // Most solvers fit most budgets, and the bound says something: positive
+  // at two or more budgets per graph (16 seeds: 127 plans, 59 positive).
+  EXPECT_GE(checked, static_cast<int>(6 * seeds));
+  EXPECT_GE(positive, static_cast<int>(2 * seeds));
+  std::printf("cost bound: %d plans checked, positive at %d budgets\n",
+              checked, positive);
 }
 
 TEST(CostBound, NeverAboveFastOnLargerGraphs) {
