@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "remat/Planner/Solvers.h"
+#include "SolverImpl.h"
 
 #include <algorithm>
 #include <limits>
@@ -15,8 +15,8 @@ namespace remat::planner {
 namespace {
 
 /// Program steps whose crossing sets are kept (the steps with most bytes
-/// crossing): on random training graphs of 10k nodes the 4 largest already
-/// gave the bound of the 100 largest at every 5th percent of the peak.
+/// crossing): on `--random 10000 --seed 1` the 4 largest gave the same
+/// bound as the 100 largest at 0.1, 0.3, 0.5, 0.7 and 0.9 of the peak.
 constexpr size_t kCuts = 16;
 
 } // namespace
@@ -28,12 +28,7 @@ RecomputeCostBound::RecomputeCostBound(const Problem &problem) {
   // A value crosses step t when it is made before t and read at or after t
   // (outputs: to the end). Every node lies on a path to an output or to a
   // node nothing reads, so keep-all runs every step.
-  std::vector<int> lastRead(n);
-  for (int i = 0; i < n; ++i)
-    lastRead[i] = problem.nodes[i].output ? n : i;
-  for (int j = 0; j < n; ++j)
-    for (int input : problem.nodes[j].inputs)
-      lastRead[input] = std::max(lastRead[input], j);
+  const std::vector<int> lastRead = lastReaders(problem);
   // crossing[t]: bytes of the values made before t and read at t or later.
   std::vector<int64_t> delta(n + 2, 0), crossing(n, 0);
   for (int i = 0; i < n; ++i) {

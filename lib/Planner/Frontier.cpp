@@ -516,6 +516,27 @@ Frontier computeFrontier(const Problem &problem,
 
 namespace {
 
+/// A monotone answer: `plan` (the least-peak one when nothing fits), checked
+/// by the simulator like every solve.
+SolveResult monotoneAnswer(const Problem &problem, Plan plan, int64_t budget,
+                           int64_t leastPeak,
+                           std::chrono::steady_clock::time_point begin) {
+  SolveResult result;
+  result.plan = std::move(plan);
+  result.leastPeakBytes = leastPeak;
+  result.sim = simulate(problem, result.plan);
+  result.feasible = result.sim.peakBytes <= budget &&
+                    validate(problem, result.plan).empty();
+  if (!result.feasible)
+    result.message = "planned peak " + std::to_string(result.sim.peakBytes) +
+                     " bytes exceeds the budget of " + std::to_string(budget) +
+                     " bytes (the least peak on the frontier)";
+  result.solveSeconds = std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - begin)
+                            .count();
+  return result;
+}
+
 /// A point of a top-down answer and where it comes from: its level (0: the
 /// least peak; grid level i: i + 1) and its rank within the level (own plans
 /// first, then their polishes), which break ties between points of equal
@@ -588,12 +609,15 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
       bounded ? std::optional<RecomputeCostBound>(problem) : std::nullopt;
   std::vector<Ranked> found;
   std::optional<size_t> best;
+  // `best` learns of found[k].
+  auto offer = [&](size_t k) {
+    if (found[k].point.peakBytes <= budget &&
+        (!best || answersBefore(found[k], found[*best])))
+      best = k;
+  };
   auto consider = [&](FrontierPoint point, size_t level, int rank) {
     found.push_back({std::move(point), level, rank});
-    const Ranked &added = found.back();
-    if (added.point.peakBytes <= budget &&
-        (!best || answersBefore(added, found[*best])))
-      best = found.size() - 1;
+    offer(found.size() - 1);
   };
   // Whether nothing at or below `reach` bytes can beat the best answer:
   // every plan peaking there costs more (RecomputeCostBound).
@@ -602,33 +626,20 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
            bound->at(std::min(budget, reach)) >
                found[*best].point.recomputeCost;
   };
-  // A level's own plans, on their own Pareto front, and each polished for
-  // `until` (-1: none) where that is above the budget it was made for.
-  auto addLevel = [&](size_t level, std::vector<FrontierPoint> own,
-                      std::vector<int64_t> madeFor, int64_t until) {
-    std::vector<size_t> order(own.size());
-    for (size_t k = 0; k < own.size(); ++k)
-      order[k] = k;
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      if (own[a].peakBytes != own[b].peakBytes)
-        return own[a].peakBytes < own[b].peakBytes;
-      return own[a].recomputeCost < own[b].recomputeCost;
-    });
-    std::vector<size_t> front;
-    for (size_t k : order)
-      if (front.empty() ||
-          own[k].recomputeCost < own[front.back()].recomputeCost)
-        front.push_back(k);
-    std::vector<Plan> polished(front.size());
-    forEachIndex(front.size(), options.threads, [&](size_t j) {
-      const FrontierPoint &point = own[front[j]];
-      if (until > madeFor[front[j]] && point.recomputeCost > 0)
-        polished[j] = polishPlan(problem, family.graph(), point.plan, until,
-                                 trials);
+  // A level's own plans (each with the budget it was made for), on their
+  // own Pareto front, and each polished for `until` (-1: none) where that
+  // is above that budget.
+  auto addLevel = [&](size_t level, std::vector<Entry> own, int64_t until) {
+    pruneToParetoFront(own);
+    std::vector<Plan> polished(own.size());
+    forEachIndex(own.size(), options.threads, [&](size_t j) {
+      if (until > own[j].polishedFor && own[j].point.recomputeCost > 0)
+        polished[j] = polishPlan(problem, family.graph(), own[j].point.plan,
+                                 until, trials);
     });
     int rank = 0;
-    for (size_t k : front)
-      consider(std::move(own[k]), level, rank++);
+    for (Entry &entry : own)
+      consider(std::move(entry.point), level, rank++);
     for (Plan &plan : polished)
       if (!plan.schedule.empty() && validate(problem, plan).empty())
         consider(pointOf(std::move(plan)), level, rank++);
@@ -646,43 +657,34 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
       cutOffAt = i;
       break;
     }
-    std::vector<FrontierPoint> own;
-    std::vector<int64_t> madeFor;
+    std::vector<Entry> own;
     if (i == keepAllLevel) {
-      if (validate(problem, keepAll).empty()) {
-        own.push_back(pointOf(keepAll));
-        madeFor.push_back(high);
-      }
+      if (validate(problem, keepAll).empty())
+        own.push_back({pointOf(keepAll), high});
     } else {
       Plan plan = solveAt(levels[i], options.effort > 0 ? options.effort : 1);
       // Below the least peak: no level here or under.
       if (plan.schedule.empty())
         break;
-      own.push_back(pointOf(std::move(plan)));
-      madeFor.push_back(levels[i]);
+      own.push_back({pointOf(std::move(plan)), levels[i]});
     }
-    aboveOwnPeak = -1;
-    for (const FrontierPoint &point : own)
-      aboveOwnPeak = aboveOwnPeak < 0 ? point.peakBytes
-                                      : std::min(aboveOwnPeak, point.peakBytes);
-    addLevel(i + 1, std::move(own), std::move(madeFor), until);
+    // A grid level has one plan (keep-all's level at most one).
+    aboveOwnPeak = own.empty() ? -1 : own.front().point.peakBytes;
+    addLevel(i + 1, std::move(own), until);
     lowestGrid = i;
   }
   searching.join();
   // Level 0: the min-peak plan, with policies their own plan too, and a
   // solve at the least of their peaks. The grid's levels are those above
   // it: a solve at or below it is not one.
-  std::vector<FrontierPoint> own;
-  std::vector<int64_t> madeFor;
-  own.push_back(pointOf(*least));
-  madeFor.push_back(own.back().peakBytes);
-  if (!family.pinnedRecompute().empty()) {
-    own.push_back(pointOf(policyPlan(family)));
-    madeFor.push_back(-1);
-  }
-  int64_t low = own.front().peakBytes;
-  for (const FrontierPoint &point : own)
-    low = std::min(low, point.peakBytes);
+  std::vector<Entry> own;
+  own.push_back({pointOf(*least)});
+  own.back().polishedFor = own.back().point.peakBytes;
+  if (!family.pinnedRecompute().empty())
+    own.push_back({pointOf(policyPlan(family)), -1});
+  int64_t low = own.front().point.peakBytes;
+  for (const Entry &entry : own)
+    low = std::min(low, entry.point.peakBytes);
   // Below the least peak the frontier has level 0 only.
   found.erase(std::remove_if(found.begin(), found.end(),
                              [&](const Ranked &r) {
@@ -706,9 +708,7 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
   }
   best.reset();
   for (size_t k = 0; k < found.size(); ++k)
-    if (found[k].point.peakBytes <= budget &&
-        (!best || answersBefore(found[k], found[*best])))
-      best = k;
+    offer(k);
   // Level 0's solve and polishes peak at most max(low, until). A cut-off at
   // a level above the least peak covered them (they peak below it); one at
   // or below it was judged against points that are not the frontier's, so
@@ -718,41 +718,24 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
       beyondReach(std::max(low, until));
   if (!covered && budget >= low && high > low) {
     Plan plan = solveAt(low, options.effort);
-    if (!plan.schedule.empty()) {
-      own.push_back(pointOf(std::move(plan)));
-      madeFor.push_back(low);
-    }
-    addLevel(0, std::move(own), std::move(madeFor), until);
+    if (!plan.schedule.empty())
+      own.push_back({pointOf(std::move(plan)), low});
+    addLevel(0, std::move(own), until);
   } else {
     // What the search found is a point either way (a floor when nothing
     // fits); it is not polished here.
     int rank = 0;
-    for (FrontierPoint &point : own)
-      consider(std::move(point), 0, rank++);
+    for (Entry &entry : own)
+      consider(std::move(entry.point), 0, rank++);
   }
-  SolveResult result;
-  result.leastPeakBytes = low;
-  if (best)
-    result.plan = found[*best].point.plan;
-  else
-    result.plan = *least;
-  result.sim = simulate(problem, result.plan);
-  result.feasible = result.sim.peakBytes <= budget &&
-                    validate(problem, result.plan).empty();
-  if (!result.feasible)
-    result.message = "planned peak " + std::to_string(result.sim.peakBytes) +
-                     " bytes exceeds the budget of " + std::to_string(budget) +
-                     " bytes (the least peak on the frontier)";
-  result.solveSeconds = std::chrono::duration<double>(
-                            std::chrono::steady_clock::now() - begin)
-                            .count();
-  return result;
+  return monotoneAnswer(problem, best ? found[*best].point.plan : *least,
+                        budget, low, begin);
 }
 
 SolveResult solveMonotone(const Problem &problem, SolverKind kind,
                           const SolveOptions &options, int gridPoints) {
   if (kind == SolverKind::Fast && gridPoints == 0 &&
-      problem.nodes.size() > kDenseGridNodes && !problem.nodes.empty())
+      problem.nodes.size() > kDenseGridNodes)
     return solveMonotoneTopDown(problem, options, /*bounded=*/true);
   auto begin = std::chrono::steady_clock::now();
   FrontierOptions frontierOptions;
@@ -769,27 +752,16 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
   // whole frontier's, and what the budget sees grows with it.
   frontierOptions.maxBudget = options.budgetBytes;
   Frontier frontier = computeFrontier(problem, frontierOptions);
-  SolveResult result;
   const FrontierPoint *point = frontier.at(options.budgetBytes);
   // Below the smallest feasible budget: the least-peak plan, infeasible.
   if (!point && !frontier.points.empty())
     point = &frontier.points.front();
-  if (point)
-    result.plan = point->plan;
-  if (!frontier.points.empty())
-    result.leastPeakBytes = frontier.smallestFeasibleBytes();
-  result.sim = simulate(problem, result.plan);
-  result.feasible = result.sim.peakBytes <= options.budgetBytes &&
-                    validate(problem, result.plan).empty();
-  if (!result.feasible)
-    result.message = "planned peak " + std::to_string(result.sim.peakBytes) +
-                     " bytes exceeds the budget of " +
-                     std::to_string(options.budgetBytes) +
-                     " bytes (the least peak on the frontier)";
-  result.solveSeconds = std::chrono::duration<double>(
-                            std::chrono::steady_clock::now() - begin)
-                            .count();
-  return result;
+  return monotoneAnswer(problem, point ? point->plan : Plan{},
+                        options.budgetBytes,
+                        frontier.points.empty()
+                            ? -1
+                            : frontier.smallestFeasibleBytes(),
+                        begin);
 }
 
 } // namespace remat::planner

@@ -102,6 +102,10 @@ void dumpProblemIfAsked(const Problem &problem);
 /// with it what the family computes once: RetentionFamily::minCutGroups).
 SolveResult solveInFamily(const RetentionFamily &family, SolverKind kind,
                           const SolveOptions &options);
+/// Per node, the last node that reads it in program order (itself when none
+/// does; problem.nodes.size() for outputs, read at the end): what
+/// peakLowerBound and RecomputeCostBound count lifetimes from.
+std::vector<int> lastReaders(const Problem &problem);
 /// solveMonotone on graphs over 5000 nodes (fast, the default levels): the
 /// levels from the first at or above the budget down, each solve polished
 /// for one byte below the least peak of the level above, and, when

@@ -476,18 +476,24 @@ int64_t smallestFeasibleBudget(const Problem &problem) {
   return simulate(problem, minPeakPlan(problem)).peakBytes;
 }
 
+std::vector<int> lastReaders(const Problem &problem) {
+  const int n = problem.nodes.size();
+  std::vector<int> last(n);
+  for (int i = 0; i < n; ++i)
+    last[i] = problem.nodes[i].output ? n : i;
+  for (int j = 0; j < n; ++j)
+    for (int input : problem.nodes[j].inputs)
+      last[input] = std::max(last[input], j);
+  return last;
+}
+
 int64_t peakLowerBound(const Problem &problem) {
   const int n = problem.nodes.size();
   if (n == 0)
     return problem.alwaysLiveBytes;
   // Non-recomputable values have one version, live from their step to their
   // last consumer (outputs: to the end) in every plan.
-  std::vector<int> lastUse(n);
-  for (int i = 0; i < n; ++i)
-    lastUse[i] = problem.nodes[i].output ? n : i;
-  for (int j = 0; j < n; ++j)
-    for (int input : problem.nodes[j].inputs)
-      lastUse[input] = std::max(lastUse[input], j);
+  const std::vector<int> lastUse = lastReaders(problem);
   std::vector<int64_t> fixedDelta(n + 2, 0);
   for (int i = 0; i < n; ++i)
     if (!mayRecompute(problem.nodes[i])) {
