@@ -24,7 +24,12 @@ using namespace mlir;
 
 namespace remat {
 
-bool isViewLikeTensorOp(Operation *op) {
+static bool viewCopies(Operation *op);
+
+/// Whether upstream's model calls `op` a view (its result aliases its
+/// first operand, nothing written or allocated): before the layouts, which
+/// can make bufferize() copy such an op after all (viewCopies).
+static bool isUpstreamView(Operation *op) {
   // Bufferization decides it, through the op's BufferizableOpInterface model
   // (registered with the dialects): a non-destination op whose one tensor
   // result neither allocates nor writes, and aliases its first operand.
@@ -51,6 +56,10 @@ bool isViewLikeTensorOp(Operation *op) {
                       [&](const bufferization::AliasingOpOperand &alias) {
                         return alias.opOperand == &source;
                       });
+}
+
+bool isViewLikeTensorOp(Operation *op) {
+  return isUpstreamView(op) && !viewCopies(op);
 }
 
 /// The layout bufferization gives `value`'s buffer: identity where a buffer
@@ -101,7 +110,7 @@ static MemRefType bufferLayout(Value value, int depth = 0) {
   }
   // A reshape is a view of an identity layout, else a copy: either way the
   // result has the identity layout.
-  if (def && isViewLikeTensorOp(def) && !isa<tensor::ReshapeOp>(def))
+  if (def && isUpstreamView(def) && !isa<tensor::ReshapeOp>(def))
     return {};
   return MemRefType::get(tensor.getShape(), tensor.getElementType());
 }
@@ -436,7 +445,7 @@ void MemorySimulator::assignResultBuffer(Operation *op, unsigned step,
     newBuffer(Buffer::Kind::Constant, result, step);
     return;
   }
-  if (isViewLikeTensorOp(op) && !viewCopies(op) &&
+  if (isViewLikeTensorOp(op) &&
       joinBuffer(resolve(op->getOperand(0)), result))
     return;
   if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))

@@ -11,8 +11,12 @@ namespace remat {
 
 /// Ops whose result is a view of their first operand after bufferization, as
 /// the op's BufferizableOpInterface model says (expand/collapse_shape,
-/// extract_slice, cast, reshape, bitcast of tensor, ...). An op without a
-/// model is no view: remat then counts a buffer of its own.
+/// extract_slice, cast, reshape, bitcast of tensor, ...), except where the
+/// source's layout makes bufferize() copy after all (a collapse_shape that
+/// memref.collapse_shape cannot take, a reshape of a non-identity layout).
+/// An op without a model is no view: remat then counts a buffer of its own.
+/// The simulator, the planning problem (isFreeOp) and the rewrite all ask
+/// this, so a copy is a buffer (and a node) in each.
 bool isViewLikeTensorOp(mlir::Operation *op);
 
 /// One allocation of the bufferized program: the tensor values that will share
