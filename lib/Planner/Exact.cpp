@@ -503,11 +503,15 @@ CbcOutcome solveIsolated(Cbc_Model *model, double seconds) {
   return outcome;
 }
 
+/// Whether `bound` bounds anything: CBC says "no bound" with NaN or a huge
+/// negative value (-DBL_MAX, -COIN_DBL_MAX).
+bool isBound(double bound) { return std::isfinite(bound) && bound > -1e300; }
+
 /// A relative gap on recompute cost: `incumbent` and `bound` are costs of
 /// whole schedules, each holding `baseCost` for running every node once.
 double recomputeGap(double incumbent, double bound, double baseCost) {
   const double recompute = incumbent - baseCost;
-  if (!std::isfinite(bound) || bound < -1e300)
+  if (!isBound(bound))
     return 1;
   if (recompute <= 1e-9 * std::max(1.0, baseCost))
     return 0;
@@ -574,9 +578,10 @@ SolveResult exactSolve(const Problem &problem, const SolveOptions &options,
   // stops at its root LP, or before it, the latter often says more.
   const double costBound = RecomputeCostBound(problem).at(options.budgetBytes);
   auto bestBound = [&](double cbcBound) {
-    const double own = std::isfinite(costBound) ? baseCost + costBound : -1e308;
-    return std::isfinite(cbcBound) && cbcBound > -1e300 ? std::max(cbcBound, own)
-                                                        : own;
+    const double own = std::isfinite(costBound) ? baseCost + costBound : NAN;
+    if (!isBound(cbcBound))
+      return own;
+    return isBound(own) ? std::max(cbcBound, own) : cbcBound;
   };
 
   const bool solved = !cbc.solution.empty();

@@ -109,6 +109,18 @@ int64_t percentOf(int k, int64_t bytes) {
   return fraction.resolve(bytes);
 }
 
+/// Every `step`th percent of `high` (percentOf) strictly between `above`
+/// and `high`, ascending: the grid's levels on larger graphs.
+std::vector<int64_t> percentLevels(int step, int64_t above, int64_t high) {
+  std::vector<int64_t> levels;
+  for (int k = step; k < 100; k += step) {
+    const int64_t level = percentOf(k, high);
+    if (level > above && level < high)
+      levels.push_back(level);
+  }
+  return levels;
+}
+
 /// The grid's solves, one per level, claimed in ascending order by worker
 /// threads (work()) and by the level loop (take(k)), which solves the next
 /// unclaimed level itself rather than wait: the loop's gap solves and
@@ -255,10 +267,9 @@ Frontier computeFrontier(const Problem &problem,
   std::vector<int64_t> early;
   if (step == kSparsePercentStep && options.solver == SolverKind::Fast) {
     size_t atOrAbove = 0;
-    for (int k = step; k < 100 && atOrAbove < lookahead; k += step) {
-      const int64_t budget = percentOf(k, high);
-      if (budget <= frontier.lowerBoundBytes || budget >= high)
-        continue;
+    for (int64_t budget : percentLevels(step, frontier.lowerBoundBytes, high)) {
+      if (atOrAbove == lookahead)
+        break;
       early.push_back(budget);
       if (budget >= options.maxBudget)
         ++atOrAbove;
@@ -315,11 +326,8 @@ Frontier computeFrontier(const Problem &problem,
   // monotone (a higher budget sees a superset of points).
   std::vector<int64_t> levels{low};
   if (step > 0) {
-    for (int k = step; k < 100; k += step) {
-      const int64_t budget = percentOf(k, high);
-      if (budget > low && budget < high)
-        levels.push_back(budget);
-    }
+    for (int64_t budget : percentLevels(step, low, high))
+      levels.push_back(budget);
   } else {
     const int points =
         options.gridPoints > 0 ? std::max(2, options.gridPoints) : kWalkedGrid;
@@ -573,13 +581,8 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
   // The grid (every 5th percent of the unplanned peak above the proven
   // lower bound) and keep-all's level, ascending; the levels up to the
   // first at or above the budget are the answer's.
-  const int64_t lowerBound = peakLowerBound(problem);
-  std::vector<int64_t> levels;
-  for (int k = kSparsePercentStep; k < 100; k += kSparsePercentStep) {
-    const int64_t level = percentOf(k, high);
-    if (level > lowerBound && level < high)
-      levels.push_back(level);
-  }
+  std::vector<int64_t> levels =
+      percentLevels(kSparsePercentStep, peakLowerBound(problem), high);
   levels.push_back(high);
   const size_t keepAllLevel = levels.size() - 1;
   const size_t top = std::min<size_t>(
