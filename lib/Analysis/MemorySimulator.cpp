@@ -299,6 +299,38 @@ const Buffer *MemorySimulator::getBuffer(Value value) const {
   return it == bufferOf.end() ? nullptr : &buffers[it->second];
 }
 
+void MemorySimulator::assignReturnCopies(Operation *ret, unsigned step) {
+  // remat's bufferization gives results the identity layout (Pipelines.cpp:
+  // the function boundary's IdentityLayoutMap), so a returned view whose
+  // buffer has another (a slice: `x[:, :16]` of a 3x24 has row stride 24) is
+  // copied into a buffer of its own right before the return, while its
+  // source is still live; each operand its own copy. A layout not known
+  // statically counts as no copy, as for the views (viewCopies).
+  for (Value operand : ret->getOperands()) {
+    MemRefType layout = bufferLayout(resolve(operand));
+    if (!layout)
+      continue;
+    if (layout.getLayout().isIdentity()) {
+      // The deallocation pipeline returns a clone of a buffer the step does
+      // not own (an argument or a constant returned as it is), made after
+      // it frees the step's other buffers (returnClonesBytes).
+      if (const Buffer *buffer = getBuffer(operand))
+        if (buffer->kind == Buffer::Kind::Argument ||
+            buffer->kind == Buffer::Kind::Constant)
+          returnClones.push_back(operand);
+      continue;
+    }
+    Buffer buffer;
+    buffer.kind = Buffer::Kind::Allocation;
+    buffer.bytes = getStaticBytes(operand.getType()).value_or(0);
+    buffer.start = step;
+    buffer.end = step;
+    buffer.values.push_back(operand);
+    buffers.push_back(buffer);
+    returnCopies.push_back(operand);
+  }
+}
+
 unsigned MemorySimulator::newBuffer(Buffer::Kind kind, Value value,
                                     unsigned start) {
   Buffer buffer;
@@ -380,6 +412,10 @@ void MemorySimulator::assignBuffers(Block &entry) {
   for (auto [step, op] : llvm::enumerate(steps)) {
     if (isa<scf::ForOp>(op)) {
       assignLoopBuffers(op, step);
+      continue;
+    }
+    if (!isLoopBody && op->hasTrait<OpTrait::ReturnLike>()) {
+      assignReturnCopies(op, step);
       continue;
     }
     if (isa<CallOpInterface>(op))
@@ -645,12 +681,32 @@ void MemorySimulator::computeTimeline() {
       for (; nextEnd != ends.end() && nextEnd->first == step - 1; ++nextEnd)
         live -= std::min(live, nextEnd->second);
     int64_t bytes = addBytes(live, nestedPeak.lookup(step));
+    if (step + 1 == steps.size())
+      bytes = std::max(bytes, returnClonesBytes());
     timeline.push_back(bytes);
     if (bytes > peakBytes) {
       peakBytes = bytes;
       peakStep = step;
     }
   }
+}
+
+int64_t MemorySimulator::returnClonesBytes() const {
+  if (returnClones.empty())
+    return 0;
+  // After the frees: the arguments, the buffers returned as they are, the
+  // copies of returned views (each its own buffer) and the clones.
+  int64_t bytes = argumentBytes;
+  llvm::SmallPtrSet<const Buffer *, 8> returned;
+  for (Value operand : steps.back()->getOperands())
+    if (const Buffer *buffer = getBuffer(operand))
+      if (buffer->kind == Buffer::Kind::Allocation &&
+          !llvm::is_contained(returnCopies, operand) &&
+          returned.insert(buffer).second)
+        bytes = addBytes(bytes, buffer->bytes);
+  for (Value value : llvm::concat<const Value>(returnCopies, returnClones))
+    bytes = addBytes(bytes, getStaticBytes(value.getType()).value_or(0));
+  return bytes;
 }
 
 SmallVector<const Buffer *> MemorySimulator::getLiveBuffers(unsigned step) const {

@@ -249,6 +249,10 @@ void Extractor::fillNodes() {
   }
   Operation *terminator = sim.getSteps().back();
   for (Value value : terminator->getOperands()) {
+    // A view the return copies is read by the copies' node (below), not
+    // live after it.
+    if (llvm::is_contained(sim.getReturnCopies(), value))
+      continue;
     int producer = result.getProducerNode(value);
     if (producer >= 0)
       problem.nodes[producer].output = true;
@@ -256,6 +260,32 @@ void Extractor::fillNodes() {
       if (interleaved.contains(buffer))
         problem.nodes[ownerOf.lookup(buffer)].output = true;
   }
+  // What the return allocates after every node: the copies of returned views
+  // (getReturnCopies), made while what they copy is live, then the clones of
+  // returned arguments and constants (getReturnClones), made after the
+  // step's other buffers are freed. Each a last node of the return itself,
+  // run once like the backward, holding those bytes to the end.
+  auto addReturnNode = [&](ArrayRef<Value> values) {
+    if (values.empty())
+      return;
+    planner::Node node;
+    node.name = terminator->getName().getStringRef().str();
+    node.backward = true;
+    node.recomputable = false;
+    node.output = true;
+    std::set<int> inputs;
+    for (Value value : values) {
+      node.bytes += getStaticBytes(value.getType()).value_or(0);
+      if (int producer = result.getProducerNode(value); producer >= 0)
+        inputs.insert(producer);
+    }
+    node.inputs.assign(inputs.begin(), inputs.end());
+    result.nodeOf[terminator] = problem.nodes.size();
+    result.members.push_back({terminator});
+    problem.nodes.push_back(std::move(node));
+  };
+  addReturnNode(sim.getReturnCopies());
+  addReturnNode(sim.getReturnClones());
 }
 
 PlanningProblem Extractor::run() {

@@ -54,6 +54,10 @@ void buildBufferizePipeline(OpPassManager &pm) {
       bufferization::createOptimizeAllocationLivenessPass());
   pm.addNestedPass<func::FuncOp>(createRematFreeTogether());
   pm.addNestedPass<func::FuncOp>(createRematSinkAllocations());
+  // The deallocation pipeline clones a buffer the step returns but does not
+  // own (an argument returned as it is): an allocation and a copy, which
+  // the memory model counts (MemorySimulator::getReturnCopies).
+  pm.addPass(createConvertBufferizationToMemRefPass());
 }
 
 /// Lowers TOSA, plans (only when a budget is given, or solver=manual: the

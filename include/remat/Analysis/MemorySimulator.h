@@ -115,6 +115,16 @@ public:
   /// The scf.for steps, in program order.
   llvm::ArrayRef<LoopModel> getLoops() const { return loops; }
 
+  /// The function's results that bufferization copies at the return (views
+  /// whose buffer's layout is not the identity), one copy each: buffers of
+  /// their own, allocated at the return step.
+  llvm::ArrayRef<mlir::Value> getReturnCopies() const { return returnCopies; }
+  /// The function's results the deallocation pipeline clones at the return
+  /// (an argument or a constant returned as it is: buffers the step does
+  /// not own), one clone each, made after the step's other buffers are
+  /// freed.
+  llvm::ArrayRef<mlir::Value> getReturnClones() const { return returnClones; }
+
   llvm::ArrayRef<Finding> getFindings() const { return findings; }
   /// Tensors remat could not size (dynamic shapes, sizes overflowing int64):
   /// the model counts them as 0 bytes, so no plan may rely on it.
@@ -130,6 +140,7 @@ private:
   void simulate(mlir::Block &block);
   void assignBuffers(mlir::Block &entry);
   void assignLoopBuffers(mlir::Operation *loop, unsigned step);
+  void assignReturnCopies(mlir::Operation *ret, unsigned step);
   void settleCarried(mlir::Block &body);
   /// Whether the op at `step` may write into the buffer of `init`, its
   /// destination: ours, unwritten if empty, and read by no later step.
@@ -145,6 +156,8 @@ private:
   void extendLiveRanges();
   void freeTogether();
   void computeTimeline();
+  /// Live bytes when the return's clones are made (0 without clones).
+  int64_t returnClonesBytes() const;
 
   llvm::SmallVector<mlir::Operation *> steps;
   /// Values of a remat.recompute region and the values they stand for
@@ -161,6 +174,7 @@ private:
   /// loop's fresh carried values and their initial buffers.
   llvm::SmallVector<unsigned> heldToBlockEnd;
   llvm::SmallVector<LoopModel> loops;
+  llvm::SmallVector<mlir::Value> returnCopies, returnClones;
   /// For a loop body: its trip count (LoopModel::tripCount); 0 otherwise.
   int64_t bodyTripCount = 0;
   bool isLoopBody = false;
