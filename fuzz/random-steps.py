@@ -11,7 +11,11 @@ or without biases, tanh, exp, square or no activation, residual connections
 where the widths allow, a squared-error or a sum-of-squares loss, and the
 backward pass by reverse mode, and now and then a forward op nothing reads
 (the lowering deletes those, and the memory model must not count them:
-test/Execution/cpu-unused-op.mlir; --no-unused-ops leaves them out). The driver
+test/Execution/cpu-unused-op.mlir; --no-unused-ops leaves them out), views
+that narrow a layer's output for the next (VIEWS: a slice of columns, a
+strided slice, a collapse_shape bufferization copies), and now and then
+results copied or cloned at the return (a strided slice of a gradient, the
+input as it is). The driver
 
 - executes the unplanned step with remat-run (CPU): the measured peak must be
   the predicted one (--check-peak 0); its results are the reference;
@@ -65,16 +69,86 @@ ACTIVATIONS = {
 }
 
 
+def _slice_type(shape):
+    return 'tensor<%sxf32>' % 'x'.join(map(str, shape))
+
+
+def extract(b, src, offsets, sizes, strides, name):
+    """A slice of `src` (any rank), a view."""
+    index = tuple(slice(o, o + n * t, t) for o, n, t in zip(offsets, sizes, strides))
+    r = b._new(name, tuple(sizes), np.array(src.data[index], order='C'),
+               kind='view', root=src.root)
+    b._emit('tensor.extract_slice',
+            '%%%s = tensor.extract_slice %%%s[%s] [%s] [%s] : %s to %s'
+            % (r.name, src.name, ', '.join(map(str, offsets)),
+               ', '.join(map(str, sizes)), ', '.join(map(str, strides)),
+               src.type, r.type), [src])
+    return r
+
+
+def insert(b, v, dest, offsets, strides, name):
+    """`dest` with the slice at `offsets` (step `strides`) replaced by `v`."""
+    index = tuple(slice(o, o + n * t, t) for o, n, t in zip(offsets, v.shape, strides))
+    data = np.array(dest.data)
+    data[index] = v.data
+    r = b._new(name, dest.shape, data)
+    b._emit('tensor.insert_slice',
+            '%%%s = tensor.insert_slice %%%s into %%%s[%s] [%s] [%s] : %s into %s'
+            % (r.name, v.name, dest.name, ', '.join(map(str, offsets)),
+               ', '.join(map(str, v.shape)), ', '.join(map(str, strides)),
+               v.type, dest.type), [v, dest])
+    return r
+
+
+# Views between layers (a layer's output, narrowed, is the next one's input),
+# each halving the width: the first columns (`cols`), every other column
+# (`strided`), and every other column through expand_shape, a 3-D slice and a
+# collapse_shape that bufferization must copy (`collapse`: the merged dims
+# are not contiguous). The backward reads the view (the next layer's weight
+# gradient) and scatters its gradient back into zeros.
+VIEWS = ['cols', 'strided', 'collapse']
+
+
+def view_forward(b, h, kind, name):
+    batch, width = h.shape
+    half = width // 2
+    if kind == 'cols':
+        return extract(b, h, [0, 0], [batch, half], [1, 1], name)
+    if kind == 'strided':
+        return extract(b, h, [0, 0], [batch, half], [1, 2], name)
+    e = b.expand(h, [[0], [1, 2]], (batch, half, 2), name + '_e')
+    s = extract(b, e, [0, 0, 0], [batch, half, 1], [1, 1, 1], name + '_s')
+    return b.collapse(s, [[0], [1, 2]], name)
+
+
+def view_backward(b, d, kind, shape, name):
+    """The gradient of the view's source from the view's gradient `d`."""
+    batch, width = shape
+    if kind in ('cols', 'strided'):
+        zeros = b.zeros(name + '_z', shape)
+        return insert(b, d, zeros, [0, 0], [1, 1 if kind == 'cols' else 2], name)
+    zeros = b.zeros(name + '_z', (batch, width // 2, 2))
+    d3 = b.expand(d, [[0], [1, 2]], (batch, width // 2, 1), name + '_e')
+    full = insert(b, d3, zeros, [0, 0, 0], [1, 1, 1], name + '_i')
+    return b.collapse(full, [[0], [1, 2]], name)
+
+
 def random_step(rng, unused_ops):
     """(MLIR text, description) of a random training step."""
     batch = rng.choice([8, 16, 32, 64])
     layers = rng.randint(1, 6)
     widths = [rng.choice([4, 8, 16, 32]) for _ in range(layers + 1)]
+    # views[i]: the view between layer i and layer i + 1 (none after the
+    # last); inputs[i]: the input width of layer i + 1.
+    views = [rng.choice(VIEWS) if i + 1 < layers and widths[i + 1] >= 8 and
+             rng.random() < 0.3 else None for i in range(layers)]
+    inputs = [widths[0]] + [widths[i + 1] // 2 if views[i] else widths[i + 1]
+                            for i in range(layers)]
     bias = rng.random() < 0.6
     loss_kind = rng.choice(['mse', 'squares'])
     shapes = []
     for i in range(layers):
-        shapes.append(('w%d' % (i + 1), (widths[i], widths[i + 1])))
+        shapes.append(('w%d' % (i + 1), (inputs[i], widths[i + 1])))
         if bias:
             shapes.append(('b%d' % (i + 1), (widths[i + 1],)))
     shapes.append(('x', (batch, widths[0])))
@@ -88,7 +162,7 @@ def random_step(rng, unused_ops):
     plan = []  # per layer: (activation, residual, unused)
     for i in range(layers):
         activation = rng.choice(list(ACTIVATIONS))
-        residual = widths[i] == widths[i + 1] and rng.random() < 0.5
+        residual = inputs[i] == widths[i + 1] and rng.random() < 0.5
         unused = rng.random() < 0.15 and unused_ops
         plan.append((activation, residual, unused))
 
@@ -111,6 +185,9 @@ def random_step(rng, unused_ops):
             out = b.elementwise('h%d' % i, [hidden[-1], act],
                                 lambda p, q: p + q) if residual else act
             tape.append((i, activation, residual, pre, act))
+            if views[i - 1]:
+                tape[-1] += (views[i - 1], out.shape)
+                out = view_forward(b, out, views[i - 1], 'v%d' % i)
             hidden.append(out)
         last = hidden[-1]
         n = float(np.prod(last.shape))
@@ -124,7 +201,12 @@ def random_step(rng, unused_ops):
     grads = {}
     with b.phase('backward'):
         upstream = b.elementwise('dout', [diff], lambda d: d * (2.0 / n))
-        for i, activation, residual, pre, act in reversed(tape):
+        for i, activation, residual, pre, act, *view in reversed(tape):
+            if view:
+                # `upstream` is the gradient of the view (the next layer's
+                # input): scatter it back to this layer's output.
+                upstream = view_backward(b, upstream, view[0], view[1],
+                                         'dv%d' % i)
             _, reads, backward = ACTIVATIONS[activation]
             if backward is None:
                 dpre = upstream
@@ -149,11 +231,26 @@ def random_step(rng, unused_ops):
                                    lambda p, q: p + q)
             upstream = dh
     params = [name for name, _ in shapes if name[0] in 'wb']
-    b.finish(loss, [grads[name] for name in params])
-    description = 'batch %d, widths %s, %s, %s loss, layers %s' % (
+    results = [grads[name] for name in params]
+    # Now and then results bufferization copies or clones at the return
+    # (docs/memory-model.md): a strided slice of the first weight gradient
+    # (returned as well as it), the input returned as it is.
+    extras = []
+    if rng.random() < 0.25 and grads['w1'].shape[1] >= 2:
+        rows, cols = grads['w1'].shape
+        results.append(extract(b, grads['w1'], [0, 0], [rows, cols // 2],
+                               [1, 2], 'dw1_half'))
+        extras.append('dw1[:, ::2]')
+    if rng.random() < 0.1:
+        results.append(by_name['x'])
+        extras.append('x')
+    b.finish(loss, results)
+    description = 'batch %d, widths %s, %s, %s loss, layers %s%s' % (
         batch, widths, 'biases' if bias else 'no biases', loss_kind,
-        ' '.join('%s%s%s' % (a, '+res' if r else '', '+unused' if u else '')
-                 for a, r, u in plan))
+        ' '.join('%s%s%s%s' % (a, '+res' if r else '', '+unused' if u else '',
+                               '+' + v if v else '')
+                 for (a, r, u), v in zip(plan, views)),
+        ', also returns ' + ' and '.join(extras) if extras else '')
     return b.mlir(), description
 
 
