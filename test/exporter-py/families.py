@@ -501,6 +501,26 @@ class CumprodScan(nn.Module):
         return self.head(torch.cat([h[:, -1], z.mean(1)], -1))
 
 
+class RunningExtremes(nn.Module):
+    """Running reductions along time: logcumsumexp (a soft running max), and
+    cummax of a ReLU's output, whose exact zeros tie (its indices, which reach
+    the loss, name the latest of equal elements, as PyTorch's), and cummin
+    along the features."""
+
+    def __init__(self, d=6, classes=5):
+        super().__init__()
+        self.a, self.b, self.c = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
+        self.head = nn.Linear(3 * d, classes)
+
+    def forward(self, x):
+        soft = torch.logcumsumexp(self.a(x), dim=1)
+        hard, where = torch.cummax(F.relu(self.b(x)), dim=1)
+        low = torch.cummin(self.c(x), dim=2).values
+        out = self.head(torch.cat([soft[:, -1], hard.mean(1), low.mean(1)], -1))
+        # The indices reach the loss (not the gradients): the ties' latest.
+        return out + 0.1 * where.float().mean(1)[:, :5]
+
+
 class CosineHead(nn.Module):
     """Cosine similarity to class prototypes (its clamp_min of the norms' product
     by a tensor) after clamps to parameter bounds (clamp.Tensor and the
@@ -976,6 +996,9 @@ def families():
     def cumprod():
         return classified(27, CumprodScan, 2, 8, 6)
 
+    def running_extremes():
+        return classified(44, RunningExtremes, 2, 8, 6)
+
     def cosine_clamp():
         return classified(28, CosineHead, 4, 6)
 
@@ -1037,7 +1060,8 @@ def families():
             'remainders': remainders, 'convolutions_3d': convolutions_3d,
             'pooling_3d': pooling_3d, 'swin_shifted': swin_shifted, 'swin_3d': swin_3d,
             'interpolations_3d': interpolations_3d, 'channels_last': channels_last,
-            'cumprod': cumprod, 'cosine_clamp_tensor': cosine_clamp,
+            'cumprod': cumprod, 'running_extremes': running_extremes,
+            'cosine_clamp_tensor': cosine_clamp,
             'weight_norm': weight_norm, 'padding_modes': padding_modes, 'distances': distances,
             'embedding_bags': embedding_bags, 'sorting': sorting,
             'spatial_transformer': spatial_transformer,

@@ -1209,6 +1209,75 @@ def cumsum(em, node, a):
                       [(x, exprs)], [(shape, dt, ident(rank), init)], body)[0]
 
 
+@handles('aten.logcumsumexp.default')
+def logcumsumexp(em, node, a):
+    """out[..., i, ...] = log(sum over k <= i of exp(x[..., k, ...])): cumsum's
+    reduction over k <= i, accumulating in log space from -inf with a
+    log-add-exp, max(acc, v) + log1p(exp(min - max)), as PyTorch's scan does
+    (no overflow where exp(x) would; -inf where every term is)."""
+    x = em.materialize(a[0], hint(node) + '_src')
+    shape, dt = meta(node)
+    rank = len(x.shape)
+    dim = a[1] % rank
+    if dt != 'f32':
+        raise E.ExportError('aten.logcumsumexp to %s is not supported' % dt)
+    init = em.filled(-math.inf, shape, dt, hint(node) + '_acc')
+    exprs = ['d%d' % (rank if i == dim else i) for i in range(rank)]
+
+    def body(b):
+        acc = b.outs[0]
+        hi = b.op('arith.maximumf %s, %s' % (acc, b.ins[0]), 'f32')
+        lo = b.op('arith.minimumf %s, %s' % (acc, b.ins[0]), 'f32')
+        gap = b.op('arith.subf %s, %s' % (lo, hi), 'f32')
+        added = b.op('arith.addf %s, %s' % (hi, b.op('math.log1p %s' % b.op(
+            'math.exp %s' % gap, 'f32'), 'f32')), 'f32')
+        # Both -inf (nothing yet, or -inf terms): the sum is still -inf.
+        empty = b.op('arith.cmpf oeq, %s, %s' % (lo, b.const(-math.inf, 'f32')), 'f32')
+        summed = b.op('arith.select %s, %s, %s' % (empty, hi, added), 'f32')
+        upto = b.op('arith.cmpi ule, %s, %s' % (b.index(rank), b.index(dim)), 'index')
+        return [b.op('arith.select %s, %s, %s' % (upto, summed, acc), 'f32')]
+    return em.generic(hint(node), rank + 1, ['parallel'] * rank + ['reduction'],
+                      [(x, exprs)], [(shape, dt, ident(rank), init)], body)[0]
+
+
+@handles('aten.cummax.default', 'aten.cummin.default')
+def cummax(em, node, a):
+    """(values, indices) of the running max (min) along a dimension: cumsum's
+    reduction over k <= i with PyTorch's rule, an element taken where it is NaN
+    or, the running value not NaN, at least as large (small): ties go to the
+    latest index, NaN propagates. f32."""
+    x = em.materialize(a[0], hint(node) + '_src')
+    shape, dt = meta(node, 0)
+    rank = len(x.shape)
+    dim = a[1] % rank
+    big = 'cummax' in str(node.target)
+    if dt != 'f32':
+        raise E.ExportError('%s of %s is not supported' % (node.target, dt))
+    start = -math.inf if big else math.inf
+    cmp = 'arith.cmpf %s' % ('oge' if big else 'ole')
+    h = hint(node)
+    vinit = em.filled(start, shape, dt, h + '_vacc')
+    iinit = em.filled(0, shape, 'i64', h + '_iacc')
+    exprs = ['d%d' % (rank if i == dim else i) for i in range(rank)]
+
+    def body(b):
+        v, acc = b.ins[0], b.outs[0]
+        take = b.op('%s, %s, %s' % (cmp, v, acc), dt)
+        nan = b.op('arith.cmpf uno, %s, %s' % (v, v), 'f32')
+        was_nan = b.op('arith.cmpf uno, %s, %s' % (acc, acc), 'f32')
+        not_nan = b.op('arith.xori %s, %s' % (was_nan, b.const(True, 'i1')), 'i1')
+        take = b.op('arith.ori %s, %s' % (nan, b.op(
+            'arith.andi %s, %s' % (not_nan, take), 'i1')), 'i1')
+        upto = b.op('arith.cmpi ule, %s, %s' % (b.index(rank), b.index(dim)), 'index')
+        take = b.op('arith.andi %s, %s' % (upto, take), 'i1')
+        at = b.op('arith.index_cast %s' % b.index(rank), 'index to i64')
+        return [b.op('arith.select %s, %s, %s' % (take, v, acc), dt),
+                b.op('arith.select %s, %s, %s' % (take, at, b.outs[1]), 'i64')]
+    return tuple(em.generic(h, rank + 1, ['parallel'] * rank + ['reduction'],
+                            [(x, exprs)], [(shape, dt, ident(rank), vinit),
+                                           (shape, 'i64', ident(rank), iinit)], body))
+
+
 @handles('aten.var_mean.correction', 'aten.var.correction')
 def var_mean(em, node, a):
     x = a[0]
