@@ -521,6 +521,17 @@ class RunningExtremes(nn.Module):
         return out + 0.1 * where.float().mean(1)[:, :5]
 
 
+def margin_losses(out, target):
+    """Multi-class hinge losses (multi_margin_loss_backward, which torch does not
+    decompose): p 1 and 2, a margin, class weights, each reduction."""
+    w = torch.tensor([1.0, 2.0, 0.5, 1.5, 1.0], dtype=out.dtype)
+    per_sample = F.multi_margin_loss(out, target, reduction='none')
+    return (F.multi_margin_loss(out, target)
+            + 0.5 * F.multi_margin_loss(out, target, p=2, margin=0.5, weight=w,
+                                        reduction='sum')
+            + (per_sample * torch.arange(1.0, 1.0 + out.shape[0], dtype=out.dtype)).sum())
+
+
 class CosineHead(nn.Module):
     """Cosine similarity to class prototypes (its clamp_min of the norms' product
     by a tensor) after clamps to parameter bounds (clamp.Tensor and the
@@ -996,6 +1007,12 @@ def families():
     def cumprod():
         return classified(27, CumprodScan, 2, 8, 6)
 
+    def margin_classifier():
+        gen = g(45)
+        model = nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 5))
+        return model, (torch.randn(6, 6, generator=gen),
+                       torch.randint(0, 5, (6,), generator=gen)), margin_losses
+
     def running_extremes():
         return classified(44, RunningExtremes, 2, 8, 6)
 
@@ -1061,6 +1078,7 @@ def families():
             'pooling_3d': pooling_3d, 'swin_shifted': swin_shifted, 'swin_3d': swin_3d,
             'interpolations_3d': interpolations_3d, 'channels_last': channels_last,
             'cumprod': cumprod, 'running_extremes': running_extremes,
+            'margin_classifier': margin_classifier,
             'cosine_clamp_tensor': cosine_clamp,
             'weight_norm': weight_norm, 'padding_modes': padding_modes, 'distances': distances,
             'embedding_bags': embedding_bags, 'sorting': sorting,

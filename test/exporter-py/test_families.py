@@ -24,7 +24,7 @@ and 3-D (their attention mask, slice_scatters into a constant, becomes one
 dense constant: remat could not plan the chain of writes), a conv net in
 torch.channels_last, cumprod (a linear RNN in closed form; its backward's
 max.dim of a bool mask), logcumsumexp, cummax (ties at a ReLU's zeros) and
-cummin, cosine similarity and clamps to tensor bounds
+cummin, multi-class hinge losses (multi_margin_loss_backward), cosine similarity and clamps to tensor bounds
 (clamp.Tensor, clamp_min.Tensor, clamp_max.Tensor), weight normalization
 (_weight_norm_interface_backward), replicate / reflect / circular padding
 (replication_pad*d_backward), torch.cdist with p = 1, 1.5, 2, 3 (its forward and
@@ -125,6 +125,12 @@ def test_oversized_interpolation_matrix_is_named():
 def test_dropout_in_training_mode_is_named():
     model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.5))
     with pytest.raises(exporter.ExportError, match=r'random.*probabilities at 0'):
+        exporter.export_training_step(model, lambda o: o.sum(), (torch.randn(3, 4),))
+
+
+def test_rrelu_in_training_mode_is_named():
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.RReLU())
+    with pytest.raises(exporter.ExportError, match=r'rrelu_with_noise.*random: F.rrelu samples'):
         exporter.export_training_step(model, lambda o: o.sum(), (torch.randn(3, 4),))
 
 

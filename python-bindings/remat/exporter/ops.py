@@ -1915,6 +1915,60 @@ def nll_loss_backward(em, node, a):
                       [(shape, dt, ident(rank), None)], body)[0]
 
 
+@handles('aten.multi_margin_loss_backward.default')
+def multi_margin_loss_backward(em, node, a):
+    """PyTorch's formula (MultiMarginCriterion): with z = margin - x[y] + x[d],
+    a class d other than the target y gets h = [z > 0] g (p = 1) or 2 g z
+    (p = 2), times weight[y] if given, with g = 1 / C (1 / (N C) under mean);
+    the target gets minus the sum of the others' h; all times the upstream
+    gradient (per sample under reduction none). Torch does not decompose it."""
+    go, x, t = a[0], em.materialize(a[1], hint(node) + '_input'), a[2]
+    p, margin = a[3], float(a[4])
+    weight, reduction = a.get(5, 'weight'), a.get(6, 'reduction', 1)
+    shape, dt = meta(node)
+    if len(shape) != 2 or dt != 'f32' or p not in (1, 2):
+        raise E.ExportError('aten.multi_margin_loss_backward of %s %s with p=%s is not '
+                            'supported (a batch of f32 scores, p 1 or 2)' % (shape, dt, p))
+    n, c = shape
+    g = 1.0 / (n * c) if reduction == 1 else 1.0 / c
+    w = em.materialize(weight, hint(node) + '_weight') if weight is not None else None
+    h = hint(node)
+
+    def margins(b):
+        y = _index_value(b, b.ins[1], t.dt, c)
+        xt = b.op('tensor.extract %s[%s, %s]' % (x.name, b.index(0), y), x.type)
+        z = b.op('arith.addf %s, %s' % (b.op('arith.subf %s, %s' % (
+            b.const(margin, 'f32'), xt), 'f32'), b.ins[0]), 'f32')
+        v = b.const(g, 'f32') if p == 1 else b.op('arith.mulf %s, %s' % (
+            b.const(2 * g, 'f32'), z), 'f32')
+        if w is not None:
+            v = b.op('arith.mulf %s, %s' % (v, b.op('tensor.extract %s[%s]' % (
+                w.name, y), w.type)), 'f32')
+        other = b.op('arith.cmpi ne, %s, %s' % (b.index(1), y), 'index')
+        hit = b.op('arith.andi %s, %s' % (other, b.op('arith.cmpf ogt, %s, %s' % (
+            z, b.const(0.0, 'f32')), 'f32')), 'i1')
+        return [b.op('arith.select %s, %s, %s' % (hit, v, b.const(0.0, 'f32')), 'f32')]
+    # x[y] and weight[y] are read by tensor.extract in the payload (captured).
+    each = em.generic(h + '_each', 2, ['parallel'] * 2, [(x, ident(2)), (t, [0])],
+                      [(shape, dt, ident(2), None)], margins)[0]
+    init = em.filled(0.0, (n,), dt, h + '_sum_acc')
+    total = em.generic(h + '_sum', 2, ['parallel', 'reduction'], [(each, ident(2))],
+                       [((n,), dt, [0], init)],
+                       lambda b: [b.op('arith.addf %s, %s' % (b.ins[0], b.outs[0]), 'f32')])[0]
+    per_sample = tuple(go.shape) == (n,)
+
+    def grad(b):
+        y = _index_value(b, b.ins[2], t.dt, c)
+        target = b.op('arith.cmpi eq, %s, %s' % (b.index(1), y), 'index')
+        v = b.op('arith.select %s, %s, %s' % (target, b.op('arith.negf %s' % b.ins[1], 'f32'),
+                                              b.ins[0]), 'f32')
+        return [b.op('arith.mulf %s, %s' % (v, b.ins[3]), 'f32')]
+    return em.generic(h, 2, ['parallel'] * 2,
+                      [(each, ident(2)), (total, [0]), (t, [0]),
+                       (go, [0] if per_sample else [])],
+                      [(shape, dt, ident(2), None)], grad)[0]
+
+
 @handles('aten.split_with_sizes.default', 'aten.split.Tensor')
 def split(em, node, a):
     x = em.materialize(a[0], hint(node) + '_src')

@@ -1018,6 +1018,10 @@ def _functional_variant(target):
 
 
 def _random_hint(target):
+    if 'rrelu' in str(target):
+        return (' (random: F.rrelu samples its negative slopes in training mode; '
+                'export it with training=False, the mean slope (lower + upper) / 2, '
+                'or use F.leaky_relu)')
     if 'bernoulli' in str(target) or 'uniform' in str(target) or 'normal' in str(target):
         return (' (random: dropout or stochastic depth in training mode; export with '
                 'their probabilities at 0)')
