@@ -521,6 +521,23 @@ class RunningExtremes(nn.Module):
         return out + 0.1 * where.float().mean(1)[:, :5]
 
 
+class PairwiseDistances(nn.Module):
+    """F.pdist (p 2, 1 and 3) of each sample's set of embedded points, one of
+    them repeated (a zero distance: PyTorch's zero gradient there)."""
+
+    def __init__(self, d=6, classes=5):
+        super().__init__()
+        self.embed = nn.Linear(d, 4)
+        self.head = nn.Linear(21, classes)
+
+    def forward(self, x):
+        h = self.embed(x)
+        h = torch.cat([h, h[:, :1]], 1)                      # 7 points, two equal
+        d = torch.stack([F.pdist(s) + 0.5 * F.pdist(s, p=1) + 0.25 * F.pdist(s, p=3)
+                         for s in h])
+        return self.head(d)
+
+
 def margin_losses(out, target):
     """Multi-class hinge losses (multi_margin_loss_backward, which torch does not
     decompose): p 1 and 2, a margin, class weights, each reduction."""
@@ -1013,6 +1030,9 @@ def families():
         return model, (torch.randn(6, 6, generator=gen),
                        torch.randint(0, 5, (6,), generator=gen)), margin_losses
 
+    def pairwise_distances():
+        return classified(46, PairwiseDistances, 2, 6, 6)
+
     def running_extremes():
         return classified(44, RunningExtremes, 2, 8, 6)
 
@@ -1078,7 +1098,7 @@ def families():
             'pooling_3d': pooling_3d, 'swin_shifted': swin_shifted, 'swin_3d': swin_3d,
             'interpolations_3d': interpolations_3d, 'channels_last': channels_last,
             'cumprod': cumprod, 'running_extremes': running_extremes,
-            'margin_classifier': margin_classifier,
+            'margin_classifier': margin_classifier, 'pairwise_distances': pairwise_distances,
             'cosine_clamp_tensor': cosine_clamp,
             'weight_norm': weight_norm, 'padding_modes': padding_modes, 'distances': distances,
             'embedding_bags': embedding_bags, 'sorting': sorting,

@@ -24,7 +24,7 @@ and 3-D (their attention mask, slice_scatters into a constant, becomes one
 dense constant: remat could not plan the chain of writes), a conv net in
 torch.channels_last, cumprod (a linear RNN in closed form; its backward's
 max.dim of a bool mask), logcumsumexp, cummax (ties at a ReLU's zeros) and
-cummin, multi-class hinge losses (multi_margin_loss_backward), cosine similarity and clamps to tensor bounds
+cummin, multi-class hinge losses (multi_margin_loss_backward), F.pdist, cosine similarity and clamps to tensor bounds
 (clamp.Tensor, clamp_min.Tensor, clamp_max.Tensor), weight normalization
 (_weight_norm_interface_backward), replicate / reflect / circular padding
 (replication_pad*d_backward), torch.cdist with p = 1, 1.5, 2, 3 (its forward and

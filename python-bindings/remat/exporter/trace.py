@@ -61,6 +61,8 @@ def decomposition_table():
         _embedding_bag_per_sample_weights_backward
     table[aten._cdist_forward.default] = _cdist_forward
     table[aten._cdist_backward.default] = _cdist_backward
+    table[aten._pdist_forward.default] = _pdist_forward
+    table[aten._pdist_backward.default] = _pdist_backward
     table[aten.eye.default] = _eye
     table[aten.eye.m] = _eye
     for op in (aten._ctc_loss.default, aten._ctc_loss.Tensor):
@@ -263,6 +265,29 @@ def _cdist_backward(grad, x1, x2, p, cdist):
         # inf * 0 = NaN where a coordinate's difference is zero.
         term = scale.unsqueeze(-1) * (diff if p == 2 else diff.sign() * diff.abs().pow(p - 1))
     return term.sum(-2)
+
+
+def _upper_pairs(n, device):
+    """The flat indices i * n + j of the pairs i < j in pdist's order (row-major)."""
+    return torch.tensor([i * n + j for i in range(n) for j in range(i + 1, n)],
+                        dtype=torch.int64, device=device)
+
+
+def _pdist_forward(x, p=2.0):
+    """F.pdist: cdist of the rows with themselves (each distance computed twice,
+    n^2 x M differences), its upper triangle gathered in pdist's order."""
+    n = x.shape[0]
+    return _cdist_forward(x, x, p, 0).reshape(n * n)[_upper_pairs(n, x.device)]
+
+
+def _pdist_backward(grad, x, p, pdist):
+    """cdist's backward with the pairs' gradients scattered into an n x n matrix
+    (zero below the diagonal), for both of cdist's arguments (x is each)."""
+    n = x.shape[0]
+    pairs = _upper_pairs(n, x.device)
+    g = grad.new_zeros(n * n).scatter(0, pairs, grad).reshape(n, n)
+    d = pdist.new_zeros(n * n).scatter(0, pairs, pdist).reshape(n, n)
+    return _cdist_backward(g, x, x, p, d) + _cdist_backward(g.t(), x, x, p, d.t())
 
 
 def _sort(self, dim=-1, descending=False, stable=False):
