@@ -444,6 +444,20 @@ class ProbitHead(nn.Module):
         return math.sqrt(2.0) * torch.erfinv(0.99995 * torch.tanh(4 * self.fc(x)))
 
 
+class BesselFeatures(nn.Module):
+    """Modified Bessel functions of learned features: torch.i0 (its backward
+    torch.special.i1) of 6 tanh(h), up to about 60, and torch.special.i1 (its
+    backward i0 - i1 / x, zero-safe) of h itself."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 5)
+
+    def forward(self, x):
+        h = self.fc(x)
+        return torch.log(torch.i0(6 * torch.tanh(h))) + torch.special.i1(h)
+
+
 def smoothed_cross_entropy(logits, target):
     """Cross entropy with label smoothing and an ignored class (its mean counts
     the non-ignored targets in i64)."""
@@ -1033,6 +1047,9 @@ def families():
     def pairwise_distances():
         return classified(46, PairwiseDistances, 2, 6, 6)
 
+    def bessel_features():
+        return classified(47, BesselFeatures, 4, 6)
+
     def running_extremes():
         return classified(44, RunningExtremes, 2, 8, 6)
 
@@ -1098,7 +1115,7 @@ def families():
             'pooling_3d': pooling_3d, 'swin_shifted': swin_shifted, 'swin_3d': swin_3d,
             'interpolations_3d': interpolations_3d, 'channels_last': channels_last,
             'cumprod': cumprod, 'running_extremes': running_extremes,
-            'margin_classifier': margin_classifier, 'pairwise_distances': pairwise_distances,
+            'margin_classifier': margin_classifier, 'bessel_features': bessel_features, 'pairwise_distances': pairwise_distances,
             'cosine_clamp_tensor': cosine_clamp,
             'weight_norm': weight_norm, 'padding_modes': padding_modes, 'distances': distances,
             'embedding_bags': embedding_bags, 'sorting': sorting,

@@ -24,7 +24,8 @@ and 3-D (their attention mask, slice_scatters into a constant, becomes one
 dense constant: remat could not plan the chain of writes), a conv net in
 torch.channels_last, cumprod (a linear RNN in closed form; its backward's
 max.dim of a bool mask), logcumsumexp, cummax (ties at a ReLU's zeros) and
-cummin, multi-class hinge losses (multi_margin_loss_backward), F.pdist, cosine similarity and clamps to tensor bounds
+cummin, multi-class hinge losses (multi_margin_loss_backward), F.pdist,
+torch.i0 and torch.special.i1 (their power series), cosine similarity and clamps to tensor bounds
 (clamp.Tensor, clamp_min.Tensor, clamp_max.Tensor), weight normalization
 (_weight_norm_interface_backward), replicate / reflect / circular padding
 (replication_pad*d_backward), torch.cdist with p = 1, 1.5, 2, 3 (its forward and
@@ -104,6 +105,23 @@ def test_erfinv_tails_match_eager(tmp_path):
             return torch.erfinv(self.p * x)
 
     check_against_eager(Tails(), (torch.ones(5),), lambda o: o.sum(), tmp_path)
+
+
+def test_bessel_matches_eager(tmp_path):
+    """i0 and i1 from 0 to the edge of f32 (i0(88) is 7e36), negative too: the
+    series' fixed 80 terms reach there (the family's arguments stay below 6);
+    i1's backward at x = 0 (i0 - i1 / x, taken as 1/2 there)."""
+    class Wide(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.p = torch.nn.Parameter(torch.tensor([0.0, 0.3, -2.0, 7.5, -20.0, 45.0, 80.0, 87.0]))
+
+        def forward(self, x):
+            i1 = torch.special.i1(self.p * x)
+            # Logarithms, so that every element weighs alike (i1 signed).
+            return torch.log(torch.i0(self.p * x)) + torch.sign(i1) * torch.log1p(i1.abs())
+
+    check_against_eager(Wide(), (torch.ones(8),), lambda o: o.sum(), tmp_path)
 
 
 def test_oversized_interpolation_matrix_is_named():
