@@ -56,7 +56,7 @@ void buildBufferizePipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createRematSinkAllocations());
   // The deallocation pipeline clones a buffer the step returns but does not
   // own (an argument returned as it is): an allocation and a copy, which
-  // the memory model counts (MemorySimulator::getReturnCopies).
+  // the memory model counts (MemorySimulator::getReturnClones).
   pm.addPass(createConvertBufferizationToMemRefPass());
 }
 
