@@ -48,7 +48,7 @@ torch = pytest.importorskip('torch', reason='PyTorch is not installed (pip insta
 pytest.importorskip('torchvision', reason='torchvision is not installed')
 
 import families  # noqa: E402
-from gradcheck import check_against_eager, exporter  # noqa: E402
+from gradcheck import check_against_eager, exporter, run_exported  # noqa: E402
 
 FAMILIES = families.families()
 
@@ -122,6 +122,27 @@ def test_bessel_matches_eager(tmp_path):
             return torch.log(torch.i0(self.p * x)) + torch.sign(i1) * torch.log1p(i1.abs())
 
     check_against_eager(Wide(), (torch.ones(8),), lambda o: o.sum(), tmp_path)
+
+
+def test_logcumsumexp_of_infinities_matches_eager(tmp_path):
+    """logcumsumexp where the running sum and the next term are the same
+    infinity (min - max is NaN there): that infinity, as PyTorch, not NaN.
+    The loss, exp(-|out|) summed, is 0 for an infinity and NaN for a NaN."""
+    class Infinite(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.p = torch.nn.Parameter(torch.tensor([[0.5, 1.0, 2.0, 3.0]]))
+
+        def forward(self, x, s):
+            return torch.logcumsumexp(torch.log(x) * s, dim=1) + self.p
+
+    x = torch.tensor([[0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 2.0, 0.5]])
+    s = torch.tensor([[1.0, 1.0, 1.0, -1.0], [-1.0, -1.0, 1.0, 1.0]])  # log(0) * s: -inf, +inf
+    loss = lambda o: torch.exp(-o.abs()).sum()  # noqa: E731
+    _, got, _ = run_exported(Infinite(), (x, s), loss, tmp_path, 2)
+    with torch.no_grad():
+        want = loss(Infinite()(x, s)).item()
+    assert abs(float(got[0][0]) - want) <= 1e-5 * abs(want), (got[0], want)
 
 
 def test_oversized_interpolation_matrix_is_named():

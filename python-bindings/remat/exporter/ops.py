@@ -1262,9 +1262,13 @@ def logcumsumexp(em, node, a):
         gap = b.op('arith.subf %s, %s' % (lo, hi), 'f32')
         added = b.op('arith.addf %s, %s' % (hi, b.op('math.log1p %s' % b.op(
             'math.exp %s' % gap, 'f32'), 'f32')), 'f32')
-        # Both -inf (nothing yet, or -inf terms): the sum is still -inf.
-        empty = b.op('arith.cmpf oeq, %s, %s' % (lo, b.const(-math.inf, 'f32')), 'f32')
-        summed = b.op('arith.select %s, %s, %s' % (empty, hi, added), 'f32')
+        # Both the same infinity (-inf: nothing yet, or -inf terms), where
+        # min - max is NaN: that infinity, as PyTorch's _log_add_exp_helper.
+        same = b.op('arith.cmpf oeq, %s, %s' % (lo, hi), 'f32')
+        infinite = b.op('arith.cmpf oeq, %s, %s' % (b.op('math.absf %s' % lo, 'f32'),
+                                                    b.const(math.inf, 'f32')), 'f32')
+        both = b.op('arith.andi %s, %s' % (same, infinite), 'i1')
+        summed = b.op('arith.select %s, %s, %s' % (both, hi, added), 'f32')
         upto = b.op('arith.cmpi ule, %s, %s' % (b.index(rank), b.index(dim)), 'index')
         return [b.op('arith.select %s, %s, %s' % (upto, summed, acc), 'f32')]
     return em.generic(hint(node), rank + 1, ['parallel'] * rank + ['reduction'],
