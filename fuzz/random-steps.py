@@ -69,10 +69,6 @@ ACTIVATIONS = {
 }
 
 
-def _slice_type(shape):
-    return 'tensor<%sxf32>' % 'x'.join(map(str, shape))
-
-
 def extract(b, src, offsets, sizes, strides, name):
     """A slice of `src` (any rank), a view."""
     index = tuple(slice(o, o + n * t, t) for o, n, t in zip(offsets, sizes, strides))

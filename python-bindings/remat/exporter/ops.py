@@ -1214,6 +1214,22 @@ def flip(em, node, a):
                       [(x.shape, x.dt, ident(rank), None)], lambda b: [b.ins[0]])[0]
 
 
+def _running(em, node, x, dim, outs, step):
+    """A running reduction along `dim` (linalg has no scan): a reduction over a
+    second index k (the last loop) in which out[..., i, ...] takes step(b), its
+    accumulators' next values from x[..., k, ...], only for k <= i; n^2/2
+    steps, counted so. outs: [(dt, init)], each of x's shape."""
+    rank = len(x.shape)
+    exprs = ['d%d' % (rank if i == dim else i) for i in range(rank)]
+
+    def body(b):
+        upto = b.op('arith.cmpi ule, %s, %s' % (b.index(rank), b.index(dim)), 'index')
+        return [b.op('arith.select %s, %s, %s' % (upto, new, old), dt)
+                for new, old, (dt, _) in zip(step(b), b.outs, outs)]
+    return em.generic(hint(node), rank + 1, ['parallel'] * rank + ['reduction'], [(x, exprs)],
+                      [(x.shape, dt, ident(rank), init) for dt, init in outs], body)
+
+
 @handles('aten.cumsum.default', 'aten.cumprod.default')
 def cumsum(em, node, a):
     """out[..., i, ...] = sum (product) over k <= i of x[..., k, ...]: a
@@ -1228,16 +1244,9 @@ def cumsum(em, node, a):
         raise E.ExportError('aten.%s to %s is not supported' % (name, dt))
     unit = 1 if name == 'cumprod' else 0
     init = em.filled(float(unit) if dt == 'f32' else unit, shape, dt, hint(node) + '_acc')
-    exprs = ['d%d' % (rank if i == dim else i) for i in range(rank)]
     op = {'cumsum': 'add', 'cumprod': 'mul'}[name] + ('f' if dt == 'f32' else 'i')
-
-    def body(b):
-        v = b.cast(b.ins[0], x.dt, dt)
-        upto = b.op('arith.cmpi ule, %s, %s' % (b.index(rank), b.index(dim)), 'index')
-        return [b.op('arith.select %s, %s, %s' % (
-            upto, b.op('arith.%s %s, %s' % (op, v, b.outs[0]), dt), b.outs[0]), dt)]
-    return em.generic(hint(node), rank + 1, ['parallel'] * rank + ['reduction'],
-                      [(x, exprs)], [(shape, dt, ident(rank), init)], body)[0]
+    return _running(em, node, x, dim, [(dt, init)], lambda b: [b.op('arith.%s %s, %s' % (
+        op, b.cast(b.ins[0], x.dt, dt), b.outs[0]), dt)])[0]
 
 
 @handles('aten.logcumsumexp.default')
@@ -1253,9 +1262,8 @@ def logcumsumexp(em, node, a):
     if dt != 'f32':
         raise E.ExportError('aten.logcumsumexp to %s is not supported' % dt)
     init = em.filled(-math.inf, shape, dt, hint(node) + '_acc')
-    exprs = ['d%d' % (rank if i == dim else i) for i in range(rank)]
 
-    def body(b):
+    def step(b):
         acc = b.outs[0]
         hi = b.op('arith.maximumf %s, %s' % (acc, b.ins[0]), 'f32')
         lo = b.op('arith.minimumf %s, %s' % (acc, b.ins[0]), 'f32')
@@ -1268,11 +1276,8 @@ def logcumsumexp(em, node, a):
         infinite = b.op('arith.cmpf oeq, %s, %s' % (b.op('math.absf %s' % lo, 'f32'),
                                                     b.const(math.inf, 'f32')), 'f32')
         both = b.op('arith.andi %s, %s' % (same, infinite), 'i1')
-        summed = b.op('arith.select %s, %s, %s' % (both, hi, added), 'f32')
-        upto = b.op('arith.cmpi ule, %s, %s' % (b.index(rank), b.index(dim)), 'index')
-        return [b.op('arith.select %s, %s, %s' % (upto, summed, acc), 'f32')]
-    return em.generic(hint(node), rank + 1, ['parallel'] * rank + ['reduction'],
-                      [(x, exprs)], [(shape, dt, ident(rank), init)], body)[0]
+        return [b.op('arith.select %s, %s, %s' % (both, hi, added), 'f32')]
+    return _running(em, node, x, dim, [(dt, init)], step)[0]
 
 
 @handles('aten.cummax.default', 'aten.cummin.default')
@@ -1293,9 +1298,8 @@ def cummax(em, node, a):
     h = hint(node)
     vinit = em.filled(start, shape, dt, h + '_vacc')
     iinit = em.filled(0, shape, 'i64', h + '_iacc')
-    exprs = ['d%d' % (rank if i == dim else i) for i in range(rank)]
 
-    def body(b):
+    def step(b):
         v, acc = b.ins[0], b.outs[0]
         take = b.op('%s, %s, %s' % (cmp, v, acc), dt)
         nan = b.op('arith.cmpf uno, %s, %s' % (v, v), 'f32')
@@ -1303,14 +1307,10 @@ def cummax(em, node, a):
         not_nan = b.op('arith.xori %s, %s' % (was_nan, b.const(True, 'i1')), 'i1')
         take = b.op('arith.ori %s, %s' % (nan, b.op(
             'arith.andi %s, %s' % (not_nan, take), 'i1')), 'i1')
-        upto = b.op('arith.cmpi ule, %s, %s' % (b.index(rank), b.index(dim)), 'index')
-        take = b.op('arith.andi %s, %s' % (upto, take), 'i1')
         at = b.op('arith.index_cast %s' % b.index(rank), 'index to i64')
         return [b.op('arith.select %s, %s, %s' % (take, v, acc), dt),
                 b.op('arith.select %s, %s, %s' % (take, at, b.outs[1]), 'i64')]
-    return tuple(em.generic(h, rank + 1, ['parallel'] * rank + ['reduction'],
-                            [(x, exprs)], [(shape, dt, ident(rank), vinit),
-                                           (shape, 'i64', ident(rank), iinit)], body))
+    return tuple(_running(em, node, x, dim, [(dt, vinit), ('i64', iinit)], step))
 
 
 @handles('aten.var_mean.correction', 'aten.var.correction')
