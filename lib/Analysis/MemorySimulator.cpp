@@ -320,18 +320,13 @@ void MemorySimulator::assignReturnCopies(Operation *ret, unsigned step) {
           returnClones.push_back(operand);
       continue;
     }
-    Buffer buffer;
-    buffer.kind = Buffer::Kind::Allocation;
-    buffer.bytes = getStaticBytes(operand.getType()).value_or(0);
-    buffer.start = step;
-    buffer.end = step;
-    buffer.values.push_back(operand);
-    buffers.push_back(buffer);
+    // The operand keeps its source's buffer; the copy is one more.
+    addBuffer(Buffer::Kind::Allocation, operand, step);
     returnCopies.push_back(operand);
   }
 }
 
-unsigned MemorySimulator::newBuffer(Buffer::Kind kind, Value value,
+unsigned MemorySimulator::addBuffer(Buffer::Kind kind, Value value,
                                     unsigned start) {
   Buffer buffer;
   buffer.kind = kind;
@@ -340,8 +335,14 @@ unsigned MemorySimulator::newBuffer(Buffer::Kind kind, Value value,
   buffer.end = start;
   buffer.values.push_back(value);
   buffers.push_back(buffer);
-  bufferOf[value] = buffers.size() - 1;
   return buffers.size() - 1;
+}
+
+unsigned MemorySimulator::newBuffer(Buffer::Kind kind, Value value,
+                                    unsigned start) {
+  unsigned id = addBuffer(kind, value, start);
+  bufferOf[value] = id;
+  return id;
 }
 
 /// How the lowering of TOSA to linalg (remat-lower-tosa) allocates other

@@ -152,6 +152,9 @@ private:
                      mlir::Type type);
   void assignResultBuffer(mlir::Operation *op, unsigned step,
                           mlir::OpResult result);
+  /// A buffer of `value`'s bytes from `start`; newBuffer also makes it
+  /// `value`'s (addBuffer leaves `value` where it is: a return's copy).
+  unsigned addBuffer(Buffer::Kind kind, mlir::Value value, unsigned start);
   unsigned newBuffer(Buffer::Kind kind, mlir::Value value, unsigned start);
   void extendLiveRanges();
   void freeTogether();
