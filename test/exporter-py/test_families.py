@@ -145,6 +145,42 @@ def test_logcumsumexp_of_infinities_matches_eager(tmp_path):
     assert abs(float(got[0][0]) - want) <= 1e-5 * abs(want), (got[0], want)
 
 
+def test_cummax_with_nan_matches_eager(tmp_path):
+    """cummax and cummin where a row holds NaN (log of a negative number):
+    PyTorch's rule, NaN propagates and the index moves to each later NaN and
+    stays there; a rule that skips NaN (a plain >= or <=) gives other values,
+    indices and gradients after the first NaN."""
+    class Running(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.p = torch.nn.Parameter(torch.tensor([[0.5, -1.0, 2.0, 0.25, 3.0, -0.5]]))
+
+        def forward(self, x):
+            y = torch.log(x) + self.p
+            v, i = torch.cummax(y, dim=1)
+            w, j = torch.cummin(y, dim=1)
+            return (torch.where(torch.isnan(v), 100.0, v) + torch.where(torch.isnan(w), -50.0, w)
+                    + i.float() * 10.0 + j.float() * 1000.0)
+
+    x = torch.tensor([[1.0, 2.0, -1.0, 3.0, 0.5, 4.0], [2.0, 0.5, 3.0, 1.0, -1.0, -2.0]])
+    check_against_eager(Running(), (x,), lambda o: (o * torch.arange(1.0, 7.0)).sum(), tmp_path)
+
+
+@pytest.mark.parametrize('p', [1, 2])
+@pytest.mark.parametrize('reduction', ['mean', 'sum', 'none'])
+def test_multi_margin_of_one_sample_matches_eager(p, reduction, tmp_path):
+    """F.multi_margin_loss of one sample's 1-D scores (a 0-d target): the
+    backward as a batch of one (it was refused before)."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.Tanh())
+
+    def loss(o):
+        w = torch.tensor([1.0, 2.0, 0.5, 1.5, 1.0], dtype=o.dtype)
+        return 3 * torch.nn.functional.multi_margin_loss(o, torch.tensor(2), p=p, margin=0.7,
+                                                         weight=w, reduction=reduction).sum()
+    check_against_eager(model, (torch.randn(4),), loss, tmp_path)
+
+
 def test_oversized_interpolation_matrix_is_named():
     """The interpolation backward writes its matrices into the step: past a
     1024 x 1024 one it stops with an error naming the sizes."""

@@ -1956,15 +1956,19 @@ def multi_margin_loss_backward(em, node, a):
     a class d other than the target y gets h = [z > 0] g (p = 1) or 2 g z
     (p = 2), times weight[y] if given, with g = 1 / C (1 / (N C) under mean);
     the target gets minus the sum of the others' h; all times the upstream
-    gradient (per sample under reduction none). Torch does not decompose it."""
+    gradient (per sample under reduction none). Torch does not decompose it.
+    A 1-D input is one sample (N = 1), computed as a batch of one."""
     go, x, t = a[0], em.materialize(a[1], hint(node) + '_input'), a[2]
     p, margin = a[3], float(a[4])
     weight, reduction = a.get(5, 'weight'), a.get(6, 'reduction', 1)
-    shape, dt = meta(node)
-    if len(shape) != 2 or dt != 'f32' or p not in (1, 2):
+    out_shape, dt = meta(node)
+    if len(out_shape) not in (1, 2) or dt != 'f32' or p not in (1, 2):
         raise E.ExportError('aten.multi_margin_loss_backward of %s %s with p=%s is not '
-                            'supported (a batch of f32 scores, p 1 or 2)' % (shape, dt, p))
+                            'supported (f32 scores, one sample or a batch, p 1 or 2)'
+                            % (out_shape, dt, p))
+    shape = tuple(out_shape) if len(out_shape) == 2 else (1, out_shape[0])
     n, c = shape
+    x, t = em.reshape(x, shape, hint(node) + '_input2d'), em.reshape(t, (n,), hint(node) + '_target1d')
     g = 1.0 / (n * c) if reduction == 1 else 1.0 / c
     w = em.materialize(weight, hint(node) + '_weight') if weight is not None else None
     h = hint(node)
@@ -1998,10 +2002,11 @@ def multi_margin_loss_backward(em, node, a):
         v = b.op('arith.select %s, %s, %s' % (target, b.op('arith.negf %s' % b.ins[1], 'f32'),
                                               b.ins[0]), 'f32')
         return [b.op('arith.mulf %s, %s' % (v, b.ins[3]), 'f32')]
-    return em.generic(h, 2, ['parallel'] * 2,
-                      [(each, ident(2)), (total, [0]), (t, [0]),
-                       (go, [0] if per_sample else [])],
-                      [(shape, dt, ident(2), None)], grad)[0]
+    out = em.generic(h, 2, ['parallel'] * 2,
+                     [(each, ident(2)), (total, [0]), (t, [0]),
+                      (go, [0] if per_sample else [])],
+                     [(shape, dt, ident(2), None)], grad)[0]
+    return em.reshape(out, out_shape, h + '_out')
 
 
 @handles('aten.split_with_sizes.default', 'aten.split.Tensor')
