@@ -2,9 +2,7 @@
 
 #include "remat/Pipelines/Passes.h"
 
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/IR/PatternMatch.h"
+#include "TileAndVectorize.h"
 
 using namespace mlir;
 
@@ -13,15 +11,6 @@ namespace remat {
 #include "remat/Pipelines/Passes.h.inc"
 
 namespace {
-/// The largest divisor of `extent` that is at most `limit`: full tiles only,
-/// so every tile vectorizes with static shapes and no masks.
-static int64_t largestDivisorAtMost(int64_t extent, int64_t limit) {
-  for (int64_t size = std::min(extent, limit); size > 1; --size)
-    if (extent % size == 0)
-      return size;
-  return 1;
-}
-
 struct VectorizeContractions
     : public impl::RematVectorizeContractionsBase<VectorizeContractions> {
   using Base::Base;
@@ -38,28 +27,6 @@ struct VectorizeContractions
     return sizes;
   }
 
-  LogicalResult tileAndVectorize(IRRewriter &rewriter, linalg::LinalgOp op) {
-    rewriter.setInsertionPoint(op);
-    linalg::LinalgTilingOptions tiling;
-    tiling.setTileSizes(tileSizes(op));
-    FailureOr<linalg::TiledLinalgOp> tiled =
-        linalg::tileLinalgOp(rewriter, op, tiling);
-    if (failed(tiled))
-      return op.emitOpError("remat-vectorize-contractions: tiling failed");
-    rewriter.eraseOp(op);
-    rewriter.setInsertionPoint(tiled->op);
-    if (failed(linalg::vectorize(rewriter, tiled->op, /*inputVectorSizes=*/{},
-                                 /*inputScalableVecDims=*/{},
-                                 /*vectorizeNDExtract=*/false,
-                                 /*flatten1DDepthwiseConv=*/false,
-                                 /*assumeDynamicDimsMatchVecSizes=*/false,
-                                 /*createNamedContraction=*/true)))
-      return tiled->op.emitOpError(
-          "remat-vectorize-contractions: vectorization failed");
-    rewriter.eraseOp(tiled->op);
-    return success();
-  }
-
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> contractions;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -69,7 +36,9 @@ struct VectorizeContractions
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : contractions)
-      if (failed(tileAndVectorize(rewriter, op)))
+      if (failed(tileAndVectorize(rewriter, op, tileSizes(op),
+                                  /*namedContraction=*/true,
+                                  "remat-vectorize-contractions")))
         return signalPassFailure();
   }
 };

@@ -2,7 +2,8 @@
 
 #include "remat/Pipelines/Passes.h"
 
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "TileAndVectorize.h"
+
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
@@ -18,14 +19,6 @@ namespace remat {
 #include "remat/Pipelines/Passes.h.inc"
 
 namespace {
-/// The largest divisor of `extent` that is at most `limit`: full tiles only.
-static int64_t largestDivisorAtMost(int64_t extent, int64_t limit) {
-  for (int64_t size = std::min(extent, limit); size > 1; --size)
-    if (extent % size == 0)
-      return size;
-  return 1;
-}
-
 /// Whether `operand` reads or writes its innermost, unit-stride dimension
 /// along the innermost loop `inner`, or does not depend on that loop (a
 /// broadcast): then a tile of the innermost loop is one contiguous vector
@@ -94,23 +87,12 @@ struct VectorizeElementwise
     : public impl::RematVectorizeElementwiseBase<VectorizeElementwise> {
   using Base::Base;
 
-  LogicalResult tileAndVectorize(IRRewriter &rewriter, linalg::LinalgOp op) {
+  /// One row of `width` lanes along the innermost loop (a divisor of its
+  /// range), one iteration of every other loop.
+  SmallVector<int64_t> tileSizes(linalg::LinalgOp op) const {
     SmallVector<int64_t> sizes(op.getNumLoops(), 1);
     sizes.back() = largestDivisorAtMost(op.getStaticLoopRanges().back(), width);
-    rewriter.setInsertionPoint(op);
-    linalg::LinalgTilingOptions tiling;
-    tiling.setTileSizes(sizes);
-    FailureOr<linalg::TiledLinalgOp> tiled =
-        linalg::tileLinalgOp(rewriter, op, tiling);
-    if (failed(tiled))
-      return op.emitOpError("remat-vectorize-elementwise: tiling failed");
-    rewriter.eraseOp(op);
-    rewriter.setInsertionPoint(tiled->op);
-    if (failed(linalg::vectorize(rewriter, tiled->op)))
-      return tiled->op.emitOpError(
-          "remat-vectorize-elementwise: vectorization failed");
-    rewriter.eraseOp(tiled->op);
-    return success();
+    return sizes;
   }
 
   void runOnOperation() override {
@@ -134,7 +116,9 @@ struct VectorizeElementwise
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops)
-      if (failed(tileAndVectorize(rewriter, op)))
+      if (failed(tileAndVectorize(rewriter, op, tileSizes(op),
+                                  /*namedContraction=*/false,
+                                  "remat-vectorize-elementwise")))
         return signalPassFailure();
   }
 };
