@@ -362,8 +362,16 @@ def _tensor_constant(em, node, tensor):
                           'of at most %d into the step: pass it as an input or register it '
                           'as a buffer%s' % (node.target, tensor.numel(),
                                              _MAX_CONSTANT_ELEMENTS, _where(node)))
-    return dense_constant(em, tensor.detach().cpu().tolist(), tuple(tensor.shape), dt,
-                          node.name)
+    # Inside torch.compile the partition runs under AOTAutograd's fake mode,
+    # where reading a real constant (a target built in the compiled function)
+    # would dispatch to fake tensors: its values are read outside that mode.
+    from torch._subclasses.fake_tensor import FakeTensor, unset_fake_temporarily
+    if isinstance(tensor, FakeTensor):
+        raise ExportError('tensor constant %s has no values to write (a fake tensor)%s'
+                          % (node.target, _where(node)))
+    with unset_fake_temporarily():
+        values = tensor.detach().cpu().tolist()
+    return dense_constant(em, values, tuple(tensor.shape), dt, node.name)
 
 
 # Writes into a tensor made from constants alone: what builds Swin's shifted-

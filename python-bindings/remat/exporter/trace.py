@@ -63,6 +63,8 @@ def decomposition_table():
     table[aten._cdist_backward.default] = _cdist_backward
     table[aten._pdist_forward.default] = _pdist_forward
     table[aten._pdist_backward.default] = _pdist_backward
+    table[aten._scaled_dot_product_flash_attention_for_cpu_backward.default] = \
+        _sdpa_flash_cpu_backward
     table[aten.eye.default] = _eye
     table[aten.eye.m] = _eye
     for op in (aten._ctc_loss.default, aten._ctc_loss.Tensor):
@@ -95,6 +97,43 @@ def decomposition_table():
         table.pop(op, None)
     table[aten.embedding_dense_backward.default] = _embedding_dense_backward
     return table
+
+
+def _sdpa_flash_cpu_backward(grad_out, query, key, value, out, logsumexp, dropout_p,
+                             is_causal, *, attn_mask=None, scale=None):
+    """SDPA's backward where autograd recorded the CPU flash kernel whole (inside
+    torch.compile, whose joint graph holds it; the exporter's own trace takes
+    the math form): the probabilities again from q and k (the forward's
+    second output is the math form's weights once decomposed, not the
+    kernel's log-sum-exp), then dV = P^T dO, dS = P (dO V^T - rowsum(P dO
+    V^T)), dQ = dS K scale, dK = dS^T Q scale; grouped-query heads summed
+    back onto their key and value heads."""
+    if dropout_p != 0.0:
+        raise ExportError('scaled_dot_product_attention with dropout_p=%s is random: '
+                          'the exporter takes dropout_p=0' % dropout_p)
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    heads, kv_heads = query.shape[1], key.shape[1]
+    groups = heads // kv_heads
+    k = key.repeat_interleave(groups, 1) if groups > 1 else key
+    v = value.repeat_interleave(groups, 1) if groups > 1 else value
+    s = query @ k.transpose(-2, -1) * scale
+    if is_causal:
+        causal = torch.ones(s.shape[-2], s.shape[-1], dtype=torch.bool).tril()
+        s = s.masked_fill(~causal, float('-inf'))
+    if attn_mask is not None:
+        s = (s.masked_fill(~attn_mask, float('-inf')) if attn_mask.dtype == torch.bool
+             else s + attn_mask)
+    p = torch.softmax(s, -1)
+    dv = p.transpose(-2, -1) @ grad_out
+    dp = grad_out @ v.transpose(-2, -1)
+    ds = p * (dp - (p * dp).sum(-1, keepdim=True))
+    dq = ds @ k * scale
+    dk = ds.transpose(-2, -1) @ query * scale
+    if groups > 1:
+        shape = (key.shape[0], kv_heads, groups) + tuple(key.shape[2:])
+        dk = dk.reshape(shape).sum(2)
+        dv = dv.reshape((value.shape[0], kv_heads, groups) + tuple(value.shape[2:])).sum(2)
+    return dq, dk, dv
 
 
 def _shrink_backward(grad_out, self, lambd):
