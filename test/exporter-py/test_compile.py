@@ -164,6 +164,38 @@ def test_sdpa_trains_like_eager(variant):
     _check_partition(entry, saved, graphs)
 
 
+def test_lstm_graph_break_is_named_and_allow_rnn_trains_like_eager():
+    """torch.compile breaks the graph at nn.LSTM (dynamo's allow_rnn is off by
+    default), so the partition sees a graph that ends inside the model: its
+    error says so. With allow_rnn the step is one graph and trains like eager."""
+    class Tagger(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = torch.nn.Embedding(11, 8)
+            self.rnn = torch.nn.LSTM(8, 8, num_layers=2, batch_first=True)
+            self.head = torch.nn.Linear(8, 5)
+
+        def forward(self, ids):
+            return self.head(self.rnn(self.embed(ids))[0][:, -1])
+
+    torch.manual_seed(0)
+    model = Tagger()
+    ids = torch.randint(0, 11, (2, 5), generator=torch.Generator().manual_seed(1))
+    loss_fn = lambda o, y: F.cross_entropy(o, y)  # noqa: E731
+    batch = (ids, torch.tensor([1, 3]))
+    from torch._dynamo import config
+    allow = config.allow_rnn
+    try:
+        config.allow_rnn = False
+        with pytest.raises(Exception, match='allow_rnn = True'):
+            _train_like_eager(copy.deepcopy(model), batch, loss_fn, 0.5, steps=1)
+        config.allow_rnn = True
+        entry, saved, graphs = _train_like_eager(model, batch, loss_fn, 0.5, steps=2)
+        _check_partition(entry, saved, graphs)
+    finally:
+        config.allow_rnn = allow
+
+
 def _silu_resnet18():
     torch.manual_seed(0)
     model = torchvision.models.resnet18(num_classes=10)

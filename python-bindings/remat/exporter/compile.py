@@ -103,7 +103,18 @@ def kept_nodes(joint_module, num_fwd_outputs, budget=None, remat_opt=None, solve
     losses = [o for o in fwd if isinstance(o, torch.fx.Node) and
               tuple(o.meta['val'].shape) == () and o.meta['val'].dtype == torch.float32]
     if not losses:
-        raise ExportError('the compiled function must return an f32 scalar loss')
+        shapes = ', '.join(str(tuple(o.meta['val'].shape)) for o in fwd
+                           if isinstance(o, torch.fx.Node) and 'val' in o.meta)
+        # Most often a graph break: dynamo splits the step, and this graph
+        # ends inside the model. It breaks at nn.LSTM/GRU/RNN unless told
+        # otherwise (allow_rnn), which the message names when the graph has
+        # no RNN of its own.
+        raise ExportError(
+            'the compiled function must return an f32 scalar loss; this graph returns '
+            'tensors of shapes %s. If the function does return its loss, torch.compile '
+            'split it (a graph break): torch._dynamo.explain(fn)(*args) names the breaks, '
+            'and it breaks at every nn.LSTM, nn.GRU and nn.RNN unless '
+            'torch._dynamo.config.allow_rnn = True' % (shapes or 'none'))
     loss = losses[0]
     rest = [o for o in fwd + bwd if isinstance(o, torch.fx.Node) and o is not loss]
     out.args = ([loss] + rest,)

@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""Random small PyTorch models through remat's two PyTorch routes, each
+result checked (docs/fuzzing.md, "Random PyTorch models").
+
+    random-models.py REMAT_OPT REMAT_RUN [--count N] [--seconds S] [--seed K]
+                     [--route export|compile|both] [--points P] [--workdir DIR]
+
+Each model is drawn from a seed: a convolutional network (Conv2d 1x1/3x3,
+stride 1 or 2, batch or group norm or none, pooling, residual blocks, a
+global-pool or flattened head), a transformer (linear embedding, pre-norm
+attention blocks through F.scaled_dot_product_attention, causal or not, MLP
+blocks), a recurrent model (an embedding of token ids, GRU or LSTM, a head
+on the last step) or an MLP (LayerNorm or BatchNorm1d between layers), with
+one of ten activations and one of four losses (cross entropy with a target
+built inside the step, MSE, smooth L1, a log-softmax pick). Then
+
+- export (remat.exporter.export_training_step): the step is planned at P
+  budgets from its smallest feasible one to its unplanned peak and every plan
+  run (test/Execution/Inputs/budget_sweep.py: planned = rewritten = measured
+  peak to the byte, results bitwise the unplanned step's, cost monotone);
+- compile: torch.compile with remat.exporter.compile.partition at activation
+  budgets 0, 0.4 and 1, two SGD steps each beside an eager copy: the losses,
+  every gradient and every floating buffer (batch-norm statistics) within
+  1e-4 of eager's magnitude.
+
+It stops after N models or S seconds (at least one model; the same models on
+every run: seeds K, K+1, ...), prints a line per check and a summary, and
+exits 1 at the first broken promise (an export error counts: every op the
+models draw is one the exporter covers).
+"""
+import argparse
+import copy
+import os
+import random
+import subprocess
+import sys
+import time
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
+sys.path.insert(0, os.path.join(ROOT, 'python-bindings'))
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+ACTIVATIONS = [nn.ReLU, nn.GELU, nn.SiLU, nn.Tanh, nn.Sigmoid, nn.Hardswish,
+               lambda: nn.LeakyReLU(0.1), nn.ELU, nn.Softplus, nn.Mish]
+
+
+class Residual(nn.Module):
+    def __init__(self, body):
+        super().__init__()
+        self.body = body
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+class Attention(nn.Module):
+    def __init__(self, d, heads, causal):
+        super().__init__()
+        self.qkv, self.o = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        self.heads, self.causal = heads, causal
+
+    def forward(self, x):
+        b, t, d = x.shape
+        q, k, v = (z.reshape(b, t, self.heads, d // self.heads).transpose(1, 2)
+                   for z in self.qkv(x).chunk(3, -1))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)
+        return self.o(y.transpose(1, 2).reshape(b, t, d))
+
+
+class Recurrent(nn.Module):
+    def __init__(self, cell, vocab, d, hidden, layers):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, d)
+        self.rnn = cell(d, hidden, num_layers=layers, batch_first=True)
+        self.head = nn.Linear(hidden, 5)
+
+    def forward(self, ids):
+        out, _ = self.rnn(self.embed(ids))
+        return self.head(out[:, -1])
+
+
+def conv_model(r):
+    c, h, layers = r.choice([3, 4]), 8, []
+    x = torch.randn(2, c, h, h)
+    for _ in range(r.randint(1, 4)):
+        co, k = r.choice([4, 6, 8]), r.choice([1, 3])
+        stride = r.choice([1, 1, 2]) if h >= 4 else 1
+        block = [nn.Conv2d(c, co, k, stride=stride, padding=k // 2, bias=r.random() < 0.5)]
+        norm = r.choice(['batch', 'group', 'none'])
+        if norm == 'batch':
+            block.append(nn.BatchNorm2d(co))
+        elif norm == 'group':
+            block.append(nn.GroupNorm(2, co))
+        block.append(r.choice(ACTIVATIONS)())
+        residual = co == c and stride == 1 and r.random() < 0.5
+        layers.append(Residual(nn.Sequential(*block)) if residual else nn.Sequential(*block))
+        c, h = co, (h + 2 * (k // 2) - k) // stride + 1
+        if h >= 4 and r.random() < 0.3:
+            layers.append(r.choice([nn.MaxPool2d(2), nn.AvgPool2d(2)]))
+            h //= 2
+    pooled = r.random() < 0.5
+    layers += [nn.AdaptiveAvgPool2d(1) if pooled else nn.Identity(), nn.Flatten(),
+               nn.Linear(c * (1 if pooled else h * h), 5)]
+    return nn.Sequential(*layers), x
+
+
+def transformer_model(r):
+    d, t, heads = r.choice([8, 16]), r.choice([4, 6]), r.choice([1, 2])
+    layers = [nn.Linear(5, d)]
+    for _ in range(r.randint(1, 3)):
+        layers.append(Residual(nn.Sequential(nn.LayerNorm(d),
+                                             Attention(d, heads, r.random() < 0.5))))
+        hidden = r.choice([d, 2 * d])
+        layers.append(Residual(nn.Sequential(nn.LayerNorm(d), nn.Linear(d, hidden),
+                                             r.choice(ACTIVATIONS)(), nn.Linear(hidden, d))))
+    layers += [nn.LayerNorm(d), nn.Flatten(), nn.Linear(d * t, 5)]
+    return nn.Sequential(*layers), torch.randn(2, t, 5)
+
+
+def recurrent_model(r):
+    vocab, t = 11, r.choice([3, 5])
+    model = Recurrent(r.choice([nn.GRU, nn.LSTM]), vocab, r.choice([4, 8]), r.choice([4, 8]),
+                      r.choice([1, 2]))
+    return model, torch.randint(0, vocab, (2, t))
+
+
+def mlp_model(r):
+    width, layers = 5, []
+    for _ in range(r.randint(1, 5)):
+        out = r.choice([4, 8, 12, 16])
+        layers += [nn.Linear(width, out, bias=r.random() < 0.7), r.choice(ACTIVATIONS)()]
+        if r.random() < 0.3:
+            layers.append(r.choice([nn.LayerNorm(out), nn.BatchNorm1d(out)]))
+        width = out
+    layers.append(nn.Linear(width, 5))
+    return nn.Sequential(*layers), torch.randn(3, 5)
+
+
+KINDS = {'conv': conv_model, 'transformer': transformer_model, 'recurrent': recurrent_model,
+         'mlp': mlp_model}
+
+
+def loss_of(r):
+    kind = r.choice(['cross_entropy', 'mse', 'smooth_l1', 'log_softmax'])
+    if kind == 'cross_entropy':   # the target a tensor built inside the step
+        return kind, lambda o: F.cross_entropy(o, torch.tensor([1, 3, 0][:o.shape[0]]))
+    if kind == 'mse':
+        return kind, lambda o: F.mse_loss(o, torch.full_like(o, 0.5))
+    if kind == 'smooth_l1':
+        return kind, lambda o: F.smooth_l1_loss(o, torch.zeros_like(o))
+    return kind, lambda o: -F.log_softmax(o, -1)[:, 2].mean()
+
+
+def draw(seed):
+    """(description, model, input, loss function) of one seed."""
+    r = random.Random(seed)
+    torch.manual_seed(seed)
+    kind = r.choice(sorted(KINDS))
+    model, x = KINDS[kind](r)
+    loss_name, loss = loss_of(r)
+    return '%s/%s' % (kind, loss_name), model, x, loss
+
+
+class Broken(Exception):
+    pass
+
+
+def check_export(remat_opt, remat_run, model, x, loss, points, workdir):
+    from remat import exporter
+    step = os.path.join(workdir, 'step.mlir')
+    with open(step, 'w') as f:
+        f.write(exporter.export_training_step(model, loss, (x,)))
+    proc = subprocess.run(['python3', os.path.join(ROOT, 'test', 'Execution', 'Inputs',
+                                                   'budget_sweep.py'),
+                           remat_opt, remat_run, step, '--points', str(points),
+                           '--workdir', workdir], capture_output=True, text=True)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode:
+        raise Broken('budget sweep of %s:\n%s%s' % (step, proc.stdout[-3000:], proc.stderr[-2000:]))
+    return lines[-1] if lines else ''
+
+
+def _close(a, b, rtol=1e-4):
+    return float((a - b).abs().max()) <= rtol * float(b.abs().max()) + 1e-6
+
+
+def check_compile(remat_opt, model, x, loss, budget):
+    from functorch.compile import make_boxed_func
+    from torch._dynamo.backends.common import aot_autograd
+    from remat.exporter.compile import decompositions, partition
+    torch._dynamo.reset()
+    # One graph for the whole step: dynamo breaks at RNN modules otherwise
+    # (the partition's error says so).
+    torch._dynamo.config.allow_rnn = True
+    mine, ref, plans = copy.deepcopy(model), copy.deepcopy(model), []
+    run = lambda gm, _: make_boxed_func(gm)  # noqa: E731
+    backend = aot_autograd(fw_compiler=run, bw_compiler=run, decompositions=decompositions(),
+                           partition_fn=partition(budget=budget, remat_opt=remat_opt,
+                                                  on_plan=lambda e, s: plans.append(e)))
+    step = torch.compile(lambda x: loss(mine(x)), backend=backend)
+    for i in range(2):
+        mine.zero_grad()
+        ref.zero_grad()
+        got = step(x)
+        got.backward()
+        want = loss(ref(x))
+        want.backward()
+        off = [] if _close(got.detach(), want.detach()) else ['loss']
+        off += [n for (n, p), q in zip(mine.named_parameters(), ref.parameters())
+                if p.grad is None or not _close(p.grad, q.grad)]
+        off += [n for (n, a), b in zip(mine.named_buffers(), ref.buffers())
+                if a.dtype.is_floating_point and not _close(a, b)]
+        if off:
+            raise Broken('step %d at activation budget %s differs from eager: %s'
+                         % (i, budget, ', '.join(off[:10])))
+        with torch.no_grad():
+            for p, q in zip(mine.parameters(), ref.parameters()):
+                p -= 0.05 * p.grad
+                q -= 0.05 * q.grad
+    if len(plans) != 1:
+        raise Broken('%d plans at activation budget %s (one graph, planned once)'
+                     % (len(plans), budget))
+    return plans[0]['planned_peak_bytes']
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('remat_opt')
+    parser.add_argument('remat_run')
+    parser.add_argument('--count', type=int, default=20)
+    parser.add_argument('--seconds', type=float, default=600)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--route', choices=['export', 'compile', 'both'], default='both')
+    parser.add_argument('--points', type=int, default=8)
+    parser.add_argument('--workdir')
+    args = parser.parse_args()
+    workdir = args.workdir or os.path.join('/tmp', 'remat-random-models')
+    begin, models, checks = time.time(), 0, 0
+    for seed in range(args.seed, args.seed + args.count):
+        if models and time.time() - begin > args.seconds:
+            break
+        what, model, x, loss = draw(seed)
+        here = os.path.join(workdir, 'model%d' % seed)
+        os.makedirs(here, exist_ok=True)
+        try:
+            if args.route in ('export', 'both'):
+                print('model %d (%s) export: %s' % (seed, what, check_export(
+                    args.remat_opt, args.remat_run, model, x, loss, args.points, here)),
+                    flush=True)
+                checks += 1
+            if args.route in ('compile', 'both'):
+                peaks = [check_compile(args.remat_opt, model, x, loss, b) for b in (0.0, 0.4, 1.0)]
+                print('model %d (%s) compile: planned peaks %s bytes at 0 / 0.4 / 1, losses and '
+                      'gradients as eager' % (seed, what, ' / '.join(map(str, peaks))), flush=True)
+                checks += 1
+        except Exception as e:   # Broken, an export error, a crash of the partition
+            print('FAIL: model %d (%s): %s: %s' % (seed, what, type(e).__name__, e))
+            sys.exit(1)
+        models += 1
+    print('PASS: %d models, %d checks in %.0f s' % (models, checks, time.time() - begin))
+
+
+if __name__ == '__main__':
+    main()
