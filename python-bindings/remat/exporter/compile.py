@@ -106,9 +106,8 @@ def kept_nodes(joint_module, num_fwd_outputs, budget=None, remat_opt=None, solve
         shapes = ', '.join(str(tuple(o.meta['val'].shape)) for o in fwd
                            if isinstance(o, torch.fx.Node) and 'val' in o.meta)
         # Most often a graph break: dynamo splits the step, and this graph
-        # ends inside the model. It breaks at nn.LSTM/GRU/RNN unless told
-        # otherwise (allow_rnn), which the message names when the graph has
-        # no RNN of its own.
+        # ends inside the model (dynamo breaks at every RNN module unless
+        # allow_rnn is on, the most common case, so the message names it).
         raise ExportError(
             'the compiled function must return an f32 scalar loss; this graph returns '
             'tensors of shapes %s. If the function does return its loss, torch.compile '

@@ -105,9 +105,9 @@ def _sdpa_flash_cpu_backward(grad_out, query, key, value, out, logsumexp, dropou
     torch.compile, whose joint graph holds it; the exporter's own trace takes
     the math form): the probabilities again from q and k (the forward's
     second output is the math form's weights once decomposed, not the
-    kernel's log-sum-exp), then dV = P^T dO, dS = P (dO V^T - rowsum(P dO
-    V^T)), dQ = dS K scale, dK = dS^T Q scale; grouped-query heads summed
-    back onto their key and value heads."""
+    kernel's log-sum-exp), then with dP = dO V^T: dV = P^T dO, dS = P * (dP -
+    rowsum(P * dP)), dQ = dS K scale, dK = dS^T Q scale; grouped-query heads
+    summed back onto their key and value heads."""
     if dropout_p != 0.0:
         raise ExportError('scaled_dot_product_attention with dropout_p=%s is random: '
                           'the exporter takes dropout_p=0' % dropout_p)
@@ -129,9 +129,8 @@ def _sdpa_flash_cpu_backward(grad_out, query, key, value, out, logsumexp, dropou
     ds = p * (dp - (p * dp).sum(-1, keepdim=True))
     dq = ds @ k * scale
     dk = ds.transpose(-2, -1) @ query * scale
-    if groups > 1:
-        shape = (key.shape[0], kv_heads, groups) + tuple(key.shape[2:])
-        dk = dk.reshape(shape).sum(2)
+    if groups > 1:   # query heads j * groups .. (j + 1) * groups - 1 read head j
+        dk = dk.reshape((key.shape[0], kv_heads, groups) + tuple(key.shape[2:])).sum(2)
         dv = dv.reshape((value.shape[0], kv_heads, groups) + tuple(value.shape[2:])).sum(2)
     return dq, dk, dv
 
