@@ -10,7 +10,10 @@ stride 1 or 2, batch or group norm or none, pooling, residual blocks, a
 global-pool or flattened head), a transformer (linear embedding, pre-norm
 attention blocks through F.scaled_dot_product_attention, causal or not, MLP
 blocks), a recurrent model (an embedding of token ids, GRU or LSTM, a head
-on the last step) or an MLP (LayerNorm or BatchNorm1d between layers), with
+on the last step), an MLP (LayerNorm or BatchNorm1d between layers), a small
+U-Net (pooling down, a transposed convolution or nearest/bilinear
+interpolation up, the skip concatenated) or a text CNN (embedding, Conv1d,
+batch norm or none, mean or max over time), with
 one of ten activations and one of four losses (cross entropy with a target
 built inside the step, MSE, smooth L1, a log-softmax pick). Then
 
@@ -138,8 +141,52 @@ def mlp_model(r):
     return nn.Sequential(*layers), torch.randn(3, 5)
 
 
+
+class UNetLike(nn.Module):
+    def __init__(self, r):
+        super().__init__()
+        c = r.choice([4, 6])
+        self.down = nn.Sequential(nn.Conv2d(3, c, 3, padding=1), r.choice(ACTIVATIONS)())
+        self.pool = r.choice([nn.MaxPool2d(2), nn.AvgPool2d(2)])
+        self.mid = nn.Sequential(nn.Conv2d(c, 2 * c, 3, padding=1), r.choice(ACTIVATIONS)())
+        self.transposed = r.random() < 0.5
+        self.up = (nn.ConvTranspose2d(2 * c, c, 2, stride=2) if self.transposed
+                   else nn.Conv2d(2 * c, c, 1))
+        self.mode = r.choice(['nearest', 'bilinear'])
+        self.out = nn.Conv2d(2 * c, 5, 1)
+
+    def forward(self, x):
+        a = self.down(x)
+        b = self.mid(self.pool(a))
+        u = self.up(b) if self.transposed else self.up(F.interpolate(b, scale_factor=2, mode=self.mode))
+        return self.out(torch.cat([a, u], 1)).mean((2, 3))
+
+
+class TextConv(nn.Module):
+    def __init__(self, r):
+        super().__init__()
+        d = r.choice([4, 8])
+        self.embed = nn.Embedding(13, d)
+        self.conv = nn.Conv1d(d, 8, r.choice([2, 3]), padding=1)
+        self.act = r.choice(ACTIVATIONS)()
+        self.norm = r.choice([nn.BatchNorm1d(8), nn.Identity()])
+        self.head = nn.Linear(8, 5)
+
+    def forward(self, ids):
+        h = self.act(self.norm(self.conv(self.embed(ids).transpose(1, 2))))
+        return self.head(h.amax(-1) if isinstance(self.norm, nn.Identity) else h.mean(-1))
+
+
+def unet_model(r):
+    return UNetLike(r), torch.randn(2, 3, 8, 8)
+
+
+def textconv_model(r):
+    return TextConv(r), torch.randint(0, 13, (2, 7))
+
+
 KINDS = {'conv': conv_model, 'transformer': transformer_model, 'recurrent': recurrent_model,
-         'mlp': mlp_model}
+         'mlp': mlp_model, 'unet': unet_model, 'textconv': textconv_model}
 
 
 def loss_of(r):
