@@ -221,8 +221,8 @@ def check_export(remat_opt, remat_run, model, x, loss, points, workdir):
     step = os.path.join(workdir, 'step.mlir')
     with open(step, 'w') as f:
         f.write(exporter.export_training_step(model, loss, (x,)))
-    proc = subprocess.run(['python3', os.path.join(ROOT, 'test', 'Execution', 'Inputs',
-                                                   'budget_sweep.py'),
+    sweep = os.path.join(ROOT, 'test', 'Execution', 'Inputs', 'budget_sweep.py')
+    proc = subprocess.run([sys.executable, sweep,
                            remat_opt, remat_run, step, '--points', str(points),
                            '--workdir', workdir], capture_output=True, text=True)
     lines = proc.stdout.strip().splitlines()
