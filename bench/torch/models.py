@@ -259,6 +259,27 @@ def unet(batch=4, hw=256):
         '2 classes, batch %d, %dx%d' % (batch, hw, hw)
 
 
+def regnet_y_400mf(batch=4, hw=64):
+    m, data, loss = _torchvision('regnet_y_400mf', batch, hw, classes=10)
+    return m, data, loss, 'RegNetY-400MF (torchvision), 10 classes, batch %d, %dx%d' % (
+        batch, hw, hw)
+
+
+def efficientnet_b0(batch=4, hw=64):
+    m, data, loss = _torchvision('efficientnet_b0', batch, hw, classes=10,
+                                 stochastic_depth_prob=0.0)
+    return m, data, loss, 'EfficientNet-B0 (torchvision, dropout and stochastic depth off), ' \
+        '10 classes, batch %d, %dx%d' % (batch, hw, hw)
+
+
+# Measured against PyTorch with no bundled fixture (bench/torch/unbundled.py
+# exports their steps): the "up to 1.23x worse" models.
+UNBUNDLED_MODELS = {
+    'regnet_y_400mf': regnet_y_400mf,
+    'efficientnet_b0': efficientnet_b0,
+}
+
+
 MODELS = {
     'gpt2_small': gpt2_small,
     'bert_base': bert_base,

@@ -129,8 +129,9 @@ def _brief(r):
     return s
 
 
-def torch_results(ro, name, report, fractions, tmpdir):
-    import models
+def torch_results(ro, name, report, fractions, tmpdir, mlir=None):
+    """PyTorch's rows of one model; remat fast is planned at each of its peaks on
+    `mlir` (default the model's fixture in bench/graphs)."""
     import torch_plan
     model, data, loss_fn, _ = models_by_name()[name]()
     rows = []
@@ -172,7 +173,8 @@ def torch_results(ro, name, report, fractions, tmpdir):
             row['recompute_flops'] = flops - base['step_flops'] if base else None
             row['overhead_percent'] = (100.0 * row['recompute_flops'] / base['step_flops']
                                        if base else None)
-            eq = ro.plan(os.path.join(GRAPHS, name + '.mlir'), '%d' % rep['peak_bytes'], 'fast')
+            eq = ro.plan(mlir or os.path.join(GRAPHS, name + '.mlir'), '%d' % rep['peak_bytes'],
+                         'fast')
             row['remat_fast_at_torch_peak'] = eq
         rows.append(row)
         print('  torch %-7s saved %.1f MiB, peak %.1f MiB, +%s FLOPs; remat fast at that peak: %s'
@@ -186,7 +188,7 @@ def torch_results(ro, name, report, fractions, tmpdir):
 def models_by_name():
     import models
     return dict(models.MODELS, **models.SMALL_MODELS, **models.RECURRENT_MODELS,
-                **models.FAMILY_MODELS)
+                **models.FAMILY_MODELS, **models.UNBUNDLED_MODELS)
 
 
 def group_of(name):

@@ -6,6 +6,16 @@ step (the forward, then the backward reading the forward's saved tensors) and
 exported with remat.exporter, so remat-report measures PyTorch's plan with the
 same memory and cost model as remat's own plans: its peak, and its recompute
 FLOPs (its step FLOPs minus those of the unpartitioned step).
+
+The model is partitioned as it trains, batch norm's running statistics
+included: aot_autograd threads their in-place updates through the forward
+graph as extra outputs, which the joined step leaves out as remat.exporter
+leaves them out of remat's own step (they change neither the loss nor the
+gradients). The statistics stay arguments of both programs, so the two steps
+take the same arguments and their peaks count the same model state. (Until
+2026-12-03 the running statistics were removed before partitioning: PyTorch's
+program then took fewer arguments and peaked exactly their bytes below remat's
+unplanned step, the "offset" of docs/benchmarks-torch.md.)
 """
 
 import copy
@@ -20,18 +30,6 @@ from exporter_import import import_exporter
 exporter = import_exporter()
 
 
-def _no_running_stats(model):
-    """Batch norm without running statistics: the same training-mode math, and no
-    buffer mutation for aot_autograd to thread through the graphs."""
-    for m in model.modules():
-        if isinstance(m, nn.modules.batchnorm._BatchNorm):
-            m.track_running_stats = False
-            m.running_mean = None
-            m.running_var = None
-            m.num_batches_tracked = None
-    return model
-
-
 def partition(model, data, loss_fn, budget, partitioner='min_cut'):
     """(fw GraphModule, bw GraphModule, param names, n batch inputs) of PyTorch's
     plan at activation_memory_budget = budget."""
@@ -39,7 +37,7 @@ def partition(model, data, loss_fn, budget, partitioner='min_cut'):
                                    min_cut_rematerialization_partition)
     import torch._functorch.config as fconfig
 
-    model = _no_running_stats(copy.deepcopy(model))
+    model = copy.deepcopy(model)   # its running statistics are updated by the fake step
     names = [n for n, _ in model.named_parameters()]
     bnames = [n for n, _ in model.named_buffers()]
     buffers = [b for _, b in model.named_buffers()]
@@ -68,7 +66,7 @@ def partition(model, data, loss_fn, budget, partitioner='min_cut'):
                           partition_fn=part, decompositions=exporter.trace.decomposition_table())
         # Fake tensors: the partitioner needs shapes only, not a real step.
         with FakeTensorMode(allow_non_fake_inputs=True) as mode:
-            fake = [mode.from_tensor(t) for t in params + buffers + list(data)]
+            fake = [mode.from_tensor(t) for t in params + [b.clone() for b in buffers] + list(data)]
             for f, t in zip(fake, params):
                 f.requires_grad_(t.requires_grad)
             loss = fn(*fake)
@@ -105,8 +103,11 @@ def join(fw, bw, param_names, buffer_names, n_batch):
             fw_out = [env[a] if isinstance(a, torch.fx.Node) else a for a in node.args[0]]
             continue
         env[node] = g.node_copy(node, lambda n: env[n])
-    loss, saved = fw_out[0], fw_out[1:]
     bw_ph = [n for n in bw.graph.nodes if n.op == 'placeholder']
+    n_saved = sum(1 for n in bw_ph if not n.name.startswith('tangents'))
+    n_updates = len(fw_out) - 1 - n_saved   # aot_autograd: updated inputs, outputs, saved
+    assert n_updates >= 0 and len(bw_ph) == n_saved + 1, (len(fw_out), len(bw_ph))
+    loss, saved = fw_out[n_updates], fw_out[n_updates + 1:]
     benv = {}
     for i, node in enumerate(bw_ph):
         if i < len(saved):
@@ -127,6 +128,7 @@ def join(fw, bw, param_names, buffer_names, n_batch):
         if node.op == 'call_function' and node.name in forward_ops:
             benv[node].meta['remat_recomputed'] = True
     g.output(tuple([loss] + grads))
+    g.eliminate_dead_code()   # the running-statistics updates; placeholders stay
     gm = torch.fx.GraphModule(torch.nn.Module(), g)
     kinds = ['param'] * len(param_names) + ['buffer'] * len(buffer_names) + ['batch'] * n_batch
     arg_names = param_names + buffer_names + ['input%d' % i for i in range(n_batch)]
