@@ -55,6 +55,12 @@ constexpr double kLeastRefinedRatio = 1.001;
 /// 1% grids of graphs of 1000-10000 nodes; docs/planner.md, "Monotone
 /// plans"). Fixed per graph, so the answers stay monotone.
 constexpr size_t kWalkedLookahead = 4, kLookahead = 1;
+/// Parts of the band between the two levels around a budget that
+/// solveMonotone solves at (kBandParts - 1 solves, on threads; graphs over
+/// kWalkNodes up to kDenseGridNodes, fast with the default levels): with 2
+/// (the middle only) RegNetY and MobileNetV2 answered dearer between the
+/// sub-levels (docs/planner.md, "Sub-levels in the budget's band").
+constexpr int kBandParts = 4;
 
 /// A point of the frontier under construction and the budget it was last
 /// polished for (-1: never), so a level polishes only where a point's
@@ -351,6 +357,7 @@ Frontier computeFrontier(const Problem &problem,
   const size_t numLevels = levels.size();
   levelsUpTo.store(levels.back());
   levelsAbove.store(low);
+  frontier.levels = levels;
   auto isKeepAllLevel = [&](size_t k) {
     return k > 0 && static_cast<int64_t>(k) + 1 == totalLevels;
   };
@@ -735,6 +742,64 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
                         budget, low, begin);
 }
 
+namespace {
+
+/// The budget's band (docs/planner.md, "Sub-levels in the budget's band"):
+/// between the last two levels L' < L computed for a budget B (L' < B < L),
+/// the levels' own solves often leave no plan peaking in (L', B] cheaper
+/// than the answer at L'. Solve at the band's sub-levels, L' + (L - L') * j
+/// / kBandParts for j = 1 .. kBandParts - 1 (budgets that depend on the band
+/// only, never on B), and keep the plans that cost at least the answer at
+/// L, P. For B1 < B2 in one band, B2 sees every plan B1 sees; for B2 in a
+/// band above, P is already eligible and no dearer than any plan kept for
+/// B1. So the answers stay monotone. Returns the cheapest kept plan fitting
+/// B when it is cheaper than `point`, the frontier's answer at B.
+std::optional<FrontierPoint> solveBand(const Problem &problem,
+                                       const Frontier &frontier,
+                                       const SolveOptions &options,
+                                       const FrontierPoint &point) {
+  const int64_t budget = options.budgetBytes;
+  const std::vector<int64_t> &levels = frontier.levels;
+  auto upper = std::lower_bound(levels.begin(), levels.end(), budget);
+  if (upper == levels.begin() || upper == levels.end())
+    return std::nullopt;
+  const int64_t low = *std::prev(upper), high = *upper;
+  const FrontierPoint *top = frontier.at(high);
+  // At a level, or where the answer is the upper level's already, no plan
+  // kept can answer cheaper.
+  if (!top || top->peakBytes <= budget ||
+      point.recomputeCost <= top->recomputeCost)
+    return std::nullopt;
+  RetentionFamily family(problem);
+  std::vector<Plan> plans(kBandParts - 1);
+  forEachIndex(plans.size(), options.threads, [&](size_t j) {
+    SolveOptions solveOptions;
+    solveOptions.budgetBytes =
+        low + (high - low) * static_cast<int64_t>(j + 1) / kBandParts;
+    solveOptions.threads = 1;
+    solveOptions.effort = 1;   // as the frontier's own solves
+    // Where nothing fits, fast falls back to this plan, which peaks at the
+    // least level, below the band.
+    solveOptions.knownMinPeak = &frontier.points.front().plan;
+    SolveResult result = solveInFamily(family, SolverKind::Fast, solveOptions);
+    if (result.feasible && validate(problem, result.plan).empty())
+      plans[j] = std::move(result.plan);
+  });
+  std::optional<FrontierPoint> best;
+  for (Plan &plan : plans) {
+    if (plan.schedule.empty())
+      continue;
+    const Simulation sim = simulate(problem, plan);
+    if (sim.peakBytes <= budget && sim.recomputeCost >= top->recomputeCost &&
+        sim.recomputeCost < point.recomputeCost &&
+        (!best || sim.recomputeCost < best->recomputeCost))
+      best = FrontierPoint{sim.peakBytes, sim.recomputeCost, std::move(plan)};
+  }
+  return best;
+}
+
+} // namespace
+
 SolveResult solveMonotone(const Problem &problem, SolverKind kind,
                           const SolveOptions &options, int gridPoints) {
   if (kind == SolverKind::Fast && gridPoints == 0 &&
@@ -756,6 +821,12 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
   frontierOptions.maxBudget = options.budgetBytes;
   Frontier frontier = computeFrontier(problem, frontierOptions);
   const FrontierPoint *point = frontier.at(options.budgetBytes);
+  std::optional<FrontierPoint> banded;
+  if (point && kind == SolverKind::Fast && gridPoints == 0 &&
+      problem.nodes.size() > kWalkNodes)
+    banded = solveBand(problem, frontier, options, *point);
+  if (banded)
+    point = &*banded;
   // Below the smallest feasible budget: the least-peak plan, infeasible.
   if (!point && !frontier.points.empty())
     point = &frontier.points.front();

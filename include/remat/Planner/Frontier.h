@@ -88,6 +88,10 @@ struct Frontier {
   int64_t unplannedPeakBytes = 0;
   /// peakLowerBound: no plan of any solver peaks below it.
   int64_t lowerBoundBytes = 0;
+  /// The budgets of the levels computed, ascending (the least peak first;
+  /// with FrontierOptions::maxBudget, up to the lookahead-th level at or
+  /// above it).
+  std::vector<int64_t> levels;
 
   int64_t smallestFeasibleBytes() const {
     return points.empty() ? unplannedPeakBytes : points.front().peakBytes;
@@ -120,6 +124,11 @@ Frontier computeFrontier(const Problem &problem,
 /// it also holds the plans the levels above the budget found below it.
 /// Callers asking for many budgets should compute it once and use
 /// Frontier::at.
+/// On graphs of 401-5000 nodes (fast, default levels) a budget between two
+/// levels is also answered from solves at three sub-levels of that band
+/// (a quarter, half and three quarters of the way up), keeping only plans
+/// no cheaper than the upper level's answer: monotone by the argument in
+/// docs/planner.md ("Sub-levels in the budget's band").
 /// Above 5000 nodes (fast, default levels) the levels are computed from the
 /// budget down and only as far as RecomputeCostBound leaves a lower one able
 /// to change the answer (solveMonotoneTopDown; the same answers, monotone by
