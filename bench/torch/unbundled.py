@@ -9,11 +9,10 @@ PyTorch's min-cut plans at activation_memory_budget 1.0 0.8 0.6 0.4 0.3 are
 joined, exported and measured with remat-report (torch_plan.py), and remat
 fast plans the exported step at each of their peaks (remat-opt
 --remat-checkpoint, as a user runs it). Rows go to --out (default
-unbundled_torch.json beside this script); the table is printed.
-
-Ratio: remat's recompute FLOPs over the FLOPs of the forward ops PyTorch's
-backward computes again (`recomputed_op_flops`), where PyTorch re-runs
-anything.
+unbundled_torch.json beside this script, which run.py --doc reads); the
+table is printed (report_doc.ops_table: the ratio is remat's recompute FLOPs
+over the FLOPs of the forward ops PyTorch's backward computes again,
+`recomputed_op_flops`, where PyTorch re-runs anything).
 """
 
 import argparse
@@ -42,34 +41,11 @@ def measure(ro, name, tmp):
         'peak_bytes', 'argument_bytes', 'forward_flops', 'backward_flops')}, 'torch': rows}
 
 
-def table(results):
-    out = ['| model | budget | PyTorch peak B | PyTorch recomputed ops | remat fast | ratio |',
-           '|---|---|---|---|---|---|']
-    for name, e in results.items():
-        step = e['report']['forward_flops'] + e['report']['backward_flops']
-        base = next((t for t in e['torch'] if t['budget'] == 'default' and 'error' not in t), None)
-        for t in e['torch']:
-            if t['budget'] == 'default':
-                continue
-            if 'error' in t:
-                out.append('| %s | %s | %s | | | |' % (name, t['budget'], t['error'][:80]))
-                continue
-            eq = t.get('remat_fast_at_torch_peak') or {}
-            theirs = 100.0 * t['recomputed_op_flops'] / base['step_flops'] if base else None
-            ours = 100.0 * eq['recompute_flops'] / step if 'recompute_flops' in eq else None
-            ratio = ('%.2f' % (eq['recompute_flops'] / t['recomputed_op_flops'])
-                     if ours is not None and t['recomputed_op_flops'] > 0 else 'n/a')
-            out.append('| %s | %s | %d | %s | %s | %s |' % (
-                name, t['budget'], t['peak_bytes'],
-                '%.2f%%' % theirs if theirs is not None else '-',
-                '%.2f%%' % ours if ours is not None else eq.get('error', '-')[:80], ratio))
-    return '\n'.join(out)
-
-
 def main():
     import models
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--models', nargs='*', default=list(models.UNBUNDLED_MODELS))
+    ap.add_argument('--models', nargs='*', default=list(models.UNBUNDLED_MODELS) + [
+        'family_pooling', 'family_densenet', 'family_moe_top2', 'family_gru'])
     ap.add_argument('--remat-opt', default=os.path.join(run.ROOT, 'build', 'bin', 'remat-opt'))
     ap.add_argument('--out', default=os.path.join(HERE, 'unbundled_torch.json'))
     args = ap.parse_args()
@@ -80,7 +56,8 @@ def main():
             results[name] = measure(ro, name, tmp)
             with open(args.out, 'w') as f:
                 json.dump(results, f, indent=1)
-    print(table(results))
+    import report_doc
+    print(report_doc.ops_table(results))
 
 
 if __name__ == '__main__':
