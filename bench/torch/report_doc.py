@@ -391,5 +391,6 @@ measures for PyTorch).
 
     pip install torch torchvision matplotlib
     python3 bench/torch/export_fixtures.py        # bench/graphs/*.mlir (minutes)
+    python3 bench/torch/unbundled.py              # unbundled_torch.json (models with no fixture)
     python3 bench/torch/run.py --doc             # this page, docs/img/torch-*.png
 """
