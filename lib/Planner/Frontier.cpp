@@ -56,7 +56,8 @@ constexpr double kLeastRefinedRatio = 1.001;
 /// plans"). Fixed per graph, so the answers stay monotone.
 constexpr size_t kWalkedLookahead = 4, kLookahead = 1;
 /// Parts of the band between the two levels around a budget that
-/// solveMonotone solves at (kBandParts - 1 solves, on threads; graphs over
+/// solveMonotone solves at (kBandParts - 1 solves, then up to kBandParts
+/// more one byte below their plans' peaks, on threads; graphs over
 /// kWalkNodes up to kDenseGridNodes, fast with the default levels): with 2
 /// (the middle only) RegNetY and MobileNetV2 answered dearer between the
 /// sub-levels (docs/planner.md, "Sub-levels in the budget's band").
@@ -748,12 +749,13 @@ namespace {
 /// between the last two levels L' < L computed for a budget B (L' < B < L),
 /// the levels' own solves often leave no plan peaking in (L', B] cheaper
 /// than the answer at L'. Solve at the band's sub-levels, L' + (L - L') * j
-/// / kBandParts for j = 1 .. kBandParts - 1 (budgets that depend on the band
-/// only, never on B), and keep the plans that cost at least the answer at
-/// L, P. For B1 < B2 in one band, B2 sees every plan B1 sees; for B2 in a
-/// band above, P is already eligible and no dearer than any plan kept for
-/// B1. So the answers stay monotone. Returns the cheapest kept plan fitting
-/// B when it is cheaper than `point`, the frontier's answer at B.
+/// / kBandParts for j = 1 .. kBandParts - 1, then one byte below the peak of
+/// each plan found and of the answer at L, P (budgets that depend on the
+/// band only, never on B), and keep the plans that cost at least P. For
+/// B1 < B2 in one band, B2 sees every plan B1 sees; for B2 in a band above,
+/// P is already eligible and no dearer than any plan kept for B1. So the
+/// answers stay monotone. Returns the cheapest kept plan fitting B when it
+/// is cheaper than `point`, the frontier's answer at B.
 std::optional<FrontierPoint> solveBand(const Problem &problem,
                                        const Frontier &frontier,
                                        const SolveOptions &options,
@@ -771,20 +773,41 @@ std::optional<FrontierPoint> solveBand(const Problem &problem,
       point.recomputeCost <= top->recomputeCost)
     return std::nullopt;
   RetentionFamily family(problem);
-  std::vector<Plan> plans(kBandParts - 1);
-  forEachIndex(plans.size(), options.threads, [&](size_t j) {
-    SolveOptions solveOptions;
-    solveOptions.budgetBytes =
-        low + (high - low) * static_cast<int64_t>(j + 1) / kBandParts;
-    solveOptions.threads = 1;
-    solveOptions.effort = 1;   // as the frontier's own solves
-    // Where nothing fits, fast falls back to this plan, which peaks at the
-    // least level, below the band.
-    solveOptions.knownMinPeak = &frontier.points.front().plan;
-    SolveResult result = solveInFamily(family, SolverKind::Fast, solveOptions);
-    if (result.feasible && validate(problem, result.plan).empty())
-      plans[j] = std::move(result.plan);
-  });
+  // Solves at `budgets`, on threads, into `plans` (empty where none fits).
+  auto solveAll = [&](const std::vector<int64_t> &budgets) {
+    std::vector<Plan> plans(budgets.size());
+    forEachIndex(budgets.size(), options.threads, [&](size_t j) {
+      SolveOptions solveOptions;
+      solveOptions.budgetBytes = budgets[j];
+      solveOptions.threads = 1;
+      solveOptions.effort = 1;   // as the frontier's own solves
+      // Where nothing fits, fast falls back to this plan, which peaks at
+      // the least level, below the band.
+      solveOptions.knownMinPeak = &frontier.points.front().plan;
+      SolveResult result =
+          solveInFamily(family, SolverKind::Fast, solveOptions);
+      if (result.feasible && validate(problem, result.plan).empty())
+        plans[j] = std::move(result.plan);
+    });
+    return plans;
+  };
+  std::vector<int64_t> parts;
+  for (int j = 1; j < kBandParts; ++j)
+    parts.push_back(low + (high - low) * j / kBandParts);
+  std::vector<Plan> plans = solveAll(parts);
+  // One byte below the peak of each plan found and of P: the cheapest
+  // plans often peak a few bytes below another's (RegNetY's min-cut start,
+  // 192 bytes below the plan of the band's third quarter).
+  std::set<int64_t> belowSet{top->peakBytes - 1};
+  for (const Plan &plan : plans)
+    if (!plan.schedule.empty())
+      belowSet.insert(simulate(problem, plan).peakBytes - 1);
+  std::vector<int64_t> below;
+  for (int64_t b : belowSet)
+    if (b > low)
+      below.push_back(b);
+  for (Plan &plan : solveAll(below))
+    plans.push_back(std::move(plan));
   std::optional<FrontierPoint> best;
   for (Plan &plan : plans) {
     if (plan.schedule.empty())

@@ -263,13 +263,14 @@ TEST(Frontier, NeverDearerThanPlainAtTheSmallestBudget) {
 }
 
 // Between two whole-percent levels (graphs of 401-5000 nodes) the answer
-// also comes from solves at three sub-levels of the band (docs/planner.md,
-// "Sub-levels in the budget's band"). On a 600-node graph, budgets every
-// 0.2% across two bands (0.551-0.569 of the peak): the answers fit,
-// validate and never rise; none is dearer than the frontier's own answer
-// (computed up to the band's upper level, as solveMonotone does), and the
-// sub-levels answer cheaper at some of them (without them, 602 at 0.553
-// and 0.555 where they find 599, 575 at 0.563 where they find 565).
+// also comes from solves at three sub-levels of the band and just below
+// their plans' peaks (docs/planner.md, "Sub-levels in the budget's band").
+// On a 600-node graph, budgets every 0.2% across two bands (0.551-0.569 of
+// the peak): the answers fit, validate and never rise; none is dearer than
+// the frontier's own answer (computed up to the band's upper level, as
+// solveMonotone does), and the band's solves answer cheaper at some of
+// them (without them, 602 at 0.553 and 0.555 where they find 599, 575 at
+// 0.561 and 0.563 where they find 566 and 565).
 TEST(Frontier, BandSubLevelsStayMonotoneAndAnswerCheaper) {
   const Problem problem = randomTrainingGraph(600, 1);
   const int64_t peak = simulate(problem, keepAllPlan(problem)).peakBytes;

@@ -126,8 +126,9 @@ Frontier computeFrontier(const Problem &problem,
 /// Frontier::at.
 /// On graphs of 401-5000 nodes (fast, default levels) a budget between two
 /// levels is also answered from solves at three sub-levels of that band
-/// (a quarter, half and three quarters of the way up), keeping only plans
-/// no cheaper than the upper level's answer: monotone by the argument in
+/// (a quarter, half and three quarters of the way up) and one byte below
+/// the peaks of their plans and of the upper level's answer, keeping only
+/// plans no cheaper than that answer: monotone by the argument in
 /// docs/planner.md ("Sub-levels in the budget's band").
 /// Above 5000 nodes (fast, default levels) the levels are computed from the
 /// budget down and only as far as RecomputeCostBound leaves a lower one able
