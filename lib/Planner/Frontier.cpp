@@ -577,6 +577,82 @@ bool answersBefore(const Ranked &a, const Ranked &b) {
 
 } // namespace
 
+namespace {
+
+/// The budget's band (docs/planner.md, "Sub-levels in the budget's band"):
+/// between the last two levels L' < L computed for a budget B (L' < B < L),
+/// the levels' own solves often leave no plan peaking in (L', B] cheaper
+/// than the answer at L'. Solve at the band's sub-levels, L' + (L - L') * j
+/// / kBandParts for j = 1 .. kBandParts - 1, then one byte below the peak of
+/// each plan found and of the answer at L, P (budgets that depend on the
+/// band only, never on B), and keep the plans that cost at least P. For
+/// B1 < B2 in one band, B2 sees every plan B1 sees; for B2 in a band above,
+/// P is already eligible and no dearer than any plan kept for B1. So the
+/// answers stay monotone. Returns the cheapest kept plan fitting B when it
+/// is cheaper than `point`, the frontier's answer at B. `top` is P, `least`
+/// the least-peak plan (what a solve falls back to where nothing fits).
+std::optional<FrontierPoint> solveBand(const Problem &problem,
+                                       const RetentionFamily &family,
+                                       int64_t low, int64_t high,
+                                       const FrontierPoint &top,
+                                       const FrontierPoint &point,
+                                       int64_t budget, unsigned threads,
+                                       const Plan &least) {
+  // At a level, or where the answer is the upper level's already, no plan
+  // kept can answer cheaper.
+  if (budget <= low || budget >= high || top.peakBytes <= budget ||
+      point.recomputeCost <= top.recomputeCost)
+    return std::nullopt;
+  // Solves at `budgets`, on threads, into `plans` (empty where none fits).
+  auto solveAll = [&](const std::vector<int64_t> &budgets) {
+    std::vector<Plan> plans(budgets.size());
+    forEachIndex(budgets.size(), threads, [&](size_t j) {
+      SolveOptions solveOptions;
+      solveOptions.budgetBytes = budgets[j];
+      solveOptions.threads = 1;
+      solveOptions.effort = 1;   // as the frontier's own solves
+      // Where nothing fits, fast falls back to this plan, which peaks at
+      // the least level, below the band.
+      solveOptions.knownMinPeak = &least;
+      SolveResult result =
+          solveInFamily(family, SolverKind::Fast, solveOptions);
+      if (result.feasible && validate(problem, result.plan).empty())
+        plans[j] = std::move(result.plan);
+    });
+    return plans;
+  };
+  std::vector<int64_t> parts;
+  for (int j = 1; j < kBandParts; ++j)
+    parts.push_back(low + (high - low) * j / kBandParts);
+  std::vector<Plan> plans = solveAll(parts);
+  // One byte below the peak of each plan found and of P: the cheapest
+  // plans often peak a few bytes below another's (RegNetY's min-cut start,
+  // 192 bytes below the plan of the band's third quarter).
+  std::set<int64_t> belowSet{top.peakBytes - 1};
+  for (const Plan &plan : plans)
+    if (!plan.schedule.empty())
+      belowSet.insert(simulate(problem, plan).peakBytes - 1);
+  std::vector<int64_t> below;
+  for (int64_t b : belowSet)
+    if (b > low)
+      below.push_back(b);
+  for (Plan &plan : solveAll(below))
+    plans.push_back(std::move(plan));
+  std::optional<FrontierPoint> best;
+  for (Plan &plan : plans) {
+    if (plan.schedule.empty())
+      continue;
+    const Simulation sim = simulate(problem, plan);
+    if (sim.peakBytes <= budget && sim.recomputeCost >= top.recomputeCost &&
+        sim.recomputeCost < point.recomputeCost &&
+        (!best || sim.recomputeCost < best->recomputeCost))
+      best = FrontierPoint{sim.peakBytes, sim.recomputeCost, std::move(plan)};
+  }
+  return best;
+}
+
+} // namespace
+
 SolveResult solveMonotoneTopDown(const Problem &problem,
                                  const SolveOptions &options, bool bounded,
                                  int *solves) {
@@ -743,86 +819,6 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
                         budget, low, begin);
 }
 
-namespace {
-
-/// The budget's band (docs/planner.md, "Sub-levels in the budget's band"):
-/// between the last two levels L' < L computed for a budget B (L' < B < L),
-/// the levels' own solves often leave no plan peaking in (L', B] cheaper
-/// than the answer at L'. Solve at the band's sub-levels, L' + (L - L') * j
-/// / kBandParts for j = 1 .. kBandParts - 1, then one byte below the peak of
-/// each plan found and of the answer at L, P (budgets that depend on the
-/// band only, never on B), and keep the plans that cost at least P. For
-/// B1 < B2 in one band, B2 sees every plan B1 sees; for B2 in a band above,
-/// P is already eligible and no dearer than any plan kept for B1. So the
-/// answers stay monotone. Returns the cheapest kept plan fitting B when it
-/// is cheaper than `point`, the frontier's answer at B.
-std::optional<FrontierPoint> solveBand(const Problem &problem,
-                                       const Frontier &frontier,
-                                       const SolveOptions &options,
-                                       const FrontierPoint &point) {
-  const int64_t budget = options.budgetBytes;
-  const std::vector<int64_t> &levels = frontier.levels;
-  auto upper = std::lower_bound(levels.begin(), levels.end(), budget);
-  if (upper == levels.begin() || upper == levels.end())
-    return std::nullopt;
-  const int64_t low = *std::prev(upper), high = *upper;
-  const FrontierPoint *top = frontier.at(high);
-  // At a level, or where the answer is the upper level's already, no plan
-  // kept can answer cheaper.
-  if (!top || top->peakBytes <= budget ||
-      point.recomputeCost <= top->recomputeCost)
-    return std::nullopt;
-  RetentionFamily family(problem);
-  // Solves at `budgets`, on threads, into `plans` (empty where none fits).
-  auto solveAll = [&](const std::vector<int64_t> &budgets) {
-    std::vector<Plan> plans(budgets.size());
-    forEachIndex(budgets.size(), options.threads, [&](size_t j) {
-      SolveOptions solveOptions;
-      solveOptions.budgetBytes = budgets[j];
-      solveOptions.threads = 1;
-      solveOptions.effort = 1;   // as the frontier's own solves
-      // Where nothing fits, fast falls back to this plan, which peaks at
-      // the least level, below the band.
-      solveOptions.knownMinPeak = &frontier.points.front().plan;
-      SolveResult result =
-          solveInFamily(family, SolverKind::Fast, solveOptions);
-      if (result.feasible && validate(problem, result.plan).empty())
-        plans[j] = std::move(result.plan);
-    });
-    return plans;
-  };
-  std::vector<int64_t> parts;
-  for (int j = 1; j < kBandParts; ++j)
-    parts.push_back(low + (high - low) * j / kBandParts);
-  std::vector<Plan> plans = solveAll(parts);
-  // One byte below the peak of each plan found and of P: the cheapest
-  // plans often peak a few bytes below another's (RegNetY's min-cut start,
-  // 192 bytes below the plan of the band's third quarter).
-  std::set<int64_t> belowSet{top->peakBytes - 1};
-  for (const Plan &plan : plans)
-    if (!plan.schedule.empty())
-      belowSet.insert(simulate(problem, plan).peakBytes - 1);
-  std::vector<int64_t> below;
-  for (int64_t b : belowSet)
-    if (b > low)
-      below.push_back(b);
-  for (Plan &plan : solveAll(below))
-    plans.push_back(std::move(plan));
-  std::optional<FrontierPoint> best;
-  for (Plan &plan : plans) {
-    if (plan.schedule.empty())
-      continue;
-    const Simulation sim = simulate(problem, plan);
-    if (sim.peakBytes <= budget && sim.recomputeCost >= top->recomputeCost &&
-        sim.recomputeCost < point.recomputeCost &&
-        (!best || sim.recomputeCost < best->recomputeCost))
-      best = FrontierPoint{sim.peakBytes, sim.recomputeCost, std::move(plan)};
-  }
-  return best;
-}
-
-} // namespace
-
 SolveResult solveMonotone(const Problem &problem, SolverKind kind,
                           const SolveOptions &options, int gridPoints) {
   if (kind == SolverKind::Fast && gridPoints == 0 &&
@@ -845,9 +841,16 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
   Frontier frontier = computeFrontier(problem, frontierOptions);
   const FrontierPoint *point = frontier.at(options.budgetBytes);
   std::optional<FrontierPoint> banded;
+  const std::vector<int64_t> &levels = frontier.levels;
+  auto upper =
+      std::lower_bound(levels.begin(), levels.end(), options.budgetBytes);
   if (point && kind == SolverKind::Fast && gridPoints == 0 &&
-      problem.nodes.size() > kWalkNodes)
-    banded = solveBand(problem, frontier, options, *point);
+      problem.nodes.size() > kWalkNodes && upper != levels.begin() &&
+      upper != levels.end() && frontier.at(*upper))
+    banded = solveBand(problem, RetentionFamily(problem), *std::prev(upper),
+                       *upper, *frontier.at(*upper), *point,
+                       options.budgetBytes, options.threads,
+                       frontier.points.front().plan);
   if (banded)
     point = &*banded;
   // Below the smallest feasible budget: the least-peak plan, infeasible.
