@@ -627,7 +627,7 @@ std::optional<FrontierPoint> solveBand(const Problem &problem,
   std::vector<Plan> plans = solveAll(parts);
   // One byte below the peak of each plan found and of P: the cheapest
   // plans often peak a few bytes below another's (RegNetY's min-cut start,
-  // 192 bytes below the plan of the band's third quarter).
+  // 192 bytes below a sub-level's plan).
   std::set<int64_t> belowSet{top.peakBytes - 1};
   for (const Plan &plan : plans)
     if (!plan.schedule.empty())

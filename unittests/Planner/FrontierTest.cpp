@@ -312,7 +312,7 @@ TEST(Frontier, BandSubLevelsStayMonotoneAndAnswerCheaper) {
     EXPECT_LE(answer.sim.recomputeCost, point->recomputeCost) << at;
     cheaper += answer.sim.recomputeCost < point->recomputeCost ? 1 : 0;
   }
-  EXPECT_GT(cheaper, 0) << "the walks answered nowhere cheaper";
+  EXPECT_GT(cheaper, 0) << "the band's solves answered nowhere cheaper";
 }
 
 TEST(Frontier, ParetoFront) {
