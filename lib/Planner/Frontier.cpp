@@ -62,6 +62,11 @@ constexpr size_t kWalkedLookahead = 4, kLookahead = 1;
 /// (the middle only) RegNetY and MobileNetV2 answered dearer between the
 /// sub-levels (docs/planner.md, "Sub-levels in the budget's band").
 constexpr int kBandParts = 4;
+/// The same for the top-down answers (graphs over kDenseGridNodes, levels
+/// every 5th percent): the middle only, one solve fewer than 4 parts would
+/// take at these sizes for the same answers on lstm.mlir's and a 10k-node
+/// graph's budgets measured (docs/planner.md).
+constexpr int kTopDownBandParts = 2;
 
 /// A point of the frontier under construction and the budget it was last
 /// polished for (-1: never), so a level polishes only where a point's
@@ -590,14 +595,15 @@ namespace {
 /// P is already eligible and no dearer than any plan kept for B1. So the
 /// answers stay monotone. Returns the cheapest kept plan fitting B when it
 /// is cheaper than `point`, the frontier's answer at B. `top` is P, `least`
-/// the least-peak plan (what a solve falls back to where nothing fits).
+/// the least-peak plan (what a solve falls back to where nothing fits),
+/// `parts` kBandParts or kTopDownBandParts.
 std::optional<FrontierPoint> solveBand(const Problem &problem,
                                        const RetentionFamily &family,
                                        int64_t low, int64_t high,
                                        const FrontierPoint &top,
                                        const FrontierPoint &point,
                                        int64_t budget, unsigned threads,
-                                       const Plan &least) {
+                                       const Plan &least, int parts) {
   // At a level, or where the answer is the upper level's already, no plan
   // kept can answer cheaper.
   if (budget <= low || budget >= high || top.peakBytes <= budget ||
@@ -621,10 +627,10 @@ std::optional<FrontierPoint> solveBand(const Problem &problem,
     });
     return plans;
   };
-  std::vector<int64_t> parts;
-  for (int j = 1; j < kBandParts; ++j)
-    parts.push_back(low + (high - low) * j / kBandParts);
-  std::vector<Plan> plans = solveAll(parts);
+  std::vector<int64_t> subLevels;
+  for (int j = 1; j < parts; ++j)
+    subLevels.push_back(low + (high - low) * j / parts);
+  std::vector<Plan> plans = solveAll(subLevels);
   // One byte below the peak of each plan found and of P: the cheapest
   // plans often peak a few bytes below another's (RegNetY's min-cut start,
   // 192 bytes below a sub-level's plan).
@@ -815,7 +821,27 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
     for (Entry &entry : own)
       consider(std::move(entry.point), 0, rank++);
   }
-  return monotoneAnswer(problem, best ? found[*best].point.plan : *least,
+  // Between two levels, the band's solves too (solveBand), kept where they
+  // cost at least the answer at the upper level: the whole frontier's
+  // answer there, as every answer here is (a level the bound cut off holds
+  // only plans dearer than the answer at the budget, hence than that one).
+  std::optional<FrontierPoint> banded;
+  if (best && budget < levels[top]) {
+    std::optional<size_t> atTop;
+    for (size_t k = 0; k < found.size(); ++k)
+      if (found[k].point.peakBytes <= levels[top] &&
+          (!atTop || answersBefore(found[k], found[*atTop])))
+        atTop = k;
+    const int64_t bandLow = top > 0 ? std::max(levels[top - 1], low) : low;
+    if (atTop)
+      banded = solveBand(problem, family, bandLow, levels[top],
+                         found[*atTop].point, found[*best].point, budget,
+                         options.threads, *least, kTopDownBandParts);
+  }
+  return monotoneAnswer(problem,
+                        banded ? banded->plan
+                        : best ? found[*best].point.plan
+                               : *least,
                         budget, low, begin);
 }
 
@@ -850,7 +876,7 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
     banded = solveBand(problem, RetentionFamily(problem), *std::prev(upper),
                        *upper, *frontier.at(*upper), *point,
                        options.budgetBytes, options.threads,
-                       frontier.points.front().plan);
+                       frontier.points.front().plan, kBandParts);
   if (banded)
     point = &*banded;
   // Below the smallest feasible budget: the least-peak plan, infeasible.

@@ -129,7 +129,8 @@ Frontier computeFrontier(const Problem &problem,
 /// (a quarter, half and three quarters of the way up) and one byte below
 /// the peaks of their plans and of the upper level's answer, keeping only
 /// plans no cheaper than that answer: monotone by the argument in
-/// docs/planner.md ("Sub-levels in the budget's band").
+/// docs/planner.md ("Sub-levels in the budget's band"); above 5000 nodes
+/// the same from the band's middle only.
 /// Above 5000 nodes (fast, default levels) the levels are computed from the
 /// budget down and only as far as RecomputeCostBound leaves a lower one able
 /// to change the answer (solveMonotoneTopDown; the same answers, monotone by
