@@ -63,9 +63,10 @@ constexpr size_t kWalkedLookahead = 4, kLookahead = 1;
 /// sub-levels (docs/planner.md, "Sub-levels in the budget's band").
 constexpr int kBandParts = 4;
 /// The same for the top-down answers (graphs over kDenseGridNodes, levels
-/// every 5th percent): the middle only, one solve fewer than 4 parts would
-/// take at these sizes for the same answers on lstm.mlir's and a 10k-node
-/// graph's budgets measured (docs/planner.md).
+/// every 5th percent): the middle only. Against 4 parts, the same answers at
+/// the two budgets of a 10k-node graph measured for 2.1-2.6 s instead of
+/// 3.0-4.0 s, dearer ones at lstm.mlir's two PyTorch peaks (712704 against
+/// 499712 FLOPs at 1.0; docs/planner.md).
 constexpr int kTopDownBandParts = 2;
 
 /// A point of the frontier under construction and the budget it was last
@@ -609,9 +610,10 @@ std::optional<FrontierPoint> solveBand(const Problem &problem,
   if (budget <= low || budget >= high || top.peakBytes <= budget ||
       point.recomputeCost <= top.recomputeCost)
     return std::nullopt;
-  // Solves at `budgets`, on threads, into `plans` (empty where none fits).
+  // Solves at `budgets`, on threads, each simulated there (an empty plan
+  // where none fits).
   auto solveAll = [&](const std::vector<int64_t> &budgets) {
-    std::vector<Plan> plans(budgets.size());
+    std::vector<FrontierPoint> found(budgets.size());
     forEachIndex(budgets.size(), threads, [&](size_t j) {
       SolveOptions solveOptions;
       solveOptions.budgetBytes = budgets[j];
@@ -622,38 +624,37 @@ std::optional<FrontierPoint> solveBand(const Problem &problem,
       solveOptions.knownMinPeak = &least;
       SolveResult result =
           solveInFamily(family, SolverKind::Fast, solveOptions);
-      if (result.feasible && validate(problem, result.plan).empty())
-        plans[j] = std::move(result.plan);
+      if (!result.feasible || !validate(problem, result.plan).empty())
+        return;
+      const Simulation sim = simulate(problem, result.plan);
+      found[j] = {sim.peakBytes, sim.recomputeCost, std::move(result.plan)};
     });
-    return plans;
+    return found;
   };
   std::vector<int64_t> subLevels;
   for (int j = 1; j < parts; ++j)
     subLevels.push_back(low + (high - low) * j / parts);
-  std::vector<Plan> plans = solveAll(subLevels);
+  std::vector<FrontierPoint> found = solveAll(subLevels);
   // One byte below the peak of each plan found and of P: the cheapest
   // plans often peak a few bytes below another's (RegNetY's min-cut start,
   // 192 bytes below a sub-level's plan).
   std::set<int64_t> belowSet{top.peakBytes - 1};
-  for (const Plan &plan : plans)
-    if (!plan.schedule.empty())
-      belowSet.insert(simulate(problem, plan).peakBytes - 1);
+  for (const FrontierPoint &f : found)
+    if (!f.plan.schedule.empty())
+      belowSet.insert(f.peakBytes - 1);
   std::vector<int64_t> below;
   for (int64_t b : belowSet)
     if (b > low)
       below.push_back(b);
-  for (Plan &plan : solveAll(below))
-    plans.push_back(std::move(plan));
+  for (FrontierPoint &f : solveAll(below))
+    found.push_back(std::move(f));
   std::optional<FrontierPoint> best;
-  for (Plan &plan : plans) {
-    if (plan.schedule.empty())
-      continue;
-    const Simulation sim = simulate(problem, plan);
-    if (sim.peakBytes <= budget && sim.recomputeCost >= top.recomputeCost &&
-        sim.recomputeCost < point.recomputeCost &&
-        (!best || sim.recomputeCost < best->recomputeCost))
-      best = FrontierPoint{sim.peakBytes, sim.recomputeCost, std::move(plan)};
-  }
+  for (FrontierPoint &f : found)
+    if (!f.plan.schedule.empty() && f.peakBytes <= budget &&
+        f.recomputeCost >= top.recomputeCost &&
+        f.recomputeCost < point.recomputeCost &&
+        (!best || f.recomputeCost < best->recomputeCost))
+      best = std::move(f);
   return best;
 }
 
