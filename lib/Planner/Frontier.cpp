@@ -226,9 +226,15 @@ const FrontierPoint *Frontier::at(int64_t budget) const {
   return after == points.begin() ? nullptr : &*std::prev(after);
 }
 
-Frontier computeFrontier(const Problem &problem,
-                         const FrontierOptions &options) {
-  dumpProblemIfAsked(problem);
+namespace {
+
+/// computeFrontier in a family the caller holds: solveMonotone's band solves
+/// then share its memo (the min-cut starts' states, the least-peak plan,
+/// the outcomes of the levels' relax weakenings) instead of computing it
+/// again in a family of their own.
+Frontier computeFrontierIn(const RetentionFamily &family,
+                           const FrontierOptions &options) {
+  const Problem &problem = family.problem();
   Frontier frontier;
   const Plan keepAll = keepAllPlan(problem);
   frontier.unplannedPeakBytes = simulate(problem, keepAll).peakBytes;
@@ -252,7 +258,6 @@ Frontier computeFrontier(const Problem &problem,
     add(keepAll, -1);
     return finish();
   }
-  RetentionFamily family(problem);
   // Level 0, the least budget: the min-peak plan, and with policies their
   // own plan (the cheapest valid one; keep-all is invalid then).
   if (!family.pinnedRecompute().empty())
@@ -534,6 +539,14 @@ Frontier computeFrontier(const Problem &problem,
   for (std::thread &worker : earlyWorkers)
     worker.join();
   return finish();
+}
+
+} // namespace
+
+Frontier computeFrontier(const Problem &problem,
+                         const FrontierOptions &options) {
+  dumpProblemIfAsked(problem);
+  return computeFrontierIn(RetentionFamily(problem), options);
 }
 
 namespace {
@@ -865,7 +878,9 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
   // Only the levels up to the budget: their points are the same as in the
   // whole frontier's, and what the budget sees grows with it.
   frontierOptions.maxBudget = options.budgetBytes;
-  Frontier frontier = computeFrontier(problem, frontierOptions);
+  dumpProblemIfAsked(problem);
+  const RetentionFamily family(problem);
+  Frontier frontier = computeFrontierIn(family, frontierOptions);
   const FrontierPoint *point = frontier.at(options.budgetBytes);
   std::optional<FrontierPoint> banded;
   const std::vector<int64_t> &levels = frontier.levels;
@@ -874,7 +889,7 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
   if (point && kind == SolverKind::Fast && gridPoints == 0 &&
       problem.nodes.size() > kWalkNodes && upper != levels.begin() &&
       upper != levels.end() && frontier.at(*upper))
-    banded = solveBand(problem, RetentionFamily(problem), *std::prev(upper),
+    banded = solveBand(problem, family, *std::prev(upper),
                        *upper, *frontier.at(*upper), *point,
                        options.budgetBytes, options.threads,
                        frontier.points.front().plan, kBandParts);
