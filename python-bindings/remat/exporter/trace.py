@@ -6,7 +6,8 @@ The graph is what `make_fx` records while running
 `torch.autograd.grad(loss, params)` on fake tensors, with mutations (batch-norm
 running statistics) functionalized away: its placeholders are the parameters,
 then the buffers, then the batch; its outputs are the loss, then one gradient per
-parameter, in `model.named_parameters()` order.
+parameter, in `model.named_parameters()` order (with `buffer_updates`, then the
+new value of each buffer the step updates).
 """
 
 import contextlib
@@ -797,6 +798,9 @@ class Step:
         self.arg_names = arg_names      # one per placeholder
         self.arg_kinds = arg_kinds      # 'param' | 'buffer' | 'batch'
         self.param_names = param_names
+        # Buffers whose new values the step returns after the gradients
+        # (trace_training_step's buffer_updates).
+        self.updated_buffers = []
 
 
 def _as_tuple(x):
@@ -804,9 +808,12 @@ def _as_tuple(x):
 
 
 def trace_training_step(model, loss_fn, example_inputs, num_model_inputs=1,
-                        decompositions=None):
+                        decompositions=None, buffer_updates=False):
     """Trace `loss = loss_fn(model(*example_inputs[:k]), *example_inputs[k:])` and
-    its parameter gradients (k = num_model_inputs)."""
+    its parameter gradients (k = num_model_inputs). With `buffer_updates`, the
+    step also returns, after the gradients, the new value of each buffer the
+    step updates (batch norm's running statistics and batch counter), in
+    `model.named_buffers()` order; `step.updated_buffers` names them."""
     from torch.nn.utils.stateless import _reparametrize_module
 
     example_inputs = _as_tuple(example_inputs)
@@ -845,14 +852,21 @@ def trace_training_step(model, loss_fn, example_inputs, num_model_inputs=1,
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', UserWarning)   # mkldnn.flags on TF32
             with sdpa_kernel([SDPBackend.MATH]), torch.backends.mkldnn.flags(enabled=False):
-                gm = _make_fx(step, table, flat)
+                try:
+                    gm = _make_fx(step, table, flat)
+                except torch.fx.experimental.symbolic_shapes.GuardOnDataDependentSymNode as e:
+                    raise ExportError(_data_dependent_message(model, e)) from None
     finally:
         model.train(was_training)
-    _functionalize_inplace(gm)
-    _drop_input_mutations(gm)
+    final = _functionalize_inplace(gm)
+    placeholders = [n for n in gm.graph.nodes if n.op == 'placeholder']
+    returned = _buffer_outputs(gm, final,
+                               placeholders[np_:np_ + nb] if buffer_updates else [])
     arg_names = names + ['input%d' % i for i in range(len(example_inputs))]
     kinds = ['param'] * np_ + ['buffer'] * nb + ['batch'] * len(example_inputs)
-    return Step(gm, arg_names, kinds, [n for n, _ in params])
+    step = Step(gm, arg_names, kinds, [n for n, _ in params])
+    step.updated_buffers = [buffers[i][0] for i in returned]
+    return step
 
 
 def _gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction='mean'):
@@ -894,6 +908,20 @@ def _traceable_functionals():
     from unittest import mock
     with mock.patch.object(torch.nn.functional, 'gaussian_nll_loss', _gaussian_nll_loss):
         yield
+
+
+def _data_dependent_message(model, error):
+    """What to say when tracing read a tensor's value (fake tensors have none)."""
+    from torch.nn.modules.batchnorm import _BatchNorm
+    cumulative = [name for name, m in model.named_modules()
+                  if isinstance(m, _BatchNorm) and m.momentum is None and m.track_running_stats]
+    text = ('the step reads a tensor\'s value while tracing (%s); the exporter traces '
+            'on fake tensors, with no values' % str(error).split('\n')[0])
+    if cumulative:
+        text += ('. Batch norm with momentum=None (%s) reads num_batches_tracked for its '
+                 'cumulative average: give it a momentum (or track_running_stats=False)'
+                 % ', '.join(cumulative))
+    return text
 
 
 def _make_fx(step, table, flat):
@@ -1149,14 +1177,31 @@ def _functionalize_inplace(gm):
     readers of each tensor of the chain read its new value. Other views (a
     transpose, an expand, a partial as_strided) written through, and views
     taken before an update and read after it, are errors: the exporter does not
-    track them, and dropping the update would give a wrong step silently."""
+    track them, and dropping the update would give a wrong step silently.
+
+    Updates of the step's arguments (batch norm's running statistics and batch
+    counter, `copy_` and `add_` into the buffer placeholders) are made
+    functional the same way: a later reader (the same batch norm module run
+    again, as a shared encoder does on two inputs) reads the new value.
+    Returns {placeholder: its final new value} for the arguments updated."""
     g = gm.graph
     nodes = list(g.nodes)
     order = {n: i for i, n in enumerate(nodes)}
     # New value -> (the new value of the tensor it views, the view op).
     view_of = {}
+    # New value of an argument (or of a view of one) -> that argument, and
+    # each argument's latest new value.
+    argument_of, final = {}, {}
+
+    def redirect(old, new):
+        _redirect(old, new, order)
+        arg = old if old.op == 'placeholder' else argument_of.get(old)
+        if arg is not None:
+            argument_of[new] = arg
+            final[arg] = new
+
     for node in nodes:
-        if not _is_inplace(node) or node.args[0].op == 'placeholder':
+        if not _is_inplace(node):
             continue
         target = node.args[0]
         where = user_frame(node)
@@ -1165,14 +1210,14 @@ def _functionalize_inplace(gm):
             node.target = _functional_variant(node.target)
         except ExportError as e:
             raise ExportError('%s%s' % (e, at)) from None
-        _redirect(target, node, order)
+        redirect(target, node)
         # Aliases of the target taken before the update (a checkpoint caches its
         # region's values as aliases) share its storage: later readers see the update.
         aliases = [u for u in target.users if u.op == 'call_function' and
                    str(u.target) == 'aten.alias.default' and order[u] < order[node]]
         while aliases:
             alias = aliases.pop()
-            _redirect(alias, node, order)
+            redirect(alias, node)
             aliases += [u for u in alias.users if u.op == 'call_function' and
                         str(u.target) == 'aten.alias.default' and order[u] < order[node]]
         # Up the chain of views: each one's base gets its new value.
@@ -1211,7 +1256,7 @@ def _functionalize_inplace(gm):
                 back = g.call_function(make, args)
             back.meta['val'] = base.meta['val']
             order[back] = order[node]
-            _redirect(base, back, order)
+            redirect(base, back)
             # The viewed tensor's new value is that view of the base's new one.
             view_of[value] = (back, spec)
             chain.append(base)
@@ -1225,6 +1270,7 @@ def _functionalize_inplace(gm):
                 raise ExportError('in-place op %s updates a tensor whose view is read after '
                                   'it; not supported%s' % (node.target, at))
     gm.recompile()
+    return final
 
 
 def _redirect(old, new, order):
@@ -1252,23 +1298,23 @@ def _covers_in_order(view, base):
     return offset == 0
 
 
-def _drop_input_mutations(gm):
+def _buffer_outputs(gm, final, buffers):
     """Training-mode batch norm updates its running statistics and batch counter
-    in place (`copy_`, `add_` into the buffer placeholders). They affect neither
-    the loss nor the gradients of this step, so the exported step leaves them out
-    (and with them the ops that only fed them)."""
+    in place; _functionalize_inplace made the updates functional (`final`: each
+    updated placeholder's new value). They affect neither the loss nor the
+    gradients of this step. `buffers` (the buffer placeholders, in
+    `model.named_buffers()` order) lists those whose new values the step also
+    returns, after the gradients; the others' updates, and the ops that only fed
+    them, are dropped. Returns the indices into `buffers` of those returned."""
     g = gm.graph
+    out = [n for n in g.nodes if n.op == 'output'][0]
+    returned = [i for i, b in enumerate(buffers) if b in final]
+    if returned:
+        out.args = (tuple(out.args[0]) + tuple(final[buffers[i]] for i in returned),)
     for node in reversed(list(g.nodes)):
         if (node.op == 'call_function' and not node.users
                 and str(node.target) in ('aten.alias.default', 'aten.detach.default')):
             g.erase_node(node)   # e.g. a checkpoint's cached copy of a buffer update
-            continue
-        if _is_inplace(node) and not node.users:
-            if node.args[0].op != 'placeholder':
-                where = user_frame(node)
-                raise ExportError(
-                    'in-place op %s on an intermediate value; the exporter handles '
-                    'in-place updates of buffers only%s' % (node.target, ', at ' + where if where else ''))
-            g.erase_node(node)
     g.eliminate_dead_code()
     gm.recompile()
+    return returned
