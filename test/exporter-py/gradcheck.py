@@ -97,6 +97,29 @@ REMAT_RUN = os.environ.get('REMAT_RUN', os.path.join(ROOT, 'build', 'bin', 'rema
 _NP = {torch.float32: np.float32, torch.int64: np.int64, torch.bool: np.bool_}
 
 
+def run_remat_run(src, args, budget, tmp_path, tag='step'):
+    """Compiles the step in `src` with remat-run (planned at `budget` if given)
+    and runs it on `args` (tensors, raw bytes through --load), holding the
+    measured peak to the prediction to the byte. Returns (the prefix of its
+    result files, `<prefix>result<i>.bin`, and its report)."""
+    import subprocess
+    import pytest
+    if not os.access(REMAT_RUN, os.X_OK):
+        pytest.skip('remat-run not built at %s (set REMAT_RUN)' % REMAT_RUN)
+    exe, prefix = tmp_path / ('%s.exe' % tag), str(tmp_path / ('%s-' % tag))
+    for i, a in enumerate(args):
+        a.contiguous().numpy().astype(_NP[a.dtype]).tofile('%sarg%d.bin' % (prefix, i))
+    cmd = [REMAT_RUN, str(src), '--compile-only', '-o', str(exe)]
+    if budget is not None:
+        cmd += ['--budget', str(budget)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = subprocess.run([str(exe), '--load', prefix, '--dump', prefix, '--check-peak', '0'],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return prefix, out.stdout
+
+
 def run_compiled(model, inputs, loss_fn, tmp_path, num_model_inputs=1, budget=None):
     """Exports the step, compiles it with remat-run (remat-opt's CPU pipeline,
     planned at `budget` if given) and runs it on the model's own weights and the

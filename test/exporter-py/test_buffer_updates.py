@@ -15,7 +15,6 @@ Run: python3 -m pytest test/exporter-py/test_buffer_updates.py
 import copy
 import os
 import re
-import subprocess
 import sys
 
 import numpy as np
@@ -30,10 +29,9 @@ torch = pytest.importorskip('torch', reason='PyTorch is not installed (pip insta
 nn, F = torch.nn, torch.nn.functional
 
 from exporter_import import import_exporter  # noqa: E402
-from gradcheck import check_against_eager  # noqa: E402
+from gradcheck import check_against_eager, run_remat_run  # noqa: E402
 
 _exporter = import_exporter()
-REMAT_RUN = os.environ.get('REMAT_RUN', os.path.join(ROOT, 'build', 'bin', 'remat-run'))
 _NP = {torch.float32: np.float32, torch.int64: np.int64}
 
 
@@ -82,25 +80,8 @@ def test_shared_batch_norm_matches_eager(tmp_path):
     check_against_eager(model, (x, y), F.cross_entropy, tmp_path)
 
 
-def _run(src, args, budget, tmp_path, tag):
-    exe, prefix = tmp_path / ('%s.exe' % tag), str(tmp_path / ('%s-' % tag))
-    for i, a in enumerate(args):
-        a.contiguous().numpy().astype(_NP[a.dtype]).tofile('%sarg%d.bin' % (prefix, i))
-    cmd = [REMAT_RUN, str(src), '--compile-only', '-o', str(exe)]
-    if budget is not None:
-        cmd += ['--budget', budget]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    out = subprocess.run([str(exe), '--load', prefix, '--dump', prefix, '--check-peak', '0'],
-                         capture_output=True, text=True)
-    assert out.returncode == 0, out.stdout + out.stderr
-    return prefix, out.stdout
-
-
 @pytest.mark.parametrize('name', ['stacked', 'shared'])
 def test_buffer_updates_match_eager_planned_or_not(name, tmp_path):
-    if not os.access(REMAT_RUN, os.X_OK):
-        pytest.skip('remat-run not built at %s (set REMAT_RUN)' % REMAT_RUN)
     model, x = _models()[name]
     _with_history(model, x)
     y = torch.tensor([0, 2, 1, 0])
@@ -125,7 +106,8 @@ def test_buffer_updates_match_eager_planned_or_not(name, tmp_path):
 
     results, peaks = {}, {}
     for budget in (None, '0.85'):
-        prefix, report = _run(src, args, budget, tmp_path, 'planned' if budget else 'plain')
+        prefix, report = run_remat_run(src, args, budget, tmp_path,
+                                       'planned' if budget else 'plain')
         peaks[budget] = int(re.search(r'^predicted_peak_bytes (\d+)$', report, re.M).group(1))
         got = []
         for k, bname in enumerate(step.updated_buffers):

@@ -197,10 +197,15 @@ def test_oversized_interpolation_matrix_is_named():
         exporter.export_training_step(Tall(), lambda o: o.sum(), (torch.randn(1, 1, 1024, 4),))
 
 
-def test_dropout_in_training_mode_is_named():
+def test_dropout_in_training_mode_takes_its_mask():
+    """Dropout's mask is an argument after the batch (it used to stop the
+    export; test_random_inputs.py runs such steps against eager PyTorch)."""
     model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.5))
-    with pytest.raises(exporter.ExportError, match=r'random.*probabilities at 0'):
-        exporter.export_training_step(model, lambda o: o.sum(), (torch.randn(3, 4),))
+    step = exporter.trace_training_step(model, lambda o: o.sum(), (torch.randn(3, 4),))
+    assert [(d.distribution, d.p, d.shape) for d in step.random_inputs] == \
+        [('bernoulli', 0.5, (3, 4))]
+    text = exporter.emit_step(step)[0]
+    assert text.splitlines()[0].endswith('%a_input0: tensor<3x4xf32>, %a_mask0: tensor<3x4xf32>)')
 
 
 def test_rrelu_in_training_mode_is_named():

@@ -38,7 +38,7 @@ import tempfile
 import torch
 
 from .emit import ExportError, emit_step
-from .trace import Step, decomposition_table
+from .trace import Step, _random_arguments, decomposition_table
 
 
 def decompositions():
@@ -118,8 +118,13 @@ def kept_nodes(joint_module, num_fwd_outputs, budget=None, remat_opt=None, solve
     rest = [o for o in fwd + bwd if isinstance(o, torch.fx.Node) and o is not loss]
     out.args = ([loss] + rest,)
     gm.recompile()
-    kinds = ['batch' if _is_tangent(n) else 'param' for n in placeholders]
-    step = Step(gm, [n.name for n in placeholders], kinds, [])
+    # Random draws (dropout's masks) are arguments of the planned step, and
+    # saved for the backward whatever the plan: a recompute must read the
+    # mask the forward drew, not draw another.
+    draws = _random_arguments(gm)
+    kinds = (['batch' if _is_tangent(n) else 'param' for n in placeholders]
+             + ['random'] * len(draws))
+    step = Step(gm, [n.name for n in placeholders] + [d.name for d in draws], kinds, [])
     text, _ = emit_step(step, title='train_step')
     extra = {}
     with tempfile.TemporaryDirectory() as d:
@@ -145,7 +150,7 @@ def kept_nodes(joint_module, num_fwd_outputs, budget=None, remat_opt=None, solve
             entry = json.load(f)[0]
     entry.update(extra)
     by_name = {n.name: n for n in joint_module.graph.nodes}
-    kept = []
+    kept = [by_name[d.source] for d in draws]
     for k in entry.get('kept', []):
         line = int(k['loc'].split(':')[-2])
         node = step.line_nodes.get(line)

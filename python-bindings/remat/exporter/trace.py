@@ -45,6 +45,9 @@ def decomposition_table():
         aten.leaky_relu, aten.leaky_relu_backward, aten.elu, aten.elu_backward,
         aten.native_group_norm, aten.native_group_norm_backward, aten.repeat,
         aten.adaptive_max_pool2d,
+        # Dropout as aot_autograd records it: a Bernoulli mask (an argument of
+        # the step, _random_arguments) and products.
+        aten.native_dropout, aten.native_dropout_backward,
         # Into gathers and lerps; their backward is emitted (ops.py).
         aten.upsample_bilinear2d, aten.upsample_bicubic2d, aten._upsample_nearest_exact2d,
     ]))
@@ -801,6 +804,8 @@ class Step:
         # Buffers whose new values the step returns after the gradients
         # (trace_training_step's buffer_updates).
         self.updated_buffers = []
+        # Random draws made arguments, after the batch (RandomInput).
+        self.random_inputs = []
 
 
 def _as_tuple(x):
@@ -862,11 +867,87 @@ def trace_training_step(model, loss_fn, example_inputs, num_model_inputs=1,
     placeholders = [n for n in gm.graph.nodes if n.op == 'placeholder']
     returned = _buffer_outputs(gm, final,
                                placeholders[np_:np_ + nb] if buffer_updates else [])
-    arg_names = names + ['input%d' % i for i in range(len(example_inputs))]
-    kinds = ['param'] * np_ + ['buffer'] * nb + ['batch'] * len(example_inputs)
+    draws = _random_arguments(gm)
+    arg_names = (names + ['input%d' % i for i in range(len(example_inputs))]
+                 + [d.name for d in draws])
+    kinds = (['param'] * np_ + ['buffer'] * nb + ['batch'] * len(example_inputs)
+             + ['random'] * len(draws))
     step = Step(gm, arg_names, kinds, [n for n, _ in params])
     step.updated_buffers = [buffers[i][0] for i in returned]
+    step.random_inputs = draws
     return step
+
+
+class RandomInput:
+    """A random draw of the step made an argument (_random_arguments): `name`
+    (the argument's), `distribution` ('bernoulli': 1 with probability `p`, else
+    0, as dropout's and stochastic depth's masks; 'uniform': [0, 1), as
+    rand_like; 'normal': standard, as randn_like), `shape`, `dtype`, and
+    `where`, the model's line that drew it."""
+
+    def __init__(self, name, distribution, p, shape, dtype, where, source=None):
+        self.name, self.distribution, self.p = name, distribution, p
+        self.shape, self.dtype, self.where = shape, dtype, where
+        # The name of the traced node it replaced.
+        self.source = source
+
+    def draw(self, generator=None):
+        """A sample of this input, as PyTorch would have drawn it."""
+        if self.distribution == 'bernoulli':
+            return torch.empty(self.shape, dtype=self.dtype).bernoulli_(
+                self.p, generator=generator)
+        if self.distribution == 'uniform':
+            return torch.rand(self.shape, dtype=self.dtype, generator=generator)
+        return torch.randn(self.shape, dtype=self.dtype, generator=generator)
+
+    def __repr__(self):
+        return 'RandomInput(%s, %s%s, %s)' % (
+            self.name, self.distribution,
+            '(p=%g)' % self.p if self.p is not None else '', tuple(self.shape))
+
+
+# Random ops whose draw depends on nothing the step computes (a shape, a
+# constant probability): the caller can draw it.
+_DRAWS = {'aten.bernoulli.p': 'bernoulli', 'aten.rand_like.default': 'uniform',
+          'aten.rand.default': 'uniform', 'aten.randn_like.default': 'normal',
+          'aten.randn.default': 'normal'}
+
+
+def _random_arguments(gm):
+    """Each random draw of the step (dropout's and stochastic depth's Bernoulli
+    masks in training mode, rand_like / randn_like noise) becomes an argument
+    after the batch, in trace order: the caller draws it (RandomInput.draw) and
+    passes it. The step is then a function of its arguments, so a recompute
+    reads the mask the forward used: re-running a random op in a recompute
+    region would draw another one and give wrong gradients. Returns the
+    RandomInputs."""
+    g = gm.graph
+    last = [n for n in g.nodes if n.op == 'placeholder'][-1]
+    draws = []
+    for node in list(g.nodes):
+        if node.op != 'call_function':
+            continue
+        distribution = _DRAWS.get(str(node.target))
+        if distribution is None:
+            continue
+        val = node.meta['val']
+        p = None
+        if distribution == 'bernoulli':
+            p = node.args[1] if len(node.args) > 1 else node.kwargs.get('p', 0.5)
+        name = '%s%d' % ('mask' if distribution == 'bernoulli' else distribution,
+                         len(draws))
+        with g.inserting_after(last):
+            arg = g.placeholder(name)
+        arg.meta['val'] = val
+        draws.append(RandomInput(name, distribution, p, tuple(val.shape), val.dtype,
+                                 user_frame(node), node.name))
+        node.replace_all_uses_with(arg)
+        g.erase_node(node)
+        last = arg
+    if draws:
+        g.eliminate_dead_code()
+        gm.recompile()
+    return draws
 
 
 def _gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction='mean'):
@@ -1113,9 +1194,11 @@ def _random_hint(target):
         return (' (random: F.rrelu samples its negative slopes in training mode; '
                 'export it with training=False, the mean slope (lower + upper) / 2, '
                 'or use F.leaky_relu)')
-    if 'bernoulli' in str(target) or 'uniform' in str(target) or 'normal' in str(target):
-        return (' (random: dropout or stochastic depth in training mode; export with '
-                'their probabilities at 0)')
+    if any(k in str(target) for k in ('bernoulli', 'uniform', 'normal', 'rand',
+                                      'multinomial', 'exponential', 'poisson', 'geometric')):
+        return (' (random: the exporter makes arguments of Bernoulli masks of a constant '
+                'probability, rand/randn(_like) draws and what decomposes into them, as '
+                'dropout, stochastic depth and torch.bernoulli do; not of this draw)')
     return ''
 
 
