@@ -17,6 +17,9 @@ just before its first backward use (`reordering_to_mimic_autograd_engine`, as
 PyTorch's min-cut partitioner orders its own recomputations), as remat's
 `remat.recompute` regions sit right before the backward ops that need them.
 The compiled function must return the loss (an f32 scalar) as its first output.
+Random draws (dropout's masks in training mode, rand_like noise) are arguments
+of the step remat plans and are always saved for the backward: a recompute
+must read the mask the forward drew (docs/pytorch.md, "Random draws").
 
 `budget` means what PyTorch's `activation_memory_budget` means, a fraction of
 the activation memory between recompute-all (0) and save-all (1), measured at
