@@ -13,25 +13,17 @@ Run: python3 -m pytest test/exporter-py/test_buffer_updates.py
 """
 
 import copy
-import os
 import re
-import sys
 
 import numpy as np
 import pytest
-
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'bench', 'torch'))
 
 torch = pytest.importorskip('torch', reason='PyTorch is not installed (pip install torch); '
                             'the exporter tests need it')
 nn, F = torch.nn, torch.nn.functional
 
-from exporter_import import import_exporter  # noqa: E402
-from gradcheck import check_against_eager, run_remat_run  # noqa: E402
+from gradcheck import check_against_eager, exporter, run_remat_run  # noqa: E402
 
-_exporter = import_exporter()
 _NP = {torch.float32: np.float32, torch.int64: np.int64}
 
 
@@ -86,9 +78,9 @@ def test_buffer_updates_match_eager_planned_or_not(name, tmp_path):
     _with_history(model, x)
     y = torch.tensor([0, 2, 1, 0])
     state = copy.deepcopy(model.state_dict())
-    step = _exporter.trace_training_step(model, F.cross_entropy, (x, y),
+    step = exporter.trace_training_step(model, F.cross_entropy, (x, y),
                                          buffer_updates=True)
-    text, _ = _exporter.emit_step(step)
+    text, _ = exporter.emit_step(step)
     model.load_state_dict(state)
     buffers = dict(model.named_buffers())
     # Every batch norm's three buffers, in named_buffers() order.
@@ -136,5 +128,5 @@ def test_cumulative_batch_norm_is_named():
     model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4, momentum=None),
                           nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
     x, y = torch.randn(2, 3, 6, 6), torch.tensor([0, 2])
-    with pytest.raises(_exporter.ExportError, match=r'momentum=None \(1\).*give it a momentum'):
-        _exporter.export_training_step(model, F.cross_entropy, (x, y))
+    with pytest.raises(exporter.ExportError, match=r'momentum=None \(1\).*give it a momentum'):
+        exporter.export_training_step(model, F.cross_entropy, (x, y))

@@ -15,23 +15,15 @@ import contextlib
 import copy
 import os
 import re
-import sys
 
 import numpy as np
 import pytest
-
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'bench', 'torch'))
 
 torch = pytest.importorskip('torch', reason='PyTorch is not installed (pip install torch); '
                             'the exporter tests need it')
 nn, F = torch.nn, torch.nn.functional
 
-from exporter_import import import_exporter  # noqa: E402
-from gradcheck import _compare, eager_loss_and_grads, run_remat_run  # noqa: E402
-
-_exporter = import_exporter()
+from gradcheck import ROOT, _compare, eager_loss_and_grads, exporter, run_remat_run  # noqa: E402
 
 
 def _stochastic_depth(x, p):
@@ -94,7 +86,7 @@ def test_draws_become_arguments_and_match_eager(tmp_path):
     torch.manual_seed(0)
     model = NoisyResidualNet()
     x, y = torch.randn(64, 8), torch.randint(0, 5, (64,))
-    step = _exporter.trace_training_step(model, F.cross_entropy, (x, y))
+    step = exporter.trace_training_step(model, F.cross_entropy, (x, y))
     draws = step.random_inputs
     # The input noise, three dropout masks and three stochastic-depth masks
     # (one per row) in trace order, then the head's jitter.
@@ -104,7 +96,7 @@ def test_draws_become_arguments_and_match_eager(tmp_path):
         want += [('bernoulli', 0.75, (64, 16)), ('bernoulli', pytest.approx(0.8 - 0.1 * j), (64, 1))]
     assert kinds == want + [('uniform', None, (64, 16))], kinds
     assert step.arg_names[-len(draws):] == [d.name for d in draws]
-    text, _ = _exporter.emit_step(step)
+    text, _ = exporter.emit_step(step)
     src = tmp_path / 'step.mlir'
     src.write_text(text)
 
@@ -149,10 +141,10 @@ def test_computed_probabilities_draw_uniforms_and_other_draws_are_named():
             return self.l(x) * self.sample(torch.sigmoid(self.l(x))).detach()
 
     x = torch.randn(3, 4)
-    step = _exporter.trace_training_step(Gate(torch.bernoulli), lambda out: out.sum(), (x,))
+    step = exporter.trace_training_step(Gate(torch.bernoulli), lambda out: out.sum(), (x,))
     assert [(d.distribution, d.shape) for d in step.random_inputs] == [('uniform', (3, 4))]
-    with pytest.raises(_exporter.ExportError, match=r'multinomial.*random: the exporter'):
-        _exporter.export_training_step(
+    with pytest.raises(exporter.ExportError, match=r'multinomial.*random: the exporter'):
+        exporter.export_training_step(
             Gate(lambda p: torch.multinomial(p, 4, replacement=True).float()),
             lambda out: out.sum(), (x,))
 
