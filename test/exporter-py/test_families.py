@@ -205,7 +205,7 @@ def test_dropout_in_training_mode_takes_its_mask():
     assert [(d.distribution, d.p, d.shape) for d in step.random_inputs] == \
         [('bernoulli', 0.5, (3, 4))]
     text = exporter.emit_step(step)[0]
-    assert text.splitlines()[0].endswith('%a_input0: tensor<3x4xf32>, %a_mask0: tensor<3x4xf32>)')
+    assert text.splitlines()[0].endswith('%a_input0: tensor<3x4xf32>, %a_mask0: tensor<3x4xi1>)')
 
 
 def test_rrelu_in_training_mode_is_named():

@@ -880,8 +880,8 @@ def trace_training_step(model, loss_fn, example_inputs, num_model_inputs=1,
 
 class RandomInput:
     """A random draw of the step made an argument (_random_arguments): `name`
-    (the argument's), `distribution` ('bernoulli': 1 with probability `p`, else
-    0, as dropout's and stochastic depth's masks; 'uniform': [0, 1), as
+    (the argument's), `distribution` ('bernoulli': true with probability `p`, an
+    i1 mask, as dropout's and stochastic depth's; 'uniform': [0, 1), as
     rand_like; 'normal': standard, as randn_like), `shape`, `dtype`, and
     `where`, the model's line that drew it."""
 
@@ -894,8 +894,7 @@ class RandomInput:
     def draw(self, generator=None):
         """A sample of this input, as PyTorch would have drawn it."""
         if self.distribution == 'bernoulli':
-            return torch.empty(self.shape, dtype=self.dtype).bernoulli_(
-                self.p, generator=generator)
+            return torch.empty(self.shape).bernoulli_(self.p, generator=generator).bool()
         if self.distribution == 'uniform':
             return torch.rand(self.shape, dtype=self.dtype, generator=generator)
         return torch.randn(self.shape, dtype=self.dtype, generator=generator)
@@ -936,12 +935,21 @@ def _random_arguments(gm):
             p = node.args[1] if len(node.args) > 1 else node.kwargs.get('p', 0.5)
         name = '%s%d' % ('mask' if distribution == 'bernoulli' else distribution,
                          len(draws))
+        # A mask passes as i1 (a byte an element, as PyTorch's dropout keeps
+        # it), converted where the draw was.
+        dtype = torch.bool if distribution == 'bernoulli' else val.dtype
         with g.inserting_after(last):
             arg = g.placeholder(name)
-        arg.meta['val'] = val
-        draws.append(RandomInput(name, distribution, p, tuple(val.shape), val.dtype,
+        arg.meta['val'] = torch.empty(tuple(val.shape), dtype=dtype, device='meta')
+        value = arg
+        if dtype != val.dtype:
+            with g.inserting_before(node):
+                value = g.call_function(aten._to_copy.default, (arg,), {'dtype': val.dtype})
+            value.meta['val'] = val
+            value.meta['stack_trace'] = node.meta.get('stack_trace')
+        draws.append(RandomInput(name, distribution, p, tuple(val.shape), dtype,
                                  user_frame(node), node.name))
-        node.replace_all_uses_with(arg)
+        node.replace_all_uses_with(value)
         g.erase_node(node)
         last = arg
     if draws:
