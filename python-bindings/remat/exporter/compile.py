@@ -123,8 +123,10 @@ def kept_nodes(joint_module, num_fwd_outputs, budget=None, remat_opt=None, solve
     gm.recompile()
     # Random draws (dropout's masks) are arguments of the planned step, and
     # saved for the backward whatever the plan: a recompute must read the
-    # mask the forward drew, not draw another.
-    draws = _random_arguments(gm)
+    # mask the forward drew, not draw another. In the dtype the compiled
+    # program saves them (bernoulli's is its input's), so the plan counts
+    # their bytes.
+    draws = _random_arguments(gm, bool_masks=False)
     kinds = (['batch' if _is_tangent(n) else 'param' for n in placeholders]
              + ['random'] * len(draws))
     step = Step(gm, [n.name for n in placeholders] + [d.name for d in draws], kinds, [])

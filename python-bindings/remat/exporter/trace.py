@@ -912,13 +912,15 @@ _DRAWS = {'aten.bernoulli.p': 'bernoulli', 'aten.rand_like.default': 'uniform',
           'aten.randn.default': 'normal'}
 
 
-def _random_arguments(gm):
+def _random_arguments(gm, bool_masks=True):
     """Each random draw of the step (dropout's and stochastic depth's Bernoulli
     masks in training mode, rand_like / randn_like noise) becomes an argument
     after the batch, in trace order: the caller draws it (RandomInput.draw) and
     passes it. The step is then a function of its arguments, so a recompute
     reads the mask the forward used: re-running a random op in a recompute
-    region would draw another one and give wrong gradients. Returns the
+    region would draw another one and give wrong gradients. With `bool_masks`
+    a mask is an i1 argument; else (torch.compile's joint graph, whose program
+    saves the draw itself) it keeps the draw's dtype. Returns the
     RandomInputs."""
     g = gm.graph
     last = [n for n in g.nodes if n.op == 'placeholder'][-1]
@@ -937,7 +939,7 @@ def _random_arguments(gm):
                          len(draws))
         # A mask passes as i1 (a byte an element, as PyTorch's dropout keeps
         # it), converted where the draw was.
-        dtype = torch.bool if distribution == 'bernoulli' else val.dtype
+        dtype = torch.bool if distribution == 'bernoulli' and bool_masks else val.dtype
         with g.inserting_after(last):
             arg = g.placeholder(name)
         arg.meta['val'] = torch.empty(tuple(val.shape), dtype=dtype, device='meta')
