@@ -611,8 +611,7 @@ namespace {
 /// is cheaper than `point`, the frontier's answer at B. `top` is P, `least`
 /// the least-peak plan (what a solve falls back to where nothing fits),
 /// `parts` kBandParts or kTopDownBandParts.
-std::optional<FrontierPoint> solveBand(const Problem &problem,
-                                       const RetentionFamily &family,
+std::optional<FrontierPoint> solveBand(const RetentionFamily &family,
                                        int64_t low, int64_t high,
                                        const FrontierPoint &top,
                                        const FrontierPoint &point,
@@ -623,8 +622,9 @@ std::optional<FrontierPoint> solveBand(const Problem &problem,
   if (budget <= low || budget >= high || top.peakBytes <= budget ||
       point.recomputeCost <= top.recomputeCost)
     return std::nullopt;
-  // Solves at `budgets`, on threads, each simulated there (an empty plan
-  // where none fits).
+  // Solves at `budgets`, on threads (an empty plan where none fits). A
+  // feasible result is validated and simulated already (solveInFamily's
+  // checkBySimulation): its simulation is the point's.
   auto solveAll = [&](const std::vector<int64_t> &budgets) {
     std::vector<FrontierPoint> found(budgets.size());
     forEachIndex(budgets.size(), threads, [&](size_t j) {
@@ -637,10 +637,9 @@ std::optional<FrontierPoint> solveBand(const Problem &problem,
       solveOptions.knownMinPeak = &least;
       SolveResult result =
           solveInFamily(family, SolverKind::Fast, solveOptions);
-      if (!result.feasible || !validate(problem, result.plan).empty())
-        return;
-      const Simulation sim = simulate(problem, result.plan);
-      found[j] = {sim.peakBytes, sim.recomputeCost, std::move(result.plan)};
+      if (result.feasible)
+        found[j] = {result.sim.peakBytes, result.sim.recomputeCost,
+                    std::move(result.plan)};
     });
     return found;
   };
@@ -848,7 +847,7 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
         atTop = k;
     const int64_t bandLow = top > 0 ? std::max(levels[top - 1], low) : low;
     if (atTop)
-      banded = solveBand(problem, family, bandLow, levels[top],
+      banded = solveBand(family, bandLow, levels[top],
                          found[*atTop].point, found[*best].point, budget,
                          options.threads, *least, kTopDownBandParts);
   }
@@ -889,7 +888,7 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
   if (point && kind == SolverKind::Fast && gridPoints == 0 &&
       problem.nodes.size() > kWalkNodes && upper != levels.begin() &&
       upper != levels.end() && frontier.at(*upper))
-    banded = solveBand(problem, family, *std::prev(upper),
+    banded = solveBand(family, *std::prev(upper),
                        *upper, *frontier.at(*upper), *point,
                        options.budgetBytes, options.threads,
                        frontier.points.front().plan, kBandParts);
