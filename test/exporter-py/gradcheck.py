@@ -128,25 +128,13 @@ def run_compiled(model, inputs, loss_fn, tmp_path, num_model_inputs=1, budget=No
     results as flat float arrays, the executable's report lines). Arrays pass
     as binary files: no size limit from MLIR text (run_exported embeds its
     arguments as dense constants and reads printed results: tiny models only)."""
-    import subprocess
-    import pytest
-    if not os.access(REMAT_RUN, os.X_OK):
-        pytest.skip('remat-run not built at %s (set REMAT_RUN)' % REMAT_RUN)
     mlir, named, args = _export(model, loss_fn, inputs, num_model_inputs)
-    src, exe, prefix = tmp_path / 'step.mlir', tmp_path / 'step.exe', str(tmp_path / 'io-')
+    src = tmp_path / 'step.mlir'
     src.write_text(mlir)
-    for i, a in enumerate(args):
-        a.contiguous().numpy().astype(_NP[a.dtype]).tofile('%sarg%d.bin' % (prefix, i))
-    cmd = [REMAT_RUN, str(src), '--compile-only', '-o', str(exe)]
-    if budget is not None:
-        cmd += ['--budget', str(budget)]
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
-    out = subprocess.run([str(exe), '--load', prefix, '--dump', prefix, '--check-peak', '0'],
-                         capture_output=True, text=True)
-    assert out.returncode == 0, out.stdout + out.stderr
+    prefix, report = run_remat_run(src, args, budget, tmp_path, 'io')
     got = [np.fromfile('%sresult%d.bin' % (prefix, i), dtype=np.float32).astype(np.float64)
            for i in range(1 + len(named))]
-    return ['loss'] + [n for n, _ in named], got, out.stdout.splitlines()
+    return ['loss'] + [n for n, _ in named], got, report.splitlines()
 
 
 def check_compiled_against_eager(model, inputs, loss_fn, tmp_path, rtol=1e-3,

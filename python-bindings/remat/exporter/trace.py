@@ -894,7 +894,7 @@ class RandomInput:
     def draw(self, generator=None):
         """A sample of this input, as PyTorch would have drawn it."""
         if self.distribution == 'bernoulli':
-            return torch.empty(self.shape).bernoulli_(self.p, generator=generator).bool()
+            return torch.empty(self.shape).bernoulli_(self.p, generator=generator).to(self.dtype)
         if self.distribution == 'uniform':
             return torch.rand(self.shape, dtype=self.dtype, generator=generator)
         return torch.randn(self.shape, dtype=self.dtype, generator=generator)
