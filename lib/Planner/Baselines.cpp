@@ -27,12 +27,71 @@ std::vector<int> forwardCandidates(const RetentionFamily &family) {
 
 } // namespace
 
-Plan recomputeAllPlan(const RetentionFamily &family) {
+Plan recomputeAllPlan(const RetentionFamily &family, size_t maxSteps) {
   std::vector<Retention> retention(family.problem().nodes.size(),
                                    Retention::Keep);
   for (int node : forwardCandidates(family))
     retention[node] = Retention::Always;
-  return family.build(retention);
+  return family.build(retention, maxSteps);
+}
+
+int64_t recomputeAllPeakBound(const RetentionFamily &family) {
+  // recomputeAllPlan recomputes the forward candidates and the pinned
+  // backward ones (build makes them Cut); every other value has one
+  // version, run once at its program step.
+  const Problem &problem = family.problem();
+  const int n = problem.nodes.size();
+  std::vector<uint8_t> once(n, 1);
+  for (int node : family.candidates())
+    if (!problem.nodes[node].backward)
+      once[node] = 0;
+  for (int node : family.pinnedRecompute())
+    once[node] = 0;
+  int64_t bound = peakLowerBound(problem, once, once);
+  // Recompute-all recomputes a forward candidate x right before each value
+  // run once that reads x after its cut, and within the closure of each
+  // one that reads a forward candidate recomputed there which reads x
+  // after x's cut. There x, one version of each of its inputs and the
+  // values run once that were made before that step and are read at or
+  // after it (`gap`) are live. The peak is often there: on `--random 10000
+  // --seed 3` at an early forward value, recomputed for one of the last
+  // gradients. Per forward candidate, from the last: of the steps whose
+  // closures recompute it (some of them), the one of the largest gap and
+  // the first.
+  const std::vector<int64_t> live = oneVersionLiveBytes(problem, once);
+  const std::vector<int> lastUse = lastReaders(problem);
+  auto gap = [&](int v) { return live[v] - problem.nodes[v].bytes; };
+  auto recomputed = [&](int x) {
+    return !once[x] && !problem.nodes[x].backward;
+  };
+  std::vector<int> widest(n, -1), first(n, n);
+  auto offer = [&](int x, int v, int from) {
+    if (widest[x] < 0 || gap(v) > gap(widest[x]))
+      widest[x] = v;
+    first[x] = std::min(first[x], from);
+  };
+  std::vector<int> inputs;
+  for (int y = n - 1; y >= 0; --y) {
+    if (!once[y] && !(recomputed(y) && widest[y] >= 0))
+      continue;
+    inputs = problem.nodes[y].inputs;
+    std::sort(inputs.begin(), inputs.end());
+    inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
+    if (!once[y]) {
+      // y's recomputation before widest[y].
+      const int v = widest[y];
+      int64_t at = gap(v) + problem.nodes[y].bytes;
+      for (int u : inputs)
+        if (!once[u] || lastUse[u] < v)
+          at += problem.nodes[u].bytes;
+      bound = std::max(bound, problem.alwaysLiveBytes + at);
+    }
+    const int from = once[y] ? y : first[y];
+    for (int x : inputs)
+      if (recomputed(x) && from > family.lastUseBeforeCut(x))
+        offer(x, once[y] ? y : widest[y], from);
+  }
+  return bound;
 }
 
 Plan sqrtNPlan(const RetentionFamily &family) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -42,8 +43,25 @@ void forEachIndex(size_t count, unsigned threads, Fn fn) {
     worker.join();
 }
 
-/// Every forward value Always recomputed.
-Plan recomputeAllPlan(const RetentionFamily &family);
+/// Every forward value Always recomputed (an empty plan where the schedule
+/// would be longer than `maxSteps`, as RetentionFamily::build).
+Plan recomputeAllPlan(const RetentionFamily &family,
+                      size_t maxSteps = std::numeric_limits<size_t>::max());
+/// A lower bound on recomputeAllPlan's peak in linear time (its schedule is
+/// quadratic on long chains: 12.5 M steps at 10k nodes): peakLowerBound with
+/// every value it never recomputes counted as one version.
+int64_t recomputeAllPeakBound(const RetentionFamily &family);
+/// peakLowerBound where `oneVersion` marks the values every plan in
+/// question keeps as one version, live from their step to their last
+/// consumer, and `runsOnce` those whose program step runs in every such
+/// plan (peakLowerBound: not mayRecompute, and not recomputable).
+int64_t peakLowerBound(const Problem &problem,
+                       const std::vector<uint8_t> &oneVersion,
+                       const std::vector<uint8_t> &runsOnce);
+/// Per program step, the bytes of the `oneVersion` values live there: made
+/// at or before it and read at or after it (lastReaders).
+std::vector<int64_t> oneVersionLiveBytes(const Problem &problem,
+                                         const std::vector<uint8_t> &oneVersion);
 /// Chen et al. 2016: every ~sqrt(n)-th candidate kept, the rest Cut.
 Plan sqrtNPlan(const RetentionFamily &family);
 /// PyTorch-style: stashed values kept by a 0/1 knapsack, liveness ignored.

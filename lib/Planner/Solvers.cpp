@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 namespace remat::planner {
 
@@ -41,52 +40,47 @@ constexpr int64_t kStageWorkStepsPerNode = 8'000;
 /// training graph; a 100k-node one ran out of 21 GB of memory building it).
 constexpr size_t kRecomputeAllNodes = 10000;
 
-/// Recompute-all's plan and peak, built on first use and shared by the
-/// searches of one solve (its schedule is quadratic on long chains: 12.5 M
-/// steps and 0.6 s at 10k nodes, which each search of the min-peak bisection
-/// used to build again). Safe to call from several threads (minPeakPlan
-/// builds it beside its first search).
+/// Recompute-all's plan for the searches of one solve, built on first use
+/// and only where its linear bound (recomputeAllPeakBound) lets it fit the
+/// budget asked: its schedule is quadratic on long chains (12.5 M steps and
+/// 0.8 s at 10k nodes).
 class RecomputeAllOnce {
 public:
   explicit RecomputeAllOnce(const RetentionFamily &family) : family_(family) {}
-  const Plan &plan() {
+  /// The plan when it fits `budget`, else null.
+  const Plan *within(int64_t budget) {
+    if (family_.problem().nodes.size() > kRecomputeAllNodes)
+      return nullptr;
+    std::call_once(bounded_,
+                   [&] { bound_ = recomputeAllPeakBound(family_); });
+    if (bound_ > budget)
+      return nullptr;
     std::call_once(built_, [&] {
       plan_ = recomputeAllPlan(family_);
-      const Simulation sim = simulate(family_.graph(), *plan_);
-      peak_ = sim.peakBytes;
-      cost_ = sim.recomputeCost;
+      peak_ = simulate(family_.graph(), *plan_).peakBytes;
     });
-    return *plan_;
-  }
-  int64_t peak() {
-    plan();
-    return peak_;
-  }
-  double recomputeCost() {
-    plan();
-    return cost_;
+    return peak_ <= budget ? &*plan_ : nullptr;
   }
 
 private:
   const RetentionFamily &family_;
-  std::once_flag built_;
+  std::once_flag bounded_, built_;
+  int64_t bound_ = 0;
   std::optional<Plan> plan_;
   int64_t peak_ = 0;
-  double cost_ = 0;
 };
 
-/// Largest graph whose fastCore runs its starts, and whose min-peak search
-/// builds recompute-all, on one thread (a solve there takes milliseconds,
-/// and the threads' start-up would show).
+/// Largest graph whose fastCore runs its starts on one thread (a solve there
+/// takes milliseconds, and the threads' start-up would show).
 constexpr size_t kThreadedStartsNodes = 1000;
 
 /// Fast's plan, unless a baseline is cheaper and fits: fast is never worse
 /// than the best feasible baseline. Recompute-all (a quadratic schedule on
 /// long chains) is built only when nothing else fits, on graphs up to
-/// kRecomputeAllNodes (`recomputeAll`: the solve's shared copy). No min-peak
-/// fallback: this is also the search step of that fallback.
+/// kRecomputeAllNodes (`recomputeAll`: the solve's shared copy; null: never).
+/// No min-peak fallback: this is also the search step of that fallback.
 Plan fastCore(const RetentionFamily &family, int64_t budget,
-              RecomputeAllOnce &recomputeAll, bool deepMoves, bool stageKicks,
+              RecomputeAllOnce *recomputeAll, bool deepMoves, bool stageKicks,
               int effort, unsigned threads) {
   const Problem &problem = family.problem();
   // Fast's search, the chain DP and the min-cut starts read only the family
@@ -120,10 +114,9 @@ Plan fastCore(const RetentionFamily &family, int64_t budget,
     consider(std::move(cut));
   consider(sqrtNPlan(family));
   consider(knapsackPlan(family, budget));
-  if (bestSim.peakBytes > budget &&
-      problem.nodes.size() <= kRecomputeAllNodes &&
-      recomputeAll.peak() <= budget)
-    consider(recomputeAll.plan());
+  if (bestSim.peakBytes > budget && recomputeAll)
+    if (const Plan *all = recomputeAll->within(budget))
+      consider(*all);
   // Small graphs: leave the family for any stage schedule (Stage.cpp; it
   // honours the policies and validates what it returns).
   const int64_t work =
@@ -182,7 +175,7 @@ Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
   if (effort <= 0)
     effort = automaticEffort(problem.nodes.size());
   RecomputeAllOnce recomputeAll(family);
-  Plan best = fastCore(family, budget, recomputeAll, /*deepMoves=*/false,
+  Plan best = fastCore(family, budget, &recomputeAll, /*deepMoves=*/false,
                        /*stageKicks=*/true, effort, threads);
   const Simulation sim = simulate(family.graph(), best);
   const bool fits = sim.peakBytes <= budget;
@@ -190,7 +183,7 @@ Plan fastWithBaselines(const RetentionFamily &family, int64_t budget,
   // the smallest budget they often reach a cheaper basin (docs/planner.md).
   if (fits && problem.nodes.size() > kDeepAlsoNodes)
     return best;
-  Plan deep = fastCore(family, budget, recomputeAll, /*deepMoves=*/true,
+  Plan deep = fastCore(family, budget, &recomputeAll, /*deepMoves=*/true,
                        /*stageKicks=*/true, deepEffort, threads);
   const Simulation deepSim = simulate(family.graph(), deep);
   if (deepSim.peakBytes <= budget &&
@@ -340,19 +333,31 @@ void dumpProblemIfAsked(const Problem &problem) {
   std::fclose(file);
 }
 
+/// Schedule steps per node up to which the min-peak search builds
+/// recompute-all before its bisection (where it may peak lower than fast's
+/// first plan): then the bisection starts from its peak, and its solves,
+/// asked for less, end as soon as they fail. Recompute-all's schedule is
+/// quadratic on long chains: 179 steps per node on rmlp400's problem (3603
+/// nodes, where it is the least peak), 1250 on a 10k-node random training
+/// graph (0.8 s to build and simulate), where it is built after the
+/// bisection only if its bound still allows it to peak lower.
+constexpr size_t kRecomputeAllFirstStepsPerNode = 256;
+
 /// The least-peak plan the fast machinery reaches (docs/planner.md, "The
-/// smallest feasible budget"): keep-all, recompute-all, fast asked for the
-/// lower bound (its descent drives the peak down until no move helps), then
-/// a bisection of the budget between the lower bound and the least peak
-/// found, every solve's plan counting by its simulated peak whether or not it
-/// met the budget asked. Ties go to the cheaper plan, which is then polished
-/// at its own peak. Deterministic, so every caller gets the same plan: a
-/// caller that needs it twice keeps it (SolveOptions::knownMinPeak).
+/// smallest feasible budget"): keep-all, fast asked for the lower bound (its
+/// descent drives the peak down until no move helps), recompute-all where it
+/// is short and may peak lower, then a bisection of the budget between the
+/// lower bound and the least peak found, every solve's plan counting by its
+/// simulated peak whether or not it met the budget asked; then a long
+/// recompute-all where it may still peak lower. Ties go to the cheaper
+/// plan, which is then polished at its own peak. Deterministic, so every
+/// caller gets the same plan: a caller that needs it twice keeps it
+/// (SolveOptions::knownMinPeak).
 Plan minPeakPlan(const RetentionFamily &family, unsigned threads) {
   const Problem &problem = family.problem();
+  const size_t n = problem.nodes.size();
   Plan best = policyPlan(family);
-  // The best plan's peak and cost (no timeline kept: recompute-all's is
-  // 12.5 M steps at 10k nodes).
+  // The best plan's peak and cost.
   const Simulation policySim = simulate(family.graph(), best);
   int64_t bestPeak = policySim.peakBytes;
   double bestCost = policySim.recomputeCost;
@@ -360,52 +365,60 @@ Plan minPeakPlan(const RetentionFamily &family, unsigned threads) {
   auto better = [&](int64_t peak, double cost) {
     return peak < bestPeak || (peak == bestPeak && cost < bestCost);
   };
-  auto consider = [&](Plan plan) {
+  // Whether `best` is recompute-all's plan.
+  bool allBest = false;
+  auto consider = [&](Plan plan, bool all = false) {
     const Simulation sim = simulate(family.graph(), plan);
     if (better(sim.peakBytes, sim.recomputeCost)) {
       best = std::move(plan);
       bestPeak = sim.peakBytes;
       bestCost = sim.recomputeCost;
+      allBest = all;
     }
     return sim.peakBytes;
   };
-  RecomputeAllOnce recomputeAll(family);
-  const bool withRecomputeAll = problem.nodes.size() <= kRecomputeAllNodes;
+  // The searches without fast's recompute-all fallback (they would return
+  // it where nothing else fits: the bisection starts from its peak anyway
+  // when it is built first).
   auto search = [&](int64_t budget) {
-    return fastCore(family, budget, recomputeAll, /*deepMoves=*/true,
-                    /*stageKicks=*/false, /*effort=*/1, threads);
+    return fastCore(family, budget, /*recomputeAll=*/nullptr,
+                    /*deepMoves=*/true, /*stageKicks=*/false, /*effort=*/1,
+                    threads);
+  };
+  // Recompute-all (every forward value recomputed before each use) only
+  // where its linear bound lets it peak lower than the best so far (at an
+  // equal peak the plan found is there already, and recompute-all
+  // recomputes each value for every use), and its schedule is at most
+  // `maxSteps` long.
+  std::optional<int64_t> allBound;
+  bool allBuilt = false;
+  auto tryRecomputeAll = [&](size_t maxSteps) {
+    if (allBuilt || n > kRecomputeAllNodes)
+      return;
+    if (!allBound)
+      allBound = recomputeAllPeakBound(family);
+    if (*allBound >= bestPeak)
+      return;
+    Plan all = recomputeAllPlan(family, maxSteps);
+    if (all.schedule.empty())
+      return;
+    allBuilt = true;
+    consider(std::move(all), /*all=*/true);
   };
   const int64_t bound = peakLowerBound(problem);
-  // The first search (at the lower bound) reads nothing the plans before it
-  // found: with threads (graphs over 1000 nodes) it runs while recompute-all's quadratic schedule
-  // (0.6 s at 10k nodes) is built beside it, and counts only where it would
-  // have run after them. The same plan on any count.
-  std::optional<Plan> first;
-  if (withRecomputeAll && problem.nodes.size() > kThreadedStartsNodes &&
-      resolveThreads(threads, 2) > 1) {
-    std::thread building([&] { recomputeAll.peak(); });
-    first = search(bound);
-    building.join();
-  }
-  // Simulated once, by recomputeAll itself (and copied only when better).
-  if (withRecomputeAll &&
-      better(recomputeAll.peak(), recomputeAll.recomputeCost())) {
-    best = recomputeAll.plan();
-    bestPeak = recomputeAll.peak();
-    bestCost = recomputeAll.recomputeCost();
-  }
   // Every candidate, backward ones too, recomputed before each use: the
   // shortest lifetimes the family has (closures can be long; small graphs).
-  if (problem.nodes.size() <= kAllAlwaysNodes) {
-    std::vector<Retention> always(problem.nodes.size(), Retention::Keep);
+  if (n <= kAllAlwaysNodes) {
+    std::vector<Retention> always(n, Retention::Keep);
     for (int node : family.candidates())
       always[node] = Retention::Always;
     consider(family.build(always));
   }
   int64_t low = bound;
   if (bestPeak > low)
-    consider(first ? std::move(*first) : search(low));
-  const int bisections = minPeakBisections(problem.nodes.size());
+    consider(search(low));
+  tryRecomputeAll(kRecomputeAllFirstStepsPerNode * n);
+  const int bisections = minPeakBisections(n);
   for (int k = 0; k < bisections && bestPeak - low > 1 &&
                   bestPeak - low > bestPeak / 2000;
        ++k) {
@@ -413,7 +426,14 @@ Plan minPeakPlan(const RetentionFamily &family, unsigned threads) {
     if (consider(search(middle)) > middle)
       low = middle;
   }
-  const int64_t trials = 4 * static_cast<int64_t>(problem.nodes.size()) + 1000;
+  tryRecomputeAll(std::numeric_limits<size_t>::max());
+  // Recompute-all's peak, for less: the solves asked for less than it
+  // returned what they found nearest, never a plan at its peak
+  // (`--random 10000 --seed 4` reaches it at 223292 FLOPs, recompute-all
+  // costs 4.8e8).
+  if (allBest)
+    consider(search(bestPeak));
+  const int64_t trials = 4 * static_cast<int64_t>(n) + 1000;
   consider(polishPlan(problem, family.graph(), best, bestPeak, trials));
   return best;
 }
@@ -488,45 +508,72 @@ std::vector<int> lastReaders(const Problem &problem) {
 }
 
 int64_t peakLowerBound(const Problem &problem) {
+  std::vector<uint8_t> oneVersion(problem.nodes.size()),
+      runsOnce(problem.nodes.size());
+  for (size_t i = 0; i < problem.nodes.size(); ++i) {
+    oneVersion[i] = !mayRecompute(problem.nodes[i]);
+    runsOnce[i] = !problem.nodes[i].recomputable;
+  }
+  return peakLowerBound(problem, oneVersion, runsOnce);
+}
+
+std::vector<int64_t> oneVersionLiveBytes(const Problem &problem,
+                                         const std::vector<uint8_t> &oneVersion) {
+  const int n = problem.nodes.size();
+  const std::vector<int> lastUse = lastReaders(problem);
+  std::vector<int64_t> delta(n + 2, 0);
+  for (int i = 0; i < n; ++i)
+    if (oneVersion[i]) {
+      delta[i] += problem.nodes[i].bytes;
+      delta[std::min(lastUse[i], n - 1) + 1] -= problem.nodes[i].bytes;
+    }
+  std::vector<int64_t> live(n);
+  int64_t sum = 0;
+  for (int j = 0; j < n; ++j)
+    live[j] = sum += delta[j];
+  return live;
+}
+
+int64_t peakLowerBound(const Problem &problem,
+                       const std::vector<uint8_t> &oneVersion,
+                       const std::vector<uint8_t> &runsOnce) {
   const int n = problem.nodes.size();
   if (n == 0)
     return problem.alwaysLiveBytes;
-  // Non-recomputable values have one version, live from their step to their
-  // last consumer (outputs: to the end) in every plan.
-  const std::vector<int> lastUse = lastReaders(problem);
-  std::vector<int64_t> fixedDelta(n + 2, 0);
-  for (int i = 0; i < n; ++i)
-    if (!mayRecompute(problem.nodes[i])) {
-      fixedDelta[i] += problem.nodes[i].bytes;
-      fixedDelta[std::min(lastUse[i], n - 1) + 1] -= problem.nodes[i].bytes;
-    }
+  // Values with one version (non-recomputable ones in every plan) are live
+  // from their step to their last consumer (outputs: to the end).
+  const std::vector<int64_t> fixedAt = oneVersionLiveBytes(problem, oneVersion);
   // Some step that runs j is kept (usedSteps: every node lies on a path to
   // an output or a node kept for itself): there j, a version of each input
   // and the fixed values live then. That is j's own step when its first run
   // is always kept (it may not be recomputed, or nothing reads it); else it
-  // may be a recomputation at any later stage, where fewer fixed values may
-  // be live.
+  // may be a recomputation at any later stage, before the step of that
+  // stage, where fewer fixed values may be live: those made before it and
+  // read at it or later (fixedAt less the value that step makes; counting
+  // it claimed more than a plan holds, test PeakLowerBound.*).
   std::vector<bool> consumed(n, false);
   for (const Node &node : problem.nodes)
     for (int input : node.inputs)
       consumed[input] = true;
-  std::vector<int64_t> fixedAt(n), fixedLater(n + 1, INT64_MAX);
-  int64_t fixedLive = 0;
-  for (int j = 0; j < n; ++j)
-    fixedAt[j] = fixedLive += fixedDelta[j];
-  for (int j = n - 1; j >= 0; --j)
-    fixedLater[j] = std::min(fixedLater[j + 1], fixedAt[j]);
+  std::vector<int64_t> fixedLater(n);
+  int64_t gapLater = INT64_MAX;
+  for (int j = n - 1; j >= 0; --j) {
+    fixedLater[j] = std::min(fixedAt[j], gapLater);
+    gapLater = std::min(gapLater, fixedAt[j] - (oneVersion[j]
+                                                    ? problem.nodes[j].bytes
+                                                    : 0));
+  }
   int64_t bound = 0;
   for (int j = 0; j < n; ++j) {
     const Node &node = problem.nodes[j];
-    const bool firstRunKept = !node.recomputable || !consumed[j];
+    const bool firstRunKept = runsOnce[j] || !consumed[j];
     int64_t live = (firstRunKept ? fixedAt[j] : fixedLater[j]) +
-                   (mayRecompute(node) ? node.bytes : 0);
+                   (oneVersion[j] ? 0 : node.bytes);
     std::vector<int> inputs = node.inputs;
     std::sort(inputs.begin(), inputs.end());
     inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
     for (int input : inputs)
-      if (mayRecompute(problem.nodes[input]))
+      if (!oneVersion[input])
         live += problem.nodes[input].bytes;
     bound = std::max(bound, live);
   }

@@ -140,6 +140,28 @@ TEST(SolverProperty, SmallestFeasibleBudgetIsReached) {
   }
 }
 
+/// recomputeAllPeakBound, which spares the min-peak search and fast's
+/// fallback recompute-all's quadratic schedule, is a lower bound on its
+/// peak, pinned values (odd seeds) included, and a tight one on some graphs
+/// (where it proves that recompute-all cannot peak lower than a plan found).
+TEST(SolverProperty, RecomputeAllPeakBoundHolds) {
+  int tight = 0, graphs = 0;
+  for (int nodes : {12, 40, 200, 1000})
+    for (uint64_t seed = 1; seed <= test::sweepSeeds(24); ++seed) {
+      Problem problem = randomTrainingGraph(nodes, seed);
+      if (seed % 2)
+        test::pinAtRandom(problem, seed);
+      const RetentionFamily family(problem);
+      const int64_t peak =
+          simulate(problem, recomputeAllPlan(family)).peakBytes;
+      const int64_t bound = recomputeAllPeakBound(family);
+      EXPECT_LE(bound, peak) << nodes << " nodes, seed " << seed;
+      tight += bound == peak;
+      ++graphs;
+    }
+  EXPECT_GT(tight, graphs / 2) << tight << " of " << graphs;
+}
+
 /// Below the smallest feasible budget a fast solve reports it (callers need
 /// not search for it again), and the monotone one its frontier's least peak.
 TEST(SolverProperty, InfeasibleSolvesNameTheSmallestBudget) {
