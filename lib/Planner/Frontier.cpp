@@ -15,6 +15,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -622,15 +624,18 @@ std::optional<FrontierPoint> solveBand(const RetentionFamily &family,
   if (budget <= low || budget >= high || top.peakBytes <= budget ||
       point.recomputeCost <= top.recomputeCost)
     return std::nullopt;
-  // Solves at `budgets`, on threads (an empty plan where none fits). A
+  // Solves at `budgets`, on threads (an empty plan where none fits), each
+  // with its share of them (a solve's plan is the same on any count). A
   // feasible result is validated and simulated already (solveInFamily's
   // checkBySimulation): its simulation is the point's.
+  const unsigned cores =
+      resolveThreads(threads, std::numeric_limits<size_t>::max());
   auto solveAll = [&](const std::vector<int64_t> &budgets) {
     std::vector<FrontierPoint> found(budgets.size());
-    forEachIndex(budgets.size(), threads, [&](size_t j) {
+    forEachIndex(budgets.size(), cores, [&](size_t j) {
       SolveOptions solveOptions;
       solveOptions.budgetBytes = budgets[j];
-      solveOptions.threads = 1;
+      solveOptions.threads = std::max<size_t>(1, cores / budgets.size());
       solveOptions.effort = 1;   // as the frontier's own solves
       // Where nothing fits, fast falls back to this plan, which peaks at
       // the least level, below the band.
@@ -643,22 +648,34 @@ std::optional<FrontierPoint> solveBand(const RetentionFamily &family,
     });
     return found;
   };
+  // The sub-levels, and one byte below P's peak beside them; then one byte
+  // below the peak of each plan they found: the cheapest plans often peak
+  // a few bytes below another's (RegNetY's min-cut start, 192 bytes below a
+  // sub-level's plan).
   std::vector<int64_t> subLevels;
   for (int j = 1; j < parts; ++j)
     subLevels.push_back(low + (high - low) * j / parts);
-  std::vector<FrontierPoint> found = solveAll(subLevels);
-  // One byte below the peak of each plan found and of P: the cheapest
-  // plans often peak a few bytes below another's (RegNetY's min-cut start,
-  // 192 bytes below a sub-level's plan).
-  std::set<int64_t> belowSet{top.peakBytes - 1};
-  for (const FrontierPoint &f : found)
-    if (!f.plan.schedule.empty())
-      belowSet.insert(f.peakBytes - 1);
-  std::vector<int64_t> below;
-  for (int64_t b : belowSet)
-    if (b > low)
-      below.push_back(b);
-  for (FrontierPoint &f : solveAll(below))
+  std::set<int64_t> belowSet;
+  if (top.peakBytes - 1 > low)
+    belowSet.insert(top.peakBytes - 1);
+  std::vector<int64_t> first = subLevels;
+  first.insert(first.end(), belowSet.begin(), belowSet.end());
+  std::vector<FrontierPoint> firstFound = solveAll(first);
+  std::map<int64_t, FrontierPoint> below;
+  for (size_t j = subLevels.size(); j < first.size(); ++j)
+    below.emplace(first[j], std::move(firstFound[j]));
+  firstFound.resize(subLevels.size());
+  std::vector<int64_t> second;
+  for (const FrontierPoint &f : firstFound)
+    if (!f.plan.schedule.empty() && f.peakBytes - 1 > low &&
+        belowSet.insert(f.peakBytes - 1).second)
+      second.push_back(f.peakBytes - 1);
+  std::vector<FrontierPoint> secondFound = solveAll(second);
+  for (size_t j = 0; j < second.size(); ++j)
+    below.emplace(second[j], std::move(secondFound[j]));
+  // The sub-levels' plans, then the ones below in ascending budget order.
+  std::vector<FrontierPoint> found = std::move(firstFound);
+  for (auto &[b, f] : below)
     found.push_back(std::move(f));
   std::optional<FrontierPoint> best;
   for (FrontierPoint &f : found)
