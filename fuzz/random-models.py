@@ -15,7 +15,10 @@ U-Net (pooling down, a transposed convolution or nearest/bilinear
 interpolation up, the skip concatenated) or a text CNN (embedding, Conv1d,
 batch norm or none, mean or max over time), with
 one of ten activations and one of four losses (cross entropy with a target
-built inside the step, MSE, smooth L1, a log-softmax pick). Then
+built inside the step, MSE, smooth L1, a log-softmax pick). A third of the
+convolutional, transformer and MLP models also train with dropout after their
+activations (a stream of draws of its own, so the other choices of a seed
+stay what they were). Then
 
 - export (remat.exporter.export_training_step): the step is planned at P
   budgets from its smallest feasible one to its unplanned peak and every plan
@@ -25,8 +28,10 @@ built inside the step, MSE, smooth L1, a log-softmax pick). Then
   budgets 0, 0.4 and 1, two SGD steps each beside a copy compiled with
   PyTorch's default partition of the same graph: the losses, every gradient
   and every floating buffer (batch-norm statistics) within 1e-6 of its
-  magnitude (recomputation changes no value), and the losses and gradients
-  within 1e-3 of float64 eager's (the decompositions).
+  magnitude (recomputation changes no value; both copies draw their dropout
+  masks after one seed), and the losses and gradients within 1e-3 of float64
+  eager's (the decompositions), not for models with dropout (eager draws its
+  masks another way).
 
 It stops after N models or S seconds (at least one model; the same models on
 every run: seeds K, K+1, ...), prints a line per check and a summary, and
@@ -86,7 +91,19 @@ class Recurrent(nn.Module):
         return self.head(out[:, -1])
 
 
-def conv_model(r):
+def dropout_after(d):
+    """A function that appends dropout to a list of layers where the seed's
+    dropout stream `d` (None: no dropout) says so."""
+    p = d.choice([0.1, 0.25, 0.5]) if d else 0
+
+    def add(layers):
+        if p and d.random() < 0.6:
+            layers.append(nn.Dropout(p))
+    return add
+
+
+def conv_model(r, d=None):
+    dropout = dropout_after(d)
     c, h, layers = r.choice([3, 4]), 8, []
     x = torch.randn(2, c, h, h)
     for _ in range(r.randint(1, 4)):
@@ -99,6 +116,7 @@ def conv_model(r):
         elif norm == 'group':
             block.append(nn.GroupNorm(2, co))
         block.append(r.choice(ACTIVATIONS)())
+        dropout(block)
         residual = co == c and stride == 1 and r.random() < 0.5
         layers.append(Residual(nn.Sequential(*block)) if residual else nn.Sequential(*block))
         c, h = co, (h + 2 * (k // 2) - k) // stride + 1
@@ -111,15 +129,17 @@ def conv_model(r):
     return nn.Sequential(*layers), x
 
 
-def transformer_model(r):
+def transformer_model(r, drops=None):
+    dropout = dropout_after(drops)
     d, t, heads = r.choice([8, 16]), r.choice([4, 6]), r.choice([1, 2])
     layers = [nn.Linear(5, d)]
     for _ in range(r.randint(1, 3)):
         layers.append(Residual(nn.Sequential(nn.LayerNorm(d),
                                              Attention(d, heads, r.random() < 0.5))))
         hidden = r.choice([d, 2 * d])
-        layers.append(Residual(nn.Sequential(nn.LayerNorm(d), nn.Linear(d, hidden),
-                                             r.choice(ACTIVATIONS)(), nn.Linear(hidden, d))))
+        mlp = [nn.LayerNorm(d), nn.Linear(d, hidden), r.choice(ACTIVATIONS)()]
+        dropout(mlp)
+        layers.append(Residual(nn.Sequential(*mlp, nn.Linear(hidden, d))))
     layers += [nn.LayerNorm(d), nn.Flatten(), nn.Linear(d * t, 5)]
     return nn.Sequential(*layers), torch.randn(2, t, 5)
 
@@ -131,11 +151,13 @@ def recurrent_model(r):
     return model, torch.randint(0, vocab, (2, t))
 
 
-def mlp_model(r):
+def mlp_model(r, d=None):
+    dropout = dropout_after(d)
     width, layers = 5, []
     for _ in range(r.randint(1, 5)):
         out = r.choice([4, 8, 12, 16])
         layers += [nn.Linear(width, out, bias=r.random() < 0.7), r.choice(ACTIVATIONS)()]
+        dropout(layers)
         if r.random() < 0.3:
             layers.append(r.choice([nn.LayerNorm(out), nn.BatchNorm1d(out)]))
         width = out
@@ -202,14 +224,30 @@ def loss_of(r):
     return kind, lambda o: -F.log_softmax(o, -1)[:, 2].mean()
 
 
+WITH_DROPOUT = {'conv', 'transformer', 'mlp'}
+
+
+def has_dropout(model):
+    return any(isinstance(m, nn.Dropout) and m.p > 0 for m in model.modules())
+
+
 def draw(seed):
     """(description, model, input, loss function) of one seed."""
     r = random.Random(seed)
     torch.manual_seed(seed)
     kind = r.choice(sorted(KINDS))
-    model, x = KINDS[kind](r)
+    # Dropout's choices come from a stream of their own: without them the
+    # seed draws the model it drew before they were added.
+    drops = random.Random('dropout %d' % seed)
+    if kind in WITH_DROPOUT and drops.random() < 1 / 3:
+        model, x = KINDS[kind](r, drops)
+    else:
+        model, x = KINDS[kind](r)
+    if has_dropout(model):
+        kind += '+dropout'
     loss_name, loss = loss_of(r)
     return '%s/%s' % (kind, loss_name), model, x, loss
+
 
 
 class Broken(Exception):
@@ -263,21 +301,29 @@ def check_compile(remat_opt, model, x, loss, budget):
     step = compiled(mine, partition(budget=budget, remat_opt=remat_opt,
                                     on_plan=lambda e, s: plans.append(e)))
     reference = compiled(ref, default_partition)
+    # Eager draws dropout's masks another way than the decomposed graph:
+    # float64 eager is no reference for those models.
+    eager = not has_dropout(model)
     for i in range(2):
         mine.zero_grad()
         ref.zero_grad()
+        # The same masks in both: the graph is the same, and so its draws.
+        torch.manual_seed(1000 + i)
         got = step(x)
         got.backward()
+        torch.manual_seed(1000 + i)
         want = reference(x)
         want.backward()
         exact.zero_grad()
         want64 = loss(exact(x64))
         want64.backward()
         off = [] if _close(got.detach(), want.detach()) else ['loss']
-        off += [] if _close(got.detach().double(), want64.detach(), 1e-3) else ['loss (float64)']
-        off += ['%s (float64)' % n for (n, p), q in zip(mine.named_parameters(),
-                                                          exact.parameters())
-                if p.grad is None or not _close(p.grad.double(), q.grad, 1e-3)]
+        if eager:
+            off += [] if _close(got.detach().double(), want64.detach(), 1e-3) \
+                else ['loss (float64)']
+            off += ['%s (float64)' % n for (n, p), q in zip(mine.named_parameters(),
+                                                              exact.parameters())
+                    if p.grad is None or not _close(p.grad.double(), q.grad, 1e-3)]
         off += [n for (n, p), q in zip(mine.named_parameters(), ref.parameters())
                 if p.grad is None or not _close(p.grad, q.grad)]
         off += [n for (n, a), b in zip(mine.named_buffers(), ref.buffers())
