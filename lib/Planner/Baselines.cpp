@@ -42,9 +42,8 @@ int64_t recomputeAllPeakBound(const RetentionFamily &family) {
   const Problem &problem = family.problem();
   const int n = problem.nodes.size();
   std::vector<uint8_t> once(n, 1);
-  for (int node : family.candidates())
-    if (!problem.nodes[node].backward)
-      once[node] = 0;
+  for (int node : forwardCandidates(family))
+    once[node] = 0;
   for (int node : family.pinnedRecompute())
     once[node] = 0;
   int64_t bound = peakLowerBound(problem, once, once);
@@ -70,13 +69,10 @@ int64_t recomputeAllPeakBound(const RetentionFamily &family) {
       widest[x] = v;
     first[x] = std::min(first[x], from);
   };
-  std::vector<int> inputs;
   for (int y = n - 1; y >= 0; --y) {
     if (!once[y] && !(recomputed(y) && widest[y] >= 0))
       continue;
-    inputs = problem.nodes[y].inputs;
-    std::sort(inputs.begin(), inputs.end());
-    inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
+    const std::vector<int> inputs = distinctInputs(problem.nodes[y]);
     if (!once[y]) {
       // y's recomputation before widest[y].
       const int v = widest[y];

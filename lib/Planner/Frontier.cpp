@@ -655,11 +655,12 @@ std::optional<FrontierPoint> solveBand(const RetentionFamily &family,
   std::vector<int64_t> subLevels;
   for (int j = 1; j < parts; ++j)
     subLevels.push_back(low + (high - low) * j / parts);
-  std::set<int64_t> belowSet;
-  if (top.peakBytes - 1 > low)
-    belowSet.insert(top.peakBytes - 1);
   std::vector<int64_t> first = subLevels;
-  first.insert(first.end(), belowSet.begin(), belowSet.end());
+  std::set<int64_t> belowSet;
+  if (top.peakBytes - 1 > low) {
+    belowSet.insert(top.peakBytes - 1);
+    first.push_back(top.peakBytes - 1);
+  }
   std::vector<FrontierPoint> firstFound = solveAll(first);
   std::map<int64_t, FrontierPoint> below;
   for (size_t j = subLevels.size(); j < first.size(); ++j)

@@ -49,7 +49,9 @@ Plan recomputeAllPlan(const RetentionFamily &family,
                       size_t maxSteps = std::numeric_limits<size_t>::max());
 /// A lower bound on recomputeAllPlan's peak in linear time (its schedule is
 /// quadratic on long chains: 12.5 M steps at 10k nodes): peakLowerBound with
-/// every value it never recomputes counted as one version.
+/// every value it never recomputes counted as one version, and the live
+/// bytes at each forward value's recomputation for a step that reads it
+/// (directly or through the closure) after its cut.
 int64_t recomputeAllPeakBound(const RetentionFamily &family);
 /// peakLowerBound where `oneVersion` marks the values every plan in
 /// question keeps as one version, live from their step to their last
@@ -58,6 +60,13 @@ int64_t recomputeAllPeakBound(const RetentionFamily &family);
 int64_t peakLowerBound(const Problem &problem,
                        const std::vector<uint8_t> &oneVersion,
                        const std::vector<uint8_t> &runsOnce);
+/// A node's inputs, each once, ascending (a node may read a value twice).
+inline std::vector<int> distinctInputs(const Node &node) {
+  std::vector<int> inputs = node.inputs;
+  std::sort(inputs.begin(), inputs.end());
+  inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
+  return inputs;
+}
 /// Per program step, the bytes of the `oneVersion` values live there: made
 /// at or before it and read at or after it (lastReaders).
 std::vector<int64_t> oneVersionLiveBytes(const Problem &problem,

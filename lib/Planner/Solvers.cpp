@@ -569,10 +569,7 @@ int64_t peakLowerBound(const Problem &problem,
     const bool firstRunKept = runsOnce[j] || !consumed[j];
     int64_t live = (firstRunKept ? fixedAt[j] : fixedLater[j]) +
                    (oneVersion[j] ? 0 : node.bytes);
-    std::vector<int> inputs = node.inputs;
-    std::sort(inputs.begin(), inputs.end());
-    inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
-    for (int input : inputs)
+    for (int input : distinctInputs(node))
       if (!oneVersion[input])
         live += problem.nodes[input].bytes;
     bound = std::max(bound, live);
