@@ -609,21 +609,26 @@ namespace {
 /// band only, never on B), and keep the plans that cost at least P. For
 /// B1 < B2 in one band, B2 sees every plan B1 sees; for B2 in a band above,
 /// P is already eligible and no dearer than any plan kept for B1. So the
-/// answers stay monotone. Returns the cheapest kept plan fitting B when it
-/// is cheaper than `point`, the frontier's answer at B. `top` is P, `least`
-/// the least-peak plan (what a solve falls back to where nothing fits),
-/// `parts` kBandParts or kTopDownBandParts.
-std::optional<FrontierPoint> solveBand(const RetentionFamily &family,
-                                       int64_t low, int64_t high,
-                                       const FrontierPoint &top,
-                                       const FrontierPoint &point,
-                                       int64_t budget, unsigned threads,
-                                       const Plan &least, int parts) {
-  // At a level, or where the answer is the upper level's already, no plan
-  // kept can answer cheaper.
-  if (budget <= low || budget >= high || top.peakBytes <= budget ||
-      point.recomputeCost <= top.recomputeCost)
-    return std::nullopt;
+/// answers stay monotone. bandAnswer picks from what bandPlans found.
+
+/// Whether the band can answer at `budget` at all: not at a level, nor
+/// where the answer is the upper level's already (`top` is P, `point` the
+/// frontier's answer at B).
+bool bandMayAnswer(int64_t low, int64_t high, const FrontierPoint &top,
+                   const FrontierPoint &point, int64_t budget) {
+  return budget > low && budget < high && top.peakBytes > budget &&
+         point.recomputeCost > top.recomputeCost;
+}
+
+/// The band's solves between `low` and `high` (L' and L) and below the peak
+/// of `top` (P), on threads, in the order bandAnswer reads them (an empty
+/// plan where one found none). `least` is the least-peak plan (what a solve
+/// falls back to where nothing fits), `parts` kBandParts or
+/// kTopDownBandParts.
+std::vector<FrontierPoint> bandPlans(const RetentionFamily &family,
+                                     int64_t low, int64_t high,
+                                     const FrontierPoint &top, unsigned threads,
+                                     const Plan &least, int parts) {
   // Solves at `budgets`, on threads (an empty plan where none fits), each
   // with its share of them (a solve's plan is the same on any count). A
   // feasible result is validated and simulated already (solveInFamily's
@@ -678,21 +683,51 @@ std::optional<FrontierPoint> solveBand(const RetentionFamily &family,
   std::vector<FrontierPoint> found = std::move(firstFound);
   for (auto &[b, f] : below)
     found.push_back(std::move(f));
-  std::optional<FrontierPoint> best;
-  for (FrontierPoint &f : found)
+  return found;
+}
+
+/// The first of the band's plans `found` that fits `budget`, costs at least
+/// P (`top`) and is the cheapest of those, when it is cheaper than `point`
+/// (the frontier's answer at B; null: any cost).
+const FrontierPoint *bandAnswer(const std::vector<FrontierPoint> &found,
+                                const FrontierPoint &top,
+                                const FrontierPoint *point, int64_t budget) {
+  const FrontierPoint *best = nullptr;
+  for (const FrontierPoint &f : found)
     if (!f.plan.schedule.empty() && f.peakBytes <= budget &&
         f.recomputeCost >= top.recomputeCost &&
-        f.recomputeCost < point.recomputeCost &&
+        (!point || f.recomputeCost < point->recomputeCost) &&
         (!best || f.recomputeCost < best->recomputeCost))
-      best = std::move(f);
+      best = &f;
   return best;
+}
+
+/// bandPlans and bandAnswer, where bandMayAnswer: the cheapest kept plan
+/// fitting B when it is cheaper than `point`; `solves` (may be null) counts
+/// the band's solves.
+std::optional<FrontierPoint> solveBand(const RetentionFamily &family,
+                                       int64_t low, int64_t high,
+                                       const FrontierPoint &top,
+                                       const FrontierPoint &point,
+                                       int64_t budget, unsigned threads,
+                                       const Plan &least, int parts,
+                                       int *solves = nullptr) {
+  if (!bandMayAnswer(low, high, top, point, budget))
+    return std::nullopt;
+  const std::vector<FrontierPoint> found =
+      bandPlans(family, low, high, top, threads, least, parts);
+  if (solves)
+    *solves += found.size();
+  if (const FrontierPoint *best = bandAnswer(found, top, &point, budget))
+    return *best;
+  return std::nullopt;
 }
 
 } // namespace
 
 SolveResult solveMonotoneTopDown(const Problem &problem,
                                  const SolveOptions &options, bool bounded,
-                                 int *solves) {
+                                 int *solves, bool bandFirst) {
   dumpProblemIfAsked(problem);
   auto begin = std::chrono::steady_clock::now();
   const int64_t budget = options.budgetBytes;
@@ -743,12 +778,26 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
     found.push_back({std::move(point), level, rank});
     offer(found.size() - 1);
   };
-  // Whether nothing at or below `reach` bytes can beat the best answer:
-  // every plan peaking there costs more (RecomputeCostBound).
+  // The band's plans when solved before the descent went on below the
+  // level under the budget's (below), and the cheapest of them that the
+  // answer may be: an incumbent for beyondReach.
+  std::optional<std::vector<FrontierPoint>> earlyBand;
+  double incumbent = std::numeric_limits<double>::infinity();
+  // Whether nothing at or below `reach` bytes can beat the best answer or
+  // the incumbent: every plan peaking there costs more (RecomputeCostBound).
   auto beyondReach = [&](int64_t reach) {
     return bound && best &&
            bound->at(std::min(budget, reach)) >
-               found[*best].point.recomputeCost;
+               std::min(found[*best].point.recomputeCost, incumbent);
+  };
+  // The point answering at `peak` bytes (answersBefore) among those found.
+  auto cheapestUpTo = [&](int64_t peak) {
+    std::optional<size_t> at;
+    for (size_t k = 0; k < found.size(); ++k)
+      if (found[k].point.peakBytes <= peak &&
+          (!at || answersBefore(found[k], found[*at])))
+        at = k;
+    return at;
   };
   // A level's own plans (each with the budget it was made for), on their
   // own Pareto front, and each polished for `until` (-1: none) where that
@@ -768,6 +817,22 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
       if (!plan.schedule.empty() && validate(problem, plan).empty())
         consider(pointOf(std::move(plan)), level, rank++);
   };
+  // Level 0: the min-peak plan, with policies their own plan too (`zeroOwn`,
+  // once the search is joined), and `low`, the least of their peaks.
+  std::vector<Entry> zeroOwn;
+  int64_t low = -1;
+  auto joinSearch = [&] {
+    if (low >= 0)
+      return;
+    searching.join();
+    zeroOwn.push_back({pointOf(*least)});
+    zeroOwn.back().polishedFor = zeroOwn.back().point.peakBytes;
+    if (!family.pinnedRecompute().empty())
+      zeroOwn.push_back({pointOf(policyPlan(family)), -1});
+    low = zeroOwn.front().point.peakBytes;
+    for (const Entry &entry : zeroOwn)
+      low = std::min(low, entry.point.peakBytes);
+  };
   // The grid's levels from the top down, each polishing its plans for one
   // byte below the least peak of the level above (as the whole frontier
   // does where each level's plan is on its front), until what is left below
@@ -777,6 +842,32 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
   for (size_t i = top + 1; i-- > 0;) {
     const int64_t until =
         i == top ? -1 : aboveOwnPeak >= 0 ? aboveOwnPeak - 1 : levels[i + 1];
+    // Below the level under the budget's (L' < B < L), the band between
+    // them first: its plans may answer cheaper than any level's, and as an
+    // incumbent they may show the levels below need no solve. The answer is
+    // the one the band solved after the descent gives (docs/planner.md,
+    // "The band before the levels below"): every point below L' fits B, so
+    // one that changes P, the answer at L, is the answer itself, and the
+    // band can answer nothing there; every plan the incumbent rules out
+    // costs more than a plan the band keeps.
+    if (bandFirst && i + 2 == top && budget < levels[top] && !earlyBand &&
+        !beyondReach(std::max(levels[i], until))) {
+      joinSearch();
+      const std::optional<size_t> atTop = cheapestUpTo(levels[top]);
+      if (levels[top - 1] > low && best && atTop) {
+        const FrontierPoint &p = found[*atTop].point;
+        earlyBand.emplace();
+        if (bandMayAnswer(levels[top - 1], levels[top], p,
+                          found[*best].point, budget))
+          *earlyBand = bandPlans(family, levels[top - 1], levels[top], p,
+                                 options.threads, *least, kTopDownBandParts);
+        if (solves)
+          *solves += earlyBand->size();
+        if (const FrontierPoint *kept =
+                bandAnswer(*earlyBand, p, nullptr, budget))
+          incumbent = kept->recomputeCost;
+      }
+    }
     if (i < top && beyondReach(std::max(levels[i], until))) {
       cutOffAt = i;
       break;
@@ -797,18 +888,9 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
     addLevel(i + 1, std::move(own), until);
     lowestGrid = i;
   }
-  searching.join();
-  // Level 0: the min-peak plan, with policies their own plan too, and a
-  // solve at the least of their peaks. The grid's levels are those above
-  // it: a solve at or below it is not one.
-  std::vector<Entry> own;
-  own.push_back({pointOf(*least)});
-  own.back().polishedFor = own.back().point.peakBytes;
-  if (!family.pinnedRecompute().empty())
-    own.push_back({pointOf(policyPlan(family)), -1});
-  int64_t low = own.front().point.peakBytes;
-  for (const Entry &entry : own)
-    low = std::min(low, entry.point.peakBytes);
+  // Level 0, and a solve at its least peak. The grid's levels are those
+  // above it: a solve at or below it is not one.
+  joinSearch();
   // Below the least peak the frontier has level 0 only.
   found.erase(std::remove_if(found.begin(), found.end(),
                              [&](const Ranked &r) {
@@ -843,31 +925,36 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
   if (!covered && budget >= low && high > low) {
     Plan plan = solveAt(low, options.effort);
     if (!plan.schedule.empty())
-      own.push_back({pointOf(std::move(plan)), low});
-    addLevel(0, std::move(own), until);
+      zeroOwn.push_back({pointOf(std::move(plan)), low});
+    addLevel(0, std::move(zeroOwn), until);
   } else {
     // What the search found is a point either way (a floor when nothing
     // fits); it is not polished here.
     int rank = 0;
-    for (Entry &entry : own)
+    for (Entry &entry : zeroOwn)
       consider(std::move(entry.point), 0, rank++);
   }
   // Between two levels, the band's solves too (solveBand), kept where they
   // cost at least the answer at the upper level: the whole frontier's
   // answer there, as every answer here is (a level the bound cut off holds
   // only plans dearer than the answer at the budget, hence than that one).
+  // Solved before the levels below when the descent went there (earlyBand):
+  // its plans are read here with the answers as they are now.
   std::optional<FrontierPoint> banded;
   if (best && budget < levels[top]) {
-    std::optional<size_t> atTop;
-    for (size_t k = 0; k < found.size(); ++k)
-      if (found[k].point.peakBytes <= levels[top] &&
-          (!atTop || answersBefore(found[k], found[*atTop])))
-        atTop = k;
+    const std::optional<size_t> atTop = cheapestUpTo(levels[top]);
     const int64_t bandLow = top > 0 ? std::max(levels[top - 1], low) : low;
-    if (atTop)
+    if (atTop && earlyBand) {
+      const FrontierPoint &p = found[*atTop].point;
+      if (bandMayAnswer(bandLow, levels[top], p, found[*best].point, budget))
+        if (const FrontierPoint *kept =
+                bandAnswer(*earlyBand, p, &found[*best].point, budget))
+          banded = *kept;
+    } else if (atTop) {
       banded = solveBand(family, bandLow, levels[top],
                          found[*atTop].point, found[*best].point, budget,
-                         options.threads, *least, kTopDownBandParts);
+                         options.threads, *least, kTopDownBandParts, solves);
+    }
   }
   return monotoneAnswer(problem,
                         banded ? banded->plan

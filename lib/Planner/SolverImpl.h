@@ -138,11 +138,15 @@ std::vector<int> lastReaders(const Problem &problem);
 /// for one byte below the least peak of the level above, and, when
 /// `bounded`, no level below one whose every plan RecomputeCostBound proves
 /// dearer than the answer so far (docs/planner.md, "Top-down answers").
-/// The same plan with and without the bound; `solves`, when given, counts
-/// the solves it ran.
+/// The budget's band (between the two levels around it) is solved before
+/// the levels below the lower one, its plans an incumbent for the bound,
+/// unless not `bandFirst` (then after the descent, as it was first written;
+/// docs/planner.md, "The band before the levels below"). The same plan with
+/// and without the bound and either way; `solves`, when given, counts the
+/// solves it ran, the band's included.
 SolveResult solveMonotoneTopDown(const Problem &problem,
                                  const SolveOptions &options, bool bounded,
-                                 int *solves = nullptr);
+                                 int *solves = nullptr, bool bandFirst = true);
 /// The plan of least simulated peak that fast's machinery finds (a search
 /// over budgets); its peak is smallestFeasibleBudget. `threads` as
 /// SolveOptions::threads (the same plan on any count).
