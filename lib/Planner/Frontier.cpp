@@ -620,68 +620,63 @@ bool bandMayAnswer(int64_t low, int64_t high, const FrontierPoint &top,
          point.recomputeCost > top.recomputeCost;
 }
 
-/// The band's solves between `low` and `high` (L' and L) and below the peak
-/// of `top` (P), on threads, in the order bandAnswer reads them (an empty
-/// plan where one found none). `least` is the least-peak plan (what a solve
-/// falls back to where nothing fits), `parts` kBandParts or
-/// kTopDownBandParts.
-std::vector<FrontierPoint> bandPlans(const RetentionFamily &family,
-                                     int64_t low, int64_t high,
-                                     const FrontierPoint &top, unsigned threads,
-                                     const Plan &least, int parts) {
-  // Solves at `budgets`, on threads (an empty plan where none fits), each
-  // with its share of them (a solve's plan is the same on any count). A
-  // feasible result is validated and simulated already (solveInFamily's
-  // checkBySimulation): its simulation is the point's.
+/// Fast's plans at `budgets`, on threads (an empty plan where none fits),
+/// each solve with its share of them (a solve's plan is the same on any
+/// count) and effort 1, as the frontier's own solves. Where nothing fits, a
+/// solve falls back to the least-peak plan: `least`, or where null the
+/// family's (RetentionFamily::leastPeakPlan, which the caller's search
+/// fills). A feasible result is validated and simulated already
+/// (solveInFamily's checkBySimulation): its simulation is the point's.
+std::vector<FrontierPoint> plansAt(const RetentionFamily &family,
+                                   const std::vector<int64_t> &budgets,
+                                   unsigned threads, const Plan *least) {
   const unsigned cores =
       resolveThreads(threads, std::numeric_limits<size_t>::max());
-  auto solveAll = [&](const std::vector<int64_t> &budgets) {
-    std::vector<FrontierPoint> found(budgets.size());
-    forEachIndex(budgets.size(), cores, [&](size_t j) {
-      SolveOptions solveOptions;
-      solveOptions.budgetBytes = budgets[j];
-      solveOptions.threads = std::max<size_t>(1, cores / budgets.size());
-      solveOptions.effort = 1;   // as the frontier's own solves
-      // Where nothing fits, fast falls back to this plan, which peaks at
-      // the least level, below the band.
-      solveOptions.knownMinPeak = &least;
-      SolveResult result =
-          solveInFamily(family, SolverKind::Fast, solveOptions);
-      if (result.feasible)
-        found[j] = {result.sim.peakBytes, result.sim.recomputeCost,
-                    std::move(result.plan)};
-    });
-    return found;
-  };
-  // The sub-levels, and one byte below P's peak beside them; then one byte
-  // below the peak of each plan they found: the cheapest plans often peak
-  // a few bytes below another's (RegNetY's min-cut start, 192 bytes below a
-  // sub-level's plan).
+  std::vector<FrontierPoint> found(budgets.size());
+  forEachIndex(budgets.size(), cores, [&](size_t j) {
+    SolveOptions solveOptions;
+    solveOptions.budgetBytes = budgets[j];
+    solveOptions.threads = std::max<size_t>(1, cores / budgets.size());
+    solveOptions.effort = 1;
+    solveOptions.knownMinPeak = least;
+    SolveResult result = solveInFamily(family, SolverKind::Fast, solveOptions);
+    if (result.feasible)
+      found[j] = {result.sim.peakBytes, result.sim.recomputeCost,
+                  std::move(result.plan)};
+  });
+  return found;
+}
+
+/// The band's sub-levels between `low` and `high` (L' and L): L' + (L - L')
+/// * j / parts for j = 1 .. parts - 1 (`parts` kBandParts or
+/// kTopDownBandParts).
+std::vector<int64_t> bandSubLevels(int64_t low, int64_t high, int parts) {
   std::vector<int64_t> subLevels;
   for (int j = 1; j < parts; ++j)
     subLevels.push_back(low + (high - low) * j / parts);
-  std::vector<int64_t> first = subLevels;
-  std::set<int64_t> belowSet;
-  if (top.peakBytes - 1 > low) {
-    belowSet.insert(top.peakBytes - 1);
-    first.push_back(top.peakBytes - 1);
-  }
-  std::vector<FrontierPoint> firstFound = solveAll(first);
-  std::map<int64_t, FrontierPoint> below;
-  for (size_t j = subLevels.size(); j < first.size(); ++j)
-    below.emplace(first[j], std::move(firstFound[j]));
-  firstFound.resize(subLevels.size());
-  std::vector<int64_t> second;
-  for (const FrontierPoint &f : firstFound)
-    if (!f.plan.schedule.empty() && f.peakBytes - 1 > low &&
-        belowSet.insert(f.peakBytes - 1).second)
-      second.push_back(f.peakBytes - 1);
-  std::vector<FrontierPoint> secondFound = solveAll(second);
-  for (size_t j = 0; j < second.size(); ++j)
-    below.emplace(second[j], std::move(secondFound[j]));
-  // The sub-levels' plans, then the ones below in ascending budget order.
-  std::vector<FrontierPoint> found = std::move(firstFound);
-  for (auto &[b, f] : below)
+  return subLevels;
+}
+
+/// The band's plans above `low` (L') in the order bandAnswer reads them:
+/// `sub`, the sub-levels' (plansAt(bandSubLevels(...)): they depend on the
+/// band only), then the solves one byte below the peak of P (`top`) and of
+/// each of the sub-levels' plans, on threads, in ascending budget order:
+/// the cheapest plans often peak a few bytes below another's (RegNetY's
+/// min-cut start, 192 bytes below a sub-level's plan). `least` as plansAt.
+std::vector<FrontierPoint> bandPlans(const RetentionFamily &family,
+                                     int64_t low, const FrontierPoint &top,
+                                     unsigned threads, const Plan *least,
+                                     std::vector<FrontierPoint> sub) {
+  std::set<int64_t> below;
+  if (top.peakBytes - 1 > low)
+    below.insert(top.peakBytes - 1);
+  for (const FrontierPoint &f : sub)
+    if (!f.plan.schedule.empty() && f.peakBytes - 1 > low)
+      below.insert(f.peakBytes - 1);
+  std::vector<FrontierPoint> found = std::move(sub);
+  for (FrontierPoint &f : plansAt(
+           family, std::vector<int64_t>(below.begin(), below.end()), threads,
+           least))
     found.push_back(std::move(f));
   return found;
 }
@@ -714,8 +709,9 @@ std::optional<FrontierPoint> solveBand(const RetentionFamily &family,
                                        int *solves = nullptr) {
   if (!bandMayAnswer(low, high, top, point, budget))
     return std::nullopt;
-  const std::vector<FrontierPoint> found =
-      bandPlans(family, low, high, top, threads, least, parts);
+  const std::vector<FrontierPoint> found = bandPlans(
+      family, low, top, threads, &least,
+      plansAt(family, bandSubLevels(low, high, parts), threads, &least));
   if (solves)
     *solves += found.size();
   if (const FrontierPoint *best = bandAnswer(found, top, &point, budget))
@@ -778,9 +774,19 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
     found.push_back({std::move(point), level, rank});
     offer(found.size() - 1);
   };
-  // The band's plans when solved before the descent went on below the
-  // level under the budget's (below), and the cheapest of them that the
-  // answer may be: an incumbent for beyondReach.
+  // Between the level under the budget and the one above it (L' < B < L),
+  // the band (solveBand): its sub-levels' plans, solved on a thread of
+  // their own beside the level under the budget (they depend on the band
+  // only; `least` as plansAt: the family's, the search's); its plans when
+  // solved before the descent went on below that level (below), and the
+  // cheapest of them that the answer may be: an incumbent for beyondReach.
+  const bool bandAbove = bandFirst && top >= 2 && budget < levels[top];
+  std::vector<FrontierPoint> subPlans;
+  std::thread subSolving;
+  auto joinSub = [&] {
+    if (subSolving.joinable())
+      subSolving.join();
+  };
   std::optional<std::vector<FrontierPoint>> earlyBand;
   double incumbent = std::numeric_limits<double>::infinity();
   // Whether nothing at or below `reach` bytes can beat the best answer or
@@ -850,19 +856,22 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
     // one that changes P, the answer at L, is the answer itself, and the
     // band can answer nothing there; every plan the incumbent rules out
     // costs more than a plan the band keeps.
-    if (bandFirst && i + 2 == top && budget < levels[top] && !earlyBand &&
+    // (The band's low end is L' as long as the least peak is below L':
+    // checked once the search is joined, after the descent.)
+    if (bandAbove && i + 2 == top && !earlyBand &&
         !beyondReach(std::max(levels[i], until))) {
-      joinSearch();
+      joinSub();
       const std::optional<size_t> atTop = cheapestUpTo(levels[top]);
-      if (levels[top - 1] > low && best && atTop) {
+      if (best && atTop) {
         const FrontierPoint &p = found[*atTop].point;
         earlyBand.emplace();
         if (bandMayAnswer(levels[top - 1], levels[top], p,
-                          found[*best].point, budget))
-          *earlyBand = bandPlans(family, levels[top - 1], levels[top], p,
-                                 options.threads, *least, kTopDownBandParts);
-        if (solves)
-          *solves += earlyBand->size();
+                          found[*best].point, budget)) {
+          *earlyBand = bandPlans(family, levels[top - 1], p, options.threads,
+                                 options.knownMinPeak, subPlans);
+          if (solves)
+            *solves += earlyBand->size() - subPlans.size();
+        }
         if (const FrontierPoint *kept =
                 bandAnswer(*earlyBand, p, nullptr, budget))
           incumbent = kept->recomputeCost;
@@ -871,6 +880,15 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
     if (i < top && beyondReach(std::max(levels[i], until))) {
       cutOffAt = i;
       break;
+    }
+    if (bandAbove && i + 1 == top) {
+      const std::vector<int64_t> subLevels =
+          bandSubLevels(levels[top - 1], levels[top], kTopDownBandParts);
+      if (solves)
+        *solves += subLevels.size();
+      subSolving = std::thread([&, subLevels] {
+        subPlans = plansAt(family, subLevels, 1, options.knownMinPeak);
+      });
     }
     std::vector<Entry> own;
     if (i == keepAllLevel) {
@@ -890,7 +908,15 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
   }
   // Level 0, and a solve at its least peak. The grid's levels are those
   // above it: a solve at or below it is not one.
+  joinSub();
   joinSearch();
+  // The band solved early lies below the least peak: not the budget's
+  // (the levels the incumbent left out lie there too, and hold only points
+  // that are not the frontier's, below).
+  if (earlyBand && levels[top - 1] <= low) {
+    earlyBand.reset();
+    incumbent = std::numeric_limits<double>::infinity();
+  }
   // Below the least peak the frontier has level 0 only.
   found.erase(std::remove_if(found.begin(), found.end(),
                              [&](const Ranked &r) {
@@ -951,9 +977,27 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
                 bandAnswer(*earlyBand, p, &found[*best].point, budget))
           banded = *kept;
     } else if (atTop) {
-      banded = solveBand(family, bandLow, levels[top],
-                         found[*atTop].point, found[*best].point, budget,
-                         options.threads, *least, kTopDownBandParts, solves);
+      const FrontierPoint &p = found[*atTop].point;
+      if (bandMayAnswer(bandLow, levels[top], p, found[*best].point, budget)) {
+        // The sub-levels' plans solved beside the level under the budget
+        // where the band is still theirs.
+        const bool solvedBeside = bandLow == levels[top - 1] && !subPlans.empty();
+        std::vector<FrontierPoint> sub =
+            solvedBeside ? std::move(subPlans)
+                         : plansAt(family,
+                                   bandSubLevels(bandLow, levels[top],
+                                                 kTopDownBandParts),
+                                   options.threads, least);
+        // (Those solved beside were counted when they started.)
+        const size_t counted = solvedBeside ? sub.size() : 0;
+        const std::vector<FrontierPoint> plans = bandPlans(
+            family, bandLow, p, options.threads, least, std::move(sub));
+        if (solves)
+          *solves += plans.size() - counted;
+        if (const FrontierPoint *kept =
+                bandAnswer(plans, p, &found[*best].point, budget))
+          banded = *kept;
+      }
     }
   }
   return monotoneAnswer(problem,
