@@ -981,7 +981,8 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
       if (bandMayAnswer(bandLow, levels[top], p, found[*best].point, budget)) {
         // The sub-levels' plans solved beside the level under the budget
         // where the band is still theirs.
-        const bool solvedBeside = bandLow == levels[top - 1] && !subPlans.empty();
+        const bool solvedBeside =
+            bandAbove && bandLow == levels[top - 1] && !subPlans.empty();
         std::vector<FrontierPoint> sub =
             solvedBeside ? std::move(subPlans)
                          : plansAt(family,
