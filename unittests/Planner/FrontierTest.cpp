@@ -427,7 +427,7 @@ TEST(Frontier, TopDownBandStaysMonotone) {
 // cheaper than P (704 against 711 FLOPs when this test was written): kept,
 // it would answer one byte below L cheaper than one byte above it, where
 // the next band's plans are no cheaper than the answer at its own upper
-// level. Found by scanning the answers around every 5% level of 25 random
+// level. Found by scanning the answers around every 5% level of 77 random
 // training graphs with the filter removed (docs/planner.md, "The band
 // before the levels below"); should fast change, the example may no longer
 // reach the filter, and the test then shows less.
