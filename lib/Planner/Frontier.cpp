@@ -698,22 +698,25 @@ const FrontierPoint *bandAnswer(const std::vector<FrontierPoint> &found,
 }
 
 /// bandPlans and bandAnswer, where bandMayAnswer: the cheapest kept plan
-/// fitting B when it is cheaper than `point`; `solves` (may be null) counts
-/// the band's solves.
-std::optional<FrontierPoint> solveBand(const RetentionFamily &family,
-                                       int64_t low, int64_t high,
-                                       const FrontierPoint &top,
-                                       const FrontierPoint &point,
-                                       int64_t budget, unsigned threads,
-                                       const Plan &least, int parts,
-                                       int *solves = nullptr) {
+/// fitting B when it is cheaper than `point`. `solvedSub`, when not null,
+/// holds the sub-levels' plans of this band solved already (taken from it);
+/// `solves` (may be null) counts the solves run here.
+std::optional<FrontierPoint>
+solveBand(const RetentionFamily &family, int64_t low, int64_t high,
+          const FrontierPoint &top, const FrontierPoint &point,
+          int64_t budget, unsigned threads, const Plan *least, int parts,
+          int *solves = nullptr,
+          std::vector<FrontierPoint> *solvedSub = nullptr) {
   if (!bandMayAnswer(low, high, top, point, budget))
     return std::nullopt;
+  const size_t solvedAlready = solvedSub ? solvedSub->size() : 0;
   const std::vector<FrontierPoint> found = bandPlans(
-      family, low, top, threads, &least,
-      plansAt(family, bandSubLevels(low, high, parts), threads, &least));
+      family, low, top, threads, least,
+      solvedSub ? std::move(*solvedSub)
+                : plansAt(family, bandSubLevels(low, high, parts), threads,
+                          least));
   if (solves)
-    *solves += found.size();
+    *solves += found.size() - solvedAlready;
   if (const FrontierPoint *best = bandAnswer(found, top, &point, budget))
     return *best;
   return std::nullopt;
@@ -828,7 +831,7 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
   std::vector<Entry> zeroOwn;
   int64_t low = -1;
   auto joinSearch = [&] {
-    if (low >= 0)
+    if (!searching.joinable())
       return;
     searching.join();
     zeroOwn.push_back({pointOf(*least)});
@@ -977,28 +980,14 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
                 bandAnswer(*earlyBand, p, &found[*best].point, budget))
           banded = *kept;
     } else if (atTop) {
-      const FrontierPoint &p = found[*atTop].point;
-      if (bandMayAnswer(bandLow, levels[top], p, found[*best].point, budget)) {
-        // The sub-levels' plans solved beside the level under the budget
-        // where the band is still theirs.
-        const bool solvedBeside =
-            bandAbove && bandLow == levels[top - 1] && !subPlans.empty();
-        std::vector<FrontierPoint> sub =
-            solvedBeside ? std::move(subPlans)
-                         : plansAt(family,
-                                   bandSubLevels(bandLow, levels[top],
-                                                 kTopDownBandParts),
-                                   options.threads, least);
-        // (Those solved beside were counted when they started.)
-        const size_t counted = solvedBeside ? sub.size() : 0;
-        const std::vector<FrontierPoint> plans = bandPlans(
-            family, bandLow, p, options.threads, least, std::move(sub));
-        if (solves)
-          *solves += plans.size() - counted;
-        if (const FrontierPoint *kept =
-                bandAnswer(plans, p, &found[*best].point, budget))
-          banded = *kept;
-      }
+      // The sub-levels' plans solved beside the level under the budget,
+      // where the band is still theirs (counted when they started).
+      const bool solvedBeside =
+          bandAbove && bandLow == levels[top - 1] && !subPlans.empty();
+      banded = solveBand(family, bandLow, levels[top], found[*atTop].point,
+                         found[*best].point, budget, options.threads, least,
+                         kTopDownBandParts, solves,
+                         solvedBeside ? &subPlans : nullptr);
     }
   }
   return monotoneAnswer(problem,
@@ -1041,7 +1030,7 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
     banded = solveBand(family, *std::prev(upper),
                        *upper, *frontier.at(*upper), *point,
                        options.budgetBytes, options.threads,
-                       frontier.points.front().plan, kBandParts);
+                       &frontier.points.front().plan, kBandParts);
   if (banded)
     point = &*banded;
   // Below the smallest feasible budget: the least-peak plan, infeasible.

@@ -339,13 +339,13 @@ int expectTopDownExact(const Problem &problem, const std::string &what) {
   const int64_t peak = simulate(problem, keepAllPlan(problem)).peakBytes;
   std::vector<int64_t> budgets{leastPeak - 1, leastPeak};
   // Under the sanitizers (REMAT_TEST_QUICK) every 20%; every other one
-  // also a quarter step above, between two levels (every 5th percent),
+  // also 2.5% of the peak above, between two levels (every 5th percent),
   // where the band answers.
   const int steps = test::sweepSeeds(8) < 8 ? 5 : 10;
   for (int k = 1; k <= steps + 1; ++k) {
     budgets.push_back(peak * k / steps);
     if (k % 2)
-      budgets.push_back(peak * (4 * k + 1) / (4 * steps));
+      budgets.push_back(peak * k / steps + peak / 40);
   }
   std::sort(budgets.begin(), budgets.end());
   double lastCost = 0;
