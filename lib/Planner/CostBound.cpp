@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 namespace remat::planner {
 
@@ -40,68 +41,94 @@ RecomputeCostBound::RecomputeCostBound(const Problem &problem) {
   int64_t live = 0;
   for (int t = 0; t < n; ++t)
     crossing[t] = live += delta[t];
+  // What keep-all holds at step t: the crossing values, and t's own output
+  // and scratch.
+  auto heldAt = [&](int t) {
+    return crossing[t] + problem.nodes[t].bytes +
+           problem.nodes[t].transientBytes;
+  };
   std::vector<int> steps(n);
   for (int t = 0; t < n; ++t)
     steps[t] = t;
   const size_t kept = std::min<size_t>(kCuts, n);
   std::partial_sort(steps.begin(), steps.begin() + kept, steps.end(),
                     [&](int a, int b) {
-                      return crossing[a] != crossing[b]
-                                 ? crossing[a] > crossing[b]
-                                 : a < b;
+                      return heldAt(a) != heldAt(b) ? heldAt(a) > heldAt(b)
+                                                    : a < b;
                     });
   steps.resize(kept);
-  for (int t : steps) {
-    Cut cut;
-    cut.crossingBytes = problem.alwaysLiveBytes + crossing[t];
-    // The crossing values a plan may recompute, cheapest per byte first.
+  // The crossing values a plan may recompute, but those in `live`, as a
+  // knapsack that must free what is held beyond the budget.
+  auto knapsack = [&](int t, int64_t held, const std::vector<int> &live) {
+    Knapsack sack;
+    sack.heldBytes = problem.alwaysLiveBytes + held;
     std::vector<int> droppable;
     for (int i = 0; i < t; ++i)
       if (lastRead[i] >= t && mayRecompute(problem.nodes[i]) &&
-          problem.nodes[i].bytes > 0)
+          problem.nodes[i].bytes > 0 &&
+          !std::binary_search(live.begin(), live.end(), i))
         droppable.push_back(i);
-    // Cross-multiplied, so that no ratio is rounded; ties by index.
+    // Cheapest per byte first; cross-multiplied, so that no ratio is
+    // rounded; ties by index.
     std::sort(droppable.begin(), droppable.end(), [&](int a, int b) {
       const Node &x = problem.nodes[a], &y = problem.nodes[b];
       const double lhs = x.cost * static_cast<double>(y.bytes);
       const double rhs = y.cost * static_cast<double>(x.bytes);
       return lhs != rhs ? lhs < rhs : a < b;
     });
-    cut.bytesBefore.reserve(droppable.size() + 1);
-    cut.costBefore.reserve(droppable.size() + 1);
-    cut.bytesBefore.push_back(0);
-    cut.costBefore.push_back(0);
+    sack.bytesBefore.reserve(droppable.size() + 1);
+    sack.costBefore.reserve(droppable.size() + 1);
+    sack.bytesBefore.push_back(0);
+    sack.costBefore.push_back(0);
     for (int i : droppable) {
-      cut.bytesBefore.push_back(cut.bytesBefore.back() +
-                                problem.nodes[i].bytes);
-      cut.costBefore.push_back(cut.costBefore.back() +
-                               std::max(0.0, problem.nodes[i].cost));
+      sack.bytesBefore.push_back(sack.bytesBefore.back() +
+                                 problem.nodes[i].bytes);
+      sack.costBefore.push_back(sack.costBefore.back() +
+                                std::max(0.0, problem.nodes[i].cost));
+    }
+    return sack;
+  };
+  for (int t : steps) {
+    // Either t's own step is kept: it holds t's output and scratch and a
+    // version of each input. Or it is not: t is recomputed later, and at
+    // its step only the crossing values count.
+    std::vector<int> inputs = problem.nodes[t].inputs;
+    std::sort(inputs.begin(), inputs.end());
+    Cut cut{knapsack(t, heldAt(t), inputs), std::nullopt, 0};
+    if (mayRecompute(problem.nodes[t])) {
+      cut.deferred = knapsack(t, crossing[t], {});
+      cut.deferredCost = std::max(0.0, problem.nodes[t].cost);
     }
     cuts_.push_back(std::move(cut));
   }
 }
 
+double RecomputeCostBound::Knapsack::cost(int64_t budget) const {
+  const int64_t need = heldBytes - budget;
+  if (need <= 0)
+    return 0;
+  if (need > bytesBefore.back())
+    return std::numeric_limits<double>::infinity();
+  // The first prefix that frees `need`; its last value counts by the
+  // fraction of its bytes still needed.
+  const size_t k =
+      std::lower_bound(bytesBefore.begin(), bytesBefore.end(), need) -
+      bytesBefore.begin();
+  const double whole = costBefore[k - 1];
+  const double item = costBefore[k] - costBefore[k - 1];
+  const double bytes =
+      static_cast<double>(bytesBefore[k] - bytesBefore[k - 1]);
+  return whole +
+         item * (static_cast<double>(need - bytesBefore[k - 1]) / bytes);
+}
+
 double RecomputeCostBound::at(int64_t budget) const {
   double bound = 0;
   for (const Cut &cut : cuts_) {
-    const int64_t need = cut.crossingBytes - budget;
-    if (need <= 0)
-      continue;
-    if (need > cut.bytesBefore.back())
-      return std::numeric_limits<double>::infinity();
-    // The first prefix that frees `need`; its last value counts by the
-    // fraction of its bytes still needed.
-    const size_t k =
-        std::lower_bound(cut.bytesBefore.begin(), cut.bytesBefore.end(),
-                         need) -
-        cut.bytesBefore.begin();
-    const double whole = cut.costBefore[k - 1];
-    const double item = cut.costBefore[k] - cut.costBefore[k - 1];
-    const double bytes =
-        static_cast<double>(cut.bytesBefore[k] - cut.bytesBefore[k - 1]);
-    const double part =
-        item * (static_cast<double>(need - cut.bytesBefore[k - 1]) / bytes);
-    bound = std::max(bound, whole + part);
+    double least = cut.kept.cost(budget);
+    if (cut.deferred)
+      least = std::min(least, cut.deferredCost + cut.deferred->cost(budget));
+    bound = std::max(bound, least);
   }
   // The prefix sums add the costs in another order than a simulation of a
   // plan does: a margin far above their rounding, far below any cost.

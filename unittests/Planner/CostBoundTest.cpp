@@ -74,7 +74,7 @@ TEST(CostBound, NeverAboveAPlanThatFits) {
     }
   }
   // Most solvers fit most budgets, and the bound says something: positive
-  // at two or more budgets per graph (16 seeds: 127 plans, 59 positive).
+  // at two or more budgets per graph (16 seeds: 127 plans, 73 positive).
   EXPECT_GE(checked, static_cast<int>(6 * seeds));
   EXPECT_GE(positive, static_cast<int>(2 * seeds));
   std::printf("cost bound: %d plans checked, positive at %d budgets\n",
@@ -94,10 +94,9 @@ TEST(CostBound, NeverAboveFastOnLargerGraphs) {
 }
 
 /// a -> b -> loss, then db (reads loss, b) and da (reads db, a), with 100
-/// bytes live throughout: the step most bytes cross is db's (a, b and the
-/// loss, 604 bytes, and the 100). Keep-all peaks at 708 (db's step); b's
-/// step alone holds 700 (a is its input), so 700-707 need a recomputed
-/// (cost 8), and nothing fits below 700.
+/// bytes live throughout. Keep-all peaks at 708 (db's step: a, b, the
+/// loss and db, and the 100); b's step alone holds 700 (a is its input), so
+/// 700-707 need a recomputed (cost 8), and nothing fits below 700.
 Problem handMade() {
   Problem problem;
   problem.alwaysLiveBytes = 100;
@@ -113,13 +112,20 @@ Problem handMade() {
 TEST(CostBound, HandMadeStep) {
   const Problem problem = handMade();
   const RecomputeCostBound bound(problem);
-  // At db's step 704 bytes cross; b is the cheapest per byte (1 per 200),
-  // then a (8 per 400), then the loss (1 per 4).
-  EXPECT_NEAR(bound.at(600), 104.0 / 200, 1e-6);
-  EXPECT_NEAR(bound.at(400), 1 + 104 * 8.0 / 400, 1e-6);
-  EXPECT_NEAR(bound.at(200), 1 + 304 * 8.0 / 400, 1e-6);
-  EXPECT_NEAR(bound.at(700), 4.0 / 200, 1e-6);
-  EXPECT_EQ(bound.at(704), 0);
+  // db's step, its own step kept: 708 held, of which only a (8 per 400
+  // bytes) may go (b and the loss are db's inputs). db recomputed later
+  // instead (cost 1): 704 held, b the cheapest per byte (1 per 200), then
+  // a, then the loss (1 per 4). At 700: 8 * 8 / 400 kept, 1 + 4 / 200
+  // deferred; the loss's step (704 held, input b) says 4 * 8 / 400.
+  EXPECT_NEAR(bound.at(704), 4 * 8.0 / 400, 1e-6);
+  EXPECT_NEAR(bound.at(700), 8 * 8.0 / 400, 1e-6);
+  // At 600 db's step: kept 108 * 8 / 400 = 2.16, deferred 1 + 104 / 200.
+  EXPECT_NEAR(bound.at(600), 1 + 104 / 200.0, 1e-6);
+  // At 400 a's own step (500 held: a and the 100) cannot be kept, and its
+  // recomputation costs 8; db's step says 1 + 1 + 104 * 8 / 400 = 4.08.
+  EXPECT_NEAR(bound.at(400), 8, 1e-6);
+  // At 200 db's step deferred: 1 + 1 + 304 * 8 / 400.
+  EXPECT_NEAR(bound.at(200), 2 + 304 * 8.0 / 400, 1e-6);
   // The 100 bytes live throughout: nothing peaks below them.
   EXPECT_TRUE(std::isinf(bound.at(99)));
   EXPECT_FALSE(solveAt(problem, SolverKind::Exact, 99).feasible);

@@ -122,9 +122,12 @@ int64_t peakLowerBound(const Problem &problem);
 /// t, and each recomputation costs at least its node's cost; so a plan
 /// peaking at most B recomputes values crossing t worth at least
 /// (bytes crossing t - B) bytes, and pays at least the cheapest fractional
-/// choice of them (cost per byte ascending). The bound is the largest over
-/// the steps most bytes cross. Built once per problem (the crossing values
-/// of a few steps, sorted); each budget then costs a binary search per step.
+/// choice of them (cost per byte ascending). Where t's own step is kept it
+/// also holds t's output, scratch and inputs (which then never count as
+/// recomputed); where it is not, t is recomputed: the step's bound is the
+/// lesser of the two. The bound is the largest over the steps that hold
+/// most. Built once per problem (the crossing values of a few steps,
+/// sorted); each budget then costs two binary searches per step.
 class RecomputeCostBound {
 public:
   explicit RecomputeCostBound(const Problem &problem);
@@ -133,13 +136,25 @@ public:
   double at(int64_t budget) const;
 
 private:
-  struct Cut {
-    /// alwaysLiveBytes and the bytes of the values crossing the step.
-    int64_t crossingBytes = 0;
-    /// Prefix sums of bytes and cost over the crossing values a plan may
-    /// recompute, cheapest per byte first (index 0: none).
+  /// Values a plan may recompute at one step, and the bytes held there
+  /// beyond the budget that they must free.
+  struct Knapsack {
+    /// alwaysLiveBytes and the bytes held at the step.
+    int64_t heldBytes = 0;
+    /// Prefix sums of bytes and cost over the values, cheapest per byte
+    /// first (index 0: none).
     std::vector<int64_t> bytesBefore;
     std::vector<double> costBefore;
+    /// The least cost of freeing what `budget` leaves too much (fractional).
+    double cost(int64_t budget) const;
+  };
+  /// One step t: its own step kept (`kept`: t's output, scratch and inputs
+  /// held), or t recomputed later (`deferredCost`, then `deferred`: the
+  /// crossing values only).
+  struct Cut {
+    Knapsack kept;
+    std::optional<Knapsack> deferred;
+    double deferredCost = 0;
   };
   std::vector<Cut> cuts_;
 };
