@@ -2,9 +2,10 @@
 //
 // RecomputeCostBound against every solver's plans (exact's proven optima
 // included) on random training graphs, with and without policies, at
-// budgets from the unplanned peak down: never above a plan that fits. A
-// hand-made step checks its value, and where it says no plan fits, exact
-// finds none.
+// budgets from the unplanned peak down: never above a plan that fits. Two
+// hand-made graphs check its values (a step's own output and inputs; a
+// recomputed value's inputs needed again), and where it says no plan fits,
+// exact finds none.
 //
 //===----------------------------------------------------------------------===//
 
@@ -139,6 +140,44 @@ TEST(CostBound, HandMadeStep) {
     EXPECT_GE(exact.sim.recomputeCost, bound.at(budget) - 1e-9) << budget;
   }
   EXPECT_FALSE(solveAt(problem, SolverKind::Exact, 699).feasible);
+}
+
+/// x -> y -> m -> n, then dn (150 bytes, cost 10; reads n), dm (reads dn,
+/// m) and dy (reads dm, y). Keep-all peaks at dn's step: y, m, n and dn,
+/// 270 bytes. x is read by y only, so it crosses no backward step; but a
+/// plan that recomputes y after dn's step needs x again then: x is live
+/// at dn's step too, or recomputed as well.
+Problem chainMade() {
+  Problem problem;
+  const int x = test::addNode(problem, 40, 1, false, {});
+  const int y = test::addNode(problem, 100, 1, false, {x});
+  const int m = test::addNode(problem, 10, 1, false, {y});
+  const int n = test::addNode(problem, 10, 1, false, {m});
+  const int dn = test::addNode(problem, 150, 10, true, {n});
+  const int dm = test::addNode(problem, 10, 1, true, {dn, m});
+  test::addNode(problem, 10, 1, true, {dm, y});
+  test::markUnreadAsOutputs(problem);
+  return problem;
+}
+
+TEST(CostBound, RecomputingAValueNeedsItsInputsAgain) {
+  const Problem problem = chainMade();
+  const RecomputeCostBound bound(problem);
+  // At dn's step (270 held; n is its input) y frees 100 bytes for 1 only
+  // with x recomputed too (1 more); holding x, 60 for 1. With 90 to free at
+  // 180: 60 for 1, then 30 of the other 40 for 0.75 (m, 10 for 1, is
+  // dearer per byte); without x, 90 of y's 100 bytes for 0.9. Recomputing
+  // dn instead costs 10.
+  EXPECT_NEAR(bound.at(180), 1.75, 1e-6);
+  // At 170 the bound is exact's optimum: y and x recomputed.
+  EXPECT_NEAR(bound.at(170), 2, 1e-6);
+  for (int64_t budget : {250, 200, 180, 170}) {
+    const SolveResult exact = solveAt(problem, SolverKind::Exact, budget);
+    ASSERT_TRUE(exact.feasible) << budget;
+    EXPECT_TRUE(exact.provenOptimal) << budget;
+    EXPECT_GE(exact.sim.recomputeCost, bound.at(budget) - 1e-9) << budget;
+  }
+  EXPECT_EQ(solveAt(problem, SolverKind::Exact, 170).sim.recomputeCost, 2);
 }
 
 TEST(CostBound, InfiniteOnlyWhereExactFindsNothing) {

@@ -141,9 +141,9 @@ private:
   struct Knapsack {
     /// alwaysLiveBytes and the bytes held at the step.
     int64_t heldBytes = 0;
-    /// Prefix sums of bytes and cost over the values, cheapest per byte
-    /// first (index 0: none).
-    std::vector<int64_t> bytesBefore;
+    /// Prefix sums of bytes and cost over the values' segments, cheapest
+    /// per byte first (index 0: none).
+    std::vector<double> bytesBefore;
     std::vector<double> costBefore;
     /// The least cost of freeing what `budget` leaves too much (fractional).
     double cost(int64_t budget) const;
