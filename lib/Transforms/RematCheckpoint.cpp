@@ -4,6 +4,7 @@
 
 #include "remat/Planner/Budget.h"
 #include "remat/Planner/Frontier.h"
+#include "remat/Planner/Solvers.h"
 #include "remat/Transforms/ApplyPlan.h"
 #include "remat/Transforms/LocalizeInits.h"
 #include "remat/Transforms/OptionChecks.h"
@@ -395,6 +396,37 @@ struct RematCheckpointPass
     if (planning.pinnedSave + planning.pinnedRecompute > 0)
       diag << "; policies pin " << planning.pinnedSave << " value(s) save, "
            << planning.pinnedRecompute << " recompute";
+    if (solver != planner::SolverKind::Exact)
+      if (std::optional<ProvenGap> gap = provenGap(planning, outcome))
+        diag << "; recompute at most "
+             << llvm::formatv("{0:f2}", 100 * gap->gap)
+             << "% above the least any plan within the budget needs "
+                "(proven lower bound)";
+  }
+
+  /// How far the plan's recompute cost is at most above the least of any
+  /// plan within the budget (planner::RecomputeCostBound, in the problem's
+  /// cost units: FLOPs or predicted nanoseconds), as a fraction of the
+  /// plan's; exact's own gap (which takes the better of CBC's bound and
+  /// that one). None without a budget, or where exact found no plan.
+  struct ProvenGap {
+    double lowerBound, gap;
+  };
+  std::optional<ProvenGap> provenGap(const FunctionPlanning &planning,
+                                     const Outcome &outcome) const {
+    if (!hasBudget(outcome))
+      return std::nullopt;
+    const planner::Problem &problem = planning.problem.problem;
+    const double bound =
+        planner::RecomputeCostBound(problem).at(outcome.budget);
+    if (!std::isfinite(bound))
+      return std::nullopt;
+    const double cost =
+        planner::simulate(problem, outcome.solved.plan).recomputeCost;
+    if (solver == planner::SolverKind::Exact)
+      return ProvenGap{bound, outcome.solved.gap};
+    return ProvenGap{bound, cost > 0 ? std::max(0.0, (cost - bound) / cost)
+                                     : 0.0};
   }
 
   static bool hasBudget(const Outcome &outcome) {
@@ -445,6 +477,11 @@ struct RematCheckpointPass
         {"timeline_before", remat::toJson(planning.sim.getTimeline())},
         {"timeline_after", remat::toJson(outcome.timelineAfter)},
     };
+    const std::optional<ProvenGap> gap = provenGap(planning, outcome);
+    object["recompute_cost_lower_bound"] =
+        gap ? llvm::json::Value(gap->lowerBound) : llvm::json::Value(nullptr);
+    object["proven_gap"] =
+        gap ? llvm::json::Value(gap->gap) : llvm::json::Value(nullptr);
     planning.addCostJson(object, solved.plan);
     return object;
   }

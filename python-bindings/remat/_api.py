@@ -248,6 +248,10 @@ class Plan:
     predicted_overhead: float = 0.0
     recompute_seconds: Optional[float] = None
     step_seconds: Optional[float] = None
+    # The most the plan's recompute cost can be above the least any plan
+    # within the budget needs, as a fraction of it (a proven lower bound;
+    # exact's own gap; None without a budget).
+    proven_gap: Optional[float] = None
     ir: str = field(default="", repr=False)
     diagnostics: str = field(default="", repr=False)
     json: dict = field(default_factory=dict, repr=False)
@@ -273,6 +277,7 @@ class Plan:
                                          entry["overhead_percent"]),
             recompute_seconds=entry.get("recompute_seconds"),
             step_seconds=entry.get("step_seconds"),
+            proven_gap=entry.get("proven_gap"),
             recomputed=[Recomputed.from_json(v) for v in entry["recomputed"]],
             timeline_before=list(entry["timeline_before"]),
             timeline_after=list(entry["timeline_after"]),

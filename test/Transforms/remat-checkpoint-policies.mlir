@@ -30,6 +30,7 @@
 // FAST: remark: remat-checkpoint: keep %1 (4096 bytes)
 // FAST: remark: remat-checkpoint: recompute %2 (4096 bytes, 1024 FLOPs) 1 time, pinned recompute
 // FAST: remark: remat-checkpoint: unplanned peak 28676 bytes, budget 22940 bytes, planned peak 20484 bytes (rewritten IR: 20484 bytes); recompute 2048 FLOPs, 9.52% of the step; solver fast in {{.*}} s; policies pin 0 value(s) save, 1 recompute
+// FAST-SAME: ; recompute at most 29.98% above the least any plan within the budget needs (proven lower bound)
 // EXACT: remark: remat-checkpoint: unplanned peak 28676 bytes, budget 22940 bytes, planned peak 20484 bytes (rewritten IR: 20484 bytes); recompute 2048 FLOPs, 9.52% of the step; solver exact in {{.*}} s, proven optimal (gap 0.00%); policies pin 0 value(s) save, 1 recompute
 #id = affine_map<(d0) -> (d0)>
 #sum = affine_map<(d0) -> ()>

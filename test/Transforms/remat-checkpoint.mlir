@@ -4,6 +4,8 @@
 // RUN: remat-opt %s --split-input-file --remat-checkpoint="budget=21KiB solver=exact" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BYTES
 // RUN: remat-opt %s --split-input-file --remat-checkpoint="budget=0.8 solver=exact plan-file=%t.json" -o /dev/null 2>/dev/null
 // RUN: FileCheck %s --check-prefix=PLAN < %t.json
+// RUN: remat-opt %s --split-input-file --remat-checkpoint="budget=0.8 plan-file=%t.fast.json" -o /dev/null 2>/dev/null
+// RUN: FileCheck %s --check-prefix=FASTPLAN < %t.fast.json
 // RUN: remat-opt %s --split-input-file --remat-checkpoint="budget=1.0" 2>/dev/null | FileCheck %s --check-prefix=NONE
 // RUN: remat-opt %s --split-input-file --remat-checkpoint="solver=exact" 2>/dev/null | FileCheck %s --check-prefix=NONE
 
@@ -130,8 +132,17 @@ func.func @diamond(%x: tensor<1024xf32>) -> (tensor<f32> {remat.loss}, tensor<10
 // PLAN:        "bytes": 4096,
 // PLAN:      "overhead_percent": 8.69
 // PLAN:      "planned_peak_bytes": 20484,
+// PLAN:      "proven_gap": 0,
 // PLAN:      "proven_optimal": true,
+// PLAN:      "recompute_cost_lower_bound": 1433.99
 // PLAN:      "recompute_flops": 2048,
+// fast's plan is exact's optimum; the proven lower bound on any plan's
+// recompute within the budget (planner::RecomputeCostBound) is below it, so
+// the gap fast can prove is (2048 - 1434) / 2048:
+// FASTPLAN:  "proven_gap": 0.2998
+// FASTPLAN:  "proven_optimal": false,
+// FASTPLAN:  "recompute_cost_lower_bound": 1433.99
+// FASTPLAN:  "recompute_flops": 2048,
 // PLAN:      "recomputed": [
 // PLAN:          "flops": 1024,
 // PLAN:          "op": "math.tanh",

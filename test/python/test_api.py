@@ -53,6 +53,9 @@ def test_plan_at_smallest_feasible_budget(example):
         assert "remat.recompute" in plan.ir
     assert plan.solve_seconds >= 0
     assert "remat-checkpoint: unplanned peak" in plan.diagnostics
+    # A proven bound on how far the plan can be from the least recompute.
+    assert plan.proven_gap is not None and 0 <= plan.proven_gap <= 1
+    assert "% above the least any plan within the budget needs" in plan.diagnostics
 
 
 @pytest.mark.parametrize("budget", [0.95, "0.95", 1.0])
@@ -88,6 +91,7 @@ def test_plan_manual_applies_the_policies_without_a_budget():
                         '%h2 = linalg.generic {remat.policy = "recompute", ')
     plan = remat.plan(text, None, solver="manual")
     assert plan.solver == "manual" and plan.budget is None
+    assert plan.proven_gap is None
     assert plan.json["pinned_recompute"] == 2
     pinned = [v for v in plan.json["recomputed"] if v.get("policy") == "recompute"]
     assert len(pinned) == 1 and pinned[0]["times"] == 1
