@@ -16,6 +16,8 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace remat {
@@ -408,7 +410,8 @@ struct RematCheckpointPass
   /// plan within the budget (planner::RecomputeCostBound, in the problem's
   /// cost units: FLOPs or predicted nanoseconds), as a fraction of the
   /// plan's; exact's own gap (which takes the better of CBC's bound and
-  /// that one). None without a budget, or where exact found no plan.
+  /// that one). None without a budget (solver=manual), or where the bound
+  /// says nothing fits (a plan that fits contradicts it: never).
   struct ProvenGap {
     double lowerBound, gap;
   };
@@ -421,10 +424,10 @@ struct RematCheckpointPass
         planner::RecomputeCostBound(problem).at(outcome.budget);
     if (!std::isfinite(bound))
       return std::nullopt;
-    const double cost =
-        planner::simulate(problem, outcome.solved.plan).recomputeCost;
     if (solver == planner::SolverKind::Exact)
       return ProvenGap{bound, outcome.solved.gap};
+    const double cost =
+        planner::simulate(problem, outcome.solved.plan).recomputeCost;
     return ProvenGap{bound, cost > 0 ? std::max(0.0, (cost - bound) / cost)
                                      : 0.0};
   }
