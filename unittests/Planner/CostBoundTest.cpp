@@ -180,6 +180,40 @@ TEST(CostBound, RecomputingAValueNeedsItsInputsAgain) {
   EXPECT_EQ(solveAt(problem, SolverKind::Exact, 170).sim.recomputeCost, 2);
 }
 
+/// chainMade with x made from z (40 bytes, cost 1): recomputing y after
+/// dn's step needs x, and recomputing x needs z, each held or recomputed.
+Problem deeperChainMade() {
+  Problem problem;
+  const int z = test::addNode(problem, 40, 1, false, {});
+  const int x = test::addNode(problem, 40, 1, false, {z});
+  const int y = test::addNode(problem, 100, 1, false, {x});
+  const int m = test::addNode(problem, 10, 1, false, {y});
+  const int n = test::addNode(problem, 10, 1, false, {m});
+  const int dn = test::addNode(problem, 150, 10, true, {n});
+  const int dm = test::addNode(problem, 10, 1, true, {dn, m});
+  test::addNode(problem, 10, 1, true, {dm, y});
+  test::markUnreadAsOutputs(problem);
+  return problem;
+}
+
+TEST(CostBound, RecomputingAnInputNeedsItsInputsToo) {
+  const Problem problem = deeperChainMade();
+  const RecomputeCostBound bound(problem);
+  // At dn's step y frees 60 bytes for 1 with x held, 100 for 3 with x and
+  // z recomputed (x recomputed with z held frees nothing more: z's 40 bytes
+  // come back). 100 to free at 170: 3, exact's optimum (z, x, y again);
+  // with x's inputs not followed it was 2.
+  EXPECT_NEAR(bound.at(170), 3, 1e-6);
+  const SolveResult exact = solveAt(problem, SolverKind::Exact, 170);
+  ASSERT_TRUE(exact.feasible);
+  EXPECT_TRUE(exact.provenOptimal);
+  EXPECT_EQ(exact.sim.recomputeCost, 3);
+  for (int64_t budget : {250, 200, 180})
+    EXPECT_GE(solveAt(problem, SolverKind::Exact, budget).sim.recomputeCost,
+              bound.at(budget) - 1e-9)
+        << budget;
+}
+
 TEST(CostBound, InfiniteOnlyWhereExactFindsNothing) {
   int infinite = 0;
   for (uint64_t seed = 1; seed <= test::sweepSeeds(8); ++seed) {
