@@ -125,8 +125,11 @@ int64_t peakLowerBound(const Problem &problem);
 /// choice of them (cost per byte ascending). Where t's own step is kept it
 /// also holds t's output, scratch and inputs (which then never count as
 /// recomputed); where it is not, t is recomputed: the step's bound is the
-/// lesser of the two. The bound is the largest over the steps that hold
-/// most. Built once per problem (the crossing values of a few steps,
+/// lesser of the two. A value recomputed after t needs its inputs then,
+/// and they theirs: those that cross nothing are live at t too or
+/// recomputed as well (3 levels deep; shared among the readers that may be
+/// recomputed, a multiple-choice knapsack's LP bound). The bound is the
+/// largest over the steps that hold most. Built once per problem (the crossing values of a few steps,
 /// sorted); each budget then costs two binary searches per step.
 class RecomputeCostBound {
 public:
