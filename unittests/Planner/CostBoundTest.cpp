@@ -146,10 +146,14 @@ TEST(CostBound, HandMadeStep) {
 /// m) and dy (reads dm, y). Keep-all peaks at dn's step: y, m, n and dn,
 /// 270 bytes. x is read by y only, so it crosses no backward step; but a
 /// plan that recomputes y after dn's step needs x again then: x is live
-/// at dn's step too, or recomputed as well.
-Problem chainMade() {
+/// at dn's step too, or recomputed as well. `fromZ`: x is made from z (40
+/// bytes, cost 1), which a recomputation of x needs in turn.
+Problem chainMade(bool fromZ = false) {
   Problem problem;
-  const int x = test::addNode(problem, 40, 1, false, {});
+  std::vector<int> xInputs;
+  if (fromZ)
+    xInputs.push_back(test::addNode(problem, 40, 1, false, {}));
+  const int x = test::addNode(problem, 40, 1, false, xInputs);
   const int y = test::addNode(problem, 100, 1, false, {x});
   const int m = test::addNode(problem, 10, 1, false, {y});
   const int n = test::addNode(problem, 10, 1, false, {m});
@@ -180,24 +184,8 @@ TEST(CostBound, RecomputingAValueNeedsItsInputsAgain) {
   EXPECT_EQ(solveAt(problem, SolverKind::Exact, 170).sim.recomputeCost, 2);
 }
 
-/// chainMade with x made from z (40 bytes, cost 1): recomputing y after
-/// dn's step needs x, and recomputing x needs z, each held or recomputed.
-Problem deeperChainMade() {
-  Problem problem;
-  const int z = test::addNode(problem, 40, 1, false, {});
-  const int x = test::addNode(problem, 40, 1, false, {z});
-  const int y = test::addNode(problem, 100, 1, false, {x});
-  const int m = test::addNode(problem, 10, 1, false, {y});
-  const int n = test::addNode(problem, 10, 1, false, {m});
-  const int dn = test::addNode(problem, 150, 10, true, {n});
-  const int dm = test::addNode(problem, 10, 1, true, {dn, m});
-  test::addNode(problem, 10, 1, true, {dm, y});
-  test::markUnreadAsOutputs(problem);
-  return problem;
-}
-
 TEST(CostBound, RecomputingAnInputNeedsItsInputsToo) {
-  const Problem problem = deeperChainMade();
+  const Problem problem = chainMade(/*fromZ=*/true);
   const RecomputeCostBound bound(problem);
   // At dn's step y frees 60 bytes for 1 with x held, 100 for 3 with x and
   // z recomputed (x recomputed with z held frees nothing more: z's 40 bytes
