@@ -57,19 +57,30 @@ constexpr double kLeastRefinedRatio = 1.001;
 /// 1% grids of graphs of 1000-10000 nodes; docs/planner.md, "Monotone
 /// plans"). Fixed per graph, so the answers stay monotone.
 constexpr size_t kWalkedLookahead = 4, kLookahead = 1;
-/// Parts of the band between the two levels around a budget that
-/// solveMonotone solves at (kBandParts - 1 solves, then up to kBandParts
+/// Parts of the band between the two levels around a budget that a
+/// monotone answer solves at (kBandParts - 1 solves, then up to kBandParts
 /// more one byte below their plans' peaks, on threads; graphs over
 /// kWalkNodes up to kDenseGridNodes, fast with the default levels): with 2
 /// (the middle only) RegNetY and MobileNetV2 answered dearer between the
 /// sub-levels (docs/planner.md, "Sub-levels in the budget's band").
 constexpr int kBandParts = 4;
-/// The same for the top-down answers (graphs over kDenseGridNodes, levels
-/// every 5th percent): the middle only. Against 4 parts, the same answers at
-/// the two budgets of a 10k-node graph measured for 2.1-2.6 s instead of
-/// 3.0-4.0 s, dearer ones at lstm.mlir's two PyTorch peaks (712704 against
-/// 499712 FLOPs at 1.0; docs/planner.md).
+/// The same above kDenseGridNodes (levels every 5th percent): the middle
+/// only. Against 4 parts, the same answers at the two budgets of a 10k-node
+/// graph measured for 2.1-2.6 s instead of 3.0-4.0 s, dearer ones at
+/// lstm.mlir's two PyTorch peaks (712704 against 499712 FLOPs at 1.0;
+/// docs/planner.md).
 constexpr int kTopDownBandParts = 2;
+/// Links of a top-down answer's polish chains (docs/planner.md, "Polish
+/// chains"): each level's plan is polished for one byte below the own
+/// plan's peak of each of the next kDenseChainLinks levels in turn, each
+/// polish from the last, on graphs up to kDenseGridNodes (whole-percent
+/// levels); one link above (every 5th percent). The level-by-level
+/// frontier polishes its answer again at every level, and on an LSTM cell
+/// loop (3278 nodes) its answers are polishes of a plan found up to 16
+/// levels below (1.42 G FLOPs at 0.81 of the peak; 1.67 G with 8 links, 1.97
+/// G for the level's own solve). The levels a chain reaches are those the
+/// cost bound must leave out too, so the descent goes at least this far.
+constexpr int kDenseChainLinks = 16, kSparseChainLinks = 1;
 
 /// A point of the frontier under construction and the budget it was last
 /// polished for (-1: never), so a level polishes only where a point's
@@ -726,8 +737,18 @@ solveBand(const RetentionFamily &family, int64_t low, int64_t high,
 
 SolveResult solveMonotoneTopDown(const Problem &problem,
                                  const SolveOptions &options, bool bounded,
-                                 int *solves, bool bandFirst) {
+                                 int *solves, bool bandFirst,
+                                 int percentStep, int chainLinks) {
   dumpProblemIfAsked(problem);
+  if (percentStep <= 0)
+    percentStep = defaultPercentStep(problem.nodes.size()) == kDensePercentStep
+                      ? kDensePercentStep
+                      : kSparsePercentStep;
+  const bool dense = percentStep == kDensePercentStep;
+  const size_t links = chainLinks > 0 ? chainLinks
+                       : dense        ? kDenseChainLinks
+                                      : kSparseChainLinks;
+  const int bandParts = dense ? kBandParts : kTopDownBandParts;
   auto begin = std::chrono::steady_clock::now();
   const int64_t budget = options.budgetBytes;
   const Plan keepAll = keepAllPlan(problem);
@@ -737,13 +758,33 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
   // lower bound) and keep-all's level, ascending; the levels up to the
   // first at or above the budget are the answer's.
   std::vector<int64_t> levels =
-      percentLevels(kSparsePercentStep, peakLowerBound(problem), high);
+      percentLevels(percentStep, peakLowerBound(problem), high);
   levels.push_back(high);
   const size_t keepAllLevel = levels.size() - 1;
   const size_t top = std::min<size_t>(
       std::lower_bound(levels.begin(), levels.end(), budget) - levels.begin(),
       keepAllLevel);
   const int64_t trials = 4 * static_cast<int64_t>(problem.nodes.size()) + 1000;
+  // The polish chain of the level under grid level `first` (polishChain):
+  // one byte below the own plan's peak (`ownPeak`, -1 while unknown or
+  // none: the level itself) of each of the `links` levels from `first`
+  // up, as far as the top, ascending. Fixed per level (the levels' solves
+  // depend on their budgets only), and a higher budget's top only lengthens
+  // it: what a chain adds at B1 it adds at B2 > B1 too.
+  std::vector<int64_t> ownPeak(levels.size(), -1);
+  auto chainFrom = [&](size_t first) {
+    std::vector<int64_t> targets;
+    for (size_t k = first; k <= top && k < first + links; ++k)
+      targets.push_back(ownPeak[k] >= 0 ? ownPeak[k] - 1 : levels[k]);
+    std::sort(targets.begin(), targets.end());
+    targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+    return targets;
+  };
+  // The most bytes a level's points may peak at: its own level or the
+  // highest target of its chain.
+  auto reachOf = [](int64_t level, const std::vector<int64_t> &targets) {
+    return targets.empty() ? level : std::max(level, targets.back());
+  };
   auto solveAt = [&](int64_t level, int effort) {
     if (solves)
       ++*solves;
@@ -809,21 +850,35 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
     return at;
   };
   // A level's own plans (each with the budget it was made for), on their
-  // own Pareto front, and each polished for `until` (-1: none) where that
-  // is above that budget.
-  auto addLevel = [&](size_t level, std::vector<Entry> own, int64_t until) {
+  // own Pareto front, and each polished along the level's chain: for each
+  // target above that budget in turn, each polish from the last (a polish
+  // of a polish, as the level-by-level frontier polishes its answer again
+  // at every level).
+  auto addLevel = [&](size_t level, std::vector<Entry> own,
+                      const std::vector<int64_t> &targets) {
     pruneToParetoFront(own);
-    std::vector<Plan> polished(own.size());
+    std::vector<std::vector<Plan>> polished(own.size());
     forEachIndex(own.size(), options.threads, [&](size_t j) {
-      if (until > own[j].polishedFor && own[j].point.recomputeCost > 0)
-        polished[j] = polishPlan(problem, family.graph(), own[j].point.plan,
-                                 until, trials);
+      if (own[j].point.recomputeCost <= 0)
+        return;
+      const Plan *from = &own[j].point.plan;
+      int64_t last = own[j].polishedFor;
+      for (int64_t until : targets) {
+        if (until <= last)
+          continue;
+        Plan next = polishPlan(problem, family.graph(), *from, until, trials);
+        if (next.schedule.empty() || !validate(problem, next).empty())
+          break;
+        polished[j].push_back(std::move(next));
+        from = &polished[j].back();
+        last = until;
+      }
     });
     int rank = 0;
     for (Entry &entry : own)
       consider(std::move(entry.point), level, rank++);
-    for (Plan &plan : polished)
-      if (!plan.schedule.empty() && validate(problem, plan).empty())
+    for (std::vector<Plan> &chain : polished)
+      for (Plan &plan : chain)
         consider(pointOf(std::move(plan)), level, rank++);
   };
   // Level 0: the min-peak plan, with policies their own plan too (`zeroOwn`,
@@ -842,15 +897,16 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
     for (const Entry &entry : zeroOwn)
       low = std::min(low, entry.point.peakBytes);
   };
-  // The grid's levels from the top down, each polishing its plans for one
-  // byte below the least peak of the level above (as the whole frontier
-  // does where each level's plan is on its front), until what is left below
-  // cannot beat the answer.
-  int64_t aboveOwnPeak = -1;
+  // The grid's levels from the top down, each polishing its plans along
+  // its chain (one byte below the own plans' peaks of the levels above, as
+  // the whole frontier does where each level's plan is on its front), until
+  // what is left below cannot beat the answer: nothing at or below a
+  // level's reach (its chain's highest target), since the chains of the
+  // levels below reach no higher.
   std::optional<size_t> lowestGrid, cutOffAt;
   for (size_t i = top + 1; i-- > 0;) {
-    const int64_t until =
-        i == top ? -1 : aboveOwnPeak >= 0 ? aboveOwnPeak - 1 : levels[i + 1];
+    const std::vector<int64_t> targets = chainFrom(i + 1);
+    const int64_t until = reachOf(-1, targets);
     // Below the level under the budget's (L' < B < L), the band between
     // them first: its plans may answer cheaper than any level's, and as an
     // incumbent they may show the levels below need no solve. The answer is
@@ -886,7 +942,7 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
     }
     if (bandAbove && i + 1 == top) {
       const std::vector<int64_t> subLevels =
-          bandSubLevels(levels[top - 1], levels[top], kTopDownBandParts);
+          bandSubLevels(levels[top - 1], levels[top], bandParts);
       if (solves)
         *solves += subLevels.size();
       subSolving = std::thread([&, subLevels] {
@@ -905,8 +961,8 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
       own.push_back({pointOf(std::move(plan)), levels[i]});
     }
     // A grid level has one plan (keep-all's level at most one).
-    aboveOwnPeak = own.empty() ? -1 : own.front().point.peakBytes;
-    addLevel(i + 1, std::move(own), until);
+    ownPeak[i] = own.empty() ? -1 : own.front().point.peakBytes;
+    addLevel(i + 1, std::move(own), targets);
     lowestGrid = i;
   }
   // Level 0, and a solve at its least peak. The grid's levels are those
@@ -934,13 +990,9 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
     for (size_t i = *lowestGrid; i <= top && !firstAbove; ++i)
       if (levels[i] > low)
         firstAbove = i;
-  int64_t until = -1;
-  if (firstAbove) {
-    until = levels[*firstAbove];
-    for (const Ranked &r : found)
-      if (r.level == *firstAbove + 1 && r.rank == 0)
-        until = r.point.peakBytes - 1;
-  }
+  const std::vector<int64_t> zeroTargets =
+      firstAbove ? chainFrom(*firstAbove) : std::vector<int64_t>{};
+  const int64_t until = reachOf(-1, zeroTargets);
   best.reset();
   for (size_t k = 0; k < found.size(); ++k)
     offer(k);
@@ -955,7 +1007,7 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
     Plan plan = solveAt(low, options.effort);
     if (!plan.schedule.empty())
       zeroOwn.push_back({pointOf(std::move(plan)), low});
-    addLevel(0, std::move(zeroOwn), until);
+    addLevel(0, std::move(zeroOwn), zeroTargets);
   } else {
     // What the search found is a point either way (a floor when nothing
     // fits); it is not polished here.
@@ -986,7 +1038,7 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
           bandAbove && bandLow == levels[top - 1] && !subPlans.empty();
       banded = solveBand(family, bandLow, levels[top], found[*atTop].point,
                          found[*best].point, budget, options.threads, least,
-                         kTopDownBandParts, solves,
+                         bandParts, solves,
                          solvedBeside ? &subPlans : nullptr);
     }
   }
@@ -999,8 +1051,10 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
 
 SolveResult solveMonotone(const Problem &problem, SolverKind kind,
                           const SolveOptions &options, int gridPoints) {
+  // Graphs that are not walked (fast, default levels): top down, from the
+  // budget's level down as far as a lower level can change the answer.
   if (kind == SolverKind::Fast && gridPoints == 0 &&
-      problem.nodes.size() > kDenseGridNodes)
+      problem.nodes.size() > kWalkNodes)
     return solveMonotoneTopDown(problem, options, /*bounded=*/true);
   auto begin = std::chrono::steady_clock::now();
   FrontierOptions frontierOptions;
@@ -1020,19 +1074,6 @@ SolveResult solveMonotone(const Problem &problem, SolverKind kind,
   const RetentionFamily family(problem);
   Frontier frontier = computeFrontierIn(family, frontierOptions);
   const FrontierPoint *point = frontier.at(options.budgetBytes);
-  std::optional<FrontierPoint> banded;
-  const std::vector<int64_t> &levels = frontier.levels;
-  auto upper =
-      std::lower_bound(levels.begin(), levels.end(), options.budgetBytes);
-  if (point && kind == SolverKind::Fast && gridPoints == 0 &&
-      problem.nodes.size() > kWalkNodes && upper != levels.begin() &&
-      upper != levels.end() && frontier.at(*upper))
-    banded = solveBand(family, *std::prev(upper),
-                       *upper, *frontier.at(*upper), *point,
-                       options.budgetBytes, options.threads,
-                       &frontier.points.front().plan, kBandParts);
-  if (banded)
-    point = &*banded;
   // Below the smallest feasible budget: the least-peak plan, infeasible.
   if (!point && !frontier.points.empty())
     point = &frontier.points.front();

@@ -133,11 +133,15 @@ SolveResult solveInFamily(const RetentionFamily &family, SolverKind kind,
 /// does; problem.nodes.size() for outputs, read at the end): what
 /// peakLowerBound and RecomputeCostBound count lifetimes from.
 std::vector<int> lastReaders(const Problem &problem);
-/// solveMonotone on graphs over 5000 nodes (fast, the default levels): the
-/// levels from the first at or above the budget down, each solve polished
-/// for one byte below the least peak of the level above, and, when
-/// `bounded`, no level below one whose every plan RecomputeCostBound proves
-/// dearer than the answer so far (docs/planner.md, "Top-down answers").
+/// solveMonotone on graphs over 400 nodes (fast, the default levels): the
+/// levels (every `percentStep`th percent of the unplanned peak; 0: whole
+/// percents up to 5000 nodes, every 5th above) from the first at or above
+/// the budget down, each solve polished along a chain, for one byte below
+/// the own plan's peak of each of the next 16 levels in turn (one level
+/// with every 5th percent), and, when `bounded`, no level below one whose
+/// every plan, chains included, RecomputeCostBound proves dearer than the
+/// answer so far (docs/planner.md, "Top-down answers", "Polish chains").
+/// `chainLinks` > 0 sets the chain's length instead (tests).
 /// The budget's band (between the two levels around it) is solved before
 /// the levels below the lower one, its plans an incumbent for the bound,
 /// unless not `bandFirst` (then after the descent, as it was first written;
@@ -146,7 +150,8 @@ std::vector<int> lastReaders(const Problem &problem);
 /// solves it ran, the band's included.
 SolveResult solveMonotoneTopDown(const Problem &problem,
                                  const SolveOptions &options, bool bounded,
-                                 int *solves = nullptr, bool bandFirst = true);
+                                 int *solves = nullptr, bool bandFirst = true,
+                                 int percentStep = 0, int chainLinks = 0);
 /// The plan of least simulated peak that fast's machinery finds (a search
 /// over budgets); its peak is smallestFeasibleBudget. `threads` as
 /// SolveOptions::threads (the same plan on any count).

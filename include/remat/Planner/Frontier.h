@@ -117,24 +117,29 @@ Frontier computeFrontier(const Problem &problem,
 
 /// `solve` made monotone: the answer at options.budgetBytes of the frontier
 /// computed up to it (maxBudget: its levels up to the 4th at or above the
-/// budget, the 1st above 400 nodes), checked by the simulator like every solve. A higher budget sees
+/// budget on graphs up to 400 nodes, the 1st above, where exact or
+/// `gridPoints` asks for the frontier), checked by the simulator like every
+/// solve. A higher budget sees
 /// every point a lower one sees, so for budgets B1 < B2 the plan at B2 costs
 /// no more than the plan at B1, and a plan at B1 means a plan at B2. The
 /// whole frontier (computeFrontier without maxBudget) may answer cheaper:
 /// it also holds the plans the levels above the budget found below it.
 /// Callers asking for many budgets should compute it once and use
 /// Frontier::at.
-/// On graphs of 401-5000 nodes (fast, default levels) a budget between two
-/// levels is also answered from solves at three sub-levels of that band
-/// (a quarter, half and three quarters of the way up) and one byte below
-/// the peaks of their plans and of the upper level's answer, keeping only
-/// plans no cheaper than that answer: monotone by the argument in
-/// docs/planner.md ("Sub-levels in the budget's band"); above 5000 nodes
-/// the same from the band's middle only.
-/// Above 5000 nodes (fast, default levels) the levels are computed from the
+/// Over 400 nodes (fast, default levels) the levels are computed from the
 /// budget down and only as far as RecomputeCostBound leaves a lower one able
-/// to change the answer (solveMonotoneTopDown; the same answers, monotone by
-/// the same argument; docs/planner.md, "Top-down answers").
+/// to change the answer (solveMonotoneTopDown; docs/planner.md, "Top-down
+/// answers"); each level's plan is polished along a chain, for one byte
+/// below the own plan's peak of each of the next 16 levels in turn up to
+/// 5000 nodes (whole-percent levels; one above, every 5th percent), each
+/// polish from the last, as the level-by-level frontier polishes its answer
+/// again at every level ("Polish chains"). A budget between two levels is
+/// also answered from solves at sub-levels of that band (a quarter, half
+/// and three quarters of the way up to 5000 nodes, the middle above) and
+/// one byte below the peaks of their plans and of the upper level's
+/// answer, keeping only plans no cheaper than that answer. All of it is
+/// monotone by the arguments in docs/planner.md ("Sub-levels in the
+/// budget's band", "Polish chains").
 /// `gridPoints` is FrontierOptions::gridPoints (0: by graph size): more
 /// levels answer closer to a plain solve at proportionally more solves
 /// (docs/planner.md, "More levels").
