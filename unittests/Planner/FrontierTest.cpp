@@ -483,11 +483,15 @@ TEST(Frontier, TopDownSameWithAndWithoutTheBound) {
   spared += expectTopDownExact(pinned, "training graph with policies");
   // Whole-percent levels and their chains: the bound must leave out every
   // level a chain reaches from (the 16 below the budget's at least).
+  // (Under the sanitizers the DAG only: every level of the unbounded
+  // answers is a stage search there.)
   int sparedDense = 0;
-  sparedDense += expectTopDownExact(randomTrainingGraph(40, 2),
-                                    "whole percents, training graph", 1);
-  sparedDense += expectTopDownExact(chain(8, 1), "whole percents, chain", 1);
   sparedDense += expectTopDownExact(randomDag(40, 1), "whole percents, dag", 1);
+  if (!quick) {
+    sparedDense += expectTopDownExact(randomTrainingGraph(40, 2),
+                                      "whole percents, training graph", 1);
+    sparedDense += expectTopDownExact(chain(8, 1), "whole percents, chain", 1);
+  }
   EXPECT_GT(sparedDense, 0);
   std::printf("top-down at whole percents: the cost bound spared %d solves\n",
               sparedDense);
