@@ -766,25 +766,27 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
       std::lower_bound(levels.begin(), levels.end(), budget) - levels.begin(),
       keepAllLevel);
   const int64_t trials = 4 * static_cast<int64_t>(problem.nodes.size()) + 1000;
-  // The polish chain of the level under grid level `first` (polishChain):
-  // one byte below the own plan's peak (`ownPeak`, -1 while unknown or
-  // none: the level itself) of each of the `links` levels from `first`
-  // up, as far as the top, ascending. Fixed per level (the levels' solves
-  // depend on their budgets only), and a higher budget's top only lengthens
-  // it: what a chain adds at B1 it adds at B2 > B1 too.
+  // The polish chain of the level under grid level `first` (addLevel): one
+  // byte below the own plan's peak (`ownPeak`, -1 while unknown or none:
+  // the level itself) of each of the `links` levels from `first` up, as far
+  // as the top, in level order. Fixed per level (the levels' solves depend
+  // on their budgets only), and a higher budget's top only appends to it,
+  // so the polishes made at B1 are made at B2 > B1 too. (Not sorted: a
+  // solve at a higher level may peak lower, and a target inserted before
+  // the end would change the polishes after it.)
   std::vector<int64_t> ownPeak(levels.size(), -1);
   auto chainFrom = [&](size_t first) {
     std::vector<int64_t> targets;
     for (size_t k = first; k <= top && k < first + links; ++k)
       targets.push_back(ownPeak[k] >= 0 ? ownPeak[k] - 1 : levels[k]);
-    std::sort(targets.begin(), targets.end());
-    targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
     return targets;
   };
   // The most bytes a level's points may peak at: its own level or the
   // highest target of its chain.
   auto reachOf = [](int64_t level, const std::vector<int64_t> &targets) {
-    return targets.empty() ? level : std::max(level, targets.back());
+    for (int64_t target : targets)
+      level = std::max(level, target);
+    return level;
   };
   auto solveAt = [&](int64_t level, int effort) {
     if (solves)
@@ -852,9 +854,9 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
   };
   // A level's own plans (each with the budget it was made for), on their
   // own Pareto front, and each polished along the level's chain: for each
-  // target above that budget in turn, each polish from the last (a polish
-  // of a polish, as the level-by-level frontier polishes its answer again
-  // at every level).
+  // target in turn above the budget of the last polish (or of the plan),
+  // each polish from the last (a polish of a polish, as the level-by-level
+  // frontier polishes its answer again at every level).
   auto addLevel = [&](size_t level, std::vector<Entry> own,
                       const std::vector<int64_t> &targets) {
     pruneToParetoFront(own);
