@@ -916,7 +916,7 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
   std::optional<size_t> lowestGrid, cutOffAt;
   for (size_t i = top + 1; i-- > 0;) {
     const std::vector<int64_t> targets = chainFrom(i + 1);
-    const int64_t until = reachOf(-1, targets);
+    const int64_t reach = reachOf(levels[i], targets);
     // Below the level under the budget's (L' < B < L), the band between
     // them first: its plans may answer cheaper than any level's, and as an
     // incumbent they may show the levels below need no solve. The answer is
@@ -928,7 +928,7 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
     // (The band's low end is L' as long as the least peak is below L':
     // checked once the search is joined, after the descent.)
     if (bandAbove && i + 2 == top && !earlyBand &&
-        !beyondReach(std::max(levels[i], until))) {
+        !beyondReach(reach)) {
       joinSub();
       const std::optional<size_t> atTop = cheapestUpTo(levels[top]);
       if (best && atTop) {
@@ -946,7 +946,7 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
           incumbent = kept->recomputeCost;
       }
     }
-    if (i < top && beyondReach(std::max(levels[i], until))) {
+    if (i < top && beyondReach(reach)) {
       cutOffAt = i;
       break;
     }
@@ -1002,17 +1002,17 @@ SolveResult solveMonotoneTopDown(const Problem &problem,
         firstAbove = i;
   const std::vector<int64_t> zeroTargets =
       firstAbove ? chainFrom(*firstAbove) : std::vector<int64_t>{};
-  const int64_t until = reachOf(-1, zeroTargets);
   best.reset();
   for (size_t k = 0; k < found.size(); ++k)
     offer(k);
-  // Level 0's solve and polishes peak at most max(low, until). A cut-off at
-  // a level above the least peak covered them (they peak below it); one at
+  // Level 0's solve and polishes peak at most at its reach. A cut-off at
+  // a level above the least peak covered them (its chain is level 0's
+  // chain, so they peak at most at its reach); one at
   // or below it was judged against points that are not the frontier's, so
   // level 0 is judged again against the rest.
   const bool covered =
       (cutOffAt && levels[*cutOffAt] > low) ||
-      beyondReach(std::max(low, until));
+      beyondReach(reachOf(low, zeroTargets));
   if (!covered && budget >= low && high > low) {
     Plan plan = solveAt(low, options.effort);
     if (!plan.schedule.empty())

@@ -500,8 +500,6 @@ TEST(Frontier, TopDownSameWithAndWithoutTheBound) {
   std::printf("top-down: the cost bound spared %d solves\n", spared);
 }
 
-} // namespace
-
 
 // Polish chains (top-down answers at whole-percent levels, graphs of
 // 401-5000 nodes): each level's plan is polished for one byte below the own
@@ -512,8 +510,9 @@ TEST(Frontier, TopDownSameWithAndWithoutTheBound) {
 // cheaper than with one link (each level's plan polished for the level
 // above only) at some budgets and dearer at none (1584 against 1844 at
 // 0.15 of the range, 542 against 575 at 0.35, when this test was written;
-// the 600-node training graphs of this file gained at 1 and 0 of 21
-// budgets), and at two of them the same as without the cost bound.
+// the 600-node training graphs of this file, seeds 1 and 2, gained at 0
+// and 1 of 21 budgets), and at two of them the same as without the cost
+// bound.
 // docs/planner.md, "Polish chains".
 TEST(Frontier, TopDownPolishChainsAnswerCheaper) {
   const Problem problem = randomDag(600, 2);
@@ -540,7 +539,8 @@ TEST(Frontier, TopDownPolishChainsAnswerCheaper) {
     // The bound leaves out only levels whose chains cannot reach the
     // answer: the same plan as from every level. At 0.55 of the range the
     // answer is a chain's from a level the bound would leave out at its
-    // own budget (183 FLOPs instead of 179, when this test was written).
+    // own budget (183 instead of 179 with such a cut, when this test was
+    // written).
     if (k == 21 || k == 33) {
       const SolveResult whole = solveMonotoneTopDown(
           problem, options, /*bounded=*/false, nullptr, true, 1);
@@ -552,3 +552,5 @@ TEST(Frontier, TopDownPolishChainsAnswerCheaper) {
   std::printf("polish chains: cheaper at %d budgets, dearer at %d\n", cheaper,
               dearer);
 }
+
+} // namespace
