@@ -73,6 +73,7 @@ static void buildPlanAndBufferize(OpPassManager &pm,
     checkpoint.budget = options.budget;
     checkpoint.solver = options.solver;
     checkpoint.timeLimit = options.timeLimit;
+    checkpoint.mipSolver = options.mipSolver;
     pm.addPass(createRematCheckpoint(checkpoint));
   }
   buildBufferizePipeline(pm);

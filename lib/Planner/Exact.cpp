@@ -1,4 +1,4 @@
-//===- Exact.cpp - Checkmate's MILP on COIN-OR CBC ------------------------===//
+//===- Exact.cpp - Checkmate's MILP on HiGHS or COIN-OR CBC ---------------===//
 //
 // Jain et al., "Checkmate", MLSys 2020, section 4. Stage t computes node t
 // (frontier-advancing); R[t][i] = node i is (re)computed in stage t, S[t][i] =
@@ -15,12 +15,16 @@
 //   `alwaysLiveBytes` is taken off the budget, so the model's memory is
 //   remat's simulator's, which the returned plan is checked against anyway.
 //
+// The MILP goes to HiGHS (the default) or CBC, either one in a child process
+// (solveIsolated); docs/planner.md, "exact", compares the two.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Liveness.h"
 #include "SolverImpl.h"
 
 #include <coin/Cbc_C_Interface.h>
+#include <interfaces/highs_c_api.h>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -36,6 +40,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -44,10 +49,11 @@ namespace remat::planner {
 
 namespace {
 
-/// Larger models take CBC longer to load than any time limit we would use.
+/// Larger models take a MILP solver longer to load than any time limit we
+/// would use.
 constexpr int64_t kMaxNonzeros = 4'000'000;
 
-/// A MILP in row-wise triplets, handed to CBC column-wise.
+/// A MILP in row-wise triplets, handed to the solver column-wise.
 class MilpBuilder {
 public:
   int addColumn(double lower, double upper, double objective, bool integer) {
@@ -69,31 +75,33 @@ public:
   void fixLower(int column, double value) { lower_[column] = value; }
   void fixUpper(int column, double value) { upper_[column] = value; }
 
-  void load(Cbc_Model *model) {
-    std::sort(entries_.begin(), entries_.end(),
-              [](const Entry &a, const Entry &b) {
-                return a.column != b.column ? a.column < b.column
-                                            : a.row < b.row;
-              });
-    const int numColumns = lower_.size();
-    std::vector<CoinBigIndex> start(numColumns + 1, 0);
-    std::vector<int> index;
-    std::vector<double> value;
-    index.reserve(entries_.size());
-    value.reserve(entries_.size());
-    for (const Entry &entry : entries_) {
-      ++start[entry.column + 1];
-      index.push_back(entry.row);
-      value.push_back(entry.coefficient);
-    }
-    for (int c = 0; c < numColumns; ++c)
-      start[c + 1] += start[c];
-    Cbc_loadProblem(model, numColumns, rowLower_.size(), start.data(),
-                    index.data(), value.data(), lower_.data(), upper_.data(),
-                    objective_.data(), rowLower_.data(), rowUpper_.data());
-    for (int c = 0; c < numColumns; ++c)
+  int numColumns() const { return lower_.size(); }
+
+  void loadInto(Cbc_Model *model) {
+    auto matrix = columnWise<CoinBigIndex>();
+    Cbc_loadProblem(model, numColumns(), rowLower_.size(), matrix.start.data(),
+                    matrix.index.data(), matrix.value.data(), lower_.data(),
+                    upper_.data(), objective_.data(), rowLower_.data(),
+                    rowUpper_.data());
+    for (int c = 0; c < numColumns(); ++c)
       if (integer_[c])
         Cbc_setInteger(model, c);
+  }
+
+  /// Hands the MILP to HiGHS (`highs` from Highs_create); false when HiGHS
+  /// refuses it.
+  bool loadIntoHighs(void *highs) {
+    auto matrix = columnWise<HighsInt>();
+    std::vector<HighsInt> integrality(numColumns());
+    for (int c = 0; c < numColumns(); ++c)
+      integrality[c] = integer_[c] ? kHighsVarTypeInteger : 0;
+    return Highs_passMip(highs, numColumns(), rowLower_.size(),
+                         matrix.value.size(), kHighsMatrixFormatColwise,
+                         kHighsObjSenseMinimize, 0, objective_.data(),
+                         lower_.data(), upper_.data(), rowLower_.data(),
+                         rowUpper_.data(), matrix.start.data(),
+                         matrix.index.data(), matrix.value.data(),
+                         integrality.data()) != kHighsStatusError;
   }
 
 private:
@@ -102,6 +110,30 @@ private:
     int row;
     double coefficient;
   };
+  /// Compressed sparse columns, with the solver's index type.
+  template <typename Index> struct ColumnWiseOf {
+    std::vector<Index> start, index;
+    std::vector<double> value;
+  };
+  template <typename Index> ColumnWiseOf<Index> columnWise() {
+    std::sort(entries_.begin(), entries_.end(),
+              [](const Entry &a, const Entry &b) {
+                return a.column != b.column ? a.column < b.column
+                                            : a.row < b.row;
+              });
+    ColumnWiseOf<Index> matrix;
+    matrix.start.assign(numColumns() + 1, 0);
+    matrix.index.reserve(entries_.size());
+    matrix.value.reserve(entries_.size());
+    for (const Entry &entry : entries_) {
+      ++matrix.start[entry.column + 1];
+      matrix.index.push_back(entry.row);
+      matrix.value.push_back(entry.coefficient);
+    }
+    for (int c = 0; c < numColumns(); ++c)
+      matrix.start[c + 1] += matrix.start[c];
+    return matrix;
+  }
   std::vector<double> lower_, upper_, objective_;
   std::vector<bool> integer_;
   std::vector<Entry> entries_;
@@ -110,7 +142,8 @@ private:
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
-/// The largest objective coefficient handed to CBC (see CheckmateModel).
+/// The largest objective coefficient handed to the solver (see
+/// CheckmateModel).
 constexpr double kMaxCost = 1e15;
 
 /// Column indices of the Checkmate variables; -1 where a variable does not
@@ -140,12 +173,12 @@ public:
   }
 
   bool build(std::string &why);
-  void load(Cbc_Model *model) { milp_.load(model); }
+  MilpBuilder &milp() { return milp_; }
   /// What one unit of the MILP's objective costs.
   double costScale() const { return costScale_; }
   Plan planFrom(const double *solution) const;
   /// Values of the integer columns (R and S) of the stage schedule `plan`,
-  /// for CBC's MIP start; false when `plan` is not a stage schedule in
+  /// for the solver's MIP start; false when `plan` is not a stage schedule in
   /// program order (a recompute of a node at or after its stage, twice in a
   /// stage, or out of order).
   bool startFrom(const Plan &plan, std::vector<int> &columns,
@@ -340,14 +373,13 @@ bool CheckmateModel::startFrom(const Plan &plan, std::vector<int> &columns,
   return true;
 }
 
-using CbcModelPtr = std::unique_ptr<Cbc_Model, void (*)(Cbc_Model *)>;
-
-/// How long past CBC's own limit its process may run before it is killed.
+/// How long past the solver's own limit its process may run before it is
+/// killed.
 constexpr double kGraceSeconds = 1;
 
-/// What a CBC solve ended with.
-struct CbcOutcome {
-  /// CBC returned; otherwise `failure` says what happened instead.
+/// What a MILP solve ended with.
+struct MilpOutcome {
+  /// The solver returned; otherwise `failure` says what happened instead.
   bool returned = false;
   std::string failure;
   /// The incumbent (every column); empty when there is none.
@@ -360,14 +392,19 @@ struct CbcOutcome {
 
 /// The fixed-size part of what the solving process sends back; `columns`
 /// doubles of solution follow when `hasSolution`.
-struct CbcReport {
-  int32_t hasSolution;
-  int32_t provenOptimal;
-  int32_t provenInfeasible;
-  double objective;
-  double bound;
-  int64_t columns;
+struct MilpReport {
+  int32_t hasSolution = 0;
+  int32_t provenOptimal = 0;
+  int32_t provenInfeasible = 0;
+  double objective = 0;
+  double bound = -kInfinity;
+  int64_t columns = 0;
 };
+
+/// A solve, run in the solving process: it fills the report's status fields
+/// and the incumbent (left empty when there is none).
+using ChildSolve =
+    std::function<void(MilpReport &report, std::vector<double> &solution)>;
 
 bool writeAll(int fd, const void *data, size_t size) {
   const char *bytes = static_cast<const char *>(data);
@@ -385,22 +422,19 @@ bool writeAll(int fd, const void *data, size_t size) {
 
 /// The solving process: solve, send the outcome, exit without running the
 /// parent's exit handlers or flushing its buffers a second time.
-[[noreturn]] void runCbcChild(Cbc_Model *model, int fd) {
-  // A crash in CBC ends this process quietly; the parent reports it (LLVM's
-  // crash handlers, inherited from remat-opt, would print a stack dump).
+[[noreturn]] void runChild(const ChildSolve &solve, int fd) {
+  // A crash in the solver ends this process quietly; the parent reports it
+  // (LLVM's crash handlers, inherited from remat-opt, would print a stack
+  // dump).
   for (int signal : {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE})
     std::signal(signal, SIG_DFL);
-  Cbc_solve(model);
-  const double *solution = Cbc_bestSolution(model);
-  CbcReport report{solution != nullptr,
-                   Cbc_isProvenOptimal(model) != 0,
-                   Cbc_isProvenInfeasible(model) != 0,
-                   solution ? Cbc_getObjValue(model) : 0,
-                   Cbc_getBestPossibleObjValue(model),
-                   Cbc_getNumCols(model)};
+  MilpReport report;
+  std::vector<double> solution;
+  solve(report, solution);
+  report.hasSolution = !solution.empty();
+  report.columns = solution.size();
   bool sent = writeAll(fd, &report, sizeof report) &&
-              (!solution ||
-               writeAll(fd, solution, sizeof(double) * report.columns));
+              writeAll(fd, solution.data(), sizeof(double) * solution.size());
   std::cout.flush();
   std::fflush(nullptr);
   _exit(sent ? 0 : 1);
@@ -433,17 +467,20 @@ bool readUntil(int fd, std::chrono::steady_clock::time_point deadline,
   }
 }
 
-/// Runs `Cbc_solve` in a child process, killed `kGraceSeconds` after CBC's
-/// own limit of `seconds`: CBC does not always stop at its limit (its root
-/// LP cannot be interrupted) and has crashed in its preprocessing when the
-/// limit struck mid-solve; neither may take remat down or past its limit.
-CbcOutcome solveIsolated(Cbc_Model *model, double seconds) {
-  CbcOutcome outcome;
-  Cbc_setMaximumSeconds(model, seconds);
+/// Runs `solve` (the solver `name`, limited to `seconds` by its own options)
+/// in a child process, killed `kGraceSeconds` after that limit: CBC does not
+/// always stop at its limit (its root LP cannot be interrupted) and has
+/// crashed in its preprocessing when the limit struck mid-solve; neither
+/// may take remat down or past its limit. HiGHS checks its limit during its
+/// LPs too, but gets the same guard; its threads, started in the child,
+/// end with it.
+MilpOutcome solveIsolated(const ChildSolve &solve, double seconds,
+                          const std::string &name) {
+  MilpOutcome outcome;
   int fds[2];
   // Close-on-exec: no other process started meanwhile may hold the pipe open.
   if (::pipe2(fds, O_CLOEXEC) != 0) {
-    outcome.failure = "cannot create a pipe for CBC's process";
+    outcome.failure = "cannot create a pipe for " + name + "'s process";
     return outcome;
   }
   // Nothing buffered before the fork may be written twice.
@@ -457,12 +494,12 @@ CbcOutcome solveIsolated(Cbc_Model *model, double seconds) {
   if (child < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
-    outcome.failure = "cannot start CBC's process";
+    outcome.failure = "cannot start " + name + "'s process";
     return outcome;
   }
   if (child == 0) {
     ::close(fds[0]);
-    runCbcChild(model, fds[1]);
+    runChild(solve, fds[1]);
   }
   ::close(fds[1]);
   std::string received;
@@ -473,7 +510,7 @@ CbcOutcome solveIsolated(Cbc_Model *model, double seconds) {
   int status = 0;
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
-  CbcReport report;
+  MilpReport report;
   if (ended && received.size() >= sizeof report) {
     std::memcpy(&report, received.data(), sizeof report);
     const size_t solutionBytes =
@@ -494,17 +531,107 @@ CbcOutcome solveIsolated(Cbc_Model *model, double seconds) {
     }
   }
   if (!ended)
-    outcome.failure = "CBC did not stop at the time limit and was stopped";
+    outcome.failure = name + " did not stop at the time limit and was stopped";
   else if (WIFSIGNALED(status))
-    outcome.failure = "CBC crashed (signal " +
+    outcome.failure = name + " crashed (signal " +
                       std::to_string(WTERMSIG(status)) + ")";
   else
-    outcome.failure = "CBC's process ended without a result";
+    outcome.failure = name + "'s process ended without a result";
   return outcome;
 }
 
-/// Whether `bound` bounds anything: CBC says "no bound" with NaN or a huge
-/// negative value (-DBL_MAX, -COIN_DBL_MAX).
+/// Whether a solver's log goes to standard output (REMAT_MILP_LOG set).
+bool milpLog() { return std::getenv("REMAT_MILP_LOG") != nullptr; }
+
+using CbcModelPtr = std::unique_ptr<Cbc_Model, void (*)(Cbc_Model *)>;
+
+/// CBC on `milp`, from the MIP start `start` (columns and values; empty for
+/// none), within `seconds`.
+MilpOutcome solveWithCbc(MilpBuilder &milp, const std::vector<int> &columns,
+                         const std::vector<double> &values, double seconds) {
+  CbcModelPtr model(Cbc_newModel(), Cbc_deleteModel);
+  milp.loadInto(model.get());
+  Cbc_setLogLevel(model.get(), milpLog() ? 1 : 0);
+  // The smallest value can be ~1e-8 of the largest; CBC's default tolerances
+  // (1e-7, 1e-6) would let the incumbent overshoot the budget by a value.
+  Cbc_setParameter(model.get(), "primalT", "1e-10");
+  Cbc_setParameter(model.get(), "integerT", "1e-10");
+  // Known limit (docs/planner.md, "exact"): CBC's preprocessing tightens
+  // coefficients with its own tolerances; at a budget tight to the byte, a
+  // tiny value's coefficient (4 bytes / 64 MiB = 6e-8) can be treated as
+  // noise and the true optimum cut off, so "proven optimal" can be one unit of
+  // cost above a plan `fast` finds. `preprocess off` fixes that instance but
+  // makes CLP abort (ClpNonLinearCost assertion) on vgg16 at 0.6, so it stays
+  // on.
+  // The limit is wall-clock, like the option says (CBC counts CPU time by
+  // default, which on a busy machine let exact run several times its limit).
+  Cbc_setParameter(model.get(), "timeMode", "elapsed");
+  // REMAT_EXACT_MPS=PATH writes the MILP (without the start) for another
+  // solver to check (docs/planner.md, "exact"); CBC appends ".mps.gz".
+  if (const char *mps = std::getenv("REMAT_EXACT_MPS"))
+    Cbc_writeMps(model.get(), mps);
+  if (!columns.empty())
+    Cbc_setMIPStartI(model.get(), columns.size(), columns.data(),
+                     values.data());
+  Cbc_setMaximumSeconds(model.get(), seconds);
+  Cbc_Model *raw = model.get();
+  return solveIsolated(
+      [raw](MilpReport &report, std::vector<double> &solution) {
+        Cbc_solve(raw);
+        report.provenOptimal = Cbc_isProvenOptimal(raw) != 0;
+        report.provenInfeasible = Cbc_isProvenInfeasible(raw) != 0;
+        report.bound = Cbc_getBestPossibleObjValue(raw);
+        if (const double *best = Cbc_bestSolution(raw)) {
+          report.objective = Cbc_getObjValue(raw);
+          solution.assign(best, best + Cbc_getNumCols(raw));
+        }
+      },
+      seconds, "CBC");
+}
+
+/// HiGHS on `milp`, as solveWithCbc. Everything HiGHS does, loading the
+/// model included, happens in the solving process.
+MilpOutcome solveWithHighs(MilpBuilder &milp, const std::vector<int> &columns,
+                           const std::vector<double> &values, double seconds) {
+  return solveIsolated(
+      [&](MilpReport &report, std::vector<double> &solution) {
+        void *highs = Highs_create();
+        Highs_setBoolOptionValue(highs, "output_flag", milpLog());
+        Highs_setDoubleOptionValue(highs, "time_limit", seconds);
+        // As CBC's: an incumbent must not overshoot the budget by a tiny
+        // value's bytes (memory is in units of the largest value).
+        Highs_setDoubleOptionValue(highs, "primal_feasibility_tolerance",
+                                   1e-10);
+        Highs_setDoubleOptionValue(highs, "mip_feasibility_tolerance", 1e-10);
+        // Proven optimal means no gap (HiGHS stops at 1e-4 relative by
+        // default); costs are integers in most graphs, never below 1e-6 apart
+        // in the ones we measured.
+        Highs_setDoubleOptionValue(highs, "mip_rel_gap", 0);
+        if (!milp.loadIntoHighs(highs))
+          return;
+        std::vector<HighsInt> index(columns.begin(), columns.end());
+        if (!index.empty())
+          Highs_setSparseSolution(highs, index.size(), index.data(),
+                                  values.data());
+        Highs_run(highs);
+        const HighsInt status = Highs_getModelStatus(highs);
+        report.provenOptimal = status == kHighsModelStatusOptimal;
+        report.provenInfeasible = status == kHighsModelStatusInfeasible;
+        Highs_getDoubleInfoValue(highs, "mip_dual_bound", &report.bound);
+        HighsInt primal = kHighsSolutionStatusNone;
+        Highs_getIntInfoValue(highs, "primal_solution_status", &primal);
+        if (primal == kHighsSolutionStatusFeasible) {
+          Highs_getDoubleInfoValue(highs, "objective_function_value",
+                                   &report.objective);
+          solution.resize(milp.numColumns());
+          Highs_getSolution(highs, solution.data(), nullptr, nullptr, nullptr);
+        }
+      },
+      seconds, "HiGHS");
+}
+
+/// Whether `bound` bounds anything: the solvers say "no bound" with NaN,
+/// -infinity or a huge negative value (-DBL_MAX, -COIN_DBL_MAX).
 bool isBound(double bound) { return std::isfinite(bound) && bound > -1e300; }
 
 /// A relative gap on recompute cost: `incumbent` and `bound` are costs of
@@ -535,73 +662,58 @@ SolveResult exactSolve(const Problem &problem, const SolveOptions &options,
     }
     return result;
   }
-  CbcModelPtr model(Cbc_newModel(), Cbc_deleteModel);
-  checkmate.load(model.get());
-  Cbc_setLogLevel(model.get(), std::getenv("REMAT_CBC_LOG") ? 1 : 0);
-  // The smallest value can be ~1e-8 of the largest; CBC's default tolerances
-  // (1e-7, 1e-6) would let the incumbent overshoot the budget by a value.
-  Cbc_setParameter(model.get(), "primalT", "1e-10");
-  Cbc_setParameter(model.get(), "integerT", "1e-10");
-  // Known limit (docs/planner.md, "exact"): CBC's preprocessing tightens
-  // coefficients with its own tolerances; at a budget tight to the byte, a
-  // tiny value's coefficient (4 bytes / 64 MiB = 6e-8) can be treated as
-  // noise and the true optimum cut off, so "proven optimal" can be one unit of
-  // cost above a plan `fast` finds. `preprocess off` fixes that instance but
-  // makes CLP abort (ClpNonLinearCost assertion) on vgg16 at 0.6, so it stays
-  // on.
-  // The limit is wall-clock, like the option says (CBC counts CPU time by
-  // default, which on a busy machine let exact run several times its limit).
-  Cbc_setParameter(model.get(), "timeMode", "elapsed");
-  bool started = false;
-  if (start) {
-    std::vector<int> columns;
-    std::vector<double> values;
-    if (checkmate.startFrom(*start, columns, values)) {
-      Cbc_setMIPStartI(model.get(), columns.size(), columns.data(),
-                       values.data());
-      started = true;
-    }
+  std::vector<int> columns;
+  std::vector<double> values;
+  const bool started =
+      start && checkmate.startFrom(*start, columns, values);
+  if (!started) {
+    columns.clear();
+    values.clear();
   }
+  const bool highs = options.mipSolver == MipSolver::Highs;
+  const std::string name = highs ? "HiGHS" : "CBC";
   double elapsed = startSeconds + std::chrono::duration<double>(
                                       std::chrono::steady_clock::now() - begin)
                                       .count();
-  CbcOutcome cbc = solveIsolated(
-      model.get(), std::max(1.0, options.timeLimitSeconds - elapsed));
+  const double seconds = std::max(1.0, options.timeLimitSeconds - elapsed);
+  MilpOutcome outcome =
+      highs ? solveWithHighs(checkmate.milp(), columns, values, seconds)
+            : solveWithCbc(checkmate.milp(), columns, values, seconds);
   if (start && !started)
-    result.message = "exact: the start plan is not a stage schedule; CBC "
-                     "started without it";
+    result.message = "exact: the start plan is not a stage schedule; " +
+                     name + " started without it";
   double baseCost = 0;
   for (const Node &node : problem.nodes)
     baseCost += node.cost;
-  // The gap is measured against the better of CBC's bound and
-  // RecomputeCostBound's (it holds for every stage schedule): where CBC
-  // stops at its root LP, or before it, the latter often says more.
+  // The gap is measured against the better of the solver's bound and
+  // RecomputeCostBound's (it holds for every stage schedule): where the
+  // solver stops at its root LP, or before it, the latter often says more.
   const double costBound = RecomputeCostBound(problem).at(options.budgetBytes);
-  auto bestBound = [&](double cbcBound) {
+  auto bestBound = [&](double milpBound) {
     const double own = std::isfinite(costBound) ? baseCost + costBound : NAN;
-    if (!isBound(cbcBound))
+    if (!isBound(milpBound))
       return own;
-    return isBound(own) ? std::max(cbcBound, own) : cbcBound;
+    return isBound(own) ? std::max(milpBound, own) : milpBound;
   };
 
-  const bool solved = !cbc.solution.empty();
+  const bool solved = !outcome.solution.empty();
   if (solved) {
-    result.plan = checkmate.planFrom(cbc.solution.data());
-    result.provenOptimal = cbc.provenOptimal;
+    result.plan = checkmate.planFrom(outcome.solution.data());
+    result.provenOptimal = outcome.provenOptimal;
     result.gap = result.provenOptimal
                      ? 0
-                     : recomputeGap(cbc.objective * checkmate.costScale(),
-                                    bestBound(cbc.bound * checkmate.costScale()),
+                     : recomputeGap(outcome.objective * checkmate.costScale(),
+                                    bestBound(outcome.bound * checkmate.costScale()),
                                     baseCost);
   } else {
-    result.message = !cbc.returned ? "exact: " + cbc.failure
-                     : cbc.provenInfeasible
+    result.message = !outcome.returned ? "exact: " + outcome.failure
+                     : outcome.provenInfeasible
                          ? "exact: no schedule fits the budget (MILP infeasible)"
                          : "exact: no solution found within the time limit";
   }
   if (!start)
     return result;
-  // Never worse than the start: CBC may end without an incumbent (its
+  // Never worse than the start: the solver may end without an incumbent (its
   // preprocessing can even drop the start, its process may be stopped), and
   // the simulator, not the MILP, is the judge of cost.
   const double startCost = simulate(problem, *start).recomputeCost;
@@ -615,19 +727,21 @@ SolveResult exactSolve(const Problem &problem, const SolveOptions &options,
   result.plan = *start;
   result.provenOptimal = false;
   result.gap =
-      !cbc.returned ? recomputeGap(baseCost + startCost, bestBound(NAN), baseCost)
-      : !cbc.provenInfeasible
+      !outcome.returned ? recomputeGap(baseCost + startCost, bestBound(NAN), baseCost)
+      : !outcome.provenInfeasible
           ? recomputeGap(baseCost + startCost,
-                         bestBound(cbc.bound * checkmate.costScale()), baseCost)
+                         bestBound(outcome.bound * checkmate.costScale()), baseCost)
           : 1;
   result.message =
-      !cbc.returned
-          ? "exact: " + cbc.failure + "; returning fast's plan (its MIP start)"
-      : claimedOptimal || (!solved && cbc.provenInfeasible)
-          ? "exact: CBC's optimum (after its preprocessing) is worse than "
-            "fast's plan; returning fast's plan, not proven optimal"
-          : "exact: CBC found nothing better than fast's plan (its MIP "
-            "start) within the time limit";
+      !outcome.returned
+          ? "exact: " + outcome.failure + "; returning fast's plan (its MIP start)"
+      : claimedOptimal || (!solved && outcome.provenInfeasible)
+          ? "exact: " + name +
+                "'s optimum (after its preprocessing) is worse than fast's "
+                "plan; returning fast's plan, not proven optimal"
+          : "exact: " + name +
+                " found nothing better than fast's plan (its MIP start) "
+                "within the time limit";
   return result;
 }
 

@@ -202,7 +202,7 @@ SolveResult runSolver(const RetentionFamily &family, SolverKind kind,
                       const SolveOptions &options) {
   const Problem &problem = family.problem();
   if (kind == SolverKind::Exact) {
-    // Fast first: its plan is CBC's MIP start and exact's floor, so exact is
+    // Fast first: its plan is the MILP's start and exact's floor, so exact is
     // never worse than fast and has a plan whenever fast does.
     auto begin = std::chrono::steady_clock::now();
     int64_t leastPeak = -1;
@@ -450,6 +450,18 @@ std::string_view solverKindName(SolverKind kind) {
     if (entry.kind == kind)
       return entry.name;
   return "unknown";
+}
+
+std::optional<MipSolver> parseMipSolver(std::string_view name) {
+  if (name == "highs")
+    return MipSolver::Highs;
+  if (name == "cbc")
+    return MipSolver::Cbc;
+  return std::nullopt;
+}
+
+std::string_view mipSolverName(MipSolver solver) {
+  return solver == MipSolver::Highs ? "highs" : "cbc";
 }
 
 std::string checkPolicies(const Problem &problem) {

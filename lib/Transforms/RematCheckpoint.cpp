@@ -157,8 +157,9 @@ struct RematCheckpointPass
   planner::SolveResult solveWith(const FunctionPlanning &planning,
                                  planner::SolverKind kind,
                                  int64_t budgetBytes) const {
-    return planner::solve(planning.problem.problem, kind,
-                          planning.solveOptions(budgetBytes, timeLimit, effort));
+    return planner::solve(
+        planning.problem.problem, kind,
+        planning.solveOptions(budgetBytes, timeLimit, effort, mipSolver));
   }
 
   /// solver=manual: the policies and nothing else, over the budget or not
@@ -287,7 +288,7 @@ struct RematCheckpointPass
     // min-peak plan behind the smallest feasible budget is the frontier's
     // least level, not searched again.
     const planner::SolveOptions options =
-        planning.solveOptions(outcome.budget, timeLimit, effort);
+        planning.solveOptions(outcome.budget, timeLimit, effort, mipSolver);
     // exact's proven optima are monotone by themselves; a frontier of them
     // would cost a MILP solve per point.
     outcome.solved = kind == planner::SolverKind::Fast

@@ -28,14 +28,15 @@ struct FrontierPoint {
 /// recompute.
 static std::vector<FrontierPoint>
 computeFrontier(const FunctionPlanning &planning, planner::SolverKind kind,
-                unsigned count, double timeLimit) {
+                unsigned count, double timeLimit,
+                planner::MipSolver mipSolver) {
   std::vector<FrontierPoint> points;
   int64_t high = planning.unplannedPeak;
   int64_t low = std::min(planning.smallestFeasible, high);
   for (unsigned i = 0; i < count; ++i) {
     const planner::SolveOptions options = planning.solveOptions(
         count == 1 ? high : high - (high - low) * int64_t(i) / (count - 1),
-        timeLimit);
+        timeLimit, /*effort=*/0, mipSolver);
     planner::SolveResult solved =
         planner::solve(planning.problem.problem, kind, options);
     if (solved.feasible)
@@ -82,7 +83,7 @@ struct RematFrontierPass : public impl::RematFrontierBase<RematFrontierPass> {
             getOperation(), "remat-frontier",
             [&](FunctionOpInterface fn, FunctionPlanning &planning) {
               std::vector<FrontierPoint> frontier =
-                  computeFrontier(planning, kind, points, timeLimit);
+                  computeFrontier(planning, kind, points, timeLimit, mipSolver);
               emitRemarks(fn, planning, frontier);
               functions.push_back(toJson(fn, planning, frontier));
               return success();

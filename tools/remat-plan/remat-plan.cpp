@@ -7,7 +7,10 @@
 // budget and prints one JSON object with the result.
 //
 //   remat-plan GRAPH.json [--budget B] [--solver S] [--time-limit SECONDS]
+//              [--mip-solver highs|cbc]
 //   remat-plan --random N [--seed S] [...]
+//
+// --mip-solver picks exact's MILP solver: highs (the default) or cbc.
 //
 // --effort N (1-64) runs fast's stage search (graphs up to 400 nodes) for N
 // rounds of kicks and randomized starts, each from the best so far, with N
@@ -56,6 +59,7 @@ struct Options {
   std::string budget = "1.0";
   SolverKind solver = SolverKind::Fast;
   double timeLimit = 60;
+  MipSolver mipSolver = MipSolver::Highs;
   /// solveMonotone instead of solve.
   bool monotone = false;
   /// The frontier's levels (--levels; 0: by graph size).
@@ -78,7 +82,7 @@ constexpr int64_t kMaxRandomNodes = 1000000;
 constexpr const char *kUsage =
     "usage: remat-plan (GRAPH.json | --random N [--seed S]) [--budget B] "
     "[--solver fast|exact|keep-all|recompute-all|sqrtn|knapsack|manual] "
-    "[--time-limit SECONDS] [--effort N] [--monotone [--levels N]] [--plan PLAN.json]";
+    "[--time-limit SECONDS] [--mip-solver highs|cbc] [--effort N] [--monotone [--levels N]] [--plan PLAN.json]";
 
 /// `text` as a whole decimal integer in [min, max], or exits naming `flag`.
 int64_t parseInteger(const std::string &flag, const std::string &text,
@@ -122,6 +126,13 @@ Options parseArgs(int argc, char **argv) {
       options.solver = *kind;
     } else if (arg == "--time-limit")
       options.timeLimit = parseTimeLimit(value());
+    else if (arg == "--mip-solver") {
+      std::string name = value();
+      std::optional<MipSolver> solver = parseMipSolver(name);
+      if (!solver)
+        die("unknown MILP solver '" + name + "' (highs or cbc)\n" + kUsage);
+      options.mipSolver = *solver;
+    }
     else if (arg == "--random")
       options.randomNodes = parseInteger(arg, value(), 1, kMaxRandomNodes);
     else if (arg == "--effort")
@@ -244,6 +255,7 @@ int main(int argc, char **argv) {
   SolveOptions solveOptions;
   solveOptions.budgetBytes = budget;
   solveOptions.timeLimitSeconds = options.timeLimit;
+  solveOptions.mipSolver = options.mipSolver;
   solveOptions.effort = options.effort;
   if (!options.planPath.empty()) {
     SolveResult given;

@@ -34,6 +34,9 @@ struct PlanningOptions : public mlir::PassPipelineOptions<Derived> {
       *this, "time-limit",
       llvm::cl::desc("Time limit of the exact solver, in seconds"),
       llvm::cl::init(60.0)};
+  Option<planner::MipSolver> mipSolver{
+      *this, "mip-solver", llvm::cl::desc("The exact solver's MILP solver"),
+      llvm::cl::init(planner::MipSolver::Highs), MipSolverOptionValues()};
 };
 
 /// How the CPU pipeline lowers linalg.matmul / batch_matmul: calls to the

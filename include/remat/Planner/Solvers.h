@@ -35,10 +35,21 @@ inline constexpr int kMaxEffort = 64;
 std::optional<SolverKind> parseSolverKind(std::string_view name);
 std::string_view solverKindName(SolverKind kind);
 
+/// The MILP solver behind `exact` (docs/planner.md, "exact"): HiGHS (built
+/// from source by scripts/setup) proves more of the Checkmate graphs' optima
+/// within minutes; CBC (Debian's coinor-libcbc) was the first one.
+enum class MipSolver { Highs, Cbc };
+
+/// Parses `highs`, `cbc`.
+std::optional<MipSolver> parseMipSolver(std::string_view name);
+std::string_view mipSolverName(MipSolver solver);
+
 struct SolveOptions {
   int64_t budgetBytes = 0;
   /// Wall-clock limit of the MILP (exact); the other solvers do not need it.
   double timeLimitSeconds = 60;
+  /// The MILP solver exact runs.
+  MipSolver mipSolver = MipSolver::Highs;
   /// Threads the solve may use, 0: every core: solveMonotone's frontier
   /// (FrontierOptions::threads), and fast's independent starts (its search,
   /// the chain DP, the min-cut starts) on graphs over 1000 nodes. The plan

@@ -32,7 +32,8 @@ struct SolverOptionValue {
 inline constexpr SolverOptionValue kSolverOptionValues[] = {
     {planner::SolverKind::Fast, "heuristic search, no time limit (the default)"},
     {planner::SolverKind::Exact,
-     "MILP (CBC): the least recompute within time-limit"},
+     "MILP (HiGHS or CBC, mip-solver=): the least recompute within "
+     "time-limit"},
     {planner::SolverKind::KeepAll, "baseline: keep every activation"},
     {planner::SolverKind::RecomputeAll,
      "baseline: recompute every activation"},
@@ -54,6 +55,17 @@ struct SolverOptionValues {
           llvm::StringRef(name.data(), name.size()), entry.kind,
           entry.description);
     }
+  }
+};
+
+/// The `mip-solver=` option's values: exact's MILP solver.
+struct MipSolverOptionValues {
+  template <typename Opt> void apply(Opt &option) const {
+    option.getParser().addLiteralOption(
+        "highs", planner::MipSolver::Highs,
+        "HiGHS (the default): proves more optima within minutes");
+    option.getParser().addLiteralOption("cbc", planner::MipSolver::Cbc,
+                                        "COIN-OR CBC");
   }
 };
 

@@ -117,6 +117,9 @@ def RematCheckpoint : Pass<"remat-checkpoint", "mlir::ModuleOp"> {
            "The solver to plan with", "::remat::SolverOptionValues()">,
     Option<"timeLimit", "time-limit", "double", /*default=*/"60.0",
            "Time limit of the exact solver, in seconds">,
+    Option<"mipSolver", "mip-solver", "::remat::planner::MipSolver",
+           /*default=*/"::remat::planner::MipSolver::Highs",
+           "The exact solver's MILP solver", "::remat::MipSolverOptionValues()">,
     Option<"planFile", "plan-file", "std::string", /*default=*/"\"\"",
            "Also write each function's plan as JSON to this file ('-' for "
            "stdout): peaks, budget, kept and recomputed activations (with "
@@ -172,6 +175,9 @@ def RematFrontier : Pass<"remat-frontier", "mlir::ModuleOp"> {
            "The solver to plan with", "::remat::SolverOptionValues()">,
     Option<"timeLimit", "time-limit", "double", /*default=*/"10.0",
            "Time limit of the exact solver per point, in seconds">,
+    Option<"mipSolver", "mip-solver", "::remat::planner::MipSolver",
+           /*default=*/"::remat::planner::MipSolver::Highs",
+           "The exact solver's MILP solver", "::remat::MipSolverOptionValues()">,
     Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",
            "Also write the frontier as JSON to this file ('-' for stdout)">,
   ], RematCostOptions);

@@ -61,11 +61,13 @@ struct FunctionPlanning {
 
   /// Options for a solve of this step at `budgetBytes`: its threads, and
   /// its min-peak plan (not searched again).
-  planner::SolveOptions solveOptions(int64_t budgetBytes, double timeLimit,
-                                     int effort = 0) const {
+  planner::SolveOptions
+  solveOptions(int64_t budgetBytes, double timeLimit, int effort = 0,
+               planner::MipSolver mipSolver = planner::MipSolver::Highs) const {
     planner::SolveOptions options;
     options.budgetBytes = budgetBytes;
     options.timeLimitSeconds = timeLimit;
+    options.mipSolver = mipSolver;
     options.effort = effort;
     options.threads = threads;
     options.knownMinPeak = minPeak ? &*minPeak : nullptr;
