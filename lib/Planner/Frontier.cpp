@@ -398,7 +398,7 @@ Frontier computeFrontierIn(const RetentionFamily &family,
   // solve at the least peak often finds a cheaper plan there than the
   // min-peak search's, so the answer at the smallest feasible budget is
   // never dearer than a plain solve's) are independent: on threads (fast;
-  // exact's CBC runs one at a time), each into its own slot, or taken from
+  // exact's MILP runs one at a time), each into its own slot, or taken from
   // the early solves. None at `low` when the caller asks for less (nothing
   // fits there) or keep-all fits.
   std::vector<int64_t> gridBudgets(numLevels, -1);
