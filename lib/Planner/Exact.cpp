@@ -567,7 +567,8 @@ MilpOutcome solveWithCbc(MilpBuilder &milp, const std::vector<int> &columns,
   // default, which on a busy machine let exact run several times its limit).
   Cbc_setParameter(model.get(), "timeMode", "elapsed");
   // REMAT_EXACT_MPS=PATH writes the MILP (without the start) for another
-  // solver to check (docs/planner.md, "exact"); CBC appends ".mps.gz".
+  // solver to check (docs/planner.md, "exact"); CBC appends ".mps.gz",
+  // HiGHS writes PATH in the format its extension names (.mps, .lp).
   if (const char *mps = std::getenv("REMAT_EXACT_MPS"))
     Cbc_writeMps(model.get(), mps);
   if (!columns.empty())
@@ -609,6 +610,8 @@ MilpOutcome solveWithHighs(MilpBuilder &milp, const std::vector<int> &columns,
         Highs_setDoubleOptionValue(highs, "mip_rel_gap", 0);
         if (!milp.loadIntoHighs(highs))
           return;
+        if (const char *path = std::getenv("REMAT_EXACT_MPS"))
+          Highs_writeModel(highs, path);
         std::vector<HighsInt> index(columns.begin(), columns.end());
         if (!index.empty())
           Highs_setSparseSolution(highs, index.size(), index.data(),
