@@ -393,6 +393,8 @@ struct MilpOutcome {
 /// The fixed-size part of what the solving process sends back; `columns`
 /// doubles of solution follow when `hasSolution`.
 struct MilpReport {
+  /// The solver would not take the model (nothing else is set then).
+  int32_t refused = 0;
   int32_t hasSolution = 0;
   int32_t provenOptimal = 0;
   int32_t provenInfeasible = 0;
@@ -515,6 +517,10 @@ MilpOutcome solveIsolated(const ChildSolve &solve, double seconds,
     std::memcpy(&report, received.data(), sizeof report);
     const size_t solutionBytes =
         report.hasSolution ? sizeof(double) * report.columns : 0;
+    if (report.refused) {
+      outcome.failure = name + " refused the model";
+      return outcome;
+    }
     if (received.size() == sizeof report + solutionBytes) {
       outcome.returned = true;
       outcome.provenOptimal = report.provenOptimal;
@@ -608,8 +614,10 @@ MilpOutcome solveWithHighs(MilpBuilder &milp, const std::vector<int> &columns,
         // default); costs are integers in most graphs, never below 1e-6 apart
         // in the ones we measured.
         Highs_setDoubleOptionValue(highs, "mip_rel_gap", 0);
-        if (!milp.loadIntoHighs(highs))
+        if (!milp.loadIntoHighs(highs)) {
+          report.refused = 1;
           return;
+        }
         if (const char *path = std::getenv("REMAT_EXACT_MPS"))
           Highs_writeModel(highs, path);
         std::vector<HighsInt> index(columns.begin(), columns.end());
