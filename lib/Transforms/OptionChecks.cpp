@@ -90,6 +90,19 @@ bool llvm::cl::parser<remat::LoopSchedule>::parse(llvm::cl::Option &option,
 }
 
 template <>
+bool llvm::cl::parser<remat::planner::MipSolver>::parse(
+    llvm::cl::Option &option, llvm::StringRef, llvm::StringRef arg,
+    remat::planner::MipSolver &value) {
+  if (std::optional<remat::planner::MipSolver> solver =
+          remat::planner::parseMipSolver(arg)) {
+    value = *solver;
+    return false;
+  }
+  return option.error("unknown MILP solver '" + arg +
+                      "'; expected highs or cbc");
+}
+
+template <>
 bool llvm::cl::parser<remat::CostKind>::parse(llvm::cl::Option &option,
                                               llvm::StringRef,
                                               llvm::StringRef arg,

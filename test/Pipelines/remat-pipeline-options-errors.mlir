@@ -18,6 +18,9 @@
 // The planning options, as remat-checkpoint checks them, in both pipelines.
 // RUN: not remat-opt %s '--remat-pipeline-cpu=budget=0.9 solver=bogus' 2>&1 | FileCheck %s --check-prefix=SOLVER
 // SOLVER: for the --solver option: unknown solver 'bogus'; expected fast, exact, keep-all, recompute-all, sqrtn, knapsack or manual
+// RUN: not remat-opt %s '--remat-pipeline-cpu=budget=0.9 mip-solver=glpk' 2>&1 | FileCheck %s --check-prefix=MIP
+// RUN: not remat-opt %s '--remat-checkpoint=budget=0.9 solver=exact mip-solver=glpk' 2>&1 | FileCheck %s --check-prefix=MIP
+// MIP: for the --mip-solver option: unknown MILP solver 'glpk'; expected highs or cbc
 // RUN: not remat-opt %s '--remat-pipeline-nvvm=budget=0.9 time-limit=nan' 2>&1 | FileCheck %s --check-prefix=LIMIT
 // LIMIT: error: remat-pipeline-nvvm: the time limit must be a number of seconds in (0, 604800], got nan
 // RUN: not remat-opt %s '--remat-pipeline-cpu=budget=lots' 2>&1 | FileCheck %s --check-prefix=BUDGET

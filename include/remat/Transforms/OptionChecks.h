@@ -141,6 +141,12 @@ bool llvm::cl::parser<remat::LoopSchedule>::parse(llvm::cl::Option &option,
                                                   llvm::StringRef arg,
                                                   remat::LoopSchedule &value);
 
+/// `mip-solver=` names the MILP solvers when given another.
+template <>
+bool llvm::cl::parser<remat::planner::MipSolver>::parse(
+    llvm::cl::Option &option, llvm::StringRef argName, llvm::StringRef arg,
+    remat::planner::MipSolver &value);
+
 /// `cost=` and `target=` name their values when given another.
 template <>
 bool llvm::cl::parser<remat::CostKind>::parse(llvm::cl::Option &option,
