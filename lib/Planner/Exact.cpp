@@ -551,8 +551,8 @@ bool milpLog() { return std::getenv("REMAT_MILP_LOG") != nullptr; }
 
 using CbcModelPtr = std::unique_ptr<Cbc_Model, void (*)(Cbc_Model *)>;
 
-/// CBC on `milp`, from the MIP start `start` (columns and values; empty for
-/// none), within `seconds`.
+/// CBC on `milp`, from the MIP start given as integer columns and their
+/// values (none when empty), within `seconds`.
 MilpOutcome solveWithCbc(MilpBuilder &milp, const std::vector<int> &columns,
                          const std::vector<double> &values, double seconds) {
   CbcModelPtr model(Cbc_newModel(), Cbc_deleteModel);
@@ -610,9 +610,10 @@ MilpOutcome solveWithHighs(MilpBuilder &milp, const std::vector<int> &columns,
         Highs_setDoubleOptionValue(highs, "primal_feasibility_tolerance",
                                    1e-10);
         Highs_setDoubleOptionValue(highs, "mip_feasibility_tolerance", 1e-10);
-        // Proven optimal means no gap (HiGHS stops at 1e-4 relative by
-        // default); costs are integers in most graphs, never below 1e-6 apart
-        // in the ones we measured.
+        // Proven optimal means no relative gap (HiGHS stops at 1e-4 by
+        // default, which would call a plan 0.01% above the optimum proven);
+        // its absolute gap stays at its default, 1e-6 of the objective's
+        // units (cost / costScale()). Its time limit is wall-clock.
         Highs_setDoubleOptionValue(highs, "mip_rel_gap", 0);
         if (!milp.loadIntoHighs(highs)) {
           report.refused = 1;
