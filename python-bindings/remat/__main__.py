@@ -52,7 +52,7 @@ def _report(args) -> None:
 def _plan(args) -> None:
     functions, rewritten, diagnostics = _api.plan_json(
         _read(args.file), args.budget, args.solver, args.time_limit,
-        *_cost(args))
+        *_cost(args), mip_solver=args.mip_solver)
     _remarks(args, diagnostics)
     _print_json(functions)
     if args.output:
@@ -66,7 +66,7 @@ def _plan(args) -> None:
 def _frontier(args) -> None:
     functions, diagnostics = _api.frontier_json(
         _read(args.file), args.points, args.solver, args.time_limit,
-        *_cost(args))
+        *_cost(args), mip_solver=args.mip_solver)
     _remarks(args, diagnostics)
     _print_json(functions)
     if args.plot:
@@ -76,9 +76,12 @@ def _frontier(args) -> None:
 
 
 def _lower(args) -> None:
+    options = f"mip-solver={args.mip_solver}"
+    if args.options:
+        options += " " + args.options
     lowered = _api.lower(_read(args.file), args.target,
                          args.budget,
-                         args.solver, args.time_limit, args.options)
+                         args.solver, args.time_limit, options)
     if args.output:
         _write(args.output, lowered)
     else:
@@ -115,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
                               "sqrtn, knapsack")
         sub.add_argument("--time-limit", type=float, default=time_limit,
                          help="time limit of the exact solver, in seconds")
+        sub.add_argument("--mip-solver", default="highs",
+                         choices=["highs", "cbc"],
+                         help="the exact solver's MILP solver (default highs)")
 
     report = command("report", "where the step's memory goes (JSON)", _report)
     report.add_argument("--plot", help="also plot the live memory to this file")

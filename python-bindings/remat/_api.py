@@ -116,6 +116,17 @@ def _cost_options(cost: str, target: Optional[str],
     return " ".join(options)
 
 
+def _planning_options(cost: str, target: Optional[str], calibration,
+                      mip_solver: str) -> str:
+    """The cost options and exact's MILP solver ("highs" or "cbc"; another
+    name is a ValueError here: the pass's option parser would only print its
+    complaint to stderr)."""
+    if mip_solver not in ("highs", "cbc"):
+        raise ValueError(f"unknown MILP solver '{mip_solver}'; expected highs "
+                         "or cbc")
+    return _cost_options(cost, target, calibration) + f" mip-solver={mip_solver}"
+
+
 def _check(what: str, result: tuple) -> tuple:
     """The outputs of a C API call, or a RematError with its diagnostics."""
     status, *outputs, diagnostics = result
@@ -340,27 +351,32 @@ def report_json(ir: IR, cost: str = "flops", target: Optional[str] = None,
 def plan_json(ir: IR, budget: Optional[Budget], solver: str = "fast",
               time_limit: float = 60, cost: str = "flops",
               target: Optional[str] = None,
-              calibration=None) -> tuple[list, str, str]:
+              calibration=None,
+              mip_solver: str = "highs") -> tuple[list, str, str]:
     text, name = _source(ir)
     json_text, rewritten, diagnostics = _check(
         "plan", _native().plan(text, name,
                                "" if budget is None else _budget_text(budget),
                                solver, float(time_limit),
-                               _cost_options(cost, target, calibration)))
+                               _planning_options(cost, target, calibration,
+                                                 mip_solver)))
     return json.loads(json_text), rewritten, diagnostics
 
 
 def frontier_json(ir: IR, points: int = 10, solver: str = "fast",
                   time_limit: float = 10, cost: str = "flops",
                   target: Optional[str] = None,
-                  calibration=None) -> tuple[list, str]:
+                  calibration=None,
+                  mip_solver: str = "highs") -> tuple[list, str]:
     if points < 1:
         raise ValueError("points must be at least 1")
     text, name = _source(ir)
     json_text, diagnostics = _check(
         "frontier", _native().frontier(text, name, int(points), solver,
                                        float(time_limit),
-                                       _cost_options(cost, target, calibration)))
+                                       _planning_options(cost, target,
+                                                         calibration,
+                                                         mip_solver)))
     return json.loads(json_text), diagnostics
 
 
@@ -384,7 +400,7 @@ def report(ir: IR, function: Optional[str] = None, cost: str = "flops",
 def plan(ir: IR, budget: Optional[Budget], solver: str = "fast",
          time_limit: float = 60, function: Optional[str] = None,
          cost: str = "flops", target: Optional[str] = None,
-         calibration=None) -> Plan:
+         calibration=None, mip_solver: str = "highs") -> Plan:
     """Fits the step into ``budget`` by recomputation (remat-checkpoint).
 
     ``budget``: bytes as an int, a fraction of the unplanned peak as a float
@@ -393,7 +409,8 @@ def plan(ir: IR, budget: Optional[Budget], solver: str = "fast",
     (remat.policy, remat.checkpoint) and nothing else.
     ``solver``: fast, exact, keep-all, recompute-all, sqrtn, knapsack or
     manual;
-    ``time_limit`` bounds the exact solver, in seconds. An infeasible budget
+    ``time_limit`` bounds the exact solver, in seconds, and ``mip_solver``
+    is its MILP solver: "highs" (the default) or "cbc". An infeasible budget
     raises RematError naming the smallest feasible budget.
     ``cost``: what a recomputation costs (docs/cost-model.md): "flops",
     "roofline" (per ``target``, "cpu" or "gpu") or "measured" (per-op times
@@ -401,30 +418,32 @@ def plan(ir: IR, budget: Optional[Budget], solver: str = "fast",
     plan's ``predicted_overhead`` is the model's, in %.
     """
     functions, rewritten, diagnostics = plan_json(
-        ir, budget, solver, time_limit, cost, target, calibration)
+        ir, budget, solver, time_limit, cost, target, calibration, mip_solver)
     return Plan.from_json(_select(functions, function, "plan", diagnostics),
                           rewritten, diagnostics)
 
 
 def apply(ir: IR, budget: Budget, solver: str = "fast",
           time_limit: float = 60, cost: str = "flops",
-          target: Optional[str] = None, calibration=None) -> str:
+          target: Optional[str] = None, calibration=None,
+          mip_solver: str = "highs") -> str:
     """The IR rewritten to fit ``budget``: plan(...).ir, every function of
     the module planned."""
     return plan_json(ir, budget, solver, time_limit, cost, target,
-                     calibration)[1]
+                     calibration, mip_solver)[1]
 
 
 def frontier(ir: IR, points: int = 10, solver: str = "fast",
              time_limit: float = 10, function: Optional[str] = None,
              cost: str = "flops", target: Optional[str] = None,
-             calibration=None) -> Frontier:
+             calibration=None, mip_solver: str = "highs") -> Frontier:
     """The memory / recompute trade-off (remat-frontier): plans at ``points``
     budgets from the unplanned peak down to the smallest feasible one and
     returns the Pareto points, least recompute first (least cost under
     ``cost``, see plan())."""
     functions, diagnostics = frontier_json(ir, points, solver, time_limit,
-                                           cost, target, calibration)
+                                           cost, target, calibration,
+                                           mip_solver)
     return Frontier.from_json(
         _select(functions, function, "frontier", diagnostics), diagnostics)
 

@@ -79,6 +79,16 @@ def test_plan_exact_solver():
     assert plan.planned_peak <= plan.budget
 
 
+def test_plan_exact_on_either_milp_solver():
+    # HiGHS (the default) and CBC prove the same optimum on this step.
+    plans = [remat.plan(EXAMPLES / "mlp.mlir", 0.96, solver="exact",
+                        time_limit=30, mip_solver=mip)
+             for mip in ("highs", "cbc")]
+    assert all(p.proven_optimal for p in plans)
+    assert plans[0].recompute_flops == plans[1].recompute_flops
+    assert plans[0].planned_peak <= plans[0].budget
+
+
 def test_plan_manual_applies_the_policies_without_a_budget():
     # checkpoint(layer 1): one region over the first matmul and activation;
     # "recompute" on the second activation (docs/user-guide.md).

@@ -47,6 +47,14 @@ def test_plan_infeasible_budget_fails_with_the_diagnostic():
     assert result.stdout == ""
 
 
+def test_plan_exact_on_cbc():
+    result = run("plan", STEP, "--budget", "0.96", "--solver", "exact",
+                 "--mip-solver", "cbc", "--time-limit", "30")
+    assert result.returncode == 0, result.stderr
+    [plan] = json.loads(result.stdout)
+    assert plan["solver"] == "exact" and plan["proven_optimal"]
+
+
 def test_frontier():
     result = run("frontier", STEP, "--points", "3")
     assert result.returncode == 0, result.stderr

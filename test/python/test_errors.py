@@ -63,6 +63,12 @@ def test_unknown_solver():
         remat.plan(EXAMPLES / "mlp.mlir", 0.99, solver="magic")
 
 
+def test_unknown_mip_solver():
+    with pytest.raises(ValueError, match="unknown MILP solver 'glpk'"):
+        remat.plan(EXAMPLES / "mlp.mlir", 0.96, solver="exact",
+                   mip_solver="glpk")
+
+
 def test_invalid_time_limit():
     # Checked before the pass touches the IR: one error, no module dump.
     for limit in (float("nan"), float("inf"), -1.0):
